@@ -1,0 +1,43 @@
+"""storeflow: the Chalice app. Registers one Blueprint per domain and the Powertools middleware.
+
+No logic lives here. Nothing creates an AWS client or reads settings at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from chalice import Chalice
+
+from functions.admin.handlers import bp as admin_bp
+from functions.engine.handlers import bp as engine_bp
+from functions.webhooks.handlers import bp as webhooks_bp
+
+app = Chalice(app_name="storeflow")
+
+logger = Logger(service="storeflow")
+metrics = Metrics(namespace="storeflow", service="storeflow")
+tracer = Tracer(service="storeflow", auto_patch=False)
+
+app.register_blueprint(webhooks_bp)
+app.register_blueprint(engine_bp)
+app.register_blueprint(admin_bp)
+
+
+@app.middleware("all")
+def observability(event: Any, get_response: Any) -> Any:
+    """Logger context (correlation id = webhook delivery id / request id), EMF metrics flush."""
+    logger.clear_state()
+    context = getattr(event, "context", None)
+    if context is not None and hasattr(context, "aws_request_id"):
+        logger.append_keys(request_id=context.aws_request_id)
+    headers = getattr(event, "headers", None) or {}
+    correlation = headers.get("x-shopify-webhook-id") or headers.get("x-wc-webhook-delivery-id")
+    if correlation:
+        logger.set_correlation_id(correlation)
+    try:
+        return get_response(event)
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()

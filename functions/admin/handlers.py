@@ -1,0 +1,194 @@
+"""Admin API routes (bearer-token auth). Thin: authorize, parse, call logic, shape the answer."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from functions.admin.auth import new_store_token, require_admin, require_store_access
+from functions.admin.models import ScheduleInput, StoreInput
+from functions.admin.stores import save_store, store_view, validation_message
+from functions.answers import answer_errors, json_response
+from functions.engine.execute import release_for_retry
+from functions.engine.sweep import JOB_HANDLERS
+from storekit.clock import iso, parse_iso
+from storekit.errors import BadRequest, Conflict, NotFound, UnknownStore
+from storekit.records import ACTION_STATUSES, JobRecord
+from storekit.repository import DEFAULT_LIMIT, MAX_LIMIT
+from storekit.runtime import Runtime, get_runtime
+from storekit.store import StoreConfig, is_store_id
+
+bp = Blueprint(__name__)
+
+#: job kinds the engine files itself; merchants schedule the others
+INTERNAL_JOB_KINDS = frozenset({"retry_action"})
+
+
+def _authorized(store_id: str, *, admin_only: bool = False) -> Runtime:
+    runtime = get_runtime()
+    authorization = bp.current_request.headers.get("authorization")
+    if admin_only:
+        require_admin(authorization, runtime)
+    else:
+        require_store_access(authorization, store_id, runtime)
+    if not is_store_id(store_id):
+        raise BadRequest("store id must be 1-63 characters of a-z, 0-9 and '-'")
+    return runtime
+
+
+def _existing_store(store_id: str, runtime: Runtime) -> StoreConfig:
+    store = runtime.store(store_id, fresh=True)
+    if store is None:
+        raise UnknownStore(f"no store {store_id!r}")
+    return store
+
+
+def _body(model: type[BaseModel]) -> Any:
+    raw = bp.current_request.raw_body or b""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("body must be a JSON object") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise BadRequest(validation_message(exc)) from exc
+
+
+def _listing(store_id: str, what: str, status: str | None = None) -> Response:
+    runtime = _authorized(store_id)
+    _existing_store(store_id, runtime)
+    params = bp.current_request.query_params or {}
+    try:
+        limit = int(params.get("limit", DEFAULT_LIMIT))
+    except ValueError as exc:
+        raise BadRequest("limit must be a whole number") from exc
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+    items, cursor = runtime.repo.listing(store_id, what, status=status, limit=limit, cursor=params.get("cursor"))
+    return json_response({"items": items, "next": cursor})
+
+
+@bp.route("/health", methods=["GET"])
+@answer_errors
+def health() -> Response:
+    return json_response({"ok": True, "service": "storeflow"})
+
+
+@bp.route("/stores/{store_id}", methods=["PUT"])
+@answer_errors
+def put_store(store_id: str) -> Response:
+    runtime = _authorized(store_id, admin_only=True)
+    config, created = save_store(store_id, _body(StoreInput), runtime)
+    return json_response(store_view(config, runtime), 201 if created else 200)
+
+
+@bp.route("/stores/{store_id}", methods=["GET"])
+@answer_errors
+def get_store(store_id: str) -> Response:
+    runtime = _authorized(store_id)
+    return json_response(store_view(_existing_store(store_id, runtime), runtime))
+
+
+@bp.route("/stores/{store_id}/token", methods=["POST"])
+@answer_errors
+def issue_store_token(store_id: str) -> Response:
+    """A new store-scoped token (replaces the previous one). Shown once, stored only as a hash."""
+    runtime = _authorized(store_id, admin_only=True)
+    store = _existing_store(store_id, runtime)
+    token, digest = new_store_token(store_id)
+    runtime.repo.put_store(store.model_copy(update={"token_sha256": digest, "updated_at": runtime.clock.now()}))
+    runtime.forget_store(store_id)
+    return json_response({"store_id": store_id, "token": token}, 201)
+
+
+@bp.route("/stores/{store_id}/events", methods=["GET"])
+@answer_errors
+def list_events(store_id: str) -> Response:
+    return _listing(store_id, "events")
+
+
+@bp.route("/stores/{store_id}/runs", methods=["GET"])
+@answer_errors
+def list_runs(store_id: str) -> Response:
+    return _listing(store_id, "runs")
+
+
+@bp.route("/stores/{store_id}/actions", methods=["GET"])
+@answer_errors
+def list_actions(store_id: str) -> Response:
+    status = (bp.current_request.query_params or {}).get("status")
+    if status is not None and status not in ACTION_STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(ACTION_STATUSES)}")
+    return _listing(store_id, "actions", status)
+
+
+@bp.route("/stores/{store_id}/parked", methods=["GET"])
+@answer_errors
+def list_parked(store_id: str) -> Response:
+    """Stream records that kept failing, with their reason."""
+    return _listing(store_id, "parked")
+
+
+@bp.route("/stores/{store_id}/actions/{action_id}/retry", methods=["POST"])
+@answer_errors
+def retry_action(store_id: str, action_id: str) -> Response:
+    runtime = _authorized(store_id)
+    _existing_store(store_id, runtime)
+    record = runtime.repo.get_action(store_id, action_id)
+    if record is None:
+        raise NotFound(f"no action {action_id!r} in store {store_id!r}")
+    if not release_for_retry(store_id, action_id, runtime, from_statuses=("failed", "retrying")):
+        raise Conflict(f"action is {record.status}; only failed or retrying actions can be retried")
+    return json_response({"action_id": action_id, "status": "pending"}, 202)
+
+
+@bp.route("/stores/{store_id}/schedules", methods=["GET"])
+@answer_errors
+def list_schedules(store_id: str) -> Response:
+    return _listing(store_id, "schedules")
+
+
+@bp.route("/stores/{store_id}/schedules", methods=["POST"])
+@answer_errors
+def add_schedule(store_id: str) -> Response:
+    runtime = _authorized(store_id)
+    _existing_store(store_id, runtime)
+    body: ScheduleInput = _body(ScheduleInput)
+    kinds = sorted(set(JOB_HANDLERS) - INTERNAL_JOB_KINDS)
+    if body.kind not in kinds:
+        raise BadRequest(f"unknown schedule kind {body.kind!r}; known: {', '.join(kinds) or 'none yet'}")
+    try:
+        due = parse_iso(body.due_at)
+    except ValueError as exc:
+        raise BadRequest("due_at must be an ISO-8601 time with a UTC offset") from exc
+    job = runtime.repo.put_job(
+        JobRecord(
+            job_id=uuid.uuid4().hex,
+            store_id=store_id,
+            kind=body.kind,
+            due_at=iso(due),
+            params=body.params,
+            created_at=iso(runtime.clock.now()),
+        )
+    )
+    assert job is not None
+    return json_response(job.view(), 201)
+
+
+@bp.route("/stores/{store_id}/schedules/{job_id}", methods=["DELETE"])
+@answer_errors
+def cancel_schedule(store_id: str, job_id: str) -> Response:
+    runtime = _authorized(store_id)
+    job = runtime.repo.find_job(store_id, job_id)
+    if job is None:
+        raise NotFound(f"no schedule {job_id!r} in store {store_id!r}")
+    if not runtime.repo.move_job(job, "cancelled", "pending", "cancelled through the admin API"):
+        raise Conflict("this schedule already ran or was cancelled")
+    return json_response({"job_id": job_id, "status": "cancelled"})

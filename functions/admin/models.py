@@ -1,0 +1,71 @@
+"""Admin API inputs, validated at the edge."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from storekit.store import AutomationConfig, Mode, Platform
+
+
+class ShopifyCredentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    access_token: SecretStr = Field(min_length=1)
+
+
+class WooCredentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    consumer_key: SecretStr = Field(min_length=1)
+    consumer_secret: SecretStr = Field(min_length=1)
+
+
+class StoreInput(BaseModel):
+    """Body of PUT /stores/{store_id}. Secrets may be left out on update (the saved ones stay)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    platform: Platform
+    shop_domain: str
+    name: str | None = None
+    mode: Mode | None = None
+    timezone: str | None = None
+    currency: str | None = None
+    automations: dict[str, AutomationConfig] | None = None
+    webhook_secret: SecretStr | None = Field(default=None, min_length=8)
+    #: during a rotation: [new, old]
+    webhook_secrets: list[SecretStr] | None = Field(default=None, min_length=1, max_length=2)
+    api_credentials: ShopifyCredentials | WooCredentials | None = None
+    slack_webhook_url: SecretStr | None = None
+    outbound_webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_give_secrets(self) -> StoreInput:
+        if self.webhook_secret is not None and self.webhook_secrets is not None:
+            raise ValueError("give webhook_secret or webhook_secrets, not both")
+        for secret in self.webhook_secrets or []:
+            if len(secret.get_secret_value()) < 8:
+                raise ValueError("each webhook secret needs at least 8 characters")
+        if self.platform == "shopify" and isinstance(self.api_credentials, WooCredentials):
+            raise ValueError("a Shopify store takes api_credentials {access_token}")
+        if self.platform == "woocommerce" and isinstance(self.api_credentials, ShopifyCredentials):
+            raise ValueError("a WooCommerce store takes api_credentials {consumer_key, consumer_secret}")
+        return self
+
+    def given_webhook_secrets(self) -> list[SecretStr] | None:
+        if self.webhook_secret is not None:
+            return [self.webhook_secret]
+        return self.webhook_secrets
+
+
+class ScheduleInput(BaseModel):
+    """Body of POST /stores/{store_id}/schedules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(min_length=1, max_length=64)
+    due_at: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+ListingName = Literal["events", "runs", "actions", "schedules", "parked"]

@@ -1,0 +1,69 @@
+"""Typed errors -> HTTP answers, in exactly one place (every route goes through `answer_errors`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from chalice import Response
+
+from storekit.errors import (
+    BadRequest,
+    BadSignature,
+    ConfigurationError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    StoreflowError,
+    Unauthorized,
+    UnknownStore,
+)
+
+logger = Logger(service="storeflow")
+
+_STATUS: list[tuple[type[StoreflowError], int]] = [
+    (PayloadTooLarge, 413),
+    (BadSignature, 401),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (UnknownStore, 404),
+    (NotFound, 404),
+    (Conflict, 409),
+    (BadRequest, 400),
+    (ConfigurationError, 409),
+]
+
+
+def json_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, default=str),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def error_response(exc: Exception) -> Response:
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+            return json_response({"error": str(exc) or kind.__name__}, status, headers)
+    # an internal fault (AWS unavailable, a bug): never a 500 with a traceback; 503 asks to retry
+    logger.exception("internal fault", extra={"fault": type(exc).__name__})
+    return json_response({"error": "temporarily unavailable, please retry"}, 503, {"Retry-After": "30"})
+
+
+def answer_errors(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """Decorator for route handlers: any exception becomes a clear JSON answer."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return handler(*args, **kwargs)
+        except Exception as exc:
+            return error_response(exc)
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped

@@ -1,0 +1,13 @@
+"""Every automation storeflow ships, in one registry. Domains add theirs here."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from functions.customers.channel_tags import CHANNEL_TAGS
+from functions.engine.registry import Registry
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    return Registry([CHANNEL_TAGS])

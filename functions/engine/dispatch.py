@@ -1,0 +1,145 @@
+"""Event items from the stream -> the automations for their topic -> the action outbox + runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pydantic import ValidationError
+
+from functions.engine.catalog import registry
+from functions.engine.privacy import handle_privacy_topic
+from functions.engine.registry import Automation, Context, EventMeta
+from storekit import keys
+from storekit.actions import Action
+from storekit.adapters import Parsed, Topic, parse_delivery
+from storekit.clock import iso
+from storekit.errors import MalformedPayload
+from storekit.payload_store import decompress
+from storekit.records import ActionRecord, EventRecord, RunRecord
+from storekit.runtime import Runtime
+
+logger = Logger(service="storeflow")
+
+
+def load_parsed(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> Parsed:
+    """Re-read the raw payload the event item points at and parse it again (deterministic)."""
+    blob = bytes(item["raw"]) if "raw" in item else runtime.archive.get(str(record.raw_s3_key))
+    return parse_delivery(record.platform, Topic(record.topic), json.loads(decompress(blob)))
+
+
+def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
+    """Handle one event item (idempotent: stream records repeat). Returns what happened."""
+    record = EventRecord.model_validate(item)
+    if record.status != "received":
+        return "already handled"
+    full = runtime.repo.get_event_item(record.store_id, record.platform, record.delivery_id)
+    if full is None or full.get("status") != "received":
+        return "already handled"
+    store = runtime.store(record.store_id, fresh=True)
+    if store is None:
+        runtime.repo.mark_event(record, "failed", "store no longer exists")
+        return "store gone"
+    if record.topic in {t.value for t in (Topic.CUSTOMER_REDACT, Topic.SHOP_REDACT,
+                                          Topic.CUSTOMER_DATA_REQUEST, Topic.APP_UNINSTALLED)}:
+        reason = handle_privacy_topic(record, full, runtime)
+        runtime.repo.mark_event(record, "processed", reason)
+        return reason
+    try:
+        parsed = load_parsed(record, full, runtime)
+    except (MalformedPayload, ValueError) as exc:
+        runtime.repo.mark_event(record, "failed", f"stored payload no longer parses: {exc}")
+        return "unparseable"
+    if record.updated_at and not runtime.repo.advance_entity(
+        record.store_id, record.entity_kind, record.entity_id, record.updated_at, record.event_id
+    ):
+        runtime.repo.mark_event(record, "stale", "a newer update of this entity was already processed")
+        return "stale"
+
+    meta = EventMeta(
+        event_id=record.event_id,
+        platform=record.platform,
+        topic=record.topic,
+        delivery_id=record.delivery_id,
+        received_at=record.received_at,
+    )
+    ran = 0
+    for automation in registry().enabled_for(store, record.topic):
+        run_automation(automation, parsed, meta, record, runtime)
+        ran += 1
+    runtime.repo.mark_event(record, "processed", f"{ran} automation(s) ran")
+    return f"{ran} automation(s) ran"
+
+
+def run_automation(
+    automation: Automation[Any], parsed: Parsed, meta: EventMeta, record: EventRecord, runtime: Runtime
+) -> RunRecord:
+    """Run one automation on one event and write its run record and outbox actions."""
+    store = runtime.store(record.store_id)
+    assert store is not None
+    now = runtime.clock.now()
+    run_id = keys.idempotency_key(record.store_id, record.event_id, automation.name)
+    mode = store.mode_for(automation.name)
+    actions: list[Action] = []
+    outcome: str
+    reason: str | None = None
+    try:
+        settings = automation.settings_for(store)
+        actions = automation.run(parsed, Context(store=store, settings=settings, event=meta, now=now))
+        outcome = "actions" if actions else "nothing-to-do"
+    except ValidationError as exc:
+        outcome, reason = "error", f"invalid settings: {exc.error_count()} problem(s)"
+    except Exception as exc:
+        # an automation bug must not block the others; it is recorded on the run
+        logger.exception("automation failed", extra={"automation": automation.name})
+        outcome, reason = "error", f"{type(exc).__name__}: {exc}"[:500]
+
+    action_ids: list[str] = []
+    for index, action in enumerate(actions):
+        action_id = action_key(record, automation.name, index, action)
+        action_ids.append(action_id)
+        runtime.repo.put_action(
+            ActionRecord(
+                action_id=action_id,
+                store_id=record.store_id,
+                automation=automation.name,
+                run_id=run_id,
+                event_id=record.event_id,
+                kind=action.kind,
+                target=action.target(),
+                summary=action.summary(),
+                action=action.model_dump(mode="json"),
+                status="pending",
+                mode=mode,
+                created_at=iso(now),
+                updated_at=iso(now),
+            )
+        )
+    run = RunRecord(
+        run_id=run_id,
+        store_id=record.store_id,
+        event_id=record.event_id,
+        topic=record.topic,
+        automation=automation.name,
+        mode=mode,
+        outcome=outcome,  # type: ignore[arg-type]
+        reason=reason,
+        action_ids=action_ids,
+        created_at=iso(now),
+    )
+    runtime.repo.put_run(run)
+    logger.info(
+        "automation ran",
+        extra={"automation": automation.name, "store_id": record.store_id, "actions": len(action_ids),
+               "outcome": outcome},
+    )
+    return run
+
+
+def action_key(record: EventRecord, automation: str, index: int, action: Action) -> str:
+    """Deterministic outbox key: by `once_per` when the automation names it, else by event+content."""
+    if action.once_per:
+        return keys.idempotency_key(record.store_id, automation, action.kind, action.once_per)
+    content = action.model_dump_json()
+    return keys.idempotency_key(record.store_id, automation, record.event_id, str(index), content)

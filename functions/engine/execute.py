@@ -1,0 +1,108 @@
+"""The executor: the only code that acts on the outside world.
+
+Action items reach it from the stream. A store (or automation) in dry-run gets its actions marked
+`planned` with nothing called; in live mode the platform or channel client is called. Throttling
+(429 Retry-After, Shopify THROTTLED) and transient faults are retried with backoff through a due
+job; permanent failures are recorded with their reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from functions.engine.perform import perform
+from storekit.actions import action_from_json
+from storekit.clock import iso
+from storekit.errors import ConfigurationError, ExternalCallError, Throttled
+from storekit.records import ActionRecord, JobRecord
+from storekit.repository import action_from_item
+from storekit.runtime import Runtime
+
+logger = Logger(service="storeflow")
+metrics = Metrics(namespace="storeflow", service="storeflow")
+
+MAX_ATTEMPTS = 5
+BASE_BACKOFF_S = 30
+MAX_BACKOFF_S = 3600
+RETRY_JOB = "retry_action"
+
+
+def backoff_seconds(attempts: int, retry_after: float | None) -> float:
+    """How long to wait before the next attempt: Retry-After when given, else doubling from 30 s."""
+    if retry_after is not None and retry_after > 0:
+        return min(float(retry_after), MAX_BACKOFF_S)
+    return float(min(BASE_BACKOFF_S * 2 ** max(attempts - 1, 0), MAX_BACKOFF_S))
+
+
+def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
+    """Carry out (or plan) one pending action exactly once. Returns the resulting status."""
+    if item.get("status") != "pending":
+        return "skipped"
+    record = action_from_item(item)
+    claimed = runtime.repo.move_action(record, "running", from_statuses=("pending",), count_attempt=True)
+    if claimed is None:
+        return "skipped"  # another worker (or a repeated stream record) got it first
+    store = runtime.store(record.store_id, fresh=True)
+    if store is None:
+        runtime.repo.move_action(claimed, "failed", from_statuses=("running",), reason="store no longer exists")
+        return "failed"
+    mode = store.mode_for(record.automation)
+    if mode == "dry-run":
+        runtime.repo.move_action(
+            claimed, "planned", from_statuses=("running",), reason="dry-run: nothing was called", mode=mode
+        )
+        metrics.add_metric(name="ActionsPlanned", unit=MetricUnit.Count, value=1)
+        return "planned"
+    try:
+        action = action_from_json(record.action)
+        result = perform(action, store, runtime)
+    except ExternalCallError as exc:
+        return _after_failure(claimed, exc, runtime)
+    except ConfigurationError as exc:
+        runtime.repo.move_action(claimed, "failed", from_statuses=("running",), reason=str(exc), mode=mode)
+        metrics.add_metric(name="ActionsFailed", unit=MetricUnit.Count, value=1)
+        return "failed"
+    runtime.repo.move_action(claimed, "done", from_statuses=("running",), result=result, mode=mode)
+    metrics.add_metric(name="ActionsDone", unit=MetricUnit.Count, value=1)
+    logger.info("action done", extra={"store_id": record.store_id, "kind": record.kind})
+    return "done"
+
+
+def _after_failure(record: ActionRecord, exc: ExternalCallError, runtime: Runtime) -> str:
+    reason = f"{type(exc).__name__}: {exc}"[:500]
+    if not exc.retryable or record.attempts >= MAX_ATTEMPTS:
+        final = reason if not exc.retryable else f"gave up after {record.attempts} attempts: {reason}"
+        runtime.repo.move_action(record, "failed", from_statuses=("running",), reason=final, mode="live")
+        metrics.add_metric(name="ActionsFailed", unit=MetricUnit.Count, value=1)
+        logger.warning("action failed", extra={"store_id": record.store_id, "kind": record.kind})
+        return "failed"
+    retry_after = exc.retry_after if isinstance(exc, Throttled) else None
+    due = runtime.clock.now() + timedelta(seconds=backoff_seconds(record.attempts, retry_after))
+    runtime.repo.put_job(
+        JobRecord(
+            job_id=uuid.uuid4().hex,
+            store_id=record.store_id,
+            kind=RETRY_JOB,
+            due_at=iso(due),
+            params={"action_id": record.action_id},
+            created_at=iso(runtime.clock.now()),
+        )
+    )
+    runtime.repo.move_action(
+        record, "retrying", from_statuses=("running",), reason=reason, next_attempt_at=iso(due), mode="live"
+    )
+    metrics.add_metric(name="ActionRetries", unit=MetricUnit.Count, value=1)
+    return "retrying"
+
+
+def release_for_retry(store_id: str, action_id: str, runtime: Runtime, *, from_statuses: tuple[str, ...]) -> bool:
+    """Put an action back to `pending` (the stream hands it to the executor again)."""
+    record = runtime.repo.get_action(store_id, action_id)
+    if record is None:
+        return False
+    return runtime.repo.move_action(record, "pending", from_statuses=from_statuses) is not None

@@ -1,0 +1,60 @@
+"""Engine entry points: the stream dispatcher, the stream executor and the minute sweeper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from chalice import Blueprint, Rate
+from chalice.app import CloudWatchEvent, DynamoDBEvent
+
+from functions.engine.dispatch import dispatch_event
+from functions.engine.execute import execute_action
+from functions.engine.stream import handle_record
+from functions.engine.sweep import sweep
+from storekit import keys
+from storekit.runtime import get_runtime
+from storekit.settings import stream_arn_for_binding
+
+bp = Blueprint(__name__)
+
+STREAM_BATCH_SIZE = 25
+
+
+def _dispatch_record(record: DynamoDBRecord) -> None:
+    handle_record(record, get_runtime(), item_type=keys.EVENT, handler_name="dispatch", handle=dispatch_event)
+
+
+def _execute_record(record: DynamoDBRecord) -> None:
+    handle_record(record, get_runtime(), item_type=keys.ACTION, handler_name="execute", handle=execute_action)
+
+
+@bp.on_dynamodb_record(
+    stream_arn=stream_arn_for_binding(), batch_size=STREAM_BATCH_SIZE, starting_position="TRIM_HORIZON",
+    name="dispatch",
+)
+def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
+    """Event items -> automations -> outbox. Reports batch item failures (see infra merge template)."""
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    return process_partial_response(
+        event=event.to_dict(), record_handler=_dispatch_record, processor=processor, context=event.context
+    )
+
+
+@bp.on_dynamodb_record(
+    stream_arn=stream_arn_for_binding(), batch_size=STREAM_BATCH_SIZE, starting_position="TRIM_HORIZON",
+    name="execute",
+)
+def execute(event: DynamoDBEvent) -> dict[str, Any]:
+    """Action items -> planned (dry-run) or carried out (live)."""
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    return process_partial_response(
+        event=event.to_dict(), record_handler=_execute_record, processor=processor, context=event.context
+    )
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="sweep")
+def minute_sweep(event: CloudWatchEvent) -> dict[str, int]:
+    """Run due jobs (retries, scheduled sales, follow-ups), each exactly once."""
+    return sweep(get_runtime())

@@ -1,0 +1,1 @@
+"""Privacy-law and lifecycle topics every store gets, whatever automations it enables."""

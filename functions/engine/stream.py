@@ -1,0 +1,74 @@
+"""Stream record routing with parking: a record that keeps failing is parked with its reason
+(shown by the admin API) and let go, so it never blocks its shard and is never silently dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBRecordEventName,
+)
+
+from storekit.clock import iso
+from storekit.records import ParkedRecord
+from storekit.runtime import Runtime
+
+logger = Logger(service="storeflow")
+
+#: tries of one stream record (Lambda retries included) before it is parked
+MAX_STREAM_TRIES = 3
+
+ItemHandler = Callable[[dict[str, Any], Runtime], str]
+
+
+def item_of(record: DynamoDBRecord, runtime: Runtime) -> dict[str, Any] | None:
+    """The item a record is about; re-read when the image carries keys only (seen under moto)."""
+    if record.event_name == DynamoDBRecordEventName.REMOVE or record.dynamodb is None:
+        return None
+    image = record.dynamodb.new_image
+    if "type" in image:
+        return image
+    keys = record.dynamodb.keys
+    if not keys:
+        return None
+    found: dict[str, Any] | None = runtime.table.get_item(Key=keys, ConsistentRead=True).get("Item")
+    return found
+
+
+def handle_record(
+    record: DynamoDBRecord, runtime: Runtime, *, item_type: str, handler_name: str, handle: ItemHandler
+) -> None:
+    item = item_of(record, runtime)
+    if item is None or item.get("type") != item_type:
+        return
+    try:
+        outcome = handle(item, runtime)
+    except Exception as exc:
+        record_id = record.event_id or "unknown"
+        tries = runtime.repo.count_stream_try(record_id)
+        if tries < MAX_STREAM_TRIES:
+            logger.warning(
+                "stream record failed, will retry",
+                extra={"handler": handler_name, "tries": tries, "fault": type(exc).__name__},
+            )
+            raise
+        reason = f"{type(exc).__name__}: {exc}"[:1000]
+        store_id = str(item.get("store_id") or "unknown")
+        runtime.repo.park(
+            ParkedRecord(
+                store_id=store_id,
+                record_id=record_id,
+                handler=handler_name,
+                item_type=item_type,
+                item_key=str(item.get("PK")),
+                reason=reason,
+                tries=tries,
+                parked_at=iso(runtime.clock.now()),
+            )
+        )
+        logger.error("stream record parked", extra={"handler": handler_name, "store_id": store_id})
+        return
+    logger.debug("stream record handled", extra={"handler": handler_name, "outcome": outcome})

@@ -1,0 +1,53 @@
+"""Webhook routes and the fallback-queue drainer. Thin: parse the request, call ingest, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from chalice import Blueprint, Response
+from chalice.app import SQSEvent
+
+from functions.answers import answer_errors, json_response, logger
+from functions.webhooks.ingest import Delivery, ingest, message_to_delivery
+from storekit.clock import iso
+from storekit.runtime import get_runtime
+from storekit.settings import fallback_queue_for_binding
+
+bp = Blueprint(__name__)
+
+WEBHOOK_CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
+
+
+@bp.route("/webhooks/{platform}/{store_id}", methods=["POST"], content_types=WEBHOOK_CONTENT_TYPES)
+@answer_errors
+def receive_webhook(platform: str, store_id: str) -> Response:
+    request = bp.current_request
+    runtime = get_runtime()
+    delivery = Delivery(
+        platform=platform,
+        store_id=store_id,
+        headers={name.lower(): value for name, value in request.headers.items()},
+        body=request.raw_body or b"",
+        received_at=iso(runtime.clock.now()),
+    )
+    logger.append_keys(store_id=store_id, platform=platform)
+    outcome = ingest(delivery, runtime)
+    return json_response(outcome.body)
+
+
+def _drain_record(record: SQSRecord) -> None:
+    runtime = get_runtime()
+    delivery = message_to_delivery(record.body, runtime)
+    outcome = ingest(delivery, runtime, allow_fallback=False)
+    logger.info("fallback delivery ingested", extra={"store_id": delivery.store_id, **outcome.body})
+
+
+@bp.on_sqs_message(queue=fallback_queue_for_binding(), batch_size=10, name="drain_fallback")
+def drain_fallback(event: SQSEvent) -> dict[str, Any]:
+    """Ingest deliveries that could not be written when they arrived (partial batch failures)."""
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(
+        event=event.to_dict(), record_handler=_drain_record, processor=processor, context=event.context
+    )

@@ -1,0 +1,78 @@
+"""Typed errors. Raised inside; turned into HTTP answers or retry decisions in one place
+(functions/webhooks/answers.py for HTTP, storekit.executor for actions)."""
+
+from __future__ import annotations
+
+
+class StoreflowError(Exception):
+    """Base of every error storeflow raises on purpose."""
+
+
+# --- input at the edge -------------------------------------------------------------
+class BadRequest(StoreflowError):
+    """The caller sent something we cannot accept (HTTP 400)."""
+
+
+class MalformedPayload(BadRequest):
+    """A webhook body is not valid JSON or does not match the platform's resource shape."""
+
+
+class PayloadTooLarge(StoreflowError):
+    """A webhook body is over the 5 MiB limit (HTTP 413)."""
+
+
+class BadSignature(StoreflowError):
+    """Missing or wrong HMAC signature (HTTP 401)."""
+
+
+class Unauthorized(StoreflowError):
+    """Missing or wrong admin bearer token (HTTP 401)."""
+
+
+class Forbidden(StoreflowError):
+    """A valid token that may not see this store (HTTP 403)."""
+
+
+class UnknownStore(StoreflowError):
+    """No store with this id (HTTP 404)."""
+
+
+class NotFound(StoreflowError):
+    """A resource that does not exist (HTTP 404)."""
+
+
+class Conflict(StoreflowError):
+    """The request conflicts with the stored state (HTTP 409)."""
+
+
+# --- calls to the outside world (decide retry vs fail) --------------------------------
+class ExternalCallError(StoreflowError):
+    """A call to a store API or message channel did not succeed."""
+
+    retryable: bool = False
+
+
+class Throttled(ExternalCallError):
+    """HTTP 429 or Shopify GraphQL THROTTLED: retry after `retry_after` seconds."""
+
+    retryable = True
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(ExternalCallError):
+    """5xx, timeouts, connection resets: retry with backoff."""
+
+    retryable = True
+
+
+class PermanentError(ExternalCallError):
+    """4xx (other than 429), GraphQL userErrors, invalid recipients: retrying will not help."""
+
+    retryable = False
+
+
+class ConfigurationError(StoreflowError):
+    """Settings or store credentials are missing or invalid."""

@@ -1,0 +1,137 @@
+"""Every DynamoDB key storeflow writes is built here, and nowhere else.
+
+One table, string keys PK/SK, and one sparse GSI (GSI1PK/GSI1SK) for the per-store listings the
+admin API shows newest first. Items that must exist once are keyed by what makes them unique (a
+webhook delivery id, an action's idempotency key), so a conditional put is the duplicate check.
+
+| item          | PK                                   | SK                      | GSI1PK                              | GSI1SK        |
+|---------------|--------------------------------------|-------------------------|-------------------------------------|---------------|
+| store config  | STORE#{s}                            | CONFIG                  | STORES                              | {s}           |
+| event         | STORE#{s}#EVENT#{platform}#{delivery}| EVENT                   | STORE#{s}#EVENTS                    | {time}#{id}   |
+| entity state  | STORE#{s}#{kind}#{entity_id}         | STATE                   | -                                   | -             |
+| run           | STORE#{s}#RUN#{run_id}               | RUN                     | STORE#{s}#RUNS                      | {time}#{id}   |
+| action        | STORE#{s}#ACTION#{action_id}         | ACTION                  | STORE#{s}#ACTIONS                   | {time}#{id}   |
+| action/status | (same item)                          |                         | GSI2PK STORE#{s}#ACTIONS#{status}   | {time}#{id}   |
+| due job       | JOBS#{minute bucket}                 | {due time}#{s}#{job_id} | STORE#{s}#SCHEDULES                 | {due}#{id}    |
+| parked record | PARKED#{s}                           | {time}#{record id}      | STORE#{s}#PARKED                    | {time}#{id}   |
+| stream tries  | STREAMTRY#{record id}                | TRY                     | -                                   | -             |
+| counter       | STORE#{s}#COUNTER#{name}             | {day}[#{dimension}]     | -                                   | -             |
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+# item types (attribute "type"): the stream handlers route on it
+EVENT = "EVENT"
+ACTION = "ACTION"
+RUN = "RUN"
+STORE = "STORE"
+STATE = "STATE"
+JOB = "JOB"
+PARKED = "PARKED"
+STREAM_TRY = "STREAMTRY"
+COUNTER = "COUNTER"
+
+Key = dict[str, str]
+
+
+def _store(store_id: str) -> str:
+    return f"STORE#{store_id}"
+
+
+def store_config(store_id: str) -> Key:
+    return {"PK": _store(store_id), "SK": "CONFIG"}
+
+
+def store_listing(store_id: str) -> Key:
+    return {"GSI1PK": "STORES", "GSI1SK": store_id}
+
+
+def event(store_id: str, platform: str, delivery_id: str) -> Key:
+    return {"PK": f"{_store(store_id)}#EVENT#{platform}#{delivery_id}", "SK": EVENT}
+
+
+def event_listing(store_id: str, received_at: str, delivery_id: str) -> Key:
+    return {"GSI1PK": f"{_store(store_id)}#EVENTS", "GSI1SK": f"{received_at}#{delivery_id}"}
+
+
+def entity_state(store_id: str, kind: str, entity_id: str) -> Key:
+    return {"PK": f"{_store(store_id)}#{kind.upper()}#{entity_id}", "SK": STATE}
+
+
+def run(store_id: str, run_id: str) -> Key:
+    return {"PK": f"{_store(store_id)}#RUN#{run_id}", "SK": RUN}
+
+
+def run_listing(store_id: str, created_at: str, run_id: str) -> Key:
+    return {"GSI1PK": f"{_store(store_id)}#RUNS", "GSI1SK": f"{created_at}#{run_id}"}
+
+
+def action(store_id: str, action_id: str) -> Key:
+    return {"PK": f"{_store(store_id)}#ACTION#{action_id}", "SK": ACTION}
+
+
+def action_listing(store_id: str, created_at: str, action_id: str) -> Key:
+    return {"GSI1PK": f"{_store(store_id)}#ACTIONS", "GSI1SK": f"{created_at}#{action_id}"}
+
+
+def action_status_listing(store_id: str, status: str, created_at: str, action_id: str) -> Key:
+    return {"GSI2PK": f"{_store(store_id)}#ACTIONS#{status}", "GSI2SK": f"{created_at}#{action_id}"}
+
+
+def listing_partition(store_id: str, what: str, status: str | None = None) -> tuple[str, str]:
+    """(index name, partition value) for a per-store listing: events, runs, actions, schedules, parked."""
+    if what == "actions" and status:
+        return "GSI2", f"{_store(store_id)}#ACTIONS#{status}"
+    return "GSI1", f"{_store(store_id)}#{what.upper()}"
+
+
+def minute_bucket(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def buckets_between(start: datetime, end: datetime, limit: int = 24 * 60) -> list[str]:
+    """Minute buckets from `start` to `end` inclusive (at most `limit`, the newest kept)."""
+    first = start.astimezone(UTC).replace(second=0, microsecond=0)
+    last = end.astimezone(UTC).replace(second=0, microsecond=0)
+    count = int((last - first).total_seconds() // 60) + 1
+    count = max(1, min(count, limit))
+    return [minute_bucket(last - timedelta(minutes=i)) for i in reversed(range(count))]
+
+
+def job(bucket: str, store_id: str, job_id: str, due_iso: str) -> Key:
+    """A due job lives in the minute bucket it is due in (or the current one, if already due)."""
+    return {"PK": f"JOBS#{bucket}", "SK": f"{due_iso}#{store_id}#{job_id}"}
+
+
+def job_listing(store_id: str, due_iso: str, job_id: str) -> Key:
+    return {"GSI1PK": f"{_store(store_id)}#SCHEDULES", "GSI1SK": f"{due_iso}#{job_id}"}
+
+
+def sweeper_cursor() -> Key:
+    return {"PK": "SWEEPER", "SK": "CURSOR"}
+
+
+def parked(store_id: str, at: str, record_id: str) -> Key:
+    return {"PK": f"PARKED#{store_id}", "SK": f"{at}#{record_id}"}
+
+
+def parked_listing(store_id: str, at: str, record_id: str) -> Key:
+    return {"GSI1PK": f"{_store(store_id)}#PARKED", "GSI1SK": f"{at}#{record_id}"}
+
+
+def stream_try(record_id: str) -> Key:
+    return {"PK": f"STREAMTRY#{record_id}", "SK": "TRY"}
+
+
+def counter(store_id: str, name: str, day: str, dimension: str | None = None) -> Key:
+    sk = f"{day}#{dimension}" if dimension else day
+    return {"PK": f"{_store(store_id)}#COUNTER#{name}", "SK": sk}
+
+
+def idempotency_key(*parts: str) -> str:
+    """A deterministic id from what makes a thing unique (same parts -> same id, always)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return digest[:32]

@@ -1,0 +1,385 @@
+"""The one place that reads and writes the storeflow table. Methods say what they decide."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from storekit import keys
+from storekit.clock import Clock, iso, parse_iso
+from storekit.errors import BadRequest
+from storekit.records import ActionRecord, EventRecord, JobRecord, ParkedRecord, RunRecord
+from storekit.store import StoreConfig
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+_NOT_EXISTS = "attribute_not_exists(PK)"
+
+
+def is_conditional_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in (
+        "ConditionalCheckFailedException",
+        "TransactionCanceledException",
+    )
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    """Drop key attributes and turn DynamoDB Decimals back into ints where they are whole."""
+    out: dict[str, Any] = {}
+    for name, value in item.items():
+        if name in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "type", "expires_at"):
+            continue
+        out[name] = value
+    return out
+
+
+class Repository:
+    def __init__(self, table: Any, clock: Clock) -> None:
+        self._table = table
+        self._clock = clock
+
+    # --- stores ---------------------------------------------------------------------
+    def get_store(self, store_id: str) -> StoreConfig | None:
+        item = self._table.get_item(Key=keys.store_config(store_id), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return StoreConfig.model_validate_json(item["config"])
+
+    def put_store(self, config: StoreConfig) -> None:
+        self._table.put_item(
+            Item={
+                **keys.store_config(config.store_id),
+                **keys.store_listing(config.store_id),
+                "type": keys.STORE,
+                "store_id": config.store_id,
+                "config": config.model_dump_json(),
+            }
+        )
+
+    # --- events (ingest: exactly one conditional write) ---------------------------------
+    def record_event(self, item: dict[str, Any]) -> bool:
+        """Write a delivery once. False if this delivery id was already recorded."""
+        try:
+            self._table.put_item(Item=item, ConditionExpression=_NOT_EXISTS)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def get_event_item(self, store_id: str, platform: str, delivery_id: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._table.get_item(
+            Key=keys.event(store_id, platform, delivery_id), ConsistentRead=True
+        ).get("Item")
+        return item
+
+    def mark_event(self, record: EventRecord, status: str, reason: str | None = None) -> bool:
+        """Move an event out of `received`; False if another worker already did."""
+        try:
+            self._table.update_item(
+                Key=keys.event(record.store_id, record.platform, record.delivery_id),
+                UpdateExpression="SET #s = :s, reason = :r",
+                ConditionExpression="#s = :received",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":s": status, ":r": reason, ":received": "received"},
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    # --- entity state: out-of-order updates never overwrite newer ones ------------------------
+    def advance_entity(self, store_id: str, kind: str, entity_id: str, updated_at: str, event_id: str) -> bool:
+        """Record the newest known version of an entity. False if a newer one is already known."""
+        try:
+            self._table.put_item(
+                Item={
+                    **keys.entity_state(store_id, kind, entity_id),
+                    "type": keys.STATE,
+                    "store_id": store_id,
+                    "updated_at": updated_at,
+                    "event_id": event_id,
+                },
+                ConditionExpression=Attr("PK").not_exists() | Attr("updated_at").lte(updated_at),
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    # --- runs and the action outbox ------------------------------------------------------
+    def put_run(self, run: RunRecord) -> None:
+        try:
+            self._table.put_item(
+                Item={
+                    **keys.run(run.store_id, run.run_id),
+                    **keys.run_listing(run.store_id, run.created_at, run.run_id),
+                    "type": keys.RUN,
+                    **run.model_dump(),
+                },
+                ConditionExpression=_NOT_EXISTS,
+            )
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
+    def put_action(self, record: ActionRecord) -> bool:
+        """Write an action to the outbox once per idempotency key. False if it exists."""
+        try:
+            self._table.put_item(
+                Item={
+                    **keys.action(record.store_id, record.action_id),
+                    **keys.action_listing(record.store_id, record.created_at, record.action_id),
+                    **keys.action_status_listing(
+                        record.store_id, record.status, record.created_at, record.action_id
+                    ),
+                    "type": keys.ACTION,
+                    **record.model_dump(exclude_none=True),
+                    "action": json.dumps(record.action, default=str),
+                },
+                ConditionExpression=_NOT_EXISTS,
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def get_action(self, store_id: str, action_id: str) -> ActionRecord | None:
+        item = self._table.get_item(Key=keys.action(store_id, action_id), ConsistentRead=True).get("Item")
+        return action_from_item(item) if item else None
+
+    def move_action(
+        self,
+        record: ActionRecord,
+        to_status: str,
+        *,
+        from_statuses: tuple[str, ...],
+        reason: str | None = None,
+        result: str | None = None,
+        next_attempt_at: str | None = None,
+        count_attempt: bool = False,
+        mode: str | None = None,
+    ) -> ActionRecord | None:
+        """Conditionally move an action between statuses; None if it was not in `from_statuses`."""
+        now = iso(self._clock.now())
+        names = {"#s": "status"}
+        values: dict[str, Any] = {
+            ":s": to_status,
+            ":u": now,
+            ":r": reason,
+            ":res": result,
+            ":n": next_attempt_at,
+            ":g": keys.action_status_listing(record.store_id, to_status, record.created_at, record.action_id)[
+                "GSI2PK"
+            ],
+        }
+        update = "SET #s = :s, updated_at = :u, reason = :r, #res = :res, next_attempt_at = :n, GSI2PK = :g"
+        names["#res"] = "result"
+        if count_attempt:
+            update += ", attempts = if_not_exists(attempts, :zero) + :one"
+            values[":zero"] = 0
+            values[":one"] = 1
+        if mode is not None:
+            update += ", #m = :m"
+            names["#m"] = "mode"
+            values[":m"] = mode
+        placeholders = []
+        for i, status in enumerate(from_statuses):
+            values[f":f{i}"] = status
+            placeholders.append(f":f{i}")
+        try:
+            answer = self._table.update_item(
+                Key=keys.action(record.store_id, record.action_id),
+                UpdateExpression=update,
+                ConditionExpression=f"attribute_exists(PK) AND #s IN ({', '.join(placeholders)})",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return action_from_item(answer["Attributes"])
+
+    # --- due jobs, found by minute bucket (never a scan) ----------------------------------
+    def put_job(self, job: JobRecord) -> JobRecord | None:
+        """File a job under its due minute (the current one if already due). None if it exists."""
+        due = parse_iso(job.due_at)
+        bucket = keys.minute_bucket(max(due, self._clock.now()))
+        job = job.model_copy(update={"bucket": bucket})
+        try:
+            self._table.put_item(
+                Item={
+                    **keys.job(bucket, job.store_id, job.job_id, job.due_at),
+                    **keys.job_listing(job.store_id, job.due_at, job.job_id),
+                    "type": keys.JOB,
+                    **job.model_dump(),
+                    "params": json.dumps(job.params, default=str),
+                },
+                ConditionExpression=_NOT_EXISTS,
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return job
+
+    def due_jobs(self, bucket: str, until_iso: str) -> Iterator[JobRecord]:
+        query: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(f"JOBS#{bucket}") & Key("SK").lte(until_iso + "~"),
+            "FilterExpression": Attr("status").eq("pending"),
+        }
+        while True:
+            page = self._table.query(**query)
+            for item in page.get("Items", []):
+                if item["due_at"] <= until_iso:
+                    yield job_from_item(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def find_job(self, store_id: str, job_id: str) -> JobRecord | None:
+        page = self._table.query(
+            IndexName="GSI1",
+            KeyConditionExpression=Key("GSI1PK").eq(f"STORE#{store_id}#SCHEDULES"),
+            FilterExpression=Attr("job_id").eq(job_id),
+        )
+        items = page.get("Items", [])
+        return job_from_item(items[0]) if items else None
+
+    def move_job(self, job: JobRecord, to_status: str, from_status: str, reason: str | None = None) -> bool:
+        assert job.bucket is not None, "a stored job knows its bucket"
+        try:
+            self._table.update_item(
+                Key=keys.job(job.bucket, job.store_id, job.job_id, job.due_at),
+                UpdateExpression="SET #s = :s, reason = :r",
+                ConditionExpression="#s = :from",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":s": to_status, ":from": from_status, ":r": reason},
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def sweeper_cursor(self) -> str | None:
+        item = self._table.get_item(Key=keys.sweeper_cursor(), ConsistentRead=True).get("Item")
+        return str(item["bucket"]) if item else None
+
+    def set_sweeper_cursor(self, bucket: str) -> None:
+        self._table.put_item(Item={**keys.sweeper_cursor(), "type": "CURSOR", "bucket": bucket})
+
+    # --- stream records that keep failing ----------------------------------------------
+    def count_stream_try(self, record_id: str) -> int:
+        expires = int((self._clock.now() + timedelta(days=7)).timestamp())
+        answer = self._table.update_item(
+            Key=keys.stream_try(record_id),
+            UpdateExpression="ADD tries :one SET expires_at = :e, #t = :t",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={":one": 1, ":e": expires, ":t": keys.STREAM_TRY},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["tries"])
+
+    def park(self, record: ParkedRecord) -> None:
+        self._table.put_item(
+            Item={
+                **keys.parked(record.store_id, record.parked_at, record.record_id),
+                **keys.parked_listing(record.store_id, record.parked_at, record.record_id),
+                "type": keys.PARKED,
+                **record.model_dump(exclude_none=True),
+            }
+        )
+
+    # --- counters (reports read O(days), not O(orders)) -------------------------------------
+    def add_to_counter(self, store_id: str, name: str, day: str, amount: int | Any = 1) -> None:
+        self._table.update_item(
+            Key=keys.counter(store_id, name, day),
+            UpdateExpression="ADD #v :a SET #t = :t",
+            ExpressionAttributeNames={"#v": "value", "#t": "type"},
+            ExpressionAttributeValues={":a": amount, ":t": keys.COUNTER},
+        )
+
+    # --- listings: newest first, paginated -------------------------------------------------
+    def listing(
+        self,
+        store_id: str,
+        what: str,
+        *,
+        status: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        index, partition = keys.listing_partition(store_id, what, status)
+        pk_name = f"{index}PK"
+        query: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": Key(pk_name).eq(partition),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            start = decode_cursor(cursor)
+            if start.get(pk_name) != partition:
+                raise BadRequest("cursor does not belong to this listing")
+            query["ExclusiveStartKey"] = start
+        page = self._table.query(**query)
+        items = [_plain(item) for item in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        return items, encode_cursor(last) if last else None
+
+    def items_of(self, store_id: str, what: str) -> Iterator[dict[str, Any]]:
+        """Every item of a per-store listing, with keys (used by shop/redact)."""
+        index, partition = keys.listing_partition(store_id, what)
+        query: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": Key(f"{index}PK").eq(partition)}
+        while True:
+            page = self._table.query(**query)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def delete_item_keys(self, items: list[dict[str, Any]]) -> None:
+        with self._table.batch_writer() as batch:
+            for item in items:
+                batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+
+
+def encode_cursor(last_key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(last_key, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise BadRequest("cursor is not one this API gave out") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise BadRequest("cursor is not one this API gave out")
+    return data
+
+
+def action_from_item(item: dict[str, Any]) -> ActionRecord:
+    data = _plain(item)
+    if isinstance(data.get("action"), str):
+        data["action"] = json.loads(data["action"])
+    return ActionRecord.model_validate(data)
+
+
+def job_from_item(item: dict[str, Any]) -> JobRecord:
+    data = _plain(item)
+    if isinstance(data.get("params"), str):
+        data["params"] = json.loads(data["params"])
+    return JobRecord.model_validate(data)

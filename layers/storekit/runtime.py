@@ -1,0 +1,158 @@
+"""The composition root: settings, clock, lazily created AWS clients and the repositories.
+
+Handlers call `get_runtime()`; nothing is created at import. Tests and the local stack call
+`reset_runtime()` after changing the environment (moto), so nothing needs patching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from functools import cached_property
+from typing import Any
+
+from storekit.clock import Clock, SystemClock
+from storekit.errors import ConfigurationError
+from storekit.payload_store import S3Archive
+from storekit.repository import Repository
+from storekit.settings import Settings, get_settings, reset_settings
+from storekit.store import StoreConfig, StoreSecrets
+
+SECRET_CACHE_SECONDS = 300
+
+
+class Runtime:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self._store_cache: dict[str, tuple[float, StoreConfig | None]] = {}
+
+    # --- AWS clients, created on first use ------------------------------------------------
+    @cached_property
+    def session(self) -> Any:
+        import boto3  # deferred: keeps cold import of app fast
+
+        return boto3.session.Session(region_name=self.settings.region)
+
+    def client(self, name: str) -> Any:
+        cache = self.__dict__.setdefault("_clients", {})
+        if name not in cache:
+            cache[name] = self.session.client(name)
+        return cache[name]
+
+    @cached_property
+    def table(self) -> Any:
+        return self.session.resource("dynamodb").Table(self.settings.table_name)
+
+    @cached_property
+    def repo(self) -> Repository:
+        return Repository(self.table, self.clock)
+
+    @cached_property
+    def archive(self) -> S3Archive:
+        return S3Archive(self.client("s3"), self.settings.archive_bucket)
+
+    @cached_property
+    def http(self) -> Any:
+        import requests
+
+        return requests.Session()
+
+    # --- store config, cached on the hot path ----------------------------------------------
+    def store(self, store_id: str, *, fresh: bool = False) -> StoreConfig | None:
+        """A store's config; webhook ingest reads it from a short in-process cache."""
+        now = time.monotonic()
+        cached = self._store_cache.get(store_id)
+        if not fresh and cached and now - cached[0] < self.settings.store_cache_seconds:
+            return cached[1]
+        config = self.repo.get_store(store_id)
+        self._store_cache[store_id] = (now, config)
+        return config
+
+    def forget_store(self, store_id: str) -> None:
+        self._store_cache.pop(store_id, None)
+
+    # --- secrets: Secrets Manager through Powertools Parameters (cached) ----------------------
+    def store_secrets(self, store_id: str, *, fresh: bool = False) -> StoreSecrets:
+        from aws_lambda_powertools.utilities import parameters
+
+        name = self.settings.secret_name(store_id)
+        try:
+            value = parameters.get_secret(
+                name,
+                transform="json",
+                max_age=SECRET_CACHE_SECONDS,
+                force_fetch=fresh,
+                boto3_client=self.client("secretsmanager"),
+            )
+        except parameters.exceptions.GetParameterError as exc:
+            if "ResourceNotFoundException" in str(exc):
+                raise ConfigurationError(f"store {store_id} has no secrets saved") from None
+            raise
+        return StoreSecrets.model_validate(value)
+
+    def save_store_secrets(self, store_id: str, secrets: StoreSecrets) -> None:
+        sm = self.client("secretsmanager")
+        name = self.settings.secret_name(store_id)
+        body = json.dumps(secrets.to_json_dict())
+        try:
+            sm.put_secret_value(SecretId=name, SecretString=body)
+        except sm.exceptions.ResourceNotFoundException:
+            sm.create_secret(Name=name, SecretString=body, Description=f"storeflow store {store_id}")
+        self.store_secrets(store_id, fresh=True)
+
+    def delete_store_secrets(self, store_id: str) -> None:
+        sm = self.client("secretsmanager")
+        try:
+            sm.delete_secret(SecretId=self.settings.secret_name(store_id), ForceDeleteWithoutRecovery=True)
+        except sm.exceptions.ResourceNotFoundException:
+            return
+
+    def admin_token_sha256(self) -> str | None:
+        """sha256 of the operator's admin token: SSM SecureString, Secrets Manager, or (local) env."""
+        from aws_lambda_powertools.utilities import parameters
+
+        s = self.settings
+        token: str | None
+        if s.admin_token_parameter:
+            token = parameters.get_parameter(
+                s.admin_token_parameter, decrypt=True, max_age=SECRET_CACHE_SECONDS,
+                boto3_client=self.client("ssm"),
+            )
+        elif s.admin_token_secret:
+            token = parameters.get_secret(
+                s.admin_token_secret, max_age=SECRET_CACHE_SECONDS, boto3_client=self.client("secretsmanager")
+            )
+        elif s.local_mode:
+            token = s.admin_token
+        else:
+            token = None
+        return hashlib.sha256(token.encode()).hexdigest() if token else None
+
+
+_RUNTIME: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    global _RUNTIME
+    if _RUNTIME is None:
+        _RUNTIME = Runtime(get_settings())
+    return _RUNTIME
+
+
+def set_runtime(runtime: Runtime) -> None:
+    global _RUNTIME
+    _RUNTIME = runtime
+
+
+def reset_runtime() -> None:
+    global _RUNTIME
+    _RUNTIME = None
+    reset_settings()
+    try:
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()
+    except ImportError:  # Powertools is a hard dependency; this only guards partial installs
+        return

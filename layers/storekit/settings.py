@@ -1,0 +1,94 @@
+"""The one settings model. Read from the environment lazily, once, and validated."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from storekit.errors import ConfigurationError
+
+#: Chalice binds stream event sources when app.py is imported (by `chalice package`/`deploy`).
+#: The packaged template replaces this with the real table's StreamArn (infra/merge-template.json);
+#: `chalice deploy` users export STOREFLOW_STREAM_ARN (see README). Only `stream_arn_for_binding`
+#: reads it.
+PLACEHOLDER_STREAM_ARN = (
+    "arn:aws:dynamodb:us-east-1:000000000000:table/storeflow/stream/1970-01-01T00:00:00.000"
+)
+
+
+class Settings(BaseModel):
+    """Everything storeflow reads from its environment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: str = "dev"
+    region: str = "us-east-1"
+    table_name: str = "storeflow"
+    fallback_queue_url: str | None = None
+    archive_bucket: str | None = None
+    #: admin token: an SSM SecureString parameter name, or a Secrets Manager secret name
+    admin_token_parameter: str | None = None
+    admin_token_secret: str | None = None
+    #: admin token given directly: only honoured in local mode
+    admin_token: str | None = Field(default=None, repr=False)
+    secrets_prefix: str = "storeflow"
+    local_mode: bool = False
+    raw_payload_ttl_days: int = Field(default=30, ge=1, le=3650)
+    max_body_bytes: int = 5 * 1024 * 1024
+    store_cache_seconds: int = Field(default=60, ge=0)
+    email_sender: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    def secret_name(self, store_id: str) -> str:
+        return f"{self.secrets_prefix}/{self.stage}/stores/{store_id}"
+
+
+_ENV = {
+    "stage": "STOREFLOW_STAGE",
+    "region": "AWS_DEFAULT_REGION",
+    "table_name": "STOREFLOW_TABLE",
+    "fallback_queue_url": "STOREFLOW_FALLBACK_QUEUE_URL",
+    "archive_bucket": "STOREFLOW_ARCHIVE_BUCKET",
+    "admin_token_parameter": "STOREFLOW_ADMIN_TOKEN_PARAMETER",
+    "admin_token_secret": "STOREFLOW_ADMIN_TOKEN_SECRET",
+    "admin_token": "STOREFLOW_ADMIN_TOKEN",
+    "secrets_prefix": "STOREFLOW_SECRETS_PREFIX",
+    "local_mode": "STOREFLOW_LOCAL",
+    "raw_payload_ttl_days": "STOREFLOW_RAW_TTL_DAYS",
+    "store_cache_seconds": "STOREFLOW_STORE_CACHE_SECONDS",
+    "email_sender": "STOREFLOW_EMAIL_SENDER",
+    "log_level": "STOREFLOW_LOG_LEVEL",
+}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read and validate the environment once (first call, never at import)."""
+    values = {field: os.environ[name] for field, name in _ENV.items() if os.environ.get(name)}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
+        raise ConfigurationError(f"invalid storeflow settings: {fields}") from exc
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()
+
+
+def stream_arn_for_binding() -> str:
+    """The table stream ARN Chalice binds the stream handlers to (see PLACEHOLDER_STREAM_ARN)."""
+    return os.environ.get("STOREFLOW_STREAM_ARN") or PLACEHOLDER_STREAM_ARN
+
+
+#: queue name Chalice binds the fallback drainer to; the packaged template points it at the real
+#: queue (infra/merge-template.json), `chalice deploy` users may export STOREFLOW_FALLBACK_QUEUE.
+DEFAULT_FALLBACK_QUEUE = "storeflow-webhook-fallback"
+
+
+def fallback_queue_for_binding() -> str:
+    return os.environ.get("STOREFLOW_FALLBACK_QUEUE") or DEFAULT_FALLBACK_QUEUE

@@ -1,0 +1,102 @@
+"""A store's configuration (DynamoDB) and its secrets (Secrets Manager), as validated models."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+Platform = Literal["shopify", "woocommerce"]
+Mode = Literal["dry-run", "live"]
+
+STORE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+_STORE_ID = re.compile(STORE_ID_PATTERN)
+
+
+def is_store_id(value: str) -> bool:
+    return bool(_STORE_ID.match(value))
+
+
+class AutomationConfig(BaseModel):
+    """One automation's switch, optional mode override and settings for one store."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    #: None = follow the store's mode; "dry-run" keeps one automation rehearsing in a live store
+    mode: Mode | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class StoreConfig(BaseModel):
+    """What storeflow knows about a store, without its secrets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    store_id: str = Field(pattern=STORE_ID_PATTERN)
+    platform: Platform
+    #: Shopify: the myshopify domain; WooCommerce: the site's base URL
+    shop_domain: str = Field(min_length=3, max_length=255)
+    name: str | None = Field(default=None, max_length=200)
+    mode: Mode = "dry-run"
+    timezone: str = "UTC"
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    automations: dict[str, AutomationConfig] = Field(default_factory=dict)
+    #: sha256 of the store-scoped admin token (the token itself is shown once, never stored)
+    token_sha256: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _domain_fits_platform(self) -> StoreConfig:
+        if self.platform == "woocommerce" and not self.shop_domain.startswith(("https://", "http://")):
+            raise ValueError("shop_domain of a WooCommerce store is its base URL, e.g. https://shop.example")
+        if self.platform == "shopify" and "/" in self.shop_domain:
+            raise ValueError("shop_domain of a Shopify store is its domain, e.g. my-shop.myshopify.com")
+        return self
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.store_id
+
+    def automation(self, name: str) -> AutomationConfig:
+        """A store's config for an automation; a new store has every automation on its defaults."""
+        return self.automations.get(name, AutomationConfig())
+
+    def mode_for(self, automation: str) -> Mode:
+        return self.automation(automation).mode or self.mode
+
+
+class StoreSecrets(BaseModel):
+    """Kept in Secrets Manager as one JSON secret per store. Never logged or returned."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: during a rotation a store holds two valid secrets for a while
+    webhook_secrets: list[SecretStr] = Field(min_length=1, max_length=2)
+    access_token: SecretStr | None = None
+    consumer_key: SecretStr | None = None
+    consumer_secret: SecretStr | None = None
+    slack_webhook_url: SecretStr | None = None
+    outbound_webhook_secret: SecretStr | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"webhook_secrets": [s.get_secret_value() for s in self.webhook_secrets]}
+        for name in ("access_token", "consumer_key", "consumer_secret", "slack_webhook_url",
+                     "outbound_webhook_secret"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value.get_secret_value()
+        return out
