@@ -7,18 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from chalice import Chalice
 
 from functions.admin.handlers import bp as admin_bp
 from functions.engine.handlers import bp as engine_bp
 from functions.webhooks.handlers import bp as webhooks_bp
+from storekit.observability import logger, metrics
 
 app = Chalice(app_name="storeflow")
-
-logger = Logger(service="storeflow")
-metrics = Metrics(namespace="storeflow", service="storeflow")
-tracer = Tracer(service="storeflow", auto_patch=False)
 
 app.register_blueprint(webhooks_bp)
 app.register_blueprint(engine_bp)

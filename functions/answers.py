@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from chalice import Response
 
 from storekit.errors import (
@@ -21,8 +20,7 @@ from storekit.errors import (
     Unauthorized,
     UnknownStore,
 )
-
-logger = Logger(service="storeflow")
+from storekit.observability import logger
 
 _STATUS: list[tuple[type[StoreflowError], int]] = [
     (PayloadTooLarge, 413),

@@ -52,4 +52,11 @@ def new_store_token(store_id: str) -> tuple[str, str]:
     return token, _digest(token)
 
 
-__all__ = ["Forbidden", "bearer_token", "is_admin", "new_store_token", "require_admin", "require_store_access"]
+__all__ = [
+    "Forbidden",
+    "bearer_token",
+    "is_admin",
+    "new_store_token",
+    "require_admin",
+    "require_store_access",
+]

@@ -15,6 +15,7 @@ from functions.admin.stores import save_store, store_view, validation_message
 from functions.answers import answer_errors, json_response
 from functions.engine.execute import release_for_retry
 from functions.engine.sweep import JOB_HANDLERS
+from functions.reports.activity import MAX_DAYS, REPORTS
 from storekit.clock import iso, parse_iso
 from storekit.errors import BadRequest, Conflict, NotFound, UnknownStore
 from storekit.records import ACTION_STATUSES, JobRecord
@@ -71,7 +72,9 @@ def _listing(store_id: str, what: str, status: str | None = None) -> Response:
         raise BadRequest("limit must be a whole number") from exc
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
-    items, cursor = runtime.repo.listing(store_id, what, status=status, limit=limit, cursor=params.get("cursor"))
+    items, cursor = runtime.repo.listing(
+        store_id, what, status=status, limit=limit, cursor=params.get("cursor")
+    )
     return json_response({"items": items, "next": cursor})
 
 
@@ -103,7 +106,9 @@ def issue_store_token(store_id: str) -> Response:
     runtime = _authorized(store_id, admin_only=True)
     store = _existing_store(store_id, runtime)
     token, digest = new_store_token(store_id)
-    runtime.repo.put_store(store.model_copy(update={"token_sha256": digest, "updated_at": runtime.clock.now()}))
+    runtime.repo.put_store(
+        store.model_copy(update={"token_sha256": digest, "updated_at": runtime.clock.now()})
+    )
     runtime.forget_store(store_id)
     return json_response({"store_id": store_id, "token": token}, 201)
 
@@ -147,6 +152,23 @@ def retry_action(store_id: str, action_id: str) -> Response:
     if not release_for_retry(store_id, action_id, runtime, from_statuses=("failed", "retrying")):
         raise Conflict(f"action is {record.status}; only failed or retrying actions can be retried")
     return json_response({"action_id": action_id, "status": "pending"}, 202)
+
+
+@bp.route("/stores/{store_id}/reports/{name}", methods=["GET"])
+@answer_errors
+def get_report(store_id: str, name: str) -> Response:
+    runtime = _authorized(store_id)
+    store = _existing_store(store_id, runtime)
+    report = REPORTS.get(name)
+    if report is None:
+        raise NotFound(f"no report {name!r}; available: {', '.join(sorted(REPORTS))}")
+    try:
+        days = int((bp.current_request.query_params or {}).get("days", 7))
+    except ValueError as exc:
+        raise BadRequest("days must be a whole number") from exc
+    if not 1 <= days <= MAX_DAYS:
+        raise BadRequest(f"days must be between 1 and {MAX_DAYS}")
+    return json_response(report(store, days, runtime))
 
 
 @bp.route("/stores/{store_id}/schedules", methods=["GET"])

@@ -70,7 +70,7 @@ def site_name(url: str | None) -> str | None:
     host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix):
-            host = host[len(prefix):]
+            host = host[len(prefix) :]
     labels = [label for label in host.split(".") if label]
     if not labels:
         return None
@@ -96,7 +96,10 @@ def channel_tags_for(order: Order, own_domain: str, settings: ChannelTagSettings
         settings.source_prefix + acquisition_source(order, own_domain),
     ]
     if settings.include_medium_and_campaign:
-        for key, prefix in (("utm_medium", settings.medium_prefix), ("utm_campaign", settings.campaign_prefix)):
+        for key, prefix in (
+            ("utm_medium", settings.medium_prefix),
+            ("utm_campaign", settings.campaign_prefix),
+        ):
             value = tag_value(order.utm.get(key, ""))
             if value:
                 tags.append(prefix + value)
@@ -108,7 +111,9 @@ def tag_sales_channel(event: Parsed, ctx: Context[ChannelTagSettings]) -> list[A
     if not isinstance(order, Order):
         return []
     tags = channel_tags_for(order, ctx.store.shop_domain, ctx.settings)
-    actions: list[Action] = [AddTags(resource="order", resource_id=order.id, tags=tags, once_per=f"order:{order.id}")]
+    actions: list[Action] = [
+        AddTags(resource="order", resource_id=order.id, tags=tags, once_per=f"order:{order.id}")
+    ]
     customer = order.customer
     if ctx.settings.tag_customer and customer is not None and customer.id:
         actions.append(

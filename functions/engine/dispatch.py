@@ -5,22 +5,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
 from functions.engine.catalog import registry
 from functions.engine.privacy import handle_privacy_topic
 from functions.engine.registry import Automation, Context, EventMeta
+from functions.reports.activity import count_event
 from storekit import keys
 from storekit.actions import Action
 from storekit.adapters import Parsed, Topic, parse_delivery
 from storekit.clock import iso
 from storekit.errors import MalformedPayload
+from storekit.observability import logger
 from storekit.payload_store import decompress
 from storekit.records import ActionRecord, EventRecord, RunRecord
 from storekit.runtime import Runtime
-
-logger = Logger(service="storeflow")
 
 
 def load_parsed(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> Parsed:
@@ -41,8 +40,15 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     if store is None:
         runtime.repo.mark_event(record, "failed", "store no longer exists")
         return "store gone"
-    if record.topic in {t.value for t in (Topic.CUSTOMER_REDACT, Topic.SHOP_REDACT,
-                                          Topic.CUSTOMER_DATA_REQUEST, Topic.APP_UNINSTALLED)}:
+    if record.topic in {
+        t.value
+        for t in (
+            Topic.CUSTOMER_REDACT,
+            Topic.SHOP_REDACT,
+            Topic.CUSTOMER_DATA_REQUEST,
+            Topic.APP_UNINSTALLED,
+        )
+    }:
         reason = handle_privacy_topic(record, full, runtime)
         runtime.repo.mark_event(record, "processed", reason)
         return reason
@@ -68,7 +74,8 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     for automation in registry().enabled_for(store, record.topic):
         run_automation(automation, parsed, meta, record, runtime)
         ran += 1
-    runtime.repo.mark_event(record, "processed", f"{ran} automation(s) ran")
+    if runtime.repo.mark_event(record, "processed", f"{ran} automation(s) ran"):
+        count_event(store, record.topic, runtime)
     return f"{ran} automation(s) ran"
 
 
@@ -131,8 +138,12 @@ def run_automation(
     runtime.repo.put_run(run)
     logger.info(
         "automation ran",
-        extra={"automation": automation.name, "store_id": record.store_id, "actions": len(action_ids),
-               "outcome": outcome},
+        extra={
+            "automation": automation.name,
+            "store_id": record.store_id,
+            "actions": len(action_ids),
+            "outcome": outcome,
+        },
     )
     return run
 

@@ -12,19 +12,18 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.engine.perform import perform
+from functions.reports.activity import count_action
 from storekit.actions import action_from_json
 from storekit.clock import iso
 from storekit.errors import ConfigurationError, ExternalCallError, Throttled
+from storekit.observability import logger, metrics
 from storekit.records import ActionRecord, JobRecord
 from storekit.repository import action_from_item
 from storekit.runtime import Runtime
-
-logger = Logger(service="storeflow")
-metrics = Metrics(namespace="storeflow", service="storeflow")
+from storekit.store import StoreConfig
 
 MAX_ATTEMPTS = 5
 BASE_BACKOFF_S = 30
@@ -49,38 +48,43 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
         return "skipped"  # another worker (or a repeated stream record) got it first
     store = runtime.store(record.store_id, fresh=True)
     if store is None:
-        runtime.repo.move_action(claimed, "failed", from_statuses=("running",), reason="store no longer exists")
+        runtime.repo.move_action(
+            claimed, "failed", from_statuses=("running",), reason="store no longer exists"
+        )
         return "failed"
     mode = store.mode_for(record.automation)
     if mode == "dry-run":
         runtime.repo.move_action(
             claimed, "planned", from_statuses=("running",), reason="dry-run: nothing was called", mode=mode
         )
-        metrics.add_metric(name="ActionsPlanned", unit=MetricUnit.Count, value=1)
-        return "planned"
+        return _settled(store, "planned", runtime)
     try:
         action = action_from_json(record.action)
         result = perform(action, store, runtime)
     except ExternalCallError as exc:
-        return _after_failure(claimed, exc, runtime)
+        return _after_failure(claimed, exc, store, runtime)
     except ConfigurationError as exc:
         runtime.repo.move_action(claimed, "failed", from_statuses=("running",), reason=str(exc), mode=mode)
-        metrics.add_metric(name="ActionsFailed", unit=MetricUnit.Count, value=1)
-        return "failed"
+        return _settled(store, "failed", runtime)
     runtime.repo.move_action(claimed, "done", from_statuses=("running",), result=result, mode=mode)
-    metrics.add_metric(name="ActionsDone", unit=MetricUnit.Count, value=1)
     logger.info("action done", extra={"store_id": record.store_id, "kind": record.kind})
-    return "done"
+    return _settled(store, "done", runtime)
 
 
-def _after_failure(record: ActionRecord, exc: ExternalCallError, runtime: Runtime) -> str:
+def _settled(store: StoreConfig, status: str, runtime: Runtime) -> str:
+    """Count an action that reached a final status (metrics + the activity report's counter)."""
+    metrics.add_metric(name=f"Actions{status.capitalize()}", unit=MetricUnit.Count, value=1)
+    count_action(store, status, runtime)
+    return status
+
+
+def _after_failure(record: ActionRecord, exc: ExternalCallError, store: StoreConfig, runtime: Runtime) -> str:
     reason = f"{type(exc).__name__}: {exc}"[:500]
     if not exc.retryable or record.attempts >= MAX_ATTEMPTS:
         final = reason if not exc.retryable else f"gave up after {record.attempts} attempts: {reason}"
         runtime.repo.move_action(record, "failed", from_statuses=("running",), reason=final, mode="live")
-        metrics.add_metric(name="ActionsFailed", unit=MetricUnit.Count, value=1)
         logger.warning("action failed", extra={"store_id": record.store_id, "kind": record.kind})
-        return "failed"
+        return _settled(store, "failed", runtime)
     retry_after = exc.retry_after if isinstance(exc, Throttled) else None
     due = runtime.clock.now() + timedelta(seconds=backoff_seconds(record.attempts, retry_after))
     runtime.repo.put_job(
@@ -100,7 +104,9 @@ def _after_failure(record: ActionRecord, exc: ExternalCallError, runtime: Runtim
     return "retrying"
 
 
-def release_for_retry(store_id: str, action_id: str, runtime: Runtime, *, from_statuses: tuple[str, ...]) -> bool:
+def release_for_retry(
+    store_id: str, action_id: str, runtime: Runtime, *, from_statuses: tuple[str, ...]
+) -> bool:
     """Put an action back to `pending` (the stream hands it to the executor again)."""
     record = runtime.repo.get_action(store_id, action_id)
     if record is None:

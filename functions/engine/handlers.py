@@ -31,7 +31,9 @@ def _execute_record(record: DynamoDBRecord) -> None:
 
 
 @bp.on_dynamodb_record(
-    stream_arn=stream_arn_for_binding(), batch_size=STREAM_BATCH_SIZE, starting_position="TRIM_HORIZON",
+    stream_arn=stream_arn_for_binding(),
+    batch_size=STREAM_BATCH_SIZE,
+    starting_position="TRIM_HORIZON",
     name="dispatch",
 )
 def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
@@ -43,7 +45,9 @@ def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
 
 
 @bp.on_dynamodb_record(
-    stream_arn=stream_arn_for_binding(), batch_size=STREAM_BATCH_SIZE, starting_position="TRIM_HORIZON",
+    stream_arn=stream_arn_for_binding(),
+    batch_size=STREAM_BATCH_SIZE,
+    starting_position="TRIM_HORIZON",
     name="execute",
 )
 def execute(event: DynamoDBEvent) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from storekit.clients import (
     render_message,
 )
 from storekit.errors import ConfigurationError, PermanentError
+from storekit.observability import tracer
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig, StoreSecrets
 
@@ -39,6 +40,7 @@ def woo_client(store: StoreConfig, secrets: StoreSecrets, runtime: Runtime) -> W
     )
 
 
+@tracer.capture_method(capture_response=False)
 def perform(action: a.Action, store: StoreConfig, runtime: Runtime) -> str | None:
     """Carry out one action; returns a short result (an id) or None. Raises typed errors."""
     secrets = runtime.store_secrets(store.store_id)
@@ -132,7 +134,9 @@ def _send_message(action: Any, store: StoreConfig, secrets: StoreSecrets, runtim
             sender = runtime.settings.email_sender
             if not sender:
                 raise ConfigurationError("no email sender configured (STOREFLOW_EMAIL_SENDER)")
-            rendered = render_message(None, action.template, {"store_name": store.display_name, **action.context})
+            rendered = render_message(
+                None, action.template, {"store_name": store.display_name, **action.context}
+            )
             return str(EmailChannel(runtime.client("ses"), sender).send(action.to, rendered))
         case a.SendSms():
             return str(SmsChannel(runtime.client("sns")).send(action.to, action.text))
@@ -145,7 +149,9 @@ def _send_message(action: Any, store: StoreConfig, secrets: StoreSecrets, runtim
             if secrets.outbound_webhook_secret is None:
                 raise ConfigurationError("store has no outbound webhook secret saved")
             WebhookChannel(runtime.http, runtime.clock).post(
-                action.url, action.payload, secrets.outbound_webhook_secret.get_secret_value(),
+                action.url,
+                action.payload,
+                secrets.outbound_webhook_secret.get_secret_value(),
                 event_id=action.url,
             )
             return None

@@ -69,6 +69,9 @@ class Registry:
             raise ValueError(f"automation {automation.name!r} registered twice")
         self._by_name[automation.name] = automation
 
+    def remove(self, name: str) -> None:
+        self._by_name.pop(name, None)
+
     def get(self, name: str) -> Automation[Any] | None:
         return self._by_name.get(name)
 

@@ -6,17 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
     DynamoDBRecord,
     DynamoDBRecordEventName,
 )
 
 from storekit.clock import iso
+from storekit.observability import logger
 from storekit.records import ParkedRecord
 from storekit.runtime import Runtime
-
-logger = Logger(service="storeflow")
 
 #: tries of one stream record (Lambda retries included) before it is parked
 MAX_STREAM_TRIES = 3

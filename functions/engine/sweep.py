@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from aws_lambda_powertools import Logger
-
 from functions.engine.execute import RETRY_JOB, release_for_retry
 from storekit import keys
 from storekit.clock import iso, parse_iso
+from storekit.observability import logger
 from storekit.records import JobRecord
 from storekit.runtime import Runtime
-
-logger = Logger(service="storeflow")
 
 #: how far back a first sweep (or one after an outage) looks for jobs it has not seen
 LOOKBACK = timedelta(hours=24)
@@ -22,7 +19,9 @@ JobHandler = Callable[[JobRecord, Runtime], str]
 
 
 def _retry_action(job: JobRecord, runtime: Runtime) -> str:
-    released = release_for_retry(job.store_id, str(job.params["action_id"]), runtime, from_statuses=("retrying",))
+    released = release_for_retry(
+        job.store_id, str(job.params["action_id"]), runtime, from_statuses=("retrying",)
+    )
     return "released for retry" if released else "action no longer waiting"
 
 

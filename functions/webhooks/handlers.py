@@ -9,9 +9,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Blueprint, Response
 from chalice.app import SQSEvent
 
-from functions.answers import answer_errors, json_response, logger
+from functions.answers import answer_errors, json_response
 from functions.webhooks.ingest import Delivery, ingest, message_to_delivery
 from storekit.clock import iso
+from storekit.observability import logger
 from storekit.runtime import get_runtime
 from storekit.settings import fallback_queue_for_binding
 

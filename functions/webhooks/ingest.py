@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict
 
 from functions.engine.catalog import registry
@@ -20,11 +19,10 @@ from storekit import keys
 from storekit.adapters import Parsed, Topic, canonical_topic, parse_delivery
 from storekit.clock import iso
 from storekit.errors import BadRequest, MalformedPayload, PayloadTooLarge, UnknownStore
+from storekit.observability import logger
 from storekit.payload_store import MAX_INLINE_BYTES, archive_key, compress
 from storekit.runtime import Runtime
 from storekit.signatures import is_woocommerce_ping, verify
-
-logger = Logger(service="storeflow")
 
 #: topics handled by the engine itself for every store (privacy law, uninstall)
 BUILTIN_TOPICS = frozenset(
@@ -43,11 +41,17 @@ class PlatformHeaders:
 
 HEADERS = {
     "shopify": PlatformHeaders(
-        "x-shopify-hmac-sha256", "x-shopify-topic", "x-shopify-webhook-id", "x-shopify-api-version",
+        "x-shopify-hmac-sha256",
+        "x-shopify-topic",
+        "x-shopify-webhook-id",
+        "x-shopify-api-version",
         "x-shopify-test",
     ),
     "woocommerce": PlatformHeaders(
-        "x-wc-webhook-signature", "x-wc-webhook-topic", "x-wc-webhook-delivery-id", "x-wc-webhook-resource",
+        "x-wc-webhook-signature",
+        "x-wc-webhook-topic",
+        "x-wc-webhook-delivery-id",
+        "x-wc-webhook-resource",
         "x-wc-webhook-test",
     ),
 }

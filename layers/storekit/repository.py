@@ -96,7 +96,9 @@ class Repository:
         return True
 
     # --- entity state: out-of-order updates never overwrite newer ones ------------------------
-    def advance_entity(self, store_id: str, kind: str, entity_id: str, updated_at: str, event_id: str) -> bool:
+    def advance_entity(
+        self, store_id: str, kind: str, entity_id: str, updated_at: str, event_id: str
+    ) -> bool:
         """Record the newest known version of an entity. False if a newer one is already known."""
         try:
             self._table.put_item(
@@ -303,13 +305,33 @@ class Repository:
         )
 
     # --- counters (reports read O(days), not O(orders)) -------------------------------------
-    def add_to_counter(self, store_id: str, name: str, day: str, amount: int | Any = 1) -> None:
+    def add_to_counter(
+        self, store_id: str, name: str, day: str, dimension: str | None = None, amount: int | Any = 1
+    ) -> None:
         self._table.update_item(
-            Key=keys.counter(store_id, name, day),
+            Key=keys.counter(store_id, name, day, dimension),
             UpdateExpression="ADD #v :a SET #t = :t",
             ExpressionAttributeNames={"#v": "value", "#t": "type"},
             ExpressionAttributeValues={":a": amount, ":t": keys.COUNTER},
         )
+
+    def counters(
+        self, store_id: str, name: str, first_day: str, last_day: str
+    ) -> list[tuple[str, str | None, int]]:
+        """(day, dimension, value) for each counter of `name` from first_day to last_day inclusive."""
+        query: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(keys.counter(store_id, name, "x")["PK"])
+            & Key("SK").between(first_day, last_day + "~"),
+        }
+        out: list[tuple[str, str | None, int]] = []
+        while True:
+            page = self._table.query(**query)
+            for item in page.get("Items", []):
+                day, _, dimension = str(item["SK"]).partition("#")
+                out.append((day, dimension or None, int(item["value"])))
+            if "LastEvaluatedKey" not in page:
+                return out
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # --- listings: newest first, paginated -------------------------------------------------
     def listing(
@@ -342,7 +364,10 @@ class Repository:
     def items_of(self, store_id: str, what: str) -> Iterator[dict[str, Any]]:
         """Every item of a per-store listing, with keys (used by shop/redact)."""
         index, partition = keys.listing_partition(store_id, what)
-        query: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": Key(f"{index}PK").eq(partition)}
+        query: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": Key(f"{index}PK").eq(partition),
+        }
         while True:
             page = self._table.query(**query)
             yield from page.get("Items", [])

@@ -117,7 +117,9 @@ class Runtime:
         token: str | None
         if s.admin_token_parameter:
             token = parameters.get_parameter(
-                s.admin_token_parameter, decrypt=True, max_age=SECRET_CACHE_SECONDS,
+                s.admin_token_parameter,
+                decrypt=True,
+                max_age=SECRET_CACHE_SECONDS,
                 boto3_client=self.client("ssm"),
             )
         elif s.admin_token_secret:

@@ -94,8 +94,13 @@ class StoreSecrets(BaseModel):
 
     def to_json_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"webhook_secrets": [s.get_secret_value() for s in self.webhook_secrets]}
-        for name in ("access_token", "consumer_key", "consumer_secret", "slack_webhook_url",
-                     "outbound_webhook_secret"):
+        for name in (
+            "access_token",
+            "consumer_key",
+            "consumer_secret",
+            "slack_webhook_url",
+            "outbound_webhook_secret",
+        ):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value.get_secret_value()

@@ -1,0 +1,46 @@
+# storeflow: the only entry points. `make run` and `make test` set up everything they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint bench demo package setup clean
+
+$(STAMP): pyproject.toml requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## run: the local stack on http://127.0.0.1:8000 with a demo store (Ctrl-C stops it)
+run: $(STAMP)
+	$(PY) -m infra.local_stack
+
+## demo: the local stack without the demo seed
+demo: $(STAMP)
+	$(PY) -m infra.local_stack --no-demo
+
+## test: the whole suite (unit, integration, package, e2e) in parallel
+test: $(STAMP)
+	$(PY) -m pytest -n auto -q
+
+## lint: ruff + mypy
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+## bench: ingest cost vs a bare json+HMAC+put_item baseline, and cold import time
+bench: $(STAMP)
+	$(PY) -m tests.bench
+
+## package: `chalice package` with the merged infra template into build/package (RUNTIME=python3.13 to target it)
+package: $(STAMP)
+	bash infra/package.sh
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

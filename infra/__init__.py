@@ -1,0 +1,1 @@
+"""Infrastructure: CloudFormation resources, packaging, and the local stack built on the same definitions."""

@@ -1,0 +1,216 @@
+"""`make run`: the whole stack on this machine, no Docker.
+
+Starts embedded moto on 127.0.0.1, creates the infra/ resources in it, serves the Chalice API on
+http://127.0.0.1:8000, runs the stream dispatcher/executor, the fallback drainer and the minute
+sweeper as local pollers through the same handlers, seeds a `demo` store in dry-run and replays
+sample webhooks so `GET /stores/demo/actions` shows planned actions at once. Ctrl-C stops it all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "tests" / "events" / "shopify"
+DEMO_SECRET = "demo-webhook-secret-not-for-production"
+DEMO_SENDER = "notifications@demo-shop.example"
+
+log = logging.getLogger("storeflow.local")
+
+
+def start_moto() -> Any:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    )
+    return server
+
+
+def request(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, Any]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310 (local URL)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as answer:  # noqa: S310
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+def seed_demo(base: str, token: str) -> int:
+    """Create the demo store (dry-run) and replay the sample orders through signed webhooks."""
+    from storekit.signatures import sign
+
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    store = {
+        "platform": "shopify",
+        "shop_domain": "demo-shop.myshopify.com",
+        "name": "Demo Shop",
+        "mode": "dry-run",
+        "timezone": "America/New_York",
+        "currency": "USD",
+        "webhook_secret": DEMO_SECRET,
+        "api_credentials": {"access_token": "shpat_demo_not_a_real_token"},
+    }
+    status, answer = request("PUT", f"{base}/stores/demo", json.dumps(store).encode(), auth)
+    if status not in (200, 201):
+        raise SystemExit(f"could not create the demo store: {status} {answer}")
+    sent = 0
+    for path in sorted(SAMPLES.glob("orders_create__*.json")):
+        body = path.read_bytes()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Hmac-Sha256": sign(body, DEMO_SECRET),
+            "X-Shopify-Webhook-Id": f"demo-{path.stem}",
+            "X-Shopify-Shop-Domain": "demo-shop.myshopify.com",
+            "X-Shopify-API-Version": "2025-01",
+        }
+        status, answer = request("POST", f"{base}/webhooks/shopify/demo", body, headers)
+        log.info("replayed %s -> %s %s", path.name, status, answer)
+        sent += 1
+    return sent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="storeflow local stack")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--no-demo", action="store_true", help="do not seed the demo store")
+    parser.add_argument("--sweep-seconds", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+    moto_server = start_moto()
+    import boto3
+
+    from infra.bootstrap import create_local_resources, env_for
+    from infra.pollers import QueuePoller, StreamPoller, Ticker, invoke, scheduled_event
+
+    session = boto3.session.Session(region_name="us-east-1")
+    resources = create_local_resources(session)
+    token = os.environ.get("STOREFLOW_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    os.environ.update(env_for(resources))
+    os.environ.update(
+        {"STOREFLOW_LOCAL": "true", "STOREFLOW_ADMIN_TOKEN": token, "STOREFLOW_EMAIL_SENDER": DEMO_SENDER}
+    )
+    session.client("ses").verify_email_identity(EmailAddress=DEMO_SENDER)
+
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    sys.path.insert(0, str(ROOT))
+    from app import app
+
+    config = Config.create(chalice_app=app, app_name="storeflow", project_dir=str(ROOT), chalice_stage="dev")
+    try:
+        server = create_local_server(app, config, "127.0.0.1", args.port)
+    except OSError as exc:
+        moto_server.stop()
+        print(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}. Is another `make run` running?")
+        return 1
+    http = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+    http.start()
+
+    streams = StreamPoller(
+        session,
+        resources.stream_arn,
+        {"dispatch": app.handler_map["dispatch"], "execute": app.handler_map["execute"]},
+    )
+    sqs = session.client("sqs")
+    fallback_arn = sqs.get_queue_attributes(
+        QueueUrl=resources.fallback_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    drainer = QueuePoller(
+        session,
+        resources.fallback_queue_url,
+        fallback_arn,
+        "drain_fallback",
+        app.handler_map["drain_fallback"],
+    )
+    tickers = [
+        Ticker("streams", 0.5, streams.poll_once),
+        Ticker("fallback", 2.0, drainer.poll_once),
+        Ticker(
+            "sweeper",
+            args.sweep_seconds,
+            lambda: invoke("sweep", app.handler_map["sweep"], scheduled_event("arn:local:sweep")),
+        ),
+    ]
+    for ticker in tickers:
+        ticker.start()
+
+    base = f"http://127.0.0.1:{args.port}"
+    print(f"\nstoreflow is running on {base}  (moto at {os.environ['AWS_ENDPOINT_URL']})")
+    print(f"admin token: {token}")
+    if not args.no_demo:
+        sent = seed_demo(base, token)
+        deadline = time.monotonic() + 15
+        planned: list[Any] = []
+        while time.monotonic() < deadline:
+            _, answer = request(
+                "GET",
+                f"{base}/stores/demo/actions?status=planned",
+                None,
+                {"Authorization": f"Bearer {token}"},
+            )
+            planned = answer.get("items", []) if isinstance(answer, dict) else []
+            if planned:
+                time.sleep(1.0)
+                _, answer = request(
+                    "GET",
+                    f"{base}/stores/demo/actions?status=planned",
+                    None,
+                    {"Authorization": f"Bearer {token}"},
+                )
+                planned = answer.get("items", [])
+                break
+            time.sleep(0.3)
+        print(f"demo store 'demo' (dry-run): replayed {sent} sample orders; {len(planned)} planned actions:")
+        for item in planned[:10]:
+            print(f"  - [{item['automation']}] {item['summary']}")
+    print("\ntry:")
+    print(f'  curl -s -H "Authorization: Bearer {token}" {base}/stores/demo/actions')
+    print("Ctrl-C stops everything.\n", flush=True)
+
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    stop.wait()
+    print("\nstopping...", flush=True)
+    for ticker in tickers:
+        ticker.stop()
+    server.shutdown()
+    moto_server.stop()
+    print("stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,206 @@
+"""`make bench`: webhook ingest cost against a baseline measured in the same run, AWS calls per
+webhook, and cold import time of `app`. Ratios, not absolute times: this machine is shared.
+
+Targets: ingest CPU per webhook <= 1.5 x (json.loads + HMAC + one bare put_item of the same item);
+exactly 1 DynamoDB write and 0 reads per webhook once the store config is cached; cold import of
+`app` <= 2 x `import boto3, pydantic`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+N = 1000
+SAMPLE = "shopify/orders_create__2025-store-line-item-discount.json"  # a real ~10 KB order
+
+
+def _environment() -> None:
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+def bodies(template: bytes) -> list[bytes]:
+    order = json.loads(template)
+    out = []
+    for i in range(N):
+        order["id"] = 7_000_000_000 + i
+        order["admin_graphql_api_id"] = f"gid://shopify/Order/{7_000_000_000 + i}"
+        order["name"] = f"#{5000 + i}"
+        out.append(json.dumps(order).encode())
+    return out
+
+
+def measure_ingest() -> dict[str, Any]:
+    import boto3
+    from moto import mock_aws
+
+    from functions.webhooks.ingest import Delivery, event_item, ingest
+    from infra.bootstrap import create_local_resources, env_for
+    from storekit.adapters import canonical_topic, parse_delivery
+    from storekit.clock import iso
+    from storekit.runtime import Runtime, reset_runtime, set_runtime
+    from storekit.settings import get_settings
+    from storekit.signatures import sign, verify
+    from tests.payloads import load_fixture
+
+    with mock_aws():
+        session = boto3.session.Session(region_name="us-east-1")
+        resources = create_local_resources(session)
+        os.environ.update(env_for(resources))
+        os.environ.update({"STOREFLOW_LOCAL": "true", "STOREFLOW_ADMIN_TOKEN": "bench"})
+        reset_runtime()
+        runtime = Runtime(get_settings())
+        set_runtime(runtime)
+        from functions.admin.models import StoreInput
+        from functions.admin.stores import save_store
+
+        secret = "bench-webhook-secret"
+        save_store(
+            "bench",
+            StoreInput.model_validate(
+                {"platform": "shopify", "shop_domain": "bench.myshopify.com", "webhook_secret": secret}
+            ),
+            runtime,
+        )
+
+        template, _ = load_fixture(SAMPLE)
+        payloads = bodies(template)
+        signatures = [sign(b, secret) for b in payloads]
+
+        calls: Counter[str] = Counter()
+
+        def count(event_name: str, **kwargs: Any) -> None:
+            calls[event_name.split(".", 2)[-1]] += 1
+
+        # baseline: json.loads + HMAC + one bare put_item of the same item ingest writes
+        topic = canonical_topic("shopify", "orders/create")
+        assert topic is not None
+        items = []
+        for i, body in enumerate(payloads):
+            delivery = Delivery(
+                platform="shopify",
+                store_id="base",
+                headers={},
+                body=body,
+                received_at=iso(runtime.clock.now()),
+            )
+            items.append(
+                event_item(
+                    delivery,
+                    "orders/create",
+                    f"base-{i}",
+                    parse_delivery("shopify", topic, json.loads(body)),
+                    runtime,
+                )
+            )
+        table = runtime.table
+        table.put_item(Item=items[0])  # warm the client
+        start = time.process_time()
+        for body, sig, item in zip(payloads, signatures, items, strict=True):
+            json.loads(body)
+            verify(body, sig, [secret])
+            table.put_item(Item=item)
+        baseline = (time.process_time() - start) / N
+
+        # warm the store config and secret caches, then count every AWS call during ingest
+        deliveries = [
+            Delivery(
+                platform="shopify",
+                store_id="bench",
+                headers={
+                    "x-shopify-topic": "orders/create",
+                    "x-shopify-hmac-sha256": sig,
+                    "x-shopify-webhook-id": f"bench-{i}",
+                    "x-shopify-api-version": "2025-01",
+                },
+                body=body,
+                received_at=iso(runtime.clock.now()),
+            )
+            for i, (body, sig) in enumerate(zip(payloads, signatures, strict=True))
+        ]
+        ingest(deliveries[0], runtime)
+        runtime.table.meta.client.meta.events.register("before-call.*.*", count)
+        runtime.client("secretsmanager").meta.events.register("before-call.*.*", count)
+        start = time.process_time()
+        for delivery in deliveries[1:]:
+            outcome = ingest(delivery, runtime)
+            assert outcome.body == {"ok": True}, outcome.body
+        per_webhook = (time.process_time() - start) / (N - 1)
+        reset_runtime()
+    writes = sum(
+        v for k, v in calls.items() if k.split(".")[-1] in ("PutItem", "UpdateItem", "BatchWriteItem")
+    )
+    reads = sum(
+        v for k, v in calls.items() if k.split(".")[-1] in ("GetItem", "Query", "Scan", "GetSecretValue")
+    )
+    return {
+        "baseline_ms": baseline * 1000,
+        "ingest_ms": per_webhook * 1000,
+        "ratio": per_webhook / baseline,
+        "writes_per_webhook": writes / (N - 1),
+        "reads_per_webhook": reads / (N - 1),
+        "calls": dict(calls),
+    }
+
+
+def cold_import(statement: str, runs: int = 5) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'layers'}", "PYTHONDONTWRITEBYTECODE": "1"}
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+        )
+        samples.append(float(out.stdout.strip()))
+    return statistics.median(samples)
+
+
+def main() -> int:
+    _environment()
+    result = measure_ingest()
+    app_import = cold_import("import app")
+    base_import = cold_import("import boto3, pydantic")
+    ok_ratio = result["ratio"] <= 1.5
+    ok_calls = result["writes_per_webhook"] == 1 and result["reads_per_webhook"] == 0
+    ok_import = app_import / base_import <= 2
+    print(f"ingest of {N} real-shaped ~10 KB order webhooks (in-process moto)")
+    print(f"  baseline json.loads + HMAC + put_item : {result['baseline_ms']:.3f} ms CPU/webhook")
+    print(f"  storeflow ingest                      : {result['ingest_ms']:.3f} ms CPU/webhook")
+    print(
+        f"  ratio                                 : {result['ratio']:.2f}  (target <= 1.5) "
+        f"{'OK' if ok_ratio else 'MISSED'}"
+    )
+    print(
+        f"  DynamoDB writes / reads per webhook   : {result['writes_per_webhook']:.2f} / "
+        f"{result['reads_per_webhook']:.2f}  (target 1 / 0) {'OK' if ok_calls else 'MISSED'}"
+    )
+    print(f"  AWS calls seen                        : {result['calls']}")
+    print("cold import (median of 5 fresh interpreters)")
+    print(f"  import app                            : {app_import * 1000:.0f} ms")
+    print(f"  import boto3, pydantic                : {base_import * 1000:.0f} ms")
+    print(
+        f"  ratio                                 : {app_import / base_import:.2f}  (target <= 2) "
+        f"{'OK' if ok_import else 'MISSED'}"
+    )
+    return 0 if ok_ratio and ok_calls and ok_import else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

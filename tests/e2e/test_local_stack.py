@@ -1,0 +1,136 @@
+"""The README's first command, end to end: the local stack over real HTTP, then a clean Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storekit.signatures import sign
+from tests.payloads import load_fixture
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "e2e-admin-token-abcdef"
+DEMO_SECRET = "demo-webhook-secret-not-for-production"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def call(
+    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
+    try:
+        with urllib.request.urlopen(req, timeout=10) as answer:  # noqa: S310
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STOREFLOW_"))}
+    env.update(
+        {"STOREFLOW_ADMIN_TOKEN": TOKEN, "PYTHONPATH": f"{ROOT}:{ROOT / 'layers'}", "PYTHONUNBUFFERED": "1"}
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.local_stack", "--port", str(port), "--sweep-seconds", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 90
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Ctrl-C stops everything" in line:
+            break
+    else:
+        proc.kill()
+        pytest.fail("local stack did not start:\n" + "".join(lines))
+    if proc.poll() is not None:
+        pytest.fail("local stack exited:\n" + "".join(lines))
+    yield f"http://127.0.0.1:{port}", proc, lines
+    if proc.poll() is None:
+        proc.kill()
+
+
+def test_make_run_shows_planned_demo_actions_at_once(stack: Any) -> None:
+    base, _, lines = stack
+    output = "".join(lines)
+    assert f"admin token: {TOKEN}" in output
+    assert "planned actions" in output
+    status, answer = call(
+        "GET", f"{base}/stores/demo/actions?status=planned", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert status == 200
+    assert answer["items"], output
+    assert {a["automation"] for a in answer["items"]} == {"channel-tags"}
+    assert any("source:instagram" in a["summary"] for a in answer["items"])
+
+
+def test_signed_real_webhook_flows_to_a_planned_action_over_http(stack: Any) -> None:
+    base, _, _ = stack
+    body, _ = load_fixture("shopify/orders_create__hookdeck-2024-10.json")
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Hmac-Sha256": sign(body, DEMO_SECRET),
+        "X-Shopify-Webhook-Id": "e2e-1",
+        "X-Shopify-Shop-Domain": "demo-shop.myshopify.com",
+        "X-Shopify-API-Version": "2024-10",
+    }
+    assert call("POST", f"{base}/webhooks/shopify/demo", body, headers) == (200, {"ok": True})
+    assert call("POST", f"{base}/webhooks/shopify/demo", body, headers) == (
+        200,
+        {"ok": True, "duplicate": True},
+    )
+    bad = dict(headers, **{"X-Shopify-Hmac-Sha256": sign(body, "wrong")})
+    assert call("POST", f"{base}/webhooks/shopify/demo", body, bad)[0] == 401
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        _, answer = call("GET", f"{base}/stores/demo/events?limit=500", headers=auth)
+        event = next(e for e in answer["items"] if e["delivery_id"] == "e2e-1")
+        if event["status"] == "processed":
+            break
+        time.sleep(0.3)
+    assert event["status"] == "processed"
+    _, runs = call("GET", f"{base}/stores/demo/runs?limit=500", headers=auth)
+    run = next(r for r in runs["items"] if r["event_id"] == "shopify:e2e-1")
+    assert run["outcome"] == "actions"
+    assert call("GET", f"{base}/health") == (200, {"ok": True, "service": "storeflow"})
+
+
+def test_ctrl_c_stops_everything_cleanly(stack: Any) -> None:
+    base, proc, _ = stack
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "stopped." in out
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{base}/health", timeout=2)  # noqa: S310

@@ -1,0 +1,346 @@
+"""The pipeline after ingest: stream -> automations -> outbox -> executor (dry-run and live) -> sweeper."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from pydantic import BaseModel
+
+from functions.engine.catalog import registry
+from functions.engine.registry import Automation
+from functions.engine.sweep import JOB_HANDLERS, sweep
+from storekit.actions import AddOrderNote
+from storekit.adapters import Topic
+from storekit.clock import iso
+from storekit.records import JobRecord
+from tests.payloads import load_fixture
+from tests.support import AUTH, body_json, put_store, shopify_headers
+
+pytestmark = pytest.mark.integration
+
+ORDER = "shopify/orders_create__2025-store-fixed-discount.json"  # customer 8658316394796, draft order
+EVENTS = Path(__file__).resolve().parents[1] / "events" / "shopify"
+GRAPHQL = "https://demo-shop.myshopify.com/admin/api/2025-01/graphql.json"
+
+
+def deliver(
+    api: Any,
+    fixture: str = ORDER,
+    delivery_id: str = "d-1",
+    topic: str = "orders/create",
+    body: bytes | None = None,
+) -> Any:
+    raw = body if body is not None else load_fixture(fixture)[0]
+    answer = api.http.post(
+        "/webhooks/shopify/demo", headers=shopify_headers(raw, topic, delivery_id), body=raw
+    )
+    assert answer.status_code == 200, answer.body
+    return body_json(answer)
+
+
+def listing(api: Any, what: str, query: str = "") -> list[dict[str, Any]]:
+    answer = api.http.get(f"/stores/demo/{what}?limit=500{query}", headers=AUTH)
+    assert answer.status_code == 200, answer.body
+    return body_json(answer)["items"]
+
+
+class NoSettings(BaseModel):
+    pass
+
+
+def tags_added(resource_id: str) -> dict[str, Any]:
+    return {"data": {"tagsAdd": {"node": {"id": resource_id}, "userErrors": []}}}
+
+
+@pytest.fixture
+def extra_automation() -> Iterator[Any]:
+    """Register a test automation for a topic and remove it afterwards."""
+    added: list[str] = []
+
+    def add(automation: Automation[Any]) -> None:
+        registry().add(automation)
+        added.append(automation.name)
+
+    yield add
+    for name in added:
+        registry().remove(name)
+
+
+def test_dry_run_store_plans_channel_tags_for_order_and_customer(api: Any, pump: Any) -> None:
+    put_store(api)
+    deliver(api)
+    pump.drain()
+    actions = listing(api, "actions")
+    assert sorted(a["target"] for a in actions) == ["customer:8658316394796", "order:6198432301356"]
+    assert all(a["status"] == "planned" for a in actions)
+    assert all(a["automation"] == "channel-tags" for a in actions)
+    order_action = next(a for a in actions if a["target"].startswith("order:"))
+    assert "channel:draft-order" in order_action["summary"]
+    assert "source:direct" in order_action["summary"]
+    assert order_action["reason"] == "dry-run: nothing was called"
+    [event] = listing(api, "events")
+    assert event["status"] == "processed"
+    [run] = listing(api, "runs")
+    assert run["automation"] == "channel-tags"
+    assert sorted(run["action_ids"]) == sorted(a["action_id"] for a in actions)
+    assert listing(api, "actions", "&status=planned") == actions
+    assert listing(api, "actions", "&status=failed") == []
+
+
+def test_utm_landing_params_and_referrer_become_tags(api: Any, pump: Any) -> None:
+    put_store(api)
+    raw = (EVENTS / "orders_create__utm-instagram.json").read_bytes()
+    deliver(api, body=raw)
+    pump.drain()
+    summaries = " ".join(a["summary"] for a in listing(api, "actions"))
+    for tag in ("channel:online-store", "source:instagram", "medium:social", "campaign:black-friday-2026"):
+        assert tag in summaries
+
+
+def test_repeated_order_webhooks_plan_each_action_once(api: Any, pump: Any) -> None:
+    put_store(api)
+    deliver(api, delivery_id="d-1")
+    pump.drain()
+    deliver(api, delivery_id="d-2")  # Shopify retried with a new delivery id
+    pump.drain()
+    assert len(listing(api, "events")) == 2
+    assert len(listing(api, "actions")) == 2
+
+
+def test_live_store_calls_shopify_and_marks_actions_done(api: Any, pump: Any) -> None:
+    put_store(api, mode="live")
+    with responses.RequestsMock() as mock:
+        mock.post(GRAPHQL, json=tags_added("gid://shopify/Order/1"))
+        mock.post(GRAPHQL, json=tags_added("gid://shopify/Customer/2"))
+        deliver(api)
+        pump.drain()
+        sent = [json.loads(call.request.body) for call in mock.calls]
+        assert all(
+            call.request.headers["X-Shopify-Access-Token"] == "shpat_test_token" for call in mock.calls
+        )
+    assert len(sent) == 2
+    assert all("tagsAdd" in body["query"] for body in sent)
+    ids = sorted(body["variables"]["id"] for body in sent)
+    assert ids == ["gid://shopify/Customer/8658316394796", "gid://shopify/Order/6198432301356"]
+    actions = listing(api, "actions")
+    assert [a["status"] for a in actions] == ["done", "done"]
+    assert all(a["attempts"] == 1 for a in actions)
+
+
+def test_http_429_is_retried_after_retry_after_via_the_sweeper(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
+    put_store(api, mode="live", automations={"channel-tags": {"settings": {"tag_customer": False}}})
+    with responses.RequestsMock() as mock:
+        mock.post(GRAPHQL, status=429, headers={"Retry-After": "5"}, body="Too Many Requests")
+        deliver(api)
+        pump.drain()
+    [action] = listing(api, "actions")
+    assert action["status"] == "retrying"
+    assert action["next_attempt_at"].startswith(iso(clock.now() + timedelta(seconds=5))[:19])
+    assert "Throttled" in action["reason"]
+
+    clock.advance(seconds=61)
+    with responses.RequestsMock() as mock:
+        mock.post(GRAPHQL, json=tags_added("gid://shopify/Order/1"))
+        assert sweep(runtime)["done"] == 1
+        pump.drain()
+    [action] = listing(api, "actions")
+    assert action["status"] == "done"
+    assert action["attempts"] == 2
+
+
+def test_graphql_throttled_is_retried(api: Any, pump: Any) -> None:
+    put_store(api, mode="live", automations={"channel-tags": {"settings": {"tag_customer": False}}})
+    throttled = {
+        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+        "extensions": {
+            "cost": {
+                "requestedQueryCost": 10,
+                "actualQueryCost": None,
+                "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 0, "restoreRate": 100.0},
+            }
+        },
+    }
+    with responses.RequestsMock() as mock:
+        mock.post(GRAPHQL, json=throttled)
+        deliver(api)
+        pump.drain()
+    [action] = listing(api, "actions")
+    assert action["status"] == "retrying"
+
+
+def test_permanent_failure_is_recorded_with_reason_then_retried_on_request(api: Any, pump: Any) -> None:
+    put_store(api, mode="live", automations={"channel-tags": {"settings": {"tag_customer": False}}})
+    user_error = {
+        "data": {"tagsAdd": {"node": None, "userErrors": [{"field": ["id"], "message": "Order not found"}]}}
+    }
+    with responses.RequestsMock() as mock:
+        mock.post(GRAPHQL, json=user_error)
+        deliver(api)
+        pump.drain()
+    [action] = listing(api, "actions", "&status=failed")
+    assert "Order not found" in action["reason"]
+
+    with responses.RequestsMock() as mock:
+        mock.post(GRAPHQL, json=tags_added("gid://shopify/Order/1"))
+        answer = api.http.post(f"/stores/demo/actions/{action['action_id']}/retry", headers=AUTH)
+        assert answer.status_code == 202
+        pump.drain()
+    [action] = listing(api, "actions")
+    assert action["status"] == "done"
+    again = api.http.post(f"/stores/demo/actions/{action['action_id']}/retry", headers=AUTH)
+    assert again.status_code == 409
+
+
+def test_switching_one_automation_to_dry_run_in_a_live_store(api: Any, pump: Any) -> None:
+    put_store(api, mode="live", automations={"channel-tags": {"mode": "dry-run"}})
+    with responses.RequestsMock():  # any HTTP call would fail the test
+        deliver(api)
+        pump.drain()
+    assert {a["status"] for a in listing(api, "actions")} == {"planned"}
+
+
+def test_out_of_order_update_never_overwrites_newer_state(api: Any, pump: Any, extra_automation: Any) -> None:
+    seen: list[str] = []
+
+    def note_update(event: Any, ctx: Any) -> list[Any]:
+        seen.append(event.resource.updated_at.isoformat())
+        return [AddOrderNote(order_id=event.resource.id, note=f"v {event.resource.updated_at.isoformat()}")]
+
+    extra_automation(
+        Automation(
+            name="test-updates",
+            description="t",
+            topics=frozenset({Topic.ORDER_UPDATED}),
+            settings_model=NoSettings,
+            run=note_update,
+        )
+    )
+    put_store(api)
+    order = json.loads(load_fixture(ORDER)[0])
+    newer = dict(order, updated_at="2025-01-24T10:00:00-05:00")
+    older = dict(order, updated_at="2025-01-24T09:00:00-05:00")
+    deliver(api, delivery_id="u-new", topic="orders/updated", body=json.dumps(newer).encode())
+    pump.drain()
+    deliver(api, delivery_id="u-old", topic="orders/updated", body=json.dumps(older).encode())
+    pump.drain()
+    statuses = {e["delivery_id"]: e["status"] for e in listing(api, "events")}
+    assert statuses == {"u-new": "processed", "u-old": "stale"}
+    assert len(seen) == 1
+
+
+def test_failing_automation_is_recorded_and_does_not_block_others(
+    api: Any, pump: Any, extra_automation: Any
+) -> None:
+    def broken(event: Any, ctx: Any) -> list[Any]:
+        raise RuntimeError("bug in automation")
+
+    extra_automation(
+        Automation(
+            name="broken",
+            description="t",
+            topics=frozenset({Topic.ORDER_CREATED}),
+            settings_model=NoSettings,
+            run=broken,
+        )
+    )
+    put_store(api)
+    deliver(api)
+    pump.drain()
+    runs = {r["automation"]: r for r in listing(api, "runs")}
+    assert runs["broken"]["outcome"] == "error"
+    assert "bug in automation" in runs["broken"]["reason"]
+    assert runs["channel-tags"]["outcome"] == "actions"
+    assert len(listing(api, "actions")) == 2
+
+
+def test_record_that_keeps_failing_is_parked_and_others_still_processed(
+    api: Any, pump: Any, runtime: Any
+) -> None:
+    put_store(api)
+    order = json.loads(load_fixture(ORDER)[0])
+    import os
+
+    order["note"] = os.urandom(700 * 1024).hex()  # archived in S3
+    deliver(api, delivery_id="big", body=json.dumps(order).encode())
+    item = runtime.repo.get_event_item("demo", "shopify", "big")
+    runtime.client("s3").delete_object(Bucket=runtime.settings.archive_bucket, Key=item["raw_s3_key"])
+    deliver(api, delivery_id="fine", fixture="shopify/orders_create__bag-server-test-order-AUD.json")
+    pump.drain()
+    [parked] = listing(api, "parked")
+    assert parked["handler"] == "dispatch"
+    assert "NoSuchKey" in parked["reason"]
+    assert parked["tries"] == 3
+    statuses = {e["delivery_id"]: e["status"] for e in listing(api, "events")}
+    assert statuses["fine"] == "processed"
+    assert statuses["big"] == "received"
+
+
+def test_due_job_runs_exactly_once(runtime: Any, clock: Any) -> None:
+    calls: list[str] = []
+    JOB_HANDLERS["test-once"] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
+    try:
+        runtime.repo.put_job(
+            JobRecord(
+                job_id="j1",
+                store_id="demo",
+                kind="test-once",
+                due_at=iso(clock.now() + timedelta(minutes=2)),
+                created_at=iso(clock.now()),
+            )
+        )
+        assert sweep(runtime)["claimed"] == 0  # not due yet
+        clock.advance(minutes=3)
+        assert sweep(runtime)["done"] == 1
+        assert sweep(runtime)["claimed"] == 0
+        clock.advance(minutes=5)
+        assert sweep(runtime)["claimed"] == 0
+        assert calls == ["j1"]
+    finally:
+        JOB_HANDLERS.pop("test-once")
+
+
+def test_job_filed_in_the_past_still_runs(runtime: Any, clock: Any) -> None:
+    calls: list[str] = []
+    JOB_HANDLERS["test-late"] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
+    try:
+        sweep(runtime)  # cursor at now
+        runtime.repo.put_job(
+            JobRecord(
+                job_id="late",
+                store_id="demo",
+                kind="test-late",
+                due_at=iso(clock.now() - timedelta(hours=2)),
+                created_at=iso(clock.now()),
+            )
+        )
+        clock.advance(seconds=30)
+        sweep(runtime)
+        assert calls == ["late"]
+    finally:
+        JOB_HANDLERS.pop("test-late")
+
+
+def test_activity_report_counts_events_and_actions_per_store_day(api: Any, pump: Any) -> None:
+    put_store(api)
+    deliver(api, delivery_id="a-1")
+    deliver(api, delivery_id="a-2", fixture="shopify/orders_create__2025-store-guest.json")
+    pump.drain()
+    pump.drain()  # repeated stream records must not count twice
+    answer = api.http.get("/stores/demo/reports/activity?days=3", headers=AUTH)
+    assert answer.status_code == 200
+    report = body_json(answer)
+    assert [d["day"] for d in report["days"]] == ["2026-11-24", "2026-11-23", "2026-11-22"]
+    today = report["days"][0]
+    assert today["events"] == {"order.created": 2}
+    assert today["actions"] == {"planned": 3}
+    assert report["days"][1] == {"day": "2026-11-23", "events": {}, "actions": {}}
+    assert api.http.get("/stores/demo/reports/nope", headers=AUTH).status_code == 404
+    assert api.http.get("/stores/demo/reports/activity?days=0", headers=AUTH).status_code == 400

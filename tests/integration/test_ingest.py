@@ -1,0 +1,263 @@
+"""Webhook ingest per the DESIGN.md contract, on real payloads, against moto."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from storekit import keys
+from tests.payloads import load_fixture
+from tests.support import AUTH, SECRET, body_json, put_store, shopify_headers, woo_headers
+
+pytestmark = pytest.mark.integration
+
+ORDER = "shopify/orders_create__2025-store-fixed-discount.json"
+
+
+def post(
+    api: Any, body: bytes, headers: dict[str, str], platform: str = "shopify", store: str = "demo"
+) -> Any:
+    return api.http.post(f"/webhooks/{platform}/{store}", headers=headers, body=body)
+
+
+def events(api: Any, store: str = "demo") -> list[dict[str, Any]]:
+    answer = api.http.get(f"/stores/{store}/events?limit=500", headers=AUTH)
+    assert answer.status_code == 200, answer.body
+    return body_json(answer)["items"]
+
+
+def test_signed_real_order_is_accepted_and_listed(api: Any, clock: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+    answer = post(api, body, shopify_headers(body, "orders/create", "d-1"))
+    assert answer.status_code == 200
+    assert body_json(answer) == {"ok": True}
+    [event] = events(api)
+    assert event["platform"] == "shopify"
+    assert event["topic"] == "order.created"
+    assert event["delivery_id"] == "d-1"
+    assert event["status"] == "received"
+    assert event["received_at"].startswith("2026-11-24T12:00:00")
+
+
+def test_duplicate_delivery_answers_200_and_writes_nothing(api: Any, runtime: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+    headers = shopify_headers(body, "orders/create", "d-dup")
+    assert post(api, body, headers).status_code == 200
+    before = runtime.repo.get_event_item("demo", "shopify", "d-dup")
+    again = post(api, body, headers)
+    assert again.status_code == 200
+    assert body_json(again) == {"ok": True, "duplicate": True}
+    assert len(events(api)) == 1
+    assert runtime.repo.get_event_item("demo", "shopify", "d-dup") == before
+
+
+def test_header_names_in_any_case_are_accepted(api: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+    headers = {k.upper(): v for k, v in shopify_headers(body, "orders/create", "d-case").items()}
+    assert post(api, body, headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda h: h.pop("X-Shopify-Hmac-Sha256"),
+        lambda h: h.update({"X-Shopify-Hmac-Sha256": "AAAA"}),
+        lambda h: h.update({"X-Shopify-Hmac-Sha256": "not base64 at all"}),
+    ],
+    ids=["missing", "wrong", "garbage"],
+)
+def test_bad_or_missing_signature_is_401_and_stores_nothing(api: Any, mangle: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+    headers = shopify_headers(body, "orders/create", "d-bad")
+    mangle(headers)
+    answer = post(api, body, headers)
+    assert answer.status_code == 401
+    assert "signature" in body_json(answer)["error"]
+    assert events(api) == []
+
+
+def test_signature_of_another_body_is_refused(api: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+    headers = shopify_headers(body, "orders/create", "d-x")
+    answer = post(api, body.replace(b'"currency"', b'"Currency"', 1), headers)
+    assert answer.status_code == 401
+
+
+def test_unknown_store_is_404(api: Any) -> None:
+    body, _ = load_fixture(ORDER)
+    answer = post(api, body, shopify_headers(body, "orders/create", "d-2"), store="nobody")
+    assert answer.status_code == 404
+    assert "nobody" in body_json(answer)["error"]
+
+
+def test_store_on_the_other_platform_is_404(api: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture("woocommerce/order_created__rest-api-docs.json")
+    answer = post(api, body, woo_headers(body, "order.created", "w-1"), platform="woocommerce")
+    assert answer.status_code == 404
+
+
+def test_body_over_5_mib_is_413(api: Any) -> None:
+    put_store(api)
+    body = b'{"id": 1, "pad": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    answer = post(api, body, shopify_headers(body, "orders/create", "d-big"))
+    assert answer.status_code == 413
+    assert events(api) == []
+
+
+@pytest.mark.parametrize(
+    "body", [b"{not json", b"[1, 2, 3]", b'{"id": "x", "line_items": "nope", "created_at": 7}', b"\xff\xfe"]
+)
+def test_malformed_body_with_valid_signature_is_400_and_stores_nothing(api: Any, body: bytes) -> None:
+    put_store(api)
+    answer = post(api, body, shopify_headers(body, "orders/create", "d-bad-body"))
+    assert answer.status_code == 400
+    assert body_json(answer)["error"]
+    assert events(api) == []
+
+
+def test_missing_delivery_id_or_topic_is_400(api: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+    headers = shopify_headers(body, "orders/create", "d-3")
+    del headers["X-Shopify-Webhook-Id"]
+    assert post(api, body, headers).status_code == 400
+    headers = shopify_headers(body, "orders/create", "d-3")
+    del headers["X-Shopify-Topic"]
+    assert post(api, body, headers).status_code == 400
+
+
+def test_topic_no_automation_uses_is_ignored_and_not_stored(api: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture("shopify/products_update__python-api-product.json")
+    answer = post(api, body, shopify_headers(body, "products/update", "p-1"))
+    assert answer.status_code == 200
+    assert body_json(answer) == {"ignored": "products/update"}
+    assert events(api) == []
+
+
+def test_disabled_automation_makes_its_topic_ignored(api: Any) -> None:
+    put_store(api, automations={"channel-tags": {"enabled": False}})
+    body, _ = load_fixture(ORDER)
+    answer = post(api, body, shopify_headers(body, "orders/create", "d-off"))
+    assert body_json(answer) == {"ignored": "orders/create"}
+
+
+def test_woocommerce_ping_answers_200_and_stores_nothing(api: Any) -> None:
+    put_store(api, "woo", platform="woocommerce")
+    answer = api.http.post(
+        "/webhooks/woocommerce/woo",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=b"webhook_id=12",
+    )
+    assert answer.status_code == 200
+    assert events(api, "woo") == []
+
+
+def test_woocommerce_real_order_is_accepted(api: Any) -> None:
+    put_store(api, "woo", platform="woocommerce")
+    body, _ = load_fixture("woocommerce/order_created__rest-api-docs.json")
+    answer = post(api, body, woo_headers(body, "order.created", "w-2"), platform="woocommerce", store="woo")
+    assert answer.status_code == 200, answer.body
+    [event] = events(api, "woo")
+    assert event["topic"] == "order.created"
+    assert event["platform"] == "woocommerce"
+
+
+def test_both_secrets_work_during_rotation(api: Any) -> None:
+    put_store(api, webhook_secret=None, webhook_secrets=["new-secret-123", SECRET])
+    body, _ = load_fixture(ORDER)
+    assert post(api, body, shopify_headers(body, "orders/create", "r-1", "new-secret-123")).status_code == 200
+    assert post(api, body, shopify_headers(body, "orders/create", "r-2", SECRET)).status_code == 200
+    assert post(api, body, shopify_headers(body, "orders/create", "r-3", "retired-one")).status_code == 401
+
+
+def test_raw_payload_is_kept_compressed_with_ttl(api: Any, runtime: Any, clock: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+    post(api, body, shopify_headers(body, "orders/create", "d-raw"))
+    item = runtime.repo.get_event_item("demo", "shopify", "d-raw")
+    import zlib
+
+    assert zlib.decompress(bytes(item["raw"])) == body
+    assert len(bytes(item["raw"])) < len(body)
+    days = (int(item["expires_at"]) - clock.now().timestamp()) / 86400
+    assert days == pytest.approx(runtime.settings.raw_payload_ttl_days, abs=0.01)
+
+
+def test_large_order_goes_to_the_s3_archive_not_refused(api: Any, runtime: Any) -> None:
+    put_store(api)
+    order = json.loads(load_fixture(ORDER)[0])
+    order["note"] = os.urandom(700 * 1024).hex()  # incompressible: ~1.4 MB of text
+    body = json.dumps(order).encode()
+    answer = post(api, body, shopify_headers(body, "orders/create", "d-huge"))
+    assert answer.status_code == 200
+    item = runtime.repo.get_event_item("demo", "shopify", "d-huge")
+    assert "raw" not in item
+    import zlib
+
+    assert zlib.decompress(runtime.archive.get(item["raw_s3_key"])) == body
+
+
+def test_table_failure_goes_to_fallback_queue_then_drainer_ingests(
+    api: Any, runtime: Any, app: Any, session: Any, resources: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra.pollers import QueuePoller
+
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+    real_put = runtime.table.put_item
+
+    def failing_put(**kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"}}, "PutItem")
+
+    monkeypatch.setattr(runtime.table, "put_item", failing_put)
+    answer = post(api, body, shopify_headers(body, "orders/create", "d-fallback"))
+    assert answer.status_code == 200
+    assert body_json(answer) == {"ok": True, "queued": True}
+    assert runtime.repo.get_event_item("demo", "shopify", "d-fallback") is None
+
+    monkeypatch.setattr(runtime.table, "put_item", real_put)
+    arn = session.client("sqs").get_queue_attributes(
+        QueueUrl=resources.fallback_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    drainer = QueuePoller(
+        session, resources.fallback_queue_url, arn, "drain_fallback", app.handler_map["drain_fallback"]
+    )
+    assert drainer.poll_once() == 1
+    assert runtime.repo.get_event_item("demo", "shopify", "d-fallback") is not None
+    assert drainer.poll_once() == 0  # deleted from the queue once ingested
+
+
+def test_fallback_unavailable_too_answers_503_not_500(
+    api: Any, runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+
+    def failing_put(**kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"}}, "PutItem")
+
+    monkeypatch.setattr(runtime.table, "put_item", failing_put)
+    sqs = runtime.client("sqs")
+
+    def failing_send(**kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "SendMessage")
+
+    monkeypatch.setattr(sqs, "send_message", failing_send)
+    answer = post(api, body, shopify_headers(body, "orders/create", "d-down"))
+    assert answer.status_code == 503
+    assert "retry" in body_json(answer)["error"]
+
+
+def test_event_key_is_the_platform_delivery_id() -> None:
+    assert keys.event("demo", "shopify", "abc")["PK"] == "STORE#demo#EVENT#shopify#abc"

@@ -1,0 +1,66 @@
+"""Shared test helpers: tokens, signed deliveries, store setup, stream pumping."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storekit.signatures import sign
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+SECRET = "shpss_test_webhook_secret_1"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
+
+
+def shopify_headers(body: bytes, topic: str, delivery_id: str, secret: str = SECRET) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": sign(body, secret),
+        "X-Shopify-Webhook-Id": delivery_id,
+        "X-Shopify-Shop-Domain": "demo-shop.myshopify.com",
+        "X-Shopify-API-Version": "2025-01",
+    }
+
+
+def woo_headers(body: bytes, topic: str, delivery_id: str, secret: str = SECRET) -> dict[str, str]:
+    resource, _, event = topic.partition(".")
+    return {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": resource,
+        "X-WC-Webhook-Event": event,
+        "X-WC-Webhook-Signature": sign(body, secret),
+        "X-WC-Webhook-Delivery-ID": delivery_id,
+        "X-WC-Webhook-ID": "9",
+        "X-WC-Webhook-Source": "https://woo.example/",
+    }
+
+
+def store_body(platform: str = "shopify", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "platform": platform,
+        "shop_domain": "demo-shop.myshopify.com" if platform == "shopify" else "https://woo.example",
+        "name": "Demo Shop",
+        "timezone": "Europe/Berlin",
+        "currency": "EUR",
+        "webhook_secret": SECRET,
+    }
+    if platform == "shopify":
+        body["api_credentials"] = {"access_token": "shpat_test_token"}
+    else:
+        body["api_credentials"] = {"consumer_key": "ck_test", "consumer_secret": "cs_test"}
+    body.update(overrides)
+    return body
+
+
+def put_store(api: Any, store_id: str = "demo", platform: str = "shopify", **overrides: Any) -> Any:
+    answer = api.http.put(
+        f"/stores/{store_id}", headers=AUTH, body=json.dumps(store_body(platform, **overrides))
+    )
+    assert answer.status_code in (200, 201), answer.body
+    return answer
+
+
+def body_json(answer: Any) -> Any:
+    return json.loads(answer.body)
