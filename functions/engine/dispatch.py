@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from functions.engine.catalog import registry
-from functions.engine.privacy import handle_privacy_topic
+from functions.engine.privacy import PRIVACY_TOPICS, handle_privacy_topic
 from functions.engine.registry import Automation, Context, EventMeta
 from functions.reports.activity import count_event
 from storekit import keys
@@ -40,15 +40,7 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     if store is None:
         runtime.repo.mark_event(record, "failed", "store no longer exists")
         return "store gone"
-    if record.topic in {
-        t.value
-        for t in (
-            Topic.CUSTOMER_REDACT,
-            Topic.SHOP_REDACT,
-            Topic.CUSTOMER_DATA_REQUEST,
-            Topic.APP_UNINSTALLED,
-        )
-    }:
+    if record.topic in PRIVACY_TOPICS:
         reason = handle_privacy_topic(record, full, runtime)
         runtime.repo.mark_event(record, "processed", reason)
         return reason

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from functions.engine.catalog import registry
+from functions.engine.privacy import PRIVACY_TOPICS
 from storekit import keys
 from storekit.adapters import Parsed, Topic, canonical_topic, parse_delivery
 from storekit.clock import iso
@@ -24,10 +25,6 @@ from storekit.payload_store import MAX_INLINE_BYTES, archive_key, compress
 from storekit.runtime import Runtime
 from storekit.signatures import is_woocommerce_ping, verify
 
-#: topics handled by the engine itself for every store (privacy law, uninstall)
-BUILTIN_TOPICS = frozenset(
-    {Topic.CUSTOMER_REDACT, Topic.SHOP_REDACT, Topic.CUSTOMER_DATA_REQUEST, Topic.APP_UNINSTALLED}
-)
 
 
 @dataclass(frozen=True)
@@ -126,7 +123,7 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
     if not delivery_id or len(delivery_id) > 200:
         raise BadRequest(f"missing or oversized {names.delivery_id} header")
     topic = canonical_topic(delivery.platform, platform_topic)
-    if topic is None or (topic not in BUILTIN_TOPICS and not registry().uses_topic(store, topic)):
+    if topic is None or (topic not in PRIVACY_TOPICS and not registry().uses_topic(store, topic)):
         return Outcome({"ignored": platform_topic})
 
     try:

@@ -17,8 +17,12 @@ def decompress(blob: bytes) -> bytes:
     return zlib.decompress(blob)
 
 
+def archive_prefix(store_id: str) -> str:
+    return f"raw/{store_id}/"
+
+
 def archive_key(store_id: str, platform: str, delivery_id: str) -> str:
-    return f"raw/{store_id}/{platform}/{delivery_id}.json.z"
+    return f"{archive_prefix(store_id)}{platform}/{delivery_id}.json.z"
 
 
 class S3Archive:

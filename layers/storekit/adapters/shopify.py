@@ -1,0 +1,716 @@
+"""Shopify webhook bodies (REST-shaped JSON, any API version since 2023) -> canonical models.
+
+Some published sample bodies have ids above 2**53 rounded by a JavaScript JSON parser; the
+admin_graphql_api_id keeps the true id, so ids are taken from its tail when present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from pydantic import BaseModel, ConfigDict
+
+from storekit import models as m
+from storekit.adapters import EntityKind, Parsed, Topic, gid_tail
+from storekit.models import Id, Money, Tags, Time
+
+TOPICS: dict[str, Topic] = {
+    "orders/create": Topic.ORDER_CREATED,
+    "orders/updated": Topic.ORDER_UPDATED,
+    "orders/paid": Topic.ORDER_PAID,
+    "orders/cancelled": Topic.ORDER_CANCELLED,
+    "orders/fulfilled": Topic.ORDER_FULFILLED,
+    "orders/partially_fulfilled": Topic.ORDER_UPDATED,
+    "orders/edited": Topic.ORDER_UPDATED,
+    "orders/delete": Topic.ORDER_DELETED,
+    "orders/risk_assessment_changed": Topic.ORDER_RISK_CHANGED,
+    "fulfillments/create": Topic.FULFILLMENT_CREATED,
+    "fulfillments/update": Topic.FULFILLMENT_UPDATED,
+    "fulfillment_events/create": Topic.FULFILLMENT_EVENT_CREATED,
+    "refunds/create": Topic.REFUND_CREATED,
+    "order_transactions/create": Topic.TRANSACTION_CREATED,
+    "disputes/create": Topic.DISPUTE_CREATED,
+    "checkouts/create": Topic.CHECKOUT_CREATED,
+    "checkouts/update": Topic.CHECKOUT_UPDATED,
+    "carts/update": Topic.CART_UPDATED,
+    "carts/create": Topic.CART_UPDATED,
+    "products/create": Topic.PRODUCT_CREATED,
+    "products/update": Topic.PRODUCT_UPDATED,
+    "products/delete": Topic.PRODUCT_DELETED,
+    "variants/out_of_stock": Topic.VARIANT_OUT_OF_STOCK,
+    "inventory_levels/update": Topic.INVENTORY_UPDATED,
+    "inventory_items/update": Topic.INVENTORY_ITEM_UPDATED,
+    "customers/create": Topic.CUSTOMER_CREATED,
+    "customers/update": Topic.CUSTOMER_UPDATED,
+    "customers/delete": Topic.CUSTOMER_DELETED,
+    "app/uninstalled": Topic.APP_UNINSTALLED,
+    "customers/redact": Topic.CUSTOMER_REDACT,
+    "customers/data_request": Topic.CUSTOMER_DATA_REQUEST,
+    "shop/redact": Topic.SHOP_REDACT,
+}
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+def _true_id(raw_id: str | None, gid: str | None) -> str | None:
+    return gid_tail(gid) or raw_id
+
+
+class SAddress(_Shape):
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    province_code: str | None = None
+    zip: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+
+    def canonical(self) -> m.Address:
+        return m.Address(**self.model_dump())
+
+
+class SConsent(_Shape):
+    state: str | None = None
+
+
+class SCustomer(_Shape):
+    id: Id = None
+    admin_graphql_api_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    tags: Tags = []
+    accepts_marketing: bool | None = None
+    email_marketing_consent: SConsent | None = None
+    sms_marketing_consent: SConsent | None = None
+    orders_count: int | None = None
+    total_spent: Money = None
+    created_at: Time = None
+    updated_at: Time = None
+
+    def canonical(self) -> m.Customer:
+        email_consent = self.email_marketing_consent
+        sms_consent = self.sms_marketing_consent
+        return m.Customer(
+            id=_true_id(self.id, self.admin_graphql_api_id),
+            email=self.email,
+            phone=self.phone,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            tags=self.tags,
+            accepts_email_marketing=(email_consent.state == "subscribed")
+            if email_consent
+            else bool(self.accepts_marketing),
+            accepts_sms_marketing=bool(sms_consent and sms_consent.state == "subscribed"),
+            orders_count=self.orders_count,
+            total_spent=self.total_spent,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+
+class SLineItem(_Shape):
+    id: Id = None
+    admin_graphql_api_id: str | None = None
+    product_id: Id = None
+    variant_id: Id = None
+    sku: str | None = None
+    title: str | None = None
+    name: str | None = None
+    variant_title: str | None = None
+    quantity: int = 0
+    price: Money = None
+    total_discount: Money = None
+
+    def canonical(self) -> m.LineItem:
+        return m.LineItem(
+            id=_true_id(self.id, self.admin_graphql_api_id),
+            product_id=self.product_id,
+            variant_id=self.variant_id,
+            sku=self.sku or None,
+            title=self.title or self.name,
+            variant_title=self.variant_title,
+            quantity=self.quantity,
+            price=self.price,
+            total_discount=self.total_discount or Decimal("0"),
+        )
+
+
+class SDiscountCode(_Shape):
+    code: str
+    amount: Money = None
+    type: str | None = None
+
+
+class SPaymentDetails(_Shape):
+    avs_result_code: str | None = None
+    cvv_result_code: str | None = None
+    credit_card_bin: str | None = None
+    credit_card_company: str | None = None
+
+
+class SClientDetails(_Shape):
+    browser_ip: str | None = None
+    user_agent: str | None = None
+    accept_language: str | None = None
+
+
+class SMoney(_Shape):
+    amount: Money = None
+
+
+class SMoneySet(_Shape):
+    shop_money: SMoney | None = None
+
+
+class SShippingLine(_Shape):
+    price: Money = None
+
+
+class SFulfillment(_Shape):
+    id: Id = None
+    admin_graphql_api_id: str | None = None
+    order_id: Id = None
+    status: str | None = None
+    shipment_status: str | None = None
+    tracking_company: str | None = None
+    tracking_number: str | None = None
+    tracking_numbers: list[str] = []
+    tracking_url: str | None = None
+    tracking_urls: list[str] = []
+    line_items: list[SLineItem] = []
+    created_at: Time = None
+    updated_at: Time = None
+
+    def canonical(self) -> m.Fulfillment:
+        numbers = self.tracking_numbers or ([self.tracking_number] if self.tracking_number else [])
+        urls = self.tracking_urls or ([self.tracking_url] if self.tracking_url else [])
+        return m.Fulfillment(
+            id=_true_id(self.id, self.admin_graphql_api_id),
+            order_id=self.order_id,
+            status=self.status,
+            shipment_status=self.shipment_status,
+            tracking_company=self.tracking_company,
+            tracking_numbers=numbers,
+            tracking_urls=urls,
+            line_items=[li.canonical() for li in self.line_items],
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+
+class SRefundLine(_Shape):
+    line_item_id: Id = None
+    quantity: int = 0
+    subtotal: Money = None
+
+
+class STransaction(_Shape):
+    id: Id = None
+    admin_graphql_api_id: str | None = None
+    order_id: Id = None
+    kind: str | None = None
+    status: str | None = None
+    gateway: str | None = None
+    amount: Money = None
+    currency: str | None = None
+    created_at: Time = None
+
+
+class SRefund(_Shape):
+    id: Id = None
+    admin_graphql_api_id: str | None = None
+    order_id: Id = None
+    note: str | None = None
+    restock: bool | None = None
+    refund_line_items: list[SRefundLine] = []
+    transactions: list[STransaction] = []
+    created_at: Time = None
+
+    def canonical(self) -> m.Refund:
+        refunded = [t.amount for t in self.transactions if t.kind == "refund" and t.status != "failure" and t.amount]
+        return m.Refund(
+            id=_true_id(self.id, self.admin_graphql_api_id),
+            order_id=self.order_id,
+            note=self.note,
+            restock=self.restock,
+            lines=[m.RefundLine(**line.model_dump()) for line in self.refund_line_items],
+            total=sum(refunded, Decimal("0")),
+            created_at=self.created_at,
+        )
+
+
+class SOrder(_Shape):
+    id: Id = None
+    admin_graphql_api_id: str | None = None
+    name: str | None = None
+    order_number: Id = None
+    number: Id = None
+    email: str | None = None
+    contact_email: str | None = None
+    phone: str | None = None
+    customer: SCustomer | None = None
+    line_items: list[SLineItem] = []
+    billing_address: SAddress | None = None
+    shipping_address: SAddress | None = None
+    discount_codes: list[SDiscountCode] = []
+    currency: str | None = None
+    subtotal_price: Money = None
+    current_subtotal_price: Money = None
+    total_price: Money = None
+    current_total_price: Money = None
+    total_tax: Money = None
+    current_total_tax: Money = None
+    total_discounts: Money = None
+    current_total_discounts: Money = None
+    total_shipping_price_set: SMoneySet | None = None
+    shipping_lines: list[SShippingLine] = []
+    financial_status: str | None = None
+    fulfillment_status: str | None = None
+    cancelled_at: Time = None
+    cancel_reason: str | None = None
+    gateway: str | None = None
+    payment_gateway_names: list[str] = []
+    payment_details: SPaymentDetails | None = None
+    browser_ip: str | None = None
+    client_details: SClientDetails | None = None
+    source_name: str | None = None
+    referring_site: str | None = None
+    landing_site: str | None = None
+    tags: Tags = []
+    note: str | None = None
+    test: bool | None = False
+    order_status_url: str | None = None
+    buyer_accepts_marketing: bool | None = False
+    fulfillments: list[SFulfillment] = []
+    refunds: list[SRefund] = []
+    created_at: Time = None
+    updated_at: Time = None
+
+    def canonical(self) -> m.Order:
+        order_id = _true_id(self.id, self.admin_graphql_api_id)
+        if not order_id:
+            raise ValueError("order has no id")
+        client = self.client_details or SClientDetails()
+        shipping = self.total_shipping_price_set
+        total_shipping = shipping.shop_money.amount if shipping and shipping.shop_money else None
+        if total_shipping is None and self.shipping_lines:
+            total_shipping = sum((line.price or Decimal("0") for line in self.shipping_lines), Decimal("0"))
+        payment = None
+        if self.payment_details or self.gateway or self.payment_gateway_names:
+            details = self.payment_details or SPaymentDetails()
+            payment = m.PaymentDetails(
+                gateway=self.gateway or (self.payment_gateway_names[0] if self.payment_gateway_names else None),
+                **details.model_dump(),
+            )
+        return m.Order(
+            id=order_id,
+            name=self.name,
+            number=self.order_number or self.number,
+            email=self.email or self.contact_email or None,
+            phone=self.phone,
+            customer=self.customer.canonical() if self.customer and self.customer.id else None,
+            line_items=[li.canonical() for li in self.line_items],
+            billing_address=self.billing_address.canonical() if self.billing_address else None,
+            shipping_address=self.shipping_address.canonical() if self.shipping_address else None,
+            discount_codes=[m.DiscountCode(**d.model_dump()) for d in self.discount_codes],
+            currency=self.currency,
+            subtotal=_first(self.current_subtotal_price, self.subtotal_price),
+            total=_first(self.current_total_price, self.total_price),
+            total_tax=_first(self.current_total_tax, self.total_tax),
+            total_discounts=_first(self.current_total_discounts, self.total_discounts),
+            total_shipping=total_shipping,
+            financial_status=self.financial_status,
+            fulfillment_status=self.fulfillment_status,
+            status="cancelled" if self.cancelled_at else None,
+            cancelled_at=self.cancelled_at,
+            cancel_reason=self.cancel_reason,
+            payment=payment,
+            client_ip=client.browser_ip or self.browser_ip,
+            user_agent=client.user_agent,
+            accept_language=client.accept_language,
+            source_name=self.source_name,
+            referring_site=self.referring_site or None,
+            landing_site=self.landing_site or None,
+            utm=utm_params(self.landing_site),
+            tags=self.tags,
+            note=self.note,
+            test=bool(self.test),
+            order_status_url=self.order_status_url,
+            accepts_marketing=bool(self.buyer_accepts_marketing),
+            fulfillments=[f.canonical() for f in self.fulfillments],
+            refunds=[r.canonical() for r in self.refunds],
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+
+def _first(*values: Decimal | None) -> Decimal | None:
+    return next((v for v in values if v is not None), None)
+
+
+def utm_params(landing_site: str | None) -> dict[str, str]:
+    """utm_* parameters of a landing page ('/p?utm_source=x' or a full URL)."""
+    if not landing_site:
+        return {}
+    query = urlsplit(landing_site).query
+    return {k.lower(): v for k, v in parse_qsl(query) if k.lower().startswith("utm_") and v}
+
+
+class SVariant(_Shape):
+    id: Id = None
+    admin_graphql_api_id: str | None = None
+    product_id: Id = None
+    sku: str | None = None
+    title: str | None = None
+    price: Money = None
+    compare_at_price: Money = None
+    inventory_quantity: int | None = None
+    inventory_item_id: Id = None
+    updated_at: Time = None
+
+    def canonical(self) -> m.Variant:
+        return m.Variant(
+            id=_true_id(self.id, self.admin_graphql_api_id),
+            product_id=self.product_id,
+            sku=self.sku or None,
+            title=self.title,
+            price=self.price,
+            compare_at_price=self.compare_at_price,
+            inventory_quantity=self.inventory_quantity,
+            inventory_item_id=self.inventory_item_id,
+        )
+
+
+class SProduct(_Shape):
+    id: Id = None
+    admin_graphql_api_id: str | None = None
+    title: str | None = None
+    handle: str | None = None
+    status: str | None = None
+    published_at: Time = None
+    tags: Tags = []
+    vendor: str | None = None
+    product_type: str | None = None
+    variants: list[SVariant] = []
+    created_at: Time = None
+    updated_at: Time = None
+
+    def canonical(self) -> m.Product:
+        product_id = _true_id(self.id, self.admin_graphql_api_id)
+        if not product_id:
+            raise ValueError("product has no id")
+        status = (self.status or "active").lower()
+        return m.Product(
+            id=product_id,
+            title=self.title,
+            handle=self.handle,
+            status=status if status in ("active", "draft", "archived") else "active",  # type: ignore[arg-type]
+            tags=self.tags,
+            vendor=self.vendor,
+            product_type=self.product_type,
+            variants=[v.canonical() for v in self.variants],
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+
+class SInventoryLevel(_Shape):
+    inventory_item_id: Id = None
+    location_id: Id = None
+    available: int | None = None
+    updated_at: Time = None
+
+
+class SCheckout(_Shape):
+    id: Id = None
+    token: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    customer: SCustomer | None = None
+    line_items: list[SLineItem] = []
+    currency: str | None = None
+    subtotal_price: Money = None
+    total_price: Money = None
+    abandoned_checkout_url: str | None = None
+    buyer_accepts_marketing: bool | None = False
+    completed_at: Time = None
+    created_at: Time = None
+    updated_at: Time = None
+
+
+class SCart(_Shape):
+    id: Id = None
+    token: str | None = None
+    line_items: list[SLineItem] = []
+    created_at: Time = None
+    updated_at: Time = None
+
+
+class SPrivacyCustomer(_Shape):
+    id: Id = None
+    email: str | None = None
+
+
+class SDataRequest(_Shape):
+    id: Id = None
+
+
+class SPrivacyRequest(_Shape):
+    shop_id: Id = None
+    shop_domain: str | None = None
+    customer: SPrivacyCustomer | None = None
+    orders_to_redact: list[Id] = []
+    orders_requested: list[Id] = []
+    data_request: SDataRequest | None = None
+
+
+class SFulfillmentEvent(_Shape):
+    id: Id = None
+    admin_graphql_api_id: str | None = None
+    fulfillment_id: Id = None
+    order_id: Id = None
+    status: str | None = None
+    message: str | None = None
+    happened_at: Time = None
+    estimated_delivery_at: Time = None
+    updated_at: Time = None
+
+
+class SDispute(_Shape):
+    id: Id = None
+    order_id: Id = None
+    type: str | None = None
+    amount: Money = None
+    currency: str | None = None
+    reason: str | None = None
+    status: str | None = None
+    evidence_due_by: Time = None
+    initiated_at: Time = None
+
+
+class SRisk(_Shape):
+    order_id: Id = None
+    provider_title: str | None = None
+    risk_level: str | None = None
+    created_at: Time = None
+
+
+class SInventoryItem(_Shape):
+    id: Id = None
+    admin_graphql_api_id: str | None = None
+    sku: str | None = None
+    cost: Money = None
+    tracked: bool | None = None
+    updated_at: Time = None
+
+
+class SShop(_Shape):
+    id: Id = None
+    domain: str | None = None
+    myshopify_domain: str | None = None
+    name: str | None = None
+    currency: str | None = None
+    iana_timezone: str | None = None
+
+
+def _required(value: str | None, what: str) -> str:
+    if not value:
+        raise ValueError(f"{what} has no id")
+    return value
+
+
+def _order(topic: Topic, p: dict[str, Any]) -> Parsed:
+    order = SOrder.model_validate(p).canonical()
+    return Parsed(topic=topic, entity_kind=EntityKind.ORDER, entity_id=order.id, updated_at=order.updated_at,
+                  resource=order)
+
+
+def _customer(topic: Topic, p: dict[str, Any]) -> Parsed:
+    customer = SCustomer.model_validate(p).canonical()
+    return Parsed(topic=topic, entity_kind=EntityKind.CUSTOMER, entity_id=_required(customer.id, "customer"),
+                  updated_at=customer.updated_at, resource=customer)
+
+
+def _product(topic: Topic, p: dict[str, Any]) -> Parsed:
+    product = SProduct.model_validate(p).canonical()
+    return Parsed(topic=topic, entity_kind=EntityKind.PRODUCT, entity_id=product.id, updated_at=product.updated_at,
+                  resource=product)
+
+
+def _variant_out_of_stock(topic: Topic, p: dict[str, Any]) -> Parsed:
+    variant = SVariant.model_validate(p)
+    canonical = variant.canonical()
+    product_id = _required(canonical.product_id, "variant's product")
+    product = m.Product(id=product_id, variants=[canonical], updated_at=variant.updated_at)
+    return Parsed(topic=topic, entity_kind=EntityKind.PRODUCT, entity_id=product_id, updated_at=None,
+                  resource=product)
+
+
+def _inventory(topic: Topic, p: dict[str, Any]) -> Parsed:
+    level = SInventoryLevel.model_validate(p)
+    item_id = _required(level.inventory_item_id, "inventory level")
+    resource = m.InventoryLevel(inventory_item_id=item_id, location_id=level.location_id, available=level.available,
+                                updated_at=level.updated_at)
+    return Parsed(topic=topic, entity_kind=EntityKind.INVENTORY, entity_id=f"{item_id}@{level.location_id}",
+                  updated_at=level.updated_at, resource=resource)
+
+
+def _inventory_item(topic: Topic, p: dict[str, Any]) -> Parsed:
+    item = SInventoryItem.model_validate(p)
+    item_id = _required(_true_id(item.id, item.admin_graphql_api_id), "inventory item")
+    resource = m.InventoryItem(id=item_id, sku=item.sku or None, cost=item.cost, tracked=item.tracked,
+                               updated_at=item.updated_at)
+    return Parsed(topic=topic, entity_kind=EntityKind.INVENTORY_ITEM, entity_id=item_id,
+                  updated_at=item.updated_at, resource=resource)
+
+
+def _fulfillment(topic: Topic, p: dict[str, Any]) -> Parsed:
+    fulfillment = SFulfillment.model_validate(p).canonical()
+    return Parsed(topic=topic, entity_kind=EntityKind.FULFILLMENT,
+                  entity_id=_required(fulfillment.id, "fulfillment"), updated_at=fulfillment.updated_at,
+                  resource=fulfillment)
+
+
+def _fulfillment_event(topic: Topic, p: dict[str, Any]) -> Parsed:
+    e = SFulfillmentEvent.model_validate(p)
+    event_id = _required(_true_id(e.id, e.admin_graphql_api_id), "fulfillment event")
+    resource = m.FulfillmentEvent(id=event_id, **e.model_dump(exclude={"id", "admin_graphql_api_id"}))
+    return Parsed(topic=topic, entity_kind=EntityKind.FULFILLMENT_EVENT, entity_id=event_id, updated_at=None,
+                  resource=resource)
+
+
+def _refund(topic: Topic, p: dict[str, Any]) -> Parsed:
+    refund = SRefund.model_validate(p).canonical()
+    return Parsed(topic=topic, entity_kind=EntityKind.REFUND, entity_id=_required(refund.id, "refund"),
+                  updated_at=None, resource=refund)
+
+
+def _transaction(topic: Topic, p: dict[str, Any]) -> Parsed:
+    t = STransaction.model_validate(p)
+    transaction_id = _required(_true_id(t.id, t.admin_graphql_api_id), "transaction")
+    resource = m.Transaction(id=transaction_id, order_id=t.order_id, transaction_kind=t.kind, status=t.status,
+                             gateway=t.gateway, amount=t.amount, currency=t.currency, created_at=t.created_at)
+    return Parsed(topic=topic, entity_kind=EntityKind.TRANSACTION, entity_id=transaction_id, updated_at=None,
+                  resource=resource)
+
+
+def _dispute(topic: Topic, p: dict[str, Any]) -> Parsed:
+    d = SDispute.model_validate(p)
+    dispute_id = _required(d.id, "dispute")
+    resource = m.Dispute(**{**d.model_dump(), "id": dispute_id})
+    return Parsed(topic=topic, entity_kind=EntityKind.DISPUTE, entity_id=dispute_id, updated_at=None,
+                  resource=resource)
+
+
+def _risk(topic: Topic, p: dict[str, Any]) -> Parsed:
+    r = SRisk.model_validate(p)
+    resource = m.RiskAssessment(**r.model_dump())
+    return Parsed(topic=topic, entity_kind=EntityKind.ORDER, entity_id=r.order_id or "unknown", updated_at=None,
+                  resource=resource)
+
+
+def _checkout(topic: Topic, p: dict[str, Any]) -> Parsed:
+    c = SCheckout.model_validate(p)
+    token = c.token or c.id
+    if not token:
+        raise ValueError("checkout has no token")
+    checkout = m.Checkout(
+        id=c.id,
+        token=token,
+        email=c.email,
+        phone=c.phone,
+        customer=c.customer.canonical() if c.customer and c.customer.id else None,
+        line_items=[li.canonical() for li in c.line_items],
+        currency=c.currency,
+        subtotal=c.subtotal_price,
+        total=c.total_price,
+        abandoned_checkout_url=c.abandoned_checkout_url,
+        accepts_marketing=bool(c.buyer_accepts_marketing),
+        completed_at=c.completed_at,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
+    return Parsed(topic=topic, entity_kind=EntityKind.CHECKOUT, entity_id=token, updated_at=c.updated_at,
+                  resource=checkout)
+
+
+def _cart(topic: Topic, p: dict[str, Any]) -> Parsed:
+    c = SCart.model_validate(p)
+    cart_id = _required(c.id or c.token, "cart")
+    cart = m.Cart(id=cart_id, token=c.token, line_items=[li.canonical() for li in c.line_items],
+                  created_at=c.created_at, updated_at=c.updated_at)
+    return Parsed(topic=topic, entity_kind=EntityKind.CART, entity_id=cart_id, updated_at=c.updated_at,
+                  resource=cart)
+
+
+def _shop(topic: Topic, p: dict[str, Any]) -> Parsed:
+    s = SShop.model_validate(p)
+    shop = m.Shop(**s.model_dump())
+    return Parsed(topic=topic, entity_kind=EntityKind.SHOP, entity_id=s.id or s.myshopify_domain or "shop",
+                  updated_at=None, resource=shop)
+
+
+def _privacy(topic: Topic, p: dict[str, Any]) -> Parsed:
+    r = SPrivacyRequest.model_validate(p)
+    request = m.PrivacyRequest(
+        shop_id=r.shop_id,
+        shop_domain=r.shop_domain,
+        customer_id=r.customer.id if r.customer else None,
+        customer_email=r.customer.email if r.customer else None,
+        orders_to_redact=[o for o in r.orders_to_redact if o],
+        orders_requested=[o for o in r.orders_requested if o],
+        data_request_id=r.data_request.id if r.data_request else None,
+    )
+    entity = request.customer_id or request.shop_id or "shop"
+    return Parsed(topic=topic, entity_kind=EntityKind.PRIVACY, entity_id=entity, updated_at=None, resource=request)
+
+
+_PARSERS: dict[Topic, Callable[[Topic, dict[str, Any]], Parsed]] = {
+    Topic.ORDER_CREATED: _order,
+    Topic.ORDER_UPDATED: _order,
+    Topic.ORDER_PAID: _order,
+    Topic.ORDER_CANCELLED: _order,
+    Topic.ORDER_FULFILLED: _order,
+    Topic.ORDER_DELETED: _order,
+    Topic.ORDER_RISK_CHANGED: _risk,
+    Topic.FULFILLMENT_CREATED: _fulfillment,
+    Topic.FULFILLMENT_UPDATED: _fulfillment,
+    Topic.FULFILLMENT_EVENT_CREATED: _fulfillment_event,
+    Topic.REFUND_CREATED: _refund,
+    Topic.TRANSACTION_CREATED: _transaction,
+    Topic.DISPUTE_CREATED: _dispute,
+    Topic.CHECKOUT_CREATED: _checkout,
+    Topic.CHECKOUT_UPDATED: _checkout,
+    Topic.CART_UPDATED: _cart,
+    Topic.PRODUCT_CREATED: _product,
+    Topic.PRODUCT_UPDATED: _product,
+    Topic.PRODUCT_DELETED: _product,
+    Topic.VARIANT_OUT_OF_STOCK: _variant_out_of_stock,
+    Topic.INVENTORY_UPDATED: _inventory,
+    Topic.INVENTORY_ITEM_UPDATED: _inventory_item,
+    Topic.CUSTOMER_CREATED: _customer,
+    Topic.CUSTOMER_UPDATED: _customer,
+    Topic.CUSTOMER_DELETED: _customer,
+    Topic.APP_UNINSTALLED: _shop,
+    Topic.CUSTOMER_REDACT: _privacy,
+    Topic.CUSTOMER_DATA_REQUEST: _privacy,
+    Topic.SHOP_REDACT: _privacy,
+}
+
+
+def parse(topic: Topic, payload: dict[str, Any]) -> Parsed:
+    parser = _PARSERS.get(topic)
+    if parser is None:
+        raise ValueError(f"Shopify has no {topic} topic")
+    return parser(topic, payload)
+

@@ -1,0 +1,410 @@
+"""WooCommerce webhook bodies (exactly the REST API v3 resource) -> canonical models.
+
+Topics: order.created/updated/deleted/restored, product.*, customer.*. WooCommerce has no core
+refund topic: storeflow accepts the refund resource under the custom topic `order_refund.created`
+(add it as a custom "Action" webhook topic in WooCommerce). Times are the *_gmt fields (UTC).
+A product variation body (it has a parent_id and no name) becomes a Product holding that variant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storekit import models as m
+from storekit.adapters import EntityKind, Parsed, Topic
+from storekit.models import Id, Money, Tags, Time
+
+TOPICS: dict[str, Topic] = {
+    "order.created": Topic.ORDER_CREATED,
+    "order.updated": Topic.ORDER_UPDATED,
+    "order.restored": Topic.ORDER_UPDATED,
+    "order.deleted": Topic.ORDER_DELETED,
+    "order_refund.created": Topic.REFUND_CREATED,
+    "product.created": Topic.PRODUCT_CREATED,
+    "product.updated": Topic.PRODUCT_UPDATED,
+    "product.restored": Topic.PRODUCT_UPDATED,
+    "product.deleted": Topic.PRODUCT_DELETED,
+    "customer.created": Topic.CUSTOMER_CREATED,
+    "customer.updated": Topic.CUSTOMER_UPDATED,
+    "customer.deleted": Topic.CUSTOMER_DELETED,
+}
+
+_FINANCIAL = {
+    "pending": "pending",
+    "on-hold": "pending",
+    "processing": "paid",
+    "completed": "paid",
+    "cancelled": "voided",
+    "refunded": "refunded",
+    "failed": "failed",
+}
+ATTRIBUTION_PREFIX = "_wc_order_attribution_"
+SHIPMENT_TRACKING_META = "_wc_shipment_tracking_items"
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class WMeta(_Shape):
+    key: str | None = None
+    value: Any = None
+
+
+class WAddress(_Shape):
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    address_1: str | None = None
+    address_2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postcode: str | None = None
+    country: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+    def canonical(self) -> m.Address:
+        return m.Address(
+            first_name=self.first_name or None,
+            last_name=self.last_name or None,
+            company=self.company or None,
+            address1=self.address_1 or None,
+            address2=self.address_2 or None,
+            city=self.city or None,
+            province_code=self.state or None,
+            zip=self.postcode or None,
+            country_code=self.country or None,
+            phone=self.phone or None,
+        )
+
+
+class WLineItem(_Shape):
+    id: Id = None
+    name: str | None = None
+    product_id: Id = None
+    variation_id: Id = None
+    quantity: int = 0
+    subtotal: Money = None
+    total: Money = None
+    sku: str | None = None
+    price: Money = None
+
+    def canonical(self) -> m.LineItem:
+        discount = (self.subtotal or Decimal("0")) - (self.total or Decimal("0"))
+        return m.LineItem(
+            id=self.id,
+            product_id=self.product_id,
+            variant_id=self.variation_id if self.variation_id not in (None, "0") else None,
+            sku=self.sku or None,
+            title=self.name,
+            quantity=self.quantity,
+            price=self.price,
+            total_discount=max(discount, Decimal("0")),
+        )
+
+
+class WCoupon(_Shape):
+    code: str
+    discount: Money = None
+
+
+class WShippingLine(_Shape):
+    total: Money = None
+
+
+class WRefundSummary(_Shape):
+    id: Id = None
+    total: Money = None
+    reason: str | None = None
+
+
+class WOrder(_Shape):
+    id: Id = None
+    number: Id = None
+    status: str | None = None
+    currency: str | None = None
+    created_via: str | None = None
+    date_created_gmt: Time = None
+    date_modified_gmt: Time = None
+    discount_total: Money = None
+    shipping_total: Money = None
+    total: Money = None
+    total_tax: Money = None
+    customer_id: Id = None
+    customer_ip_address: str | None = None
+    customer_user_agent: str | None = None
+    customer_note: str | None = None
+    billing: WAddress | None = None
+    shipping: WAddress | None = None
+    payment_method: str | None = None
+    payment_method_title: str | None = None
+    meta_data: list[WMeta] = []
+    line_items: list[WLineItem] = []
+    shipping_lines: list[WShippingLine] = []
+    coupon_lines: list[WCoupon] = []
+    refunds: list[WRefundSummary] = []
+
+    def canonical(self) -> m.Order:
+        if not self.id:
+            raise ValueError("order has no id")
+        billing = self.billing or WAddress()
+        meta = {item.key: item.value for item in self.meta_data if item.key}
+        attribution = {k[len(ATTRIBUTION_PREFIX):]: v for k, v in meta.items() if k.startswith(ATTRIBUTION_PREFIX)}
+        utm = {
+            f"utm_{name}": str(attribution[name])
+            for name in ("source", "medium", "campaign", "content", "term")
+            if isinstance(attribution.get(name), str | int) and str(attribution[name]) not in ("", "(none)")
+        }
+        subtotal = sum((li.subtotal or Decimal("0") for li in self.line_items), Decimal("0"))
+        customer = None
+        if self.customer_id and self.customer_id != "0":
+            customer = m.Customer(
+                id=self.customer_id,
+                email=billing.email or None,
+                phone=billing.phone or None,
+                first_name=billing.first_name or None,
+                last_name=billing.last_name or None,
+            )
+        return m.Order(
+            id=self.id,
+            name=f"#{self.number or self.id}",
+            number=self.number,
+            email=billing.email or None,
+            phone=billing.phone or None,
+            customer=customer,
+            line_items=[li.canonical() for li in self.line_items],
+            billing_address=billing.canonical() if self.billing else None,
+            shipping_address=self.shipping.canonical() if self.shipping else None,
+            discount_codes=[m.DiscountCode(code=c.code, amount=c.discount) for c in self.coupon_lines],
+            currency=self.currency,
+            subtotal=subtotal,
+            total=self.total,
+            total_tax=self.total_tax,
+            total_discounts=self.discount_total,
+            total_shipping=self.shipping_total,
+            financial_status=_FINANCIAL.get(self.status or ""),
+            fulfillment_status="fulfilled" if self.status == "completed" else None,
+            status=self.status,
+            payment=m.PaymentDetails(gateway=self.payment_method) if self.payment_method else None,
+            client_ip=self.customer_ip_address or None,
+            user_agent=self.customer_user_agent or None,
+            source_name=self.created_via,
+            referring_site=_text(attribution.get("referrer")),
+            landing_site=_text(attribution.get("session_entry")),
+            utm=utm,
+            note=self.customer_note or None,
+            fulfillments=shipment_tracking(self.id, meta.get(SHIPMENT_TRACKING_META)),
+            refunds=[m.Refund(id=r.id, order_id=self.id, note=r.reason or None, total=abs(r.total or Decimal("0")))
+                     for r in self.refunds],
+            created_at=self.date_created_gmt,
+            updated_at=self.date_modified_gmt,
+        )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value and value != "(none)" else None
+
+
+class WTracking(_Shape):
+    tracking_id: Id = None
+    tracking_provider: str | None = None
+    custom_tracking_provider: str | None = None
+    tracking_number: Id = None
+    custom_tracking_link: str | None = None
+    date_shipped: Id = None
+
+
+def shipment_tracking(order_id: str, value: Any) -> list[m.Fulfillment]:
+    """The Shipment Tracking extension's `_wc_shipment_tracking_items` meta -> fulfillments."""
+    if not isinstance(value, list):
+        return []
+    out = []
+    for raw in value:
+        if not isinstance(raw, dict):
+            continue
+        item = WTracking.model_validate(raw)
+        out.append(
+            m.Fulfillment(
+                id=item.tracking_id,
+                order_id=order_id,
+                status="success",
+                tracking_company=item.tracking_provider or item.custom_tracking_provider or None,
+                tracking_numbers=[item.tracking_number] if item.tracking_number else [],
+                tracking_urls=[item.custom_tracking_link] if item.custom_tracking_link else [],
+            )
+        )
+    return out
+
+
+class WLink(_Shape):
+    href: str
+
+
+class WLinks(_Shape):
+    up: list[WLink] = []
+
+
+def _up_id(links: WLinks | None) -> str | None:
+    """The id at the end of a resource's `_links.up` (its order, or a variation's product)."""
+    if links and links.up:
+        return links.up[0].href.rstrip("/").rsplit("/", 1)[-1] or None
+    return None
+
+
+class WProduct(_Shape):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    id: Id = None
+    parent_id: Id = None
+    name: str | None = None
+    slug: str | None = None
+    #: a published documentation example has `true` here; anything but text means "unknown"
+    status: str | bool | None = None
+    sku: str | None = None
+    price: Money = None
+    regular_price: Money = None
+    sale_price: Money = None
+    stock_quantity: int | None = None
+    tags: Tags = []
+    type: str | None = None
+    date_created_gmt: Time = None
+    date_modified_gmt: Time = None
+    links: WLinks | None = Field(default=None, alias="_links")
+
+    def canonical(self) -> m.Product:
+        if not self.id:
+            raise ValueError("product has no id")
+        raw_status = self.status if isinstance(self.status, str) else "publish"
+        status = {"publish": "active", "draft": "draft", "pending": "draft", "private": "archived"}.get(
+            raw_status, "active"
+        )
+        parent = self.parent_id if self.parent_id not in (None, "0") else None
+        if not self.name and parent is None:
+            parent = _up_id(self.links)
+        is_variation = bool(parent and not self.name)
+        product_id = parent if is_variation and parent else self.id
+        variant = m.Variant(
+            id=self.id,
+            product_id=product_id,
+            sku=self.sku or None,
+            price=self.sale_price or self.regular_price or self.price,
+            compare_at_price=self.regular_price if self.sale_price else None,
+            inventory_quantity=self.stock_quantity,
+        )
+        return m.Product(
+            id=product_id,
+            title=self.name,
+            handle=self.slug,
+            status=status,  # type: ignore[arg-type]
+            tags=self.tags,
+            product_type=self.type,
+            variants=[variant],
+            created_at=self.date_created_gmt,
+            updated_at=self.date_modified_gmt,
+        )
+
+
+class WCustomer(_Shape):
+    id: Id = None
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    billing: WAddress | None = None
+    is_paying_customer: bool | None = None
+    date_created_gmt: Time = None
+    date_modified_gmt: Time = None
+
+    def canonical(self) -> m.Customer:
+        return m.Customer(
+            id=self.id,
+            email=self.email or None,
+            phone=(self.billing.phone or None) if self.billing else None,
+            first_name=self.first_name or None,
+            last_name=self.last_name or None,
+            created_at=self.date_created_gmt,
+            updated_at=self.date_modified_gmt,
+        )
+
+
+class WRefundLine(_Shape):
+    id: Id = None
+    quantity: int = 0
+    subtotal: Money = None
+
+
+class WRefund(_Shape):
+    id: Id = None
+    order_id: Id = None
+    amount: Money = None
+    reason: str | None = None
+    date_created_gmt: Time = None
+    line_items: list[WRefundLine] = []
+    links: WLinks | None = Field(default=None, alias="_links")
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    def canonical(self) -> m.Refund:
+        order_id = self.order_id or _up_id(self.links)
+        return m.Refund(
+            id=self.id,
+            order_id=order_id,
+            note=self.reason or None,
+            lines=[m.RefundLine(line_item_id=li.id, quantity=abs(li.quantity), subtotal=li.subtotal)
+                   for li in self.line_items],
+            total=abs(self.amount or Decimal("0")),
+            created_at=self.date_created_gmt,
+        )
+
+
+def _order(topic: Topic, p: dict[str, Any]) -> Parsed:
+    order = WOrder.model_validate(p).canonical()
+    return Parsed(topic=topic, entity_kind=EntityKind.ORDER, entity_id=order.id, updated_at=order.updated_at,
+                  resource=order)
+
+
+def _product(topic: Topic, p: dict[str, Any]) -> Parsed:
+    product = WProduct.model_validate(p).canonical()
+    return Parsed(topic=topic, entity_kind=EntityKind.PRODUCT, entity_id=product.variants[0].id or product.id,
+                  updated_at=product.updated_at, resource=product)
+
+
+def _customer(topic: Topic, p: dict[str, Any]) -> Parsed:
+    customer = WCustomer.model_validate(p).canonical()
+    if not customer.id:
+        raise ValueError("customer has no id")
+    return Parsed(topic=topic, entity_kind=EntityKind.CUSTOMER, entity_id=customer.id,
+                  updated_at=customer.updated_at, resource=customer)
+
+
+def _refund(topic: Topic, p: dict[str, Any]) -> Parsed:
+    refund = WRefund.model_validate(p).canonical()
+    if not refund.id:
+        raise ValueError("refund has no id")
+    return Parsed(topic=topic, entity_kind=EntityKind.REFUND, entity_id=refund.id, updated_at=None,
+                  resource=refund)
+
+
+_PARSERS: dict[Topic, Callable[[Topic, dict[str, Any]], Parsed]] = {
+    Topic.ORDER_CREATED: _order,
+    Topic.ORDER_UPDATED: _order,
+    Topic.ORDER_DELETED: _order,
+    Topic.REFUND_CREATED: _refund,
+    Topic.PRODUCT_CREATED: _product,
+    Topic.PRODUCT_UPDATED: _product,
+    Topic.PRODUCT_DELETED: _product,
+    Topic.CUSTOMER_CREATED: _customer,
+    Topic.CUSTOMER_UPDATED: _customer,
+    Topic.CUSTOMER_DELETED: _customer,
+}
+
+
+def parse(topic: Topic, payload: dict[str, Any]) -> Parsed:
+    parser = _PARSERS.get(topic)
+    if parser is None:
+        raise ValueError(f"WooCommerce has no {topic} topic")
+    return parser(topic, payload)
