@@ -60,7 +60,7 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
         return _settled(store, "planned", runtime)
     try:
         action = action_from_json(record.action)
-        result = perform(action, store, runtime)
+        result = perform(action, store, runtime, record.action_id)
     except ExternalCallError as exc:
         return _after_failure(claimed, exc, store, runtime)
     except ConfigurationError as exc:

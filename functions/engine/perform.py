@@ -41,11 +41,11 @@ def woo_client(store: StoreConfig, secrets: StoreSecrets, runtime: Runtime) -> W
 
 
 @tracer.capture_method(capture_response=False)
-def perform(action: a.Action, store: StoreConfig, runtime: Runtime) -> str | None:
+def perform(action: a.Action, store: StoreConfig, runtime: Runtime, action_id: str) -> str | None:
     """Carry out one action; returns a short result (an id) or None. Raises typed errors."""
     secrets = runtime.store_secrets(store.store_id)
     if isinstance(action, a.SendEmail | a.SendSms | a.PostSlack | a.SendWebhook):
-        return _send_message(action, store, secrets, runtime)
+        return _send_message(action, store, secrets, runtime, action_id)
     if store.platform == "shopify":
         return _shopify(action, shopify_client(store, secrets, runtime))
     return _woocommerce(action, woo_client(store, secrets, runtime))
@@ -104,6 +104,8 @@ def _woocommerce(action: a.Action, client: WooClient) -> str | None:
     match action:
         case a.AddTags(resource="order"):
             client.set_order_meta(action.resource_id, WOO_TAGS_META, ",".join(action.tags))
+        case a.AddTags(resource="customer"):
+            client.set_customer_meta(action.resource_id, WOO_TAGS_META, ",".join(action.tags))
         case a.AddOrderNote():
             client.add_order_note(action.order_id, action.note)
         case a.CancelOrder():
@@ -128,7 +130,9 @@ def _woocommerce(action: a.Action, client: WooClient) -> str | None:
     return None
 
 
-def _send_message(action: Any, store: StoreConfig, secrets: StoreSecrets, runtime: Runtime) -> str | None:
+def _send_message(
+    action: Any, store: StoreConfig, secrets: StoreSecrets, runtime: Runtime, action_id: str
+) -> str | None:
     match action:
         case a.SendEmail():
             sender = runtime.settings.email_sender
@@ -152,7 +156,7 @@ def _send_message(action: Any, store: StoreConfig, secrets: StoreSecrets, runtim
                 action.url,
                 action.payload,
                 secrets.outbound_webhook_secret.get_secret_value(),
-                event_id=action.url,
+                event_id=action_id,
             )
             return None
     raise PermanentError(f"{action.kind} is not a message action")

@@ -357,7 +357,7 @@ class Repository:
                 raise BadRequest("cursor does not belong to this listing")
             query["ExclusiveStartKey"] = start
         page = self._table.query(**query)
-        items = [_plain(item) for item in page.get("Items", [])]
+        items = [view_of(item) for item in page.get("Items", [])]
         last = page.get("LastEvaluatedKey")
         return items, encode_cursor(last) if last else None
 
@@ -394,6 +394,22 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise BadRequest("cursor is not one this API gave out")
     return data
+
+
+def view_of(item: dict[str, Any]) -> dict[str, Any]:
+    """What the admin API shows of a stored item (never raw payloads or key attributes)."""
+    kind = item.get("type")
+    if kind == keys.EVENT:
+        return EventRecord.model_validate(_plain(item)).view()
+    if kind == keys.ACTION:
+        return action_from_item(item).view()
+    if kind == keys.RUN:
+        return RunRecord.model_validate(_plain(item)).view()
+    if kind == keys.JOB:
+        return job_from_item(item).view()
+    if kind == keys.PARKED:
+        return ParkedRecord.model_validate(_plain(item)).view()
+    return _plain(item)
 
 
 def action_from_item(item: dict[str, Any]) -> ActionRecord:

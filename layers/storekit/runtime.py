@@ -74,17 +74,25 @@ class Runtime:
         self._store_cache.pop(store_id, None)
 
     # --- secrets: Secrets Manager through Powertools Parameters (cached) ----------------------
+    @cached_property
+    def secrets_provider(self) -> Any:
+        from aws_lambda_powertools.utilities import parameters
+
+        return parameters.SecretsProvider(boto3_client=self.client("secretsmanager"))
+
+    @cached_property
+    def ssm_provider(self) -> Any:
+        from aws_lambda_powertools.utilities import parameters
+
+        return parameters.SSMProvider(boto3_client=self.client("ssm"))
+
     def store_secrets(self, store_id: str, *, fresh: bool = False) -> StoreSecrets:
         from aws_lambda_powertools.utilities import parameters
 
         name = self.settings.secret_name(store_id)
         try:
-            value = parameters.get_secret(
-                name,
-                transform="json",
-                max_age=SECRET_CACHE_SECONDS,
-                force_fetch=fresh,
-                boto3_client=self.client("secretsmanager"),
+            value = self.secrets_provider.get(
+                name, transform="json", max_age=SECRET_CACHE_SECONDS, force_fetch=fresh
             )
         except parameters.exceptions.GetParameterError as exc:
             if "ResourceNotFoundException" in str(exc):
@@ -111,21 +119,12 @@ class Runtime:
 
     def admin_token_sha256(self) -> str | None:
         """sha256 of the operator's admin token: SSM SecureString, Secrets Manager, or (local) env."""
-        from aws_lambda_powertools.utilities import parameters
-
         s = self.settings
         token: str | None
         if s.admin_token_parameter:
-            token = parameters.get_parameter(
-                s.admin_token_parameter,
-                decrypt=True,
-                max_age=SECRET_CACHE_SECONDS,
-                boto3_client=self.client("ssm"),
-            )
+            token = self.ssm_provider.get(s.admin_token_parameter, decrypt=True, max_age=SECRET_CACHE_SECONDS)
         elif s.admin_token_secret:
-            token = parameters.get_secret(
-                s.admin_token_secret, max_age=SECRET_CACHE_SECONDS, boto3_client=self.client("secretsmanager")
-            )
+            token = self.secrets_provider.get(s.admin_token_secret, max_age=SECRET_CACHE_SECONDS)
         elif s.local_mode:
             token = s.admin_token
         else:

@@ -1,0 +1,23 @@
+"""Outbound clients. Only the executor (functions/engine/perform.py) uses them."""
+
+from storekit.clients.email import EmailChannel
+from storekit.clients.shopify import ShopifyClient
+from storekit.clients.slack import SlackChannel
+from storekit.clients.sms import SmsChannel, normalize_phone
+from storekit.clients.templates import MessageTemplate, RenderedMessage, render_message
+from storekit.clients.webhook import WebhookChannel, verify_signature
+from storekit.clients.woocommerce import WooClient
+
+__all__ = [
+    "EmailChannel",
+    "MessageTemplate",
+    "RenderedMessage",
+    "ShopifyClient",
+    "SlackChannel",
+    "SmsChannel",
+    "WebhookChannel",
+    "WooClient",
+    "normalize_phone",
+    "render_message",
+    "verify_signature",
+]
