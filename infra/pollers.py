@@ -42,7 +42,13 @@ def invoke(name: str, handler: Handler, event: dict[str, Any]) -> set[str]:
     """Call a handler like Lambda would; return the ids it reported as failed."""
     context = LambdaContext(name, memory_size=256, max_runtime_ms=60_000)
     context.aws_request_id = str(uuid.uuid4())
-    answer = handler(event, context)
+    try:
+        answer = handler(event, context)
+    except Exception:
+        # Lambda retries the whole batch when the function raises
+        log.exception("%s raised; the whole batch is retried", name)
+        records = event.get("Records", [])
+        return {str(r.get("messageId") or r.get("dynamodb", {}).get("SequenceNumber")) for r in records}
     failures = (answer or {}).get("batchItemFailures", []) if isinstance(answer, dict) else []
     return {str(f["itemIdentifier"]) for f in failures}
 
@@ -94,7 +100,10 @@ class StreamPoller:
                 failed = invoke(name, handler, {"Records": pending})
                 if not failed:
                     break
-                pending = [r for r in pending if r["eventID"] in failed]
+                # DynamoDB batch item failures name the record's sequence number
+                pending = [r for r in pending if r["dynamodb"].get("SequenceNumber") in failed]
+                if not pending:
+                    break
             else:
                 log.error("%s: %d record(s) still failing after redeliveries", name, len(pending))
 

@@ -38,7 +38,7 @@ def _execute_record(record: DynamoDBRecord) -> None:
 )
 def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
     """Event items -> automations -> outbox. Reports batch item failures (see infra merge template)."""
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     return process_partial_response(
         event=event.to_dict(), record_handler=_dispatch_record, processor=processor, context=event.context
     )
@@ -52,7 +52,7 @@ def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
 )
 def execute(event: DynamoDBEvent) -> dict[str, Any]:
     """Action items -> planned (dry-run) or carried out (live)."""
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     return process_partial_response(
         event=event.to_dict(), record_handler=_execute_record, processor=processor, context=event.context
     )

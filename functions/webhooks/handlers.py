@@ -48,7 +48,7 @@ def _drain_record(record: SQSRecord) -> None:
 @bp.on_sqs_message(queue=fallback_queue_for_binding(), batch_size=10, name="drain_fallback")
 def drain_fallback(event: SQSEvent) -> dict[str, Any]:
     """Ingest deliveries that could not be written when they arrived (partial batch failures)."""
-    processor = BatchProcessor(event_type=EventType.SQS)
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(
         event=event.to_dict(), record_handler=_drain_record, processor=processor, context=event.context
     )

