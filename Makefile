@@ -26,7 +26,7 @@ demo: $(STAMP)
 
 ## test: the whole suite (unit, integration, package, e2e) in parallel
 test: $(STAMP)
-	$(PY) -m pytest -n auto -q
+	$(PY) -m pytest -n auto --dist loadfile -q
 
 ## lint: ruff + mypy
 lint: $(STAMP)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from typing import TYPE_CHECKING
 from chalice import Blueprint, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent
 
@@ -17,9 +16,22 @@ from storekit import keys
 from storekit.runtime import get_runtime
 from storekit.settings import stream_arn_for_binding
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
 bp = Blueprint(__name__)
 
 STREAM_BATCH_SIZE = 25
+
+
+def _process_stream(event: DynamoDBEvent, record_handler: Any) -> dict[str, Any]:
+    """Powertools partial batch processing (imported here: it costs ~80 ms of cold import)."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    return process_partial_response(
+        event=event.to_dict(), record_handler=record_handler, processor=processor, context=event.context
+    )
 
 
 def _dispatch_record(record: DynamoDBRecord) -> None:
@@ -38,10 +50,7 @@ def _execute_record(record: DynamoDBRecord) -> None:
 )
 def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
     """Event items -> automations -> outbox. Reports batch item failures (see infra merge template)."""
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    return process_partial_response(
-        event=event.to_dict(), record_handler=_dispatch_record, processor=processor, context=event.context
-    )
+    return _process_stream(event, _dispatch_record)
 
 
 @bp.on_dynamodb_record(
@@ -52,10 +61,7 @@ def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
 )
 def execute(event: DynamoDBEvent) -> dict[str, Any]:
     """Action items -> planned (dry-run) or carried out (live)."""
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    return process_partial_response(
-        event=event.to_dict(), record_handler=_execute_record, processor=processor, context=event.context
-    )
+    return _process_stream(event, _execute_record)
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="sweep")

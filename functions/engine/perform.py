@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storekit import actions as a
-from storekit.clients import (
-    EmailChannel,
-    ShopifyClient,
-    SlackChannel,
-    SmsChannel,
-    WebhookChannel,
-    WooClient,
-    render_message,
-)
 from storekit.errors import ConfigurationError, PermanentError
-from storekit.observability import tracer
+from storekit.observability import traced
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig, StoreSecrets
+
+if TYPE_CHECKING:
+    from storekit.clients import ShopifyClient, WooClient
 
 #: WooCommerce has no order/customer tags: storeflow keeps them in this meta key (comma-separated)
 WOO_TAGS_META = "_storeflow_tags"
 
 
 def shopify_client(store: StoreConfig, secrets: StoreSecrets, runtime: Runtime) -> ShopifyClient:
+    from storekit.clients import ShopifyClient
+
     if secrets.access_token is None:
         raise ConfigurationError("store has no Shopify access token saved")
     return ShopifyClient(store.shop_domain, secrets.access_token.get_secret_value(), runtime.http)
 
 
 def woo_client(store: StoreConfig, secrets: StoreSecrets, runtime: Runtime) -> WooClient:
+    from storekit.clients import WooClient
+
     if secrets.consumer_key is None or secrets.consumer_secret is None:
         raise ConfigurationError("store has no WooCommerce API keys saved")
     return WooClient(
@@ -40,7 +38,7 @@ def woo_client(store: StoreConfig, secrets: StoreSecrets, runtime: Runtime) -> W
     )
 
 
-@tracer.capture_method(capture_response=False)
+@traced
 def perform(action: a.Action, store: StoreConfig, runtime: Runtime, action_id: str) -> str | None:
     """Carry out one action; returns a short result (an id) or None. Raises typed errors."""
     secrets = runtime.store_secrets(store.store_id)
@@ -133,6 +131,9 @@ def _woocommerce(action: a.Action, client: WooClient) -> str | None:
 def _send_message(
     action: Any, store: StoreConfig, secrets: StoreSecrets, runtime: Runtime, action_id: str
 ) -> str | None:
+    # the message channels load Jinja2 and phonenumbers: only when a message is really sent
+    from storekit.clients import EmailChannel, SlackChannel, SmsChannel, WebhookChannel, render_message
+
     match action:
         case a.SendEmail():
             sender = runtime.settings.email_sender

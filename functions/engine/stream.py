@@ -4,17 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
-    DynamoDBRecord,
-    DynamoDBRecordEventName,
-)
 
 from storekit.clock import iso
 from storekit.observability import logger
 from storekit.records import ParkedRecord
 from storekit.runtime import Runtime
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 #: tries of one stream record (Lambda retries included) before it is parked
 MAX_STREAM_TRIES = 3
@@ -24,7 +23,7 @@ ItemHandler = Callable[[dict[str, Any], Runtime], str]
 
 def item_of(record: DynamoDBRecord, runtime: Runtime) -> dict[str, Any] | None:
     """The item a record is about; re-read when the image carries keys only (seen under moto)."""
-    if record.event_name == DynamoDBRecordEventName.REMOVE or record.dynamodb is None:
+    if record.raw_event.get("eventName") == "REMOVE" or record.dynamodb is None:
         return None
     image = record.dynamodb.new_image
     if "type" in image:

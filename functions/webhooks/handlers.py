@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import TYPE_CHECKING
 from chalice import Blueprint, Response
 from chalice.app import SQSEvent
 
@@ -15,6 +14,9 @@ from storekit.clock import iso
 from storekit.observability import logger
 from storekit.runtime import get_runtime
 from storekit.settings import fallback_queue_for_binding
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 bp = Blueprint(__name__)
 
@@ -48,6 +50,8 @@ def _drain_record(record: SQSRecord) -> None:
 @bp.on_sqs_message(queue=fallback_queue_for_binding(), batch_size=10, name="drain_fallback")
 def drain_fallback(event: SQSEvent) -> dict[str, Any]:
     """Ingest deliveries that could not be written when they arrived (partial batch failures)."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(
         event=event.to_dict(), record_handler=_drain_record, processor=processor, context=event.context

@@ -8,6 +8,7 @@ decision reached again by a repeated or later webhook is written, and carried ou
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -17,7 +18,7 @@ Resource = Literal["order", "customer", "product"]
 
 
 class _Action(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     once_per: str | None = Field(default=None, max_length=300)
 
@@ -255,8 +256,10 @@ Action = Annotated[
     Field(discriminator="kind"),
 ]
 
-ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
+@lru_cache(maxsize=1)
+def _action_adapter() -> TypeAdapter[Action]:
+    return TypeAdapter(Action)
 
 
 def action_from_json(data: dict[str, Any]) -> Action:
-    return ACTION_ADAPTER.validate_python(data)
+    return _action_adapter().validate_python(data)

@@ -89,7 +89,7 @@ Tags = Annotated[list[str], BeforeValidator(to_tags)]
 
 
 class Canonical(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class Address(Canonical):

@@ -65,7 +65,7 @@ class EntityKind(StrEnum):
 
 
 class Parsed(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     topic: Topic
     entity_kind: EntityKind

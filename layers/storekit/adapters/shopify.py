@@ -54,7 +54,7 @@ TOPICS: dict[str, Topic] = {
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 def _true_id(raw_id: str | None, gid: str | None) -> str | None:

@@ -47,7 +47,7 @@ SHIPMENT_TRACKING_META = "_wc_shipment_tracking_items"
 
 
 class _Shape(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class WMeta(_Shape):
@@ -257,7 +257,7 @@ def _up_id(links: WLinks | None) -> str | None:
 
 
 class WProduct(_Shape):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
     id: Id = None
     parent_id: Id = None
@@ -346,7 +346,7 @@ class WRefund(_Shape):
     line_items: list[WRefundLine] = []
     links: WLinks | None = Field(default=None, alias="_links")
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
     def canonical(self) -> m.Refund:
         order_id = self.order_id or _up_id(self.links)
