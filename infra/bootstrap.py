@@ -49,7 +49,8 @@ def _create_table(ddb: Any, name: str) -> str:
     )["TableDescription"]
     ttl = props["TimeToLiveSpecification"]
     ddb.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": ttl["Enabled"]}
+        TableName=name,
+        TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": ttl["Enabled"]},
     )
     return str(description["LatestStreamArn"])
 

@@ -22,9 +22,7 @@ _WOO_SPECIAL = {"product_variation": "product.updated", "order_refund": "order_r
 
 def fixture_files() -> list[Path]:
     """Every payload file (not the recorded headers, not the manifest)."""
-    return sorted(
-        p for p in FIXTURES.rglob("*.json") if not p.name.endswith(".headers.json")
-    )
+    return sorted(p for p in FIXTURES.rglob("*.json") if not p.name.endswith(".headers.json"))
 
 
 def load_fixture(relpath: str) -> tuple[bytes, dict[str, str]]:

@@ -62,10 +62,15 @@ def _body(model: type[BaseModel]) -> Any:
         raise BadRequest(validation_message(exc)) from exc
 
 
+def _query() -> dict[str, str]:
+    params = bp.current_request.query_params
+    return {name: params[name] for name in params} if params else {}
+
+
 def _listing(store_id: str, what: str, status: str | None = None) -> Response:
     runtime = _authorized(store_id)
     _existing_store(store_id, runtime)
-    params = bp.current_request.query_params or {}
+    params = _query()
     try:
         limit = int(params.get("limit", DEFAULT_LIMIT))
     except ValueError as exc:
@@ -128,7 +133,8 @@ def list_runs(store_id: str) -> Response:
 @bp.route("/stores/{store_id}/actions", methods=["GET"])
 @answer_errors
 def list_actions(store_id: str) -> Response:
-    status = (bp.current_request.query_params or {}).get("status")
+    query = _query()
+    status = query.get("status")
     if status is not None and status not in ACTION_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(ACTION_STATUSES)}")
     return _listing(store_id, "actions", status)
@@ -163,7 +169,8 @@ def get_report(store_id: str, name: str) -> Response:
     if report is None:
         raise NotFound(f"no report {name!r}; available: {', '.join(sorted(REPORTS))}")
     try:
-        days = int((bp.current_request.query_params or {}).get("days", 7))
+        query = _query()
+        days = int(query.get("days", "7"))
     except ValueError as exc:
         raise BadRequest("days must be a whole number") from exc
     if not 1 <= days <= MAX_DAYS:

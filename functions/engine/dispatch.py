@@ -122,7 +122,7 @@ def run_automation(
         topic=record.topic,
         automation=automation.name,
         mode=mode,
-        outcome=outcome,  # type: ignore[arg-type]
+        outcome=outcome,
         reason=reason,
         action_ids=action_ids,
         created_at=iso(now),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
 from chalice import Blueprint, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent
 
@@ -29,8 +28,11 @@ def _process_stream(event: DynamoDBEvent, record_handler: Any) -> dict[str, Any]
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    return process_partial_response(
-        event=event.to_dict(), record_handler=record_handler, processor=processor, context=event.context
+    return process_partial_response(  # type: ignore[return-value]
+        event=event.to_dict(),
+        record_handler=record_handler,
+        processor=processor,
+        context=event.context,  # type: ignore[arg-type]
     )
 
 

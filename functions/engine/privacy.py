@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from storekit import keys
 from storekit.adapters import Topic
 from storekit.observability import logger
-from storekit import keys
 from storekit.payload_store import archive_prefix
 from storekit.records import EventRecord
 from storekit.runtime import Runtime
@@ -33,7 +33,9 @@ def handle_privacy_topic(record: EventRecord, item: dict[str, Any], runtime: Run
     if record.topic == Topic.APP_UNINSTALLED:
         store = runtime.store(record.store_id, fresh=True)
         if store is not None and store.mode != "dry-run":
-            runtime.repo.put_store(store.model_copy(update={"mode": "dry-run", "updated_at": runtime.clock.now()}))
+            runtime.repo.put_store(
+                store.model_copy(update={"mode": "dry-run", "updated_at": runtime.clock.now()})
+            )
             runtime.forget_store(record.store_id)
         return "app uninstalled: store switched to dry-run"
     return "customer data request recorded; send the customer their data from your store admin"

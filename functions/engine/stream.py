@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-
 from storekit.clock import iso
 from storekit.observability import logger
 from storekit.records import ParkedRecord

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
 from chalice import Blueprint, Response
 from chalice.app import SQSEvent
 
@@ -53,6 +52,9 @@ def drain_fallback(event: SQSEvent) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(
-        event=event.to_dict(), record_handler=_drain_record, processor=processor, context=event.context
+    return process_partial_response(  # type: ignore[return-value]
+        event=event.to_dict(),
+        record_handler=_drain_record,
+        processor=processor,
+        context=event.context,  # type: ignore[arg-type]
     )

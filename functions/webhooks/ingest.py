@@ -17,14 +17,13 @@ from pydantic import BaseModel, ConfigDict
 from functions.engine.catalog import registry
 from functions.engine.privacy import PRIVACY_TOPICS
 from storekit import keys
-from storekit.adapters import Parsed, Topic, canonical_topic, parse_delivery
+from storekit.adapters import Parsed, canonical_topic, parse_delivery
 from storekit.clock import iso
 from storekit.errors import BadRequest, MalformedPayload, PayloadTooLarge, UnknownStore
 from storekit.observability import logger
 from storekit.payload_store import MAX_INLINE_BYTES, archive_key, compress
 from storekit.runtime import Runtime
 from storekit.signatures import is_woocommerce_ping, verify
-
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ decision reached again by a repeated or later webhook is written, and carried ou
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -255,6 +255,7 @@ Action = Annotated[
     | SendWebhook,
     Field(discriminator="kind"),
 ]
+
 
 @lru_cache(maxsize=1)
 def _action_adapter() -> TypeAdapter[Action]:

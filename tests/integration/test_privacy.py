@@ -16,7 +16,9 @@ ORDER = "shopify/orders_create__2025-store-fixed-discount.json"  # order 6198432
 
 
 def deliver(api: Any, body: bytes, topic: str, delivery_id: str) -> None:
-    answer = api.http.post("/webhooks/shopify/demo", headers=shopify_headers(body, topic, delivery_id), body=body)
+    answer = api.http.post(
+        "/webhooks/shopify/demo", headers=shopify_headers(body, topic, delivery_id), body=body
+    )
     assert answer.status_code == 200, answer.body
     assert "ignored" not in body_json(answer)
 
@@ -26,10 +28,14 @@ def events(api: Any) -> dict[str, str]:
     return {e["delivery_id"]: e["status"] for e in items}
 
 
-def test_customer_redact_deletes_deliveries_about_the_customer_and_orders(api: Any, pump: Any, runtime: Any) -> None:
+def test_customer_redact_deletes_deliveries_about_the_customer_and_orders(
+    api: Any, pump: Any, runtime: Any
+) -> None:
     put_store(api)
     deliver(api, load_fixture(ORDER)[0], "orders/create", "o-1")
-    deliver(api, load_fixture("shopify/orders_create__bag-server-test-order-AUD.json")[0], "orders/create", "o-2")
+    deliver(
+        api, load_fixture("shopify/orders_create__bag-server-test-order-AUD.json")[0], "orders/create", "o-2"
+    )
     pump.drain()
     redact = {
         "shop_id": 1,

@@ -237,7 +237,9 @@ class SRefund(_Shape):
     created_at: Time = None
 
     def canonical(self) -> m.Refund:
-        refunded = [t.amount for t in self.transactions if t.kind == "refund" and t.status != "failure" and t.amount]
+        refunded = [
+            t.amount for t in self.transactions if t.kind == "refund" and t.status != "failure" and t.amount
+        ]
         return m.Refund(
             id=_true_id(self.id, self.admin_graphql_api_id),
             order_id=self.order_id,
@@ -309,7 +311,8 @@ class SOrder(_Shape):
         if self.payment_details or self.gateway or self.payment_gateway_names:
             details = self.payment_details or SPaymentDetails()
             payment = m.PaymentDetails(
-                gateway=self.gateway or (self.payment_gateway_names[0] if self.payment_gateway_names else None),
+                gateway=self.gateway
+                or (self.payment_gateway_names[0] if self.payment_gateway_names else None),
                 **details.model_dump(),
             )
         return m.Order(
@@ -414,7 +417,7 @@ class SProduct(_Shape):
             id=product_id,
             title=self.title,
             handle=self.handle,
-            status=status if status in ("active", "draft", "archived") else "active",  # type: ignore[arg-type]
+            status=status if status in ("active", "draft", "archived") else "active",
             tags=self.tags,
             vendor=self.vendor,
             product_type=self.product_type,
@@ -531,20 +534,35 @@ def _required(value: str | None, what: str) -> str:
 
 def _order(topic: Topic, p: dict[str, Any]) -> Parsed:
     order = SOrder.model_validate(p).canonical()
-    return Parsed(topic=topic, entity_kind=EntityKind.ORDER, entity_id=order.id, updated_at=order.updated_at,
-                  resource=order)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.ORDER,
+        entity_id=order.id,
+        updated_at=order.updated_at,
+        resource=order,
+    )
 
 
 def _customer(topic: Topic, p: dict[str, Any]) -> Parsed:
     customer = SCustomer.model_validate(p).canonical()
-    return Parsed(topic=topic, entity_kind=EntityKind.CUSTOMER, entity_id=_required(customer.id, "customer"),
-                  updated_at=customer.updated_at, resource=customer)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.CUSTOMER,
+        entity_id=_required(customer.id, "customer"),
+        updated_at=customer.updated_at,
+        resource=customer,
+    )
 
 
 def _product(topic: Topic, p: dict[str, Any]) -> Parsed:
     product = SProduct.model_validate(p).canonical()
-    return Parsed(topic=topic, entity_kind=EntityKind.PRODUCT, entity_id=product.id, updated_at=product.updated_at,
-                  resource=product)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.PRODUCT,
+        entity_id=product.id,
+        updated_at=product.updated_at,
+        resource=product,
+    )
 
 
 def _variant_out_of_stock(topic: Topic, p: dict[str, Any]) -> Parsed:
@@ -552,71 +570,120 @@ def _variant_out_of_stock(topic: Topic, p: dict[str, Any]) -> Parsed:
     canonical = variant.canonical()
     product_id = _required(canonical.product_id, "variant's product")
     product = m.Product(id=product_id, variants=[canonical], updated_at=variant.updated_at)
-    return Parsed(topic=topic, entity_kind=EntityKind.PRODUCT, entity_id=product_id, updated_at=None,
-                  resource=product)
+    return Parsed(
+        topic=topic, entity_kind=EntityKind.PRODUCT, entity_id=product_id, updated_at=None, resource=product
+    )
 
 
 def _inventory(topic: Topic, p: dict[str, Any]) -> Parsed:
     level = SInventoryLevel.model_validate(p)
     item_id = _required(level.inventory_item_id, "inventory level")
-    resource = m.InventoryLevel(inventory_item_id=item_id, location_id=level.location_id, available=level.available,
-                                updated_at=level.updated_at)
-    return Parsed(topic=topic, entity_kind=EntityKind.INVENTORY, entity_id=f"{item_id}@{level.location_id}",
-                  updated_at=level.updated_at, resource=resource)
+    resource = m.InventoryLevel(
+        inventory_item_id=item_id,
+        location_id=level.location_id,
+        available=level.available,
+        updated_at=level.updated_at,
+    )
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.INVENTORY,
+        entity_id=f"{item_id}@{level.location_id}",
+        updated_at=level.updated_at,
+        resource=resource,
+    )
 
 
 def _inventory_item(topic: Topic, p: dict[str, Any]) -> Parsed:
     item = SInventoryItem.model_validate(p)
     item_id = _required(_true_id(item.id, item.admin_graphql_api_id), "inventory item")
-    resource = m.InventoryItem(id=item_id, sku=item.sku or None, cost=item.cost, tracked=item.tracked,
-                               updated_at=item.updated_at)
-    return Parsed(topic=topic, entity_kind=EntityKind.INVENTORY_ITEM, entity_id=item_id,
-                  updated_at=item.updated_at, resource=resource)
+    resource = m.InventoryItem(
+        id=item_id, sku=item.sku or None, cost=item.cost, tracked=item.tracked, updated_at=item.updated_at
+    )
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.INVENTORY_ITEM,
+        entity_id=item_id,
+        updated_at=item.updated_at,
+        resource=resource,
+    )
 
 
 def _fulfillment(topic: Topic, p: dict[str, Any]) -> Parsed:
     fulfillment = SFulfillment.model_validate(p).canonical()
-    return Parsed(topic=topic, entity_kind=EntityKind.FULFILLMENT,
-                  entity_id=_required(fulfillment.id, "fulfillment"), updated_at=fulfillment.updated_at,
-                  resource=fulfillment)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.FULFILLMENT,
+        entity_id=_required(fulfillment.id, "fulfillment"),
+        updated_at=fulfillment.updated_at,
+        resource=fulfillment,
+    )
 
 
 def _fulfillment_event(topic: Topic, p: dict[str, Any]) -> Parsed:
     e = SFulfillmentEvent.model_validate(p)
     event_id = _required(_true_id(e.id, e.admin_graphql_api_id), "fulfillment event")
     resource = m.FulfillmentEvent(id=event_id, **e.model_dump(exclude={"id", "admin_graphql_api_id"}))
-    return Parsed(topic=topic, entity_kind=EntityKind.FULFILLMENT_EVENT, entity_id=event_id, updated_at=None,
-                  resource=resource)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.FULFILLMENT_EVENT,
+        entity_id=event_id,
+        updated_at=None,
+        resource=resource,
+    )
 
 
 def _refund(topic: Topic, p: dict[str, Any]) -> Parsed:
     refund = SRefund.model_validate(p).canonical()
-    return Parsed(topic=topic, entity_kind=EntityKind.REFUND, entity_id=_required(refund.id, "refund"),
-                  updated_at=None, resource=refund)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.REFUND,
+        entity_id=_required(refund.id, "refund"),
+        updated_at=None,
+        resource=refund,
+    )
 
 
 def _transaction(topic: Topic, p: dict[str, Any]) -> Parsed:
     t = STransaction.model_validate(p)
     transaction_id = _required(_true_id(t.id, t.admin_graphql_api_id), "transaction")
-    resource = m.Transaction(id=transaction_id, order_id=t.order_id, transaction_kind=t.kind, status=t.status,
-                             gateway=t.gateway, amount=t.amount, currency=t.currency, created_at=t.created_at)
-    return Parsed(topic=topic, entity_kind=EntityKind.TRANSACTION, entity_id=transaction_id, updated_at=None,
-                  resource=resource)
+    resource = m.Transaction(
+        id=transaction_id,
+        order_id=t.order_id,
+        transaction_kind=t.kind,
+        status=t.status,
+        gateway=t.gateway,
+        amount=t.amount,
+        currency=t.currency,
+        created_at=t.created_at,
+    )
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.TRANSACTION,
+        entity_id=transaction_id,
+        updated_at=None,
+        resource=resource,
+    )
 
 
 def _dispute(topic: Topic, p: dict[str, Any]) -> Parsed:
     d = SDispute.model_validate(p)
     dispute_id = _required(d.id, "dispute")
     resource = m.Dispute(**{**d.model_dump(), "id": dispute_id})
-    return Parsed(topic=topic, entity_kind=EntityKind.DISPUTE, entity_id=dispute_id, updated_at=None,
-                  resource=resource)
+    return Parsed(
+        topic=topic, entity_kind=EntityKind.DISPUTE, entity_id=dispute_id, updated_at=None, resource=resource
+    )
 
 
 def _risk(topic: Topic, p: dict[str, Any]) -> Parsed:
     r = SRisk.model_validate(p)
     resource = m.RiskAssessment(**r.model_dump())
-    return Parsed(topic=topic, entity_kind=EntityKind.ORDER, entity_id=r.order_id or "unknown", updated_at=None,
-                  resource=resource)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.ORDER,
+        entity_id=r.order_id or "unknown",
+        updated_at=None,
+        resource=resource,
+    )
 
 
 def _checkout(topic: Topic, p: dict[str, Any]) -> Parsed:
@@ -640,24 +707,40 @@ def _checkout(topic: Topic, p: dict[str, Any]) -> Parsed:
         created_at=c.created_at,
         updated_at=c.updated_at,
     )
-    return Parsed(topic=topic, entity_kind=EntityKind.CHECKOUT, entity_id=token, updated_at=c.updated_at,
-                  resource=checkout)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.CHECKOUT,
+        entity_id=token,
+        updated_at=c.updated_at,
+        resource=checkout,
+    )
 
 
 def _cart(topic: Topic, p: dict[str, Any]) -> Parsed:
     c = SCart.model_validate(p)
     cart_id = _required(c.id or c.token, "cart")
-    cart = m.Cart(id=cart_id, token=c.token, line_items=[li.canonical() for li in c.line_items],
-                  created_at=c.created_at, updated_at=c.updated_at)
-    return Parsed(topic=topic, entity_kind=EntityKind.CART, entity_id=cart_id, updated_at=c.updated_at,
-                  resource=cart)
+    cart = m.Cart(
+        id=cart_id,
+        token=c.token,
+        line_items=[li.canonical() for li in c.line_items],
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
+    return Parsed(
+        topic=topic, entity_kind=EntityKind.CART, entity_id=cart_id, updated_at=c.updated_at, resource=cart
+    )
 
 
 def _shop(topic: Topic, p: dict[str, Any]) -> Parsed:
     s = SShop.model_validate(p)
     shop = m.Shop(**s.model_dump())
-    return Parsed(topic=topic, entity_kind=EntityKind.SHOP, entity_id=s.id or s.myshopify_domain or "shop",
-                  updated_at=None, resource=shop)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.SHOP,
+        entity_id=s.id or s.myshopify_domain or "shop",
+        updated_at=None,
+        resource=shop,
+    )
 
 
 def _privacy(topic: Topic, p: dict[str, Any]) -> Parsed:
@@ -672,7 +755,9 @@ def _privacy(topic: Topic, p: dict[str, Any]) -> Parsed:
         data_request_id=r.data_request.id if r.data_request else None,
     )
     entity = request.customer_id or request.shop_id or "shop"
-    return Parsed(topic=topic, entity_kind=EntityKind.PRIVACY, entity_id=entity, updated_at=None, resource=request)
+    return Parsed(
+        topic=topic, entity_kind=EntityKind.PRIVACY, entity_id=entity, updated_at=None, resource=request
+    )
 
 
 _PARSERS: dict[Topic, Callable[[Topic, dict[str, Any]], Parsed]] = {
@@ -713,4 +798,3 @@ def parse(topic: Topic, payload: dict[str, Any]) -> Parsed:
     if parser is None:
         raise ValueError(f"Shopify has no {topic} topic")
     return parser(topic, payload)
-

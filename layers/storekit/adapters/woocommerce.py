@@ -154,7 +154,9 @@ class WOrder(_Shape):
             raise ValueError("order has no id")
         billing = self.billing or WAddress()
         meta = {item.key: item.value for item in self.meta_data if item.key}
-        attribution = {k[len(ATTRIBUTION_PREFIX):]: v for k, v in meta.items() if k.startswith(ATTRIBUTION_PREFIX)}
+        attribution = {
+            k[len(ATTRIBUTION_PREFIX) :]: v for k, v in meta.items() if k.startswith(ATTRIBUTION_PREFIX)
+        }
         utm = {
             f"utm_{name}": str(attribution[name])
             for name in ("source", "medium", "campaign", "content", "term")
@@ -199,8 +201,10 @@ class WOrder(_Shape):
             utm=utm,
             note=self.customer_note or None,
             fulfillments=shipment_tracking(self.id, meta.get(SHIPMENT_TRACKING_META)),
-            refunds=[m.Refund(id=r.id, order_id=self.id, note=r.reason or None, total=abs(r.total or Decimal("0")))
-                     for r in self.refunds],
+            refunds=[
+                m.Refund(id=r.id, order_id=self.id, note=r.reason or None, total=abs(r.total or Decimal("0")))
+                for r in self.refunds
+            ],
             created_at=self.date_created_gmt,
             updated_at=self.date_modified_gmt,
         )
@@ -300,7 +304,7 @@ class WProduct(_Shape):
             id=product_id,
             title=self.name,
             handle=self.slug,
-            status=status,  # type: ignore[arg-type]
+            status=status,
             tags=self.tags,
             product_type=self.type,
             variants=[variant],
@@ -354,8 +358,10 @@ class WRefund(_Shape):
             id=self.id,
             order_id=order_id,
             note=self.reason or None,
-            lines=[m.RefundLine(line_item_id=li.id, quantity=abs(li.quantity), subtotal=li.subtotal)
-                   for li in self.line_items],
+            lines=[
+                m.RefundLine(line_item_id=li.id, quantity=abs(li.quantity), subtotal=li.subtotal)
+                for li in self.line_items
+            ],
             total=abs(self.amount or Decimal("0")),
             created_at=self.date_created_gmt,
         )
@@ -363,30 +369,46 @@ class WRefund(_Shape):
 
 def _order(topic: Topic, p: dict[str, Any]) -> Parsed:
     order = WOrder.model_validate(p).canonical()
-    return Parsed(topic=topic, entity_kind=EntityKind.ORDER, entity_id=order.id, updated_at=order.updated_at,
-                  resource=order)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.ORDER,
+        entity_id=order.id,
+        updated_at=order.updated_at,
+        resource=order,
+    )
 
 
 def _product(topic: Topic, p: dict[str, Any]) -> Parsed:
     product = WProduct.model_validate(p).canonical()
-    return Parsed(topic=topic, entity_kind=EntityKind.PRODUCT, entity_id=product.variants[0].id or product.id,
-                  updated_at=product.updated_at, resource=product)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.PRODUCT,
+        entity_id=product.variants[0].id or product.id,
+        updated_at=product.updated_at,
+        resource=product,
+    )
 
 
 def _customer(topic: Topic, p: dict[str, Any]) -> Parsed:
     customer = WCustomer.model_validate(p).canonical()
     if not customer.id:
         raise ValueError("customer has no id")
-    return Parsed(topic=topic, entity_kind=EntityKind.CUSTOMER, entity_id=customer.id,
-                  updated_at=customer.updated_at, resource=customer)
+    return Parsed(
+        topic=topic,
+        entity_kind=EntityKind.CUSTOMER,
+        entity_id=customer.id,
+        updated_at=customer.updated_at,
+        resource=customer,
+    )
 
 
 def _refund(topic: Topic, p: dict[str, Any]) -> Parsed:
     refund = WRefund.model_validate(p).canonical()
     if not refund.id:
         raise ValueError("refund has no id")
-    return Parsed(topic=topic, entity_kind=EntityKind.REFUND, entity_id=refund.id, updated_at=None,
-                  resource=refund)
+    return Parsed(
+        topic=topic, entity_kind=EntityKind.REFUND, entity_id=refund.id, updated_at=None, resource=refund
+    )
 
 
 _PARSERS: dict[Topic, Callable[[Topic, dict[str, Any]], Parsed]] = {

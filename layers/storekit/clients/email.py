@@ -10,8 +10,15 @@ from storekit.clients.templates import RenderedMessage
 from storekit.errors import ExternalCallError, PermanentError, Throttled, TransientError
 
 _THROTTLING = {"Throttling", "ThrottlingException", "TooManyRequestsException", "MaxSendingRateExceeded"}
-_PERMANENT = {"MessageRejected", "InvalidParameterValue", "MailFromDomainNotVerified", "AccessDenied",
-              "AccessDeniedException", "ValidationError", "AccountSendingPausedException"}
+_PERMANENT = {
+    "MessageRejected",
+    "InvalidParameterValue",
+    "MailFromDomainNotVerified",
+    "AccessDenied",
+    "AccessDeniedException",
+    "ValidationError",
+    "AccountSendingPausedException",
+}
 
 
 def aws_error(what: str, exc: ClientError | BotoCoreError) -> ExternalCallError:
@@ -28,8 +35,12 @@ def aws_error(what: str, exc: ClientError | BotoCoreError) -> ExternalCallError:
 
 
 def check_address(address: str) -> None:
-    if address.count("@") != 1 or any(c in address for c in "\r\n") or address.startswith("@") or \
-            address.endswith("@"):
+    if (
+        address.count("@") != 1
+        or any(c in address for c in "\r\n")
+        or address.startswith("@")
+        or address.endswith("@")
+    ):
         raise PermanentError("not a valid email address")
 
 
@@ -38,16 +49,23 @@ class EmailChannel:
         self._ses = ses_client
         self._sender = sender
 
-    def send(self, to: str, rendered: RenderedMessage, reply_to: str | None = None,
-             configuration_set: str | None = None) -> str:
+    def send(
+        self,
+        to: str,
+        rendered: RenderedMessage,
+        reply_to: str | None = None,
+        configuration_set: str | None = None,
+    ) -> str:
         check_address(to)
         request: dict[str, Any] = {
             "Source": self._sender,
             "Destination": {"ToAddresses": [to]},
             "Message": {
                 "Subject": {"Data": rendered.subject, "Charset": "UTF-8"},
-                "Body": {"Html": {"Data": rendered.html, "Charset": "UTF-8"},
-                         "Text": {"Data": rendered.text, "Charset": "UTF-8"}},
+                "Body": {
+                    "Html": {"Data": rendered.html, "Charset": "UTF-8"},
+                    "Text": {"Data": rendered.text, "Charset": "UTF-8"},
+                },
             },
         }
         if reply_to:

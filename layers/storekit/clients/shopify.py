@@ -51,20 +51,27 @@ PUBLISH = """mutation publishablePublish($id: ID!, $input: [PublicationInput!]!)
   publishablePublish(id: $id, input: $input) { userErrors { field message } } }"""
 UNPUBLISH = """mutation publishableUnpublish($id: ID!, $input: [PublicationInput!]!) {
   publishableUnpublish(id: $id, input: $input) { userErrors { field message } } }"""
-VARIANT_PRICE = """mutation productVariantsBulkUpdate($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
+VARIANT_PRICE = """mutation productVariantsBulkUpdate($productId: ID!,
+  $variants: [ProductVariantsBulkInput!]!) {
   productVariantsBulkUpdate(productId: $productId, variants: $variants) {
     productVariants { id price } userErrors { field message } } }"""
 DISCOUNT = """mutation discountCodeBasicCreate($basicCodeDiscount: DiscountCodeBasicInput!) {
   discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
     codeDiscountNode { id } userErrors { field message } } }"""
 
-_CANCEL_REASONS = {"customer": "CUSTOMER", "fraud": "FRAUD", "inventory": "INVENTORY", "declined": "DECLINED",
-                   "other": "OTHER"}
+_CANCEL_REASONS = {
+    "customer": "CUSTOMER",
+    "fraud": "FRAUD",
+    "inventory": "INVENTORY",
+    "declined": "DECLINED",
+    "other": "OTHER",
+}
 
 
 class ShopifyClient:
-    def __init__(self, shop_domain: str, access_token: str, session: requests.Session,
-                 api_version: str = "2025-01") -> None:
+    def __init__(
+        self, shop_domain: str, access_token: str, session: requests.Session, api_version: str = "2025-01"
+    ) -> None:
         self._url = f"https://{shop_domain}/admin/api/{api_version}/graphql.json"
         self._token = access_token
         self._session = session
@@ -135,12 +142,21 @@ class ShopifyClient:
         return released
 
     # --- cancel / refund ----------------------------------------------------------------
-    def cancel_order(self, order_id: str, reason: str, refund: bool, restock: bool, notify_customer: bool) -> None:
-        variables = {"orderId": gid("Order", order_id), "reason": _CANCEL_REASONS.get(reason, "OTHER"),
-                     "refund": refund, "restock": restock, "notifyCustomer": notify_customer}
+    def cancel_order(
+        self, order_id: str, reason: str, refund: bool, restock: bool, notify_customer: bool
+    ) -> None:
+        variables = {
+            "orderId": gid("Order", order_id),
+            "reason": _CANCEL_REASONS.get(reason, "OTHER"),
+            "refund": refund,
+            "restock": restock,
+            "notifyCustomer": notify_customer,
+        }
         self.graphql(CANCEL, variables, "orderCancel")
 
-    def refund_order(self, order_id: str, amount: Decimal | None, note: str | None, notify: bool) -> str | None:
+    def refund_order(
+        self, order_id: str, amount: Decimal | None, note: str | None, notify: bool
+    ) -> str | None:
         """Refund `amount` to the original gateway (no line items restocked); None amount is refused
         here: a full refund needs the order's transactions, which the caller must look up first."""
         if amount is None:
@@ -149,8 +165,14 @@ class ShopifyClient:
             "orderId": gid("Order", order_id),
             "note": note,
             "notify": notify,
-            "transactions": [{"amount": _money(amount), "kind": "REFUND", "gateway": "shopify_payments",
-                              "orderId": gid("Order", order_id)}],
+            "transactions": [
+                {
+                    "amount": _money(amount),
+                    "kind": "REFUND",
+                    "gateway": "shopify_payments",
+                    "orderId": gid("Order", order_id),
+                }
+            ],
         }
         data = self.graphql(REFUND, {"input": refund_input}, "refundCreate")
         refund = (data.get("refundCreate") or {}).get("refund") or {}
@@ -160,29 +182,54 @@ class ShopifyClient:
     def set_product_status(self, product_id: str, status: str) -> None:
         if status not in ("ACTIVE", "DRAFT", "ARCHIVED"):
             raise PermanentError(f"Shopify productUpdate: invalid status {status!r}")
-        self.graphql(PRODUCT_UPDATE, {"product": {"id": gid("Product", product_id), "status": status}},
-                     "productUpdate")
+        self.graphql(
+            PRODUCT_UPDATE, {"product": {"id": gid("Product", product_id), "status": status}}, "productUpdate"
+        )
 
     def publish_product(self, product_id: str, publication_id: str) -> None:
-        self.graphql(PUBLISH, {"id": gid("Product", product_id),
-                               "input": [{"publicationId": gid("Publication", publication_id)}]},
-                     "publishablePublish")
+        self.graphql(
+            PUBLISH,
+            {
+                "id": gid("Product", product_id),
+                "input": [{"publicationId": gid("Publication", publication_id)}],
+            },
+            "publishablePublish",
+        )
 
     def unpublish_product(self, product_id: str, publication_id: str) -> None:
-        self.graphql(UNPUBLISH, {"id": gid("Product", product_id),
-                                 "input": [{"publicationId": gid("Publication", publication_id)}]},
-                     "publishableUnpublish")
+        self.graphql(
+            UNPUBLISH,
+            {
+                "id": gid("Product", product_id),
+                "input": [{"publicationId": gid("Publication", publication_id)}],
+            },
+            "publishableUnpublish",
+        )
 
-    def set_variant_price(self, product_id: str, variant_id: str, price: Decimal,
-                          compare_at_price: Decimal | None) -> None:
+    def set_variant_price(
+        self, product_id: str, variant_id: str, price: Decimal, compare_at_price: Decimal | None
+    ) -> None:
         variant: dict[str, Any] = {"id": gid("ProductVariant", variant_id), "price": _money(price)}
         variant["compareAtPrice"] = _money(compare_at_price) if compare_at_price is not None else None
-        self.graphql(VARIANT_PRICE, {"productId": gid("Product", product_id), "variants": [variant]},
-                     "productVariantsBulkUpdate")
+        self.graphql(
+            VARIANT_PRICE,
+            {"productId": gid("Product", product_id), "variants": [variant]},
+            "productVariantsBulkUpdate",
+        )
 
-    def create_discount_code(self, *, title: str, code: str, percentage: Decimal | None, amount: Decimal | None,
-                             currency_code: str | None, starts_at: datetime, ends_at: datetime | None,
-                             usage_limit: int | None, once_per_customer: bool) -> str | None:
+    def create_discount_code(
+        self,
+        *,
+        title: str,
+        code: str,
+        percentage: Decimal | None,
+        amount: Decimal | None,
+        currency_code: str | None,
+        starts_at: datetime,
+        ends_at: datetime | None,
+        usage_limit: int | None,
+        once_per_customer: bool,
+    ) -> str | None:
         if (percentage is None) == (amount is None):
             raise PermanentError("Shopify discountCodeBasicCreate: give a percentage or an amount")
         value: dict[str, Any]

@@ -26,16 +26,26 @@ class SmsChannel:
     def __init__(self, sns_client: Any) -> None:
         self._sns = sns_client
 
-    def send(self, phone: str, text: str, default_region: str = "US", sender_id: str | None = None,
-             transactional: bool = True) -> str:
+    def send(
+        self,
+        phone: str,
+        text: str,
+        default_region: str = "US",
+        sender_id: str | None = None,
+        transactional: bool = True,
+    ) -> str:
         number = normalize_phone(phone, default_region)
         attributes = {
-            "AWS.SNS.SMS.SMSType": {"DataType": "String",
-                                     "StringValue": "Transactional" if transactional else "Promotional"},
+            "AWS.SNS.SMS.SMSType": {
+                "DataType": "String",
+                "StringValue": "Transactional" if transactional else "Promotional",
+            },
         }
         if sender_id:
             attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
         try:
-            return str(self._sns.publish(PhoneNumber=number, Message=text, MessageAttributes=attributes)["MessageId"])
+            return str(
+                self._sns.publish(PhoneNumber=number, Message=text, MessageAttributes=attributes)["MessageId"]
+            )
         except (ClientError, BotoCoreError) as exc:
             raise aws_error("SNS publish", exc) from None

@@ -34,15 +34,17 @@ class RenderedMessage(BaseModel):
 
 @lru_cache(maxsize=2)
 def _environment(autoescape: bool) -> jinja2.Environment:
-    return jinja2.Environment(  # noqa: S701 (autoescape is on for HTML, off for text on purpose)
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=autoescape,
+        autoescape=autoescape,  # noqa: S701 (on for HTML, off for the plain-text part on purpose)
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
     )
 
 
-def render_message(template: MessageTemplate | None, default_name: str, context: dict[str, Any]) -> RenderedMessage:
+def render_message(
+    template: MessageTemplate | None, default_name: str, context: dict[str, Any]
+) -> RenderedMessage:
     try:
         if template is not None:
             subject = _environment(False).from_string(template.subject).render(context)

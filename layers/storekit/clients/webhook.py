@@ -24,8 +24,9 @@ def signature(body: bytes, timestamp: str, secret: str) -> str:
     return base64.b64encode(mac.digest()).decode()
 
 
-def verify_signature(body: bytes, timestamp: str, given: str, secret: str, now: datetime,
-                     tolerance_s: int = 300) -> bool:
+def verify_signature(
+    body: bytes, timestamp: str, given: str, secret: str, now: datetime, tolerance_s: int = 300
+) -> bool:
     """True if `given` signs (timestamp, body) with `secret` and the timestamp is recent."""
     try:
         sent = int(timestamp)

@@ -20,7 +20,9 @@ def _money(value: Decimal | None) -> str:
 
 
 class WooClient:
-    def __init__(self, base_url: str, consumer_key: str, consumer_secret: str, session: requests.Session) -> None:
+    def __init__(
+        self, base_url: str, consumer_key: str, consumer_secret: str, session: requests.Session
+    ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme != "https" and parts.hostname not in _LOCAL_HOSTS:
             raise ConfigurationError("WooCommerce API keys are only sent over https")
@@ -32,7 +34,9 @@ class WooClient:
         what = f"WooCommerce {method} {path.split('/')[1] if '/' in path else path}"
         resp = call(
             what,
-            lambda: self._session.request(method, f"{self._api}/{path}", json=body, auth=self._auth, timeout=TIMEOUT),
+            lambda: self._session.request(
+                method, f"{self._api}/{path}", json=body, auth=self._auth, timeout=TIMEOUT
+            ),
         )
         return json_of(resp, what)
 
@@ -52,15 +56,23 @@ class WooClient:
         self._send("PUT", f"products/{product_id}", {"status": status})
 
     def _product_path(self, product_id: str, variation_id: str | None) -> str:
-        return f"products/{product_id}/variations/{variation_id}" if variation_id else f"products/{product_id}"
+        return (
+            f"products/{product_id}/variations/{variation_id}" if variation_id else f"products/{product_id}"
+        )
 
     def set_stock(self, product_id: str, quantity: int, variation_id: str | None = None) -> None:
         body = {"manage_stock": True, "stock_quantity": quantity}
         self._send("PUT", self._product_path(product_id, variation_id), body)
 
-    def set_prices(self, product_id: str, regular: Decimal | None, sale: Decimal | None,
-                   variation_id: str | None = None, sale_from: datetime | None = None,
-                   sale_to: datetime | None = None) -> None:
+    def set_prices(
+        self,
+        product_id: str,
+        regular: Decimal | None,
+        sale: Decimal | None,
+        variation_id: str | None = None,
+        sale_from: datetime | None = None,
+        sale_to: datetime | None = None,
+    ) -> None:
         body: dict[str, Any] = {}
         if regular is not None:
             body["regular_price"] = _money(regular)
@@ -71,10 +83,21 @@ class WooClient:
             body["date_on_sale_to_gmt"] = sale_to.strftime("%Y-%m-%dT%H:%M:%S")
         self._send("PUT", self._product_path(product_id, variation_id), body)
 
-    def create_coupon(self, code: str, discount_type: str, amount: Decimal, expires: datetime | None,
-                      usage_limit: int | None, individual_use: bool) -> str:
-        body: dict[str, Any] = {"code": code, "discount_type": discount_type, "amount": _money(amount),
-                                "individual_use": individual_use}
+    def create_coupon(
+        self,
+        code: str,
+        discount_type: str,
+        amount: Decimal,
+        expires: datetime | None,
+        usage_limit: int | None,
+        individual_use: bool,
+    ) -> str:
+        body: dict[str, Any] = {
+            "code": code,
+            "discount_type": discount_type,
+            "amount": _money(amount),
+            "individual_use": individual_use,
+        }
         if expires is not None:
             body["date_expires_gmt"] = expires.strftime("%Y-%m-%dT%H:%M:%S")
         if usage_limit is not None:
