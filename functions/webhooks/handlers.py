@@ -12,7 +12,7 @@ from functions.webhooks.ingest import Delivery, ingest, message_to_delivery
 from storekit.clock import iso
 from storekit.observability import logger
 from storekit.runtime import get_runtime
-from storekit.settings import fallback_queue_for_binding
+from storekit.settings import fallback_queue_arn_for_binding
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -46,7 +46,7 @@ def _drain_record(record: SQSRecord) -> None:
     logger.info("fallback delivery ingested", extra={"store_id": delivery.store_id, **outcome.body})
 
 
-@bp.on_sqs_message(queue=fallback_queue_for_binding(), batch_size=10, name="drain_fallback")
+@bp.on_sqs_message(queue_arn=fallback_queue_arn_for_binding(), batch_size=10, name="drain_fallback")
 def drain_fallback(event: SQSEvent) -> dict[str, Any]:
     """Ingest deliveries that could not be written when they arrived (partial batch failures)."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response

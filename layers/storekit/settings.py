@@ -85,10 +85,10 @@ def stream_arn_for_binding() -> str:
     return os.environ.get("STOREFLOW_STREAM_ARN") or PLACEHOLDER_STREAM_ARN
 
 
-#: queue name Chalice binds the fallback drainer to; the packaged template points it at the real
-#: queue (infra/merge-template.json), `chalice deploy` users may export STOREFLOW_FALLBACK_QUEUE.
-DEFAULT_FALLBACK_QUEUE = "storeflow-webhook-fallback"
+#: queue ARN Chalice binds the fallback drainer to; the packaged template points it at the real
+#: queue (infra/templates.py), `chalice deploy` users export STOREFLOW_FALLBACK_QUEUE_ARN.
+PLACEHOLDER_FALLBACK_QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:storeflow-webhook-fallback"
 
 
-def fallback_queue_for_binding() -> str:
-    return os.environ.get("STOREFLOW_FALLBACK_QUEUE") or DEFAULT_FALLBACK_QUEUE
+def fallback_queue_arn_for_binding() -> str:
+    return os.environ.get("STOREFLOW_FALLBACK_QUEUE_ARN") or PLACEHOLDER_FALLBACK_QUEUE_ARN
