@@ -344,3 +344,32 @@ def test_activity_report_counts_events_and_actions_per_store_day(api: Any, pump:
     assert report["days"][1] == {"day": "2026-11-23", "events": {}, "actions": {}}
     assert api.http.get("/stores/demo/reports/nope", headers=AUTH).status_code == 404
     assert api.http.get("/stores/demo/reports/activity?days=0", headers=AUTH).status_code == 400
+
+
+def test_live_woocommerce_store_keeps_tags_in_order_meta(api: Any, pump: Any) -> None:
+    put_store(api, "woo", platform="woocommerce", mode="live")
+    raw = (
+        Path(__file__).resolve().parents[1]
+        / "events"
+        / "woocommerce"
+        / "order_created__with-attribution.json"
+    ).read_bytes()
+    from tests.support import woo_headers
+
+    with responses.RequestsMock() as mock:
+        mock.put("https://woo.example/wp-json/wc/v3/orders/727", json={"id": 727})
+        answer = api.http.post(
+            "/webhooks/woocommerce/woo", headers=woo_headers(raw, "order.created", "w-1"), body=raw
+        )
+        assert answer.status_code == 200
+        pump.drain()
+        [call] = mock.calls
+        meta = json.loads(call.request.body)["meta_data"]  # type: ignore[arg-type]
+    assert meta == [
+        {
+            "key": "_storeflow_tags",
+            "value": "channel:online-store,source:newsletter,medium:email,campaign:spring-sale",
+        }
+    ]
+    actions = body_json(api.http.get("/stores/woo/actions", headers=AUTH))["items"]
+    assert [a["status"] for a in actions] == ["done"]

@@ -158,9 +158,9 @@ class WOrder(_Shape):
             k[len(ATTRIBUTION_PREFIX) :]: v for k, v in meta.items() if k.startswith(ATTRIBUTION_PREFIX)
         }
         utm = {
-            f"utm_{name}": str(attribution[name])
-            for name in ("source", "medium", "campaign", "content", "term")
-            if isinstance(attribution.get(name), str | int) and str(attribution[name]) not in ("", "(none)")
+            key: str(attribution[key])
+            for key in ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+            if isinstance(attribution.get(key), str | int) and str(attribution[key]) not in ("", "(none)")
         }
         subtotal = sum((li.subtotal or Decimal("0") for li in self.line_items), Decimal("0"))
         customer = None
