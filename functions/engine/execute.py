@@ -66,6 +66,14 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
     except ConfigurationError as exc:
         runtime.repo.move_action(claimed, "failed", from_statuses=("running",), reason=str(exc), mode=mode)
         return _settled(store, "failed", runtime)
+    except Exception as exc:
+        # a bug, not the outside world: record it rather than leave the action running
+        logger.exception(
+            "action raised unexpectedly", extra={"store_id": record.store_id, "kind": record.kind}
+        )
+        reason = f"unexpected {type(exc).__name__}: {exc}"[:500]
+        runtime.repo.move_action(claimed, "failed", from_statuses=("running",), reason=reason, mode=mode)
+        return _settled(store, "failed", runtime)
     runtime.repo.move_action(claimed, "done", from_statuses=("running",), result=result, mode=mode)
     logger.info("action done", extra={"store_id": record.store_id, "kind": record.kind})
     return _settled(store, "done", runtime)

@@ -14,6 +14,9 @@ from storekit.runtime import Runtime
 
 #: how far back a first sweep (or one after an outage) looks for jobs it has not seen
 LOOKBACK = timedelta(hours=24)
+#: an action still `running` this long after its last change lost its executor (a Lambda runs 15 min
+#: at most), so it is put back in line
+STALLED_AFTER = timedelta(minutes=20)
 
 JobHandler = Callable[[JobRecord, Runtime], str]
 
@@ -60,4 +63,19 @@ def sweep(runtime: Runtime) -> dict[str, int]:
             counts["done"] += 1
     # the current minute may still receive jobs due later in it: start there next time
     runtime.repo.set_sweeper_cursor(keys.minute_bucket(now))
+    counts["recovered"] = recover_stalled_actions(runtime)
     return counts
+
+
+def recover_stalled_actions(runtime: Runtime) -> int:
+    """Put actions whose executor died mid-way (still `running` long after) back to `pending`."""
+    cutoff = iso(runtime.clock.now() - STALLED_AFTER)
+    recovered = 0
+    for store_id in runtime.repo.store_ids():
+        for action in runtime.repo.actions_in_status(store_id, "running"):
+            if action.updated_at < cutoff and runtime.repo.move_action(
+                action, "pending", from_statuses=("running",), reason="executor stopped mid-way; retried"
+            ):
+                logger.warning("stalled action put back in line", extra={"store_id": store_id})
+                recovered += 1
+    return recovered

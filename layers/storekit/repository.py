@@ -62,6 +62,17 @@ class Repository:
             }
         )
 
+    def store_ids(self) -> list[str]:
+        """Every store's id (a narrow Query of the store listing, for the sweeper)."""
+        query: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq("STORES")}
+        out: list[str] = []
+        while True:
+            page = self._table.query(**query)
+            out += [str(item["GSI1SK"]) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return out
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     # --- events (ingest: exactly one conditional write) ---------------------------------
     def record_event(self, item: dict[str, Any]) -> bool:
         """Write a delivery once. False if this delivery id was already recorded."""
@@ -154,6 +165,10 @@ class Repository:
                 return False
             raise
         return True
+
+    def actions_in_status(self, store_id: str, status: str) -> Iterator[ActionRecord]:
+        for item in self.items_of(store_id, "actions", status):
+            yield action_from_item(item)
 
     def get_action(self, store_id: str, action_id: str) -> ActionRecord | None:
         item = self._table.get_item(Key=keys.action(store_id, action_id), ConsistentRead=True).get("Item")
@@ -361,9 +376,9 @@ class Repository:
         last = page.get("LastEvaluatedKey")
         return items, encode_cursor(last) if last else None
 
-    def items_of(self, store_id: str, what: str) -> Iterator[dict[str, Any]]:
-        """Every item of a per-store listing, with keys (used by shop/redact)."""
-        index, partition = keys.listing_partition(store_id, what)
+    def items_of(self, store_id: str, what: str, status: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a per-store listing, with keys (shop/redact, the sweeper)."""
+        index, partition = keys.listing_partition(store_id, what, status)
         query: dict[str, Any] = {
             "IndexName": index,
             "KeyConditionExpression": Key(f"{index}PK").eq(partition),

@@ -261,6 +261,17 @@ def test_failing_automation_is_recorded_and_does_not_block_others(
     assert len(listing(api, "actions")) == 2
 
 
+def test_unexpected_client_error_fails_the_action_with_its_reason(api: Any, pump: Any) -> None:
+    put_store(api, mode="live", automations={"channel-tags": {"settings": {"tag_customer": False}}})
+    with responses.RequestsMock() as mock:
+        mock.post(GRAPHQL, body=RuntimeError("bug"))
+        deliver(api)
+        pump.drain()
+    [action] = listing(api, "actions")
+    assert action["status"] == "failed"
+    assert "unexpected RuntimeError" in action["reason"]
+
+
 def test_record_that_keeps_failing_is_parked_and_others_still_processed(
     api: Any, pump: Any, runtime: Any
 ) -> None:
@@ -373,3 +384,31 @@ def test_live_woocommerce_store_keeps_tags_in_order_meta(api: Any, pump: Any) ->
     ]
     actions = body_json(api.http.get("/stores/woo/actions", headers=AUTH))["items"]
     assert [a["status"] for a in actions] == ["done"]
+
+
+def test_action_whose_executor_died_is_put_back_in_line(
+    api: Any, app: Any, pump: Any, runtime: Any, clock: Any, session: Any, resources: Any
+) -> None:
+    from infra.pollers import StreamPoller
+
+    put_store(api, mode="live", automations={"channel-tags": {"settings": {"tag_customer": False}}})
+    deliver(api)
+    StreamPoller(session, resources.stream_arn, {"dispatch": app.handler_map["dispatch"]}).drain()
+    [pending] = listing(api, "actions")
+    # an executor claims the action and dies (timeout, out of memory) before finishing
+    record = runtime.repo.get_action("demo", pending["action_id"])
+    assert runtime.repo.move_action(record, "running", from_statuses=("pending",), count_attempt=True)
+    with responses.RequestsMock():  # nothing may be called while it is running
+        pump.drain()
+    [action] = listing(api, "actions")
+    assert action["status"] == "running"
+    clock.advance(minutes=5)
+    assert sweep(runtime)["recovered"] == 0  # it may still be running
+    clock.advance(minutes=30)
+    with responses.RequestsMock() as mock:
+        mock.post(GRAPHQL, json=tags_added("gid://shopify/Order/1"))
+        assert sweep(runtime)["recovered"] == 1
+        pump.drain()
+    [action] = listing(api, "actions")
+    assert action["status"] == "done"
+    assert action["attempts"] == 2
