@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import uuid
 from typing import Any
 
@@ -24,6 +25,8 @@ from storekit.runtime import Runtime, get_runtime
 from storekit.store import StoreConfig, is_store_id
 
 bp = Blueprint(__name__)
+
+DASHBOARD = Path(__file__).resolve().parents[1] / "reports" / "dashboard.html"
 
 #: job kinds the engine files itself; merchants schedule the others
 INTERNAL_JOB_KINDS = frozenset({"retry_action"})
@@ -87,6 +90,21 @@ def _listing(store_id: str, what: str, status: str | None = None) -> Response:
 @answer_errors
 def health() -> Response:
     return json_response({"ok": True, "service": "storeflow"})
+
+
+@bp.route("/dashboard", methods=["GET"])
+@answer_errors
+def dashboard() -> Response:
+    """A read-only page over the admin API; the token is typed in and kept in the tab's sessionStorage."""
+    return Response(
+        body=DASHBOARD.read_text(),
+        status_code=200,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/stores/{store_id}", methods=["PUT"])

@@ -260,3 +260,14 @@ def test_schedules_can_be_added_listed_and_cancelled(api: Any) -> None:
         assert listed["status"] == "cancelled"
     finally:
         JOB_HANDLERS.pop("test-reminder")
+
+
+def test_dashboard_page_is_served_without_secrets(api: Any) -> None:
+    answer = api.http.get("/dashboard")
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/html")
+    page = answer.body.decode()
+    for path in ("/reports/activity", "/actions?limit=100", "/events?limit=100"):
+        assert path in page
+    assert ADMIN_TOKEN not in page
+    assert "Content-Security-Policy" in answer.headers
