@@ -67,6 +67,7 @@ def test_functions_and_storekit_reach_lambda_through_the_chalice_layer(unzipped:
         "storekit/adapters/shopify.py",
         "storekit/clients/shopify.py",
         "storekit/clients/message_templates/notice.html.j2",
+        "functions/reports/dashboard.html",
     ):
         assert (site / module).exists(), module
     assert (site / "pydantic").is_dir()
