@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint bench demo package setup clean
+.PHONY: run test lint bench demo package setup browser clean
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m infra.local_stack --no-demo
 
-## test: the whole suite (unit, integration, package, e2e) in parallel
-test: $(STAMP)
+## browser: Debian's chromium for the dashboard tests (Playwright drives it; no browser download)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "WARNING: could not install chromium; the dashboard browser tests will be skipped"
+
+## test: the whole suite (unit, integration, package, e2e incl. the browser) in parallel
+test: $(STAMP) browser
 	$(PY) -m pytest -n auto --dist loadfile -q
 
 ## lint: ruff + mypy
