@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import uuid
+from pathlib import Path
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -27,6 +27,7 @@ from storekit.store import StoreConfig, is_store_id
 bp = Blueprint(__name__)
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "reports" / "dashboard.html"
+DASHBOARD_CSP = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"
 
 #: job kinds the engine files itself; merchants schedule the others
 INTERNAL_JOB_KINDS = frozenset({"retry_action"})
@@ -101,7 +102,7 @@ def dashboard() -> Response:
         status_code=200,
         headers={
             "Content-Type": "text/html; charset=utf-8",
-            "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+            "Content-Security-Policy": DASHBOARD_CSP,
             "Cache-Control": "no-store",
         },
     )
