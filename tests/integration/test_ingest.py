@@ -261,3 +261,18 @@ def test_fallback_unavailable_too_answers_503_not_500(
 
 def test_event_key_is_the_platform_delivery_id() -> None:
     assert keys.event("demo", "shopify", "abc")["PK"] == "STORE#demo#EVENT#shopify#abc"
+
+
+def test_unknown_platform_is_404(api: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+    answer = post(api, body, shopify_headers(body, "orders/create", "m-1"), platform="magento")
+    assert answer.status_code == 404
+    assert "platform" in body_json(answer)["error"]
+
+
+def test_other_content_types_get_a_clear_415(api: Any) -> None:
+    put_store(api)
+    answer = api.http.post("/webhooks/shopify/demo", headers={"Content-Type": "text/xml"}, body=b"<order/>")
+    assert answer.status_code == 415
+    assert events(api) == []
