@@ -8,6 +8,7 @@ from chalice import Blueprint, Response
 from chalice.app import SQSEvent
 
 from functions.answers import answer_errors, json_response
+from functions.batch import process_batch
 from functions.webhooks.ingest import Delivery, ingest, message_to_delivery
 from storekit.clock import iso
 from storekit.observability import logger
@@ -49,12 +50,4 @@ def _drain_record(record: SQSRecord) -> None:
 @bp.on_sqs_message(queue_arn=fallback_queue_arn_for_binding(), batch_size=10, name="drain_fallback")
 def drain_fallback(event: SQSEvent) -> dict[str, Any]:
     """Ingest deliveries that could not be written when they arrived (partial batch failures)."""
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(  # type: ignore[return-value]
-        event=event.to_dict(),
-        record_handler=_drain_record,
-        processor=processor,
-        context=event.context,  # type: ignore[arg-type]
-    )
+    return process_batch(event, _drain_record, "sqs")

@@ -74,15 +74,19 @@ class Repository:
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # --- events (ingest: exactly one conditional write) ---------------------------------
-    def record_event(self, item: dict[str, Any]) -> bool:
-        """Write a delivery once. False if this delivery id was already recorded."""
+    def _put_once(self, item: dict[str, Any], condition: Any = _NOT_EXISTS) -> bool:
+        """One conditional put; False when the condition (by default: no such item yet) fails."""
         try:
-            self._table.put_item(Item=item, ConditionExpression=_NOT_EXISTS)
+            self._table.put_item(Item=item, ConditionExpression=condition)
         except ClientError as exc:
             if is_conditional_failure(exc):
                 return False
             raise
         return True
+
+    def record_event(self, item: dict[str, Any]) -> bool:
+        """Write a delivery once. False if this delivery id was already recorded."""
+        return self._put_once(item)
 
     def get_event_item(self, store_id: str, platform: str, delivery_id: str) -> dict[str, Any] | None:
         item: dict[str, Any] | None = self._table.get_item(
@@ -111,60 +115,42 @@ class Repository:
         self, store_id: str, kind: str, entity_id: str, updated_at: str, event_id: str
     ) -> bool:
         """Record the newest known version of an entity. False if a newer one is already known."""
-        try:
-            self._table.put_item(
-                Item={
-                    **keys.entity_state(store_id, kind, entity_id),
-                    "type": keys.STATE,
-                    "store_id": store_id,
-                    "updated_at": updated_at,
-                    "event_id": event_id,
-                },
-                ConditionExpression=Attr("PK").not_exists() | Attr("updated_at").lte(updated_at),
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return self._put_once(
+            {
+                **keys.entity_state(store_id, kind, entity_id),
+                "type": keys.STATE,
+                "store_id": store_id,
+                "updated_at": updated_at,
+                "event_id": event_id,
+            },
+            Attr("PK").not_exists() | Attr("updated_at").lte(updated_at),
+        )
 
     # --- runs and the action outbox ------------------------------------------------------
-    def put_run(self, run: RunRecord) -> None:
-        try:
-            self._table.put_item(
-                Item={
-                    **keys.run(run.store_id, run.run_id),
-                    **keys.run_listing(run.store_id, run.created_at, run.run_id),
-                    "type": keys.RUN,
-                    **run.model_dump(),
-                },
-                ConditionExpression=_NOT_EXISTS,
-            )
-        except ClientError as exc:
-            if not is_conditional_failure(exc):
-                raise
+    def put_run(self, run: RunRecord) -> bool:
+        return self._put_once(
+            {
+                **keys.run(run.store_id, run.run_id),
+                **keys.run_listing(run.store_id, run.created_at, run.run_id),
+                "type": keys.RUN,
+                **run.model_dump(),
+            }
+        )
 
     def put_action(self, record: ActionRecord) -> bool:
         """Write an action to the outbox once per idempotency key. False if it exists."""
-        try:
-            self._table.put_item(
-                Item={
-                    **keys.action(record.store_id, record.action_id),
-                    **keys.action_listing(record.store_id, record.created_at, record.action_id),
-                    **keys.action_status_listing(
-                        record.store_id, record.status, record.created_at, record.action_id
-                    ),
-                    "type": keys.ACTION,
-                    **record.model_dump(exclude_none=True),
-                    "action": json.dumps(record.action, default=str),
-                },
-                ConditionExpression=_NOT_EXISTS,
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return self._put_once(
+            {
+                **keys.action(record.store_id, record.action_id),
+                **keys.action_listing(record.store_id, record.created_at, record.action_id),
+                **keys.action_status_listing(
+                    record.store_id, record.status, record.created_at, record.action_id
+                ),
+                "type": keys.ACTION,
+                **record.model_dump(exclude_none=True),
+                "action": json.dumps(record.action, default=str),
+            }
+        )
 
     def actions_in_status(self, store_id: str, status: str) -> Iterator[ActionRecord]:
         for item in self.items_of(store_id, "actions", status):
@@ -234,22 +220,16 @@ class Repository:
         due = parse_iso(job.due_at)
         bucket = keys.minute_bucket(max(due, self._clock.now()))
         job = job.model_copy(update={"bucket": bucket})
-        try:
-            self._table.put_item(
-                Item={
-                    **keys.job(bucket, job.store_id, job.job_id, job.due_at),
-                    **keys.job_listing(job.store_id, job.due_at, job.job_id),
-                    "type": keys.JOB,
-                    **job.model_dump(),
-                    "params": json.dumps(job.params, default=str),
-                },
-                ConditionExpression=_NOT_EXISTS,
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
-        return job
+        written = self._put_once(
+            {
+                **keys.job(bucket, job.store_id, job.job_id, job.due_at),
+                **keys.job_listing(job.store_id, job.due_at, job.job_id),
+                "type": keys.JOB,
+                **job.model_dump(),
+                "params": json.dumps(job.params, default=str),
+            }
+        )
+        return job if written else None
 
     def due_jobs(self, bucket: str, until_iso: str) -> Iterator[JobRecord]:
         query: dict[str, Any] = {
