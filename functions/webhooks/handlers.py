@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Blueprint, Response
 from chalice.app import SQSEvent
 
-from functions.answers import answer_errors, json_response
+from functions.answers import answer_errors, error_response, json_response
 from functions.batch import process_batch
 from functions.webhooks.ingest import Delivery, ingest, message_to_delivery
 from storekit.clock import iso
-from storekit.observability import logger
+from storekit.observability import logger, metrics
 from storekit.runtime import get_runtime
 from storekit.settings import fallback_queue_arn_for_binding
 
@@ -36,8 +37,21 @@ def receive_webhook(platform: str, store_id: str) -> Response:
         received_at=iso(runtime.clock.now()),
     )
     logger.append_keys(store_id=store_id, platform=platform)
-    outcome = ingest(delivery, runtime)
+    try:
+        outcome = ingest(delivery, runtime)
+    except Exception as exc:
+        metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
+        return error_response(exc)
+    metrics.add_metric(name=f"Webhooks{outcome_name(outcome.body)}", unit=MetricUnit.Count, value=1)
     return json_response(outcome.body)
+
+
+def outcome_name(body: dict[str, Any]) -> str:
+    """Accepted, Duplicate, Queued, Ignored or Ping: the metric a delivery counts under."""
+    for flag in ("duplicate", "queued", "ignored", "ping"):
+        if flag in body:
+            return flag.capitalize()
+    return "Accepted"
 
 
 def _drain_record(record: SQSRecord) -> None:

@@ -276,3 +276,20 @@ def test_other_content_types_get_a_clear_415(api: Any) -> None:
     answer = api.http.post("/webhooks/shopify/demo", headers={"Content-Type": "text/xml"}, body=b"<order/>")
     assert answer.status_code == 415
     assert events(api) == []
+
+
+def test_deliveries_are_counted_in_emf_metrics(
+    api: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    put_store(api)
+    body, _ = load_fixture(ORDER)
+    post(api, body, shopify_headers(body, "orders/create", "m-1"))
+    post(api, body, shopify_headers(body, "orders/create", "m-1"))
+    post(api, body, shopify_headers(body, "orders/create", "m-2", "wrong-secret"))
+    out = capsys.readouterr().out
+    emitted = [json.loads(line) for line in out.splitlines() if line.startswith("{") and "_aws" in line]
+    names = [m["Name"] for doc in emitted for d in doc["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]]
+    assert names.count("WebhooksAccepted") == 1
+    assert names.count("WebhooksDuplicate") == 1
+    assert names.count("WebhooksRejected") == 1
