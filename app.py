@@ -37,3 +37,4 @@ def observability(event: Any, get_response: Any) -> Any:
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()
+        metrics.clear_metrics()  # also when metrics are disabled: nothing carries into the next request
