@@ -67,7 +67,11 @@ class Runtime:
         if not fresh and cached and now - cached[0] < self.settings.store_cache_seconds:
             return cached[1]
         config = self.repo.get_store(store_id)
-        self._store_cache[store_id] = (now, config)
+        if config is None:
+            # never cache a miss: a store created a moment ago must not be refused its first webhooks
+            self._store_cache.pop(store_id, None)
+        else:
+            self._store_cache[store_id] = (now, config)
         return config
 
     def forget_store(self, store_id: str) -> None:

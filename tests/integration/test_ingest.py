@@ -293,3 +293,22 @@ def test_deliveries_are_counted_in_emf_metrics(
     assert names.count("WebhooksAccepted") == 1
     assert names.count("WebhooksDuplicate") == 1
     assert names.count("WebhooksRejected") == 1
+
+
+def test_a_store_created_elsewhere_is_seen_at_once_by_a_warm_ingest(
+    api: Any, runtime: Any, clock: Any
+) -> None:
+    from functions.webhooks.ingest import Delivery, ingest
+    from storekit.errors import UnknownStore
+    from storekit.runtime import Runtime
+
+    warm = Runtime(
+        runtime.settings.model_copy(update={"store_cache_seconds": 60}), clock
+    )  # another container
+    body, _ = load_fixture(ORDER)
+    headers = {k.lower(): v for k, v in shopify_headers(body, "orders/create", "w-1").items()}
+    delivery = Delivery(platform="shopify", store_id="demo", headers=headers, body=body, received_at="t")
+    with pytest.raises(UnknownStore):
+        ingest(delivery, warm)
+    put_store(api)  # through the admin API, i.e. in another container
+    assert ingest(delivery, warm).body == {"ok": True}
