@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,13 +14,16 @@ from functions.engine.registry import Automation, Context, EventMeta
 from functions.reports.activity import count_event
 from storekit import keys
 from storekit.actions import Action
-from storekit.adapters import Parsed, Topic, parse_delivery
+from storekit.adapters import EntityKind, Parsed, Topic, parse_delivery, related_ids, resource_from_json
 from storekit.clock import iso
 from storekit.errors import MalformedPayload
 from storekit.observability import logger
-from storekit.payload_store import decompress
+from storekit.payload_store import MAX_INLINE_BYTES, compress, decompress
 from storekit.records import ActionRecord, EventRecord, RunRecord
 from storekit.runtime import Runtime
+
+#: entity kinds whose newest version is kept as a snapshot for automations that need them
+SNAPSHOT_KINDS = frozenset({EntityKind.ORDER, EntityKind.CUSTOMER})
 
 
 def load_parsed(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> Parsed:
@@ -50,7 +54,12 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         runtime.repo.mark_event(record, "failed", f"stored payload no longer parses: {exc}")
         return "unparseable"
     if record.updated_at and not runtime.repo.advance_entity(
-        record.store_id, record.entity_kind, record.entity_id, record.updated_at, record.event_id
+        record.store_id,
+        record.entity_kind,
+        record.entity_id,
+        record.updated_at,
+        record.event_id,
+        snapshot_of(parsed),
     ):
         runtime.repo.mark_event(record, "stale", "a newer update of this entity was already processed")
         return "stale"
@@ -62,17 +71,45 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         delivery_id=record.delivery_id,
         received_at=record.received_at,
     )
+    automations = registry().enabled_for(store, record.topic)
+    related = load_related(
+        parsed, frozenset().union(*(a.needs for a in automations)), record.store_id, runtime
+    )
     ran = 0
-    for automation in registry().enabled_for(store, record.topic):
-        run_automation(automation, parsed, meta, record, runtime)
+    for automation in automations:
+        run_automation(automation, parsed, meta, record, runtime, related)
         ran += 1
     if runtime.repo.mark_event(record, "processed", f"{ran} automation(s) ran"):
         count_event(store, record.topic, runtime)
     return f"{ran} automation(s) ran"
 
 
+def snapshot_of(parsed: Parsed) -> bytes | None:
+    """The compressed canonical snapshot kept for the kinds automations read as related data."""
+    if parsed.entity_kind not in SNAPSHOT_KINDS:
+        return None
+    blob = compress(parsed.resource.model_dump_json().encode())
+    return blob if len(blob) <= MAX_INLINE_BYTES else None
+
+
+def load_related(parsed: Parsed, kinds: frozenset[str], store_id: str, runtime: Runtime) -> dict[str, Any]:
+    """The newest snapshots of the entities an event points at, for the kinds asked for."""
+    related: dict[str, Any] = {}
+    for kind, entity_id in related_ids(parsed.resource).items():
+        if kind in kinds:
+            blob = runtime.repo.entity_snapshot(store_id, kind, entity_id)
+            if blob is not None:
+                related[kind] = resource_from_json(decompress(blob))
+    return related
+
+
 def run_automation(
-    automation: Automation[Any], parsed: Parsed, meta: EventMeta, record: EventRecord, runtime: Runtime
+    automation: Automation[Any],
+    parsed: Parsed,
+    meta: EventMeta,
+    record: EventRecord,
+    runtime: Runtime,
+    related: Mapping[str, Any] | None = None,
 ) -> RunRecord:
     """Run one automation on one event and write its run record and outbox actions."""
     store = runtime.store(record.store_id)
@@ -85,7 +122,9 @@ def run_automation(
     reason: str | None = None
     try:
         settings = automation.settings_for(store)
-        actions = automation.run(parsed, Context(store=store, settings=settings, event=meta, now=now))
+        needed = {k: v for k, v in (related or {}).items() if k in automation.needs}
+        context = Context(store=store, settings=settings, event=meta, now=now, related=needed)
+        actions = automation.run(parsed, context)
         outcome = "actions" if actions else "nothing-to-do"
     except ValidationError as exc:
         outcome, reason = "error", f"invalid settings: {exc.error_count()} problem(s)"

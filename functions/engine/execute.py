@@ -9,7 +9,7 @@ job; permanent failures are recorded with their reason.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -58,8 +58,20 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
             claimed, "planned", from_statuses=("running",), reason="dry-run: nothing was called", mode=mode
         )
         return _settled(store, "planned", runtime)
+    action = action_from_json(record.action)
+    if action.not_before is not None and action.not_before > runtime.clock.now():
+        due = iso(action.not_before)
+        _file_retry(claimed, action.not_before, runtime)
+        runtime.repo.move_action(
+            claimed,
+            "scheduled",
+            from_statuses=("running",),
+            reason=f"held until {due}",
+            next_attempt_at=due,
+            mode=mode,
+        )
+        return "scheduled"
     try:
-        action = action_from_json(record.action)
         result = perform(action, store, runtime, record.action_id)
     except ExternalCallError as exc:
         return _after_failure(claimed, exc, store, runtime)
@@ -95,6 +107,16 @@ def _after_failure(record: ActionRecord, exc: ExternalCallError, store: StoreCon
         return _settled(store, "failed", runtime)
     retry_after = exc.retry_after if isinstance(exc, Throttled) else None
     due = runtime.clock.now() + timedelta(seconds=backoff_seconds(record.attempts, retry_after))
+    _file_retry(record, due, runtime)
+    runtime.repo.move_action(
+        record, "retrying", from_statuses=("running",), reason=reason, next_attempt_at=iso(due), mode="live"
+    )
+    metrics.add_metric(name="ActionRetries", unit=MetricUnit.Count, value=1)
+    return "retrying"
+
+
+def _file_retry(record: ActionRecord, due: datetime, runtime: Runtime) -> None:
+    """A due job that hands the action back to the executor at `due` (the minute sweeper runs it)."""
     runtime.repo.put_job(
         JobRecord(
             job_id=uuid.uuid4().hex,
@@ -105,11 +127,6 @@ def _after_failure(record: ActionRecord, exc: ExternalCallError, store: StoreCon
             created_at=iso(runtime.clock.now()),
         )
     )
-    runtime.repo.move_action(
-        record, "retrying", from_statuses=("running",), reason=reason, next_attempt_at=iso(due), mode="live"
-    )
-    metrics.add_metric(name="ActionRetries", unit=MetricUnit.Count, value=1)
-    return "retrying"
 
 
 def release_for_retry(

@@ -136,13 +136,15 @@ def _send_message(
 
     match action:
         case a.SendEmail():
-            sender = runtime.settings.email_sender
+            sender = action.sender or runtime.settings.email_sender
             if not sender:
-                raise ConfigurationError("no email sender configured (STOREFLOW_EMAIL_SENDER)")
-            rendered = render_message(
-                None, action.template, {"store_name": store.display_name, **action.context}
-            )
-            return str(EmailChannel(runtime.client("ses"), sender).send(action.to, rendered))
+                raise ConfigurationError(
+                    "no email sender configured (store setting or STOREFLOW_EMAIL_SENDER)"
+                )
+            context = {"store_name": store.display_name, **action.context}
+            rendered = render_message(action.template_override, action.template, context)
+            channel = EmailChannel(runtime.client("ses"), sender)
+            return str(channel.send(action.to, rendered, reply_to=action.reply_to))
         case a.SendSms():
             return str(SmsChannel(runtime.client("sns")).send(action.to, action.text))
         case a.PostSlack():

@@ -7,7 +7,7 @@ to the outbox.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -41,6 +41,9 @@ class Context(Generic[S]):
     settings: S
     event: EventMeta
     now: datetime
+    #: the newest known snapshots of what the event points at, for the kinds the automation needs
+    #: (e.g. a fulfillment's "order"); a kind is missing when storeflow has not seen it yet
+    related: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,9 @@ class Automation(Generic[S]):
     run: Callable[[Parsed, Context[S]], list[Action]]
     #: built-ins run for every store and cannot be disabled (privacy, uninstall)
     builtin: bool = False
-    tags: tuple[str, ...] = field(default=())
+    #: entity kinds ("order", "customer") whose latest snapshot the automation reads from ctx.related;
+    #: their topics are then kept (not ignored) so the snapshots exist
+    needs: frozenset[str] = frozenset()
 
     def settings_for(self, store: StoreConfig) -> S:
         return self.settings_model.model_validate(store.automation(self.name).settings)
@@ -88,4 +93,8 @@ class Registry:
         return [a for a in self.for_topic(topic) if a.builtin or store.automation(a.name).enabled]
 
     def uses_topic(self, store: StoreConfig, topic: str) -> bool:
-        return bool(self.enabled_for(store, topic))
+        """A topic is used when an enabled automation runs on it or needs the entity it updates."""
+        if self.enabled_for(store, topic):
+            return True
+        kind = topic.split(".", 1)[0]
+        return any(kind in a.needs for a in self.all() if a.builtin or store.automation(a.name).enabled)

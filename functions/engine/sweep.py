@@ -23,7 +23,7 @@ JobHandler = Callable[[JobRecord, Runtime], str]
 
 def _retry_action(job: JobRecord, runtime: Runtime) -> str:
     released = release_for_retry(
-        job.store_id, str(job.params["action_id"]), runtime, from_statuses=("retrying",)
+        job.store_id, str(job.params["action_id"]), runtime, from_statuses=("retrying", "scheduled")
     )
     return "released for retry" if released else "action no longer waiting"
 

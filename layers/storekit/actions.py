@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from storekit.messages import MessageTemplate
+
 Resource = Literal["order", "customer", "product"]
 
 
@@ -21,6 +23,8 @@ class _Action(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     once_per: str | None = Field(default=None, max_length=300)
+    #: not carried out before this time (e.g. an SMS held until quiet hours end)
+    not_before: datetime | None = None
 
     def target(self) -> str:
         """What the action touches, without personal data (shown in the admin API)."""
@@ -192,6 +196,11 @@ class SendEmail(_Action):
     template: str
     context: dict[str, Any] = Field(default_factory=dict)
     marketing: bool = False
+    #: the store's own template for this message (else the default named `template`)
+    template_override: MessageTemplate | None = None
+    #: the store's sender address (else STOREFLOW_EMAIL_SENDER); must be a verified SES identity
+    sender: str | None = Field(default=None, max_length=320)
+    reply_to: str | None = Field(default=None, max_length=320)
 
     def target(self) -> str:
         return f"email:{_mask_email(self.to)}"

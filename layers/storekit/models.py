@@ -157,6 +157,10 @@ class Fulfillment(Canonical):
     tracking_numbers: list[str] = []
     tracking_urls: list[str] = []
     line_items: list[LineItem] = []
+    #: who the shipment is for, when the platform says (Shopify: email and the destination's phone)
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
     created_at: Time = None
     updated_at: Time = None
 

@@ -7,10 +7,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 EventStatus = Literal["received", "processed", "stale", "failed"]
-ActionStatus = Literal["pending", "running", "planned", "done", "retrying", "failed"]
+ActionStatus = Literal["pending", "running", "planned", "done", "retrying", "scheduled", "failed"]
 JobStatus = Literal["pending", "claimed", "done", "failed", "cancelled"]
 
-ACTION_STATUSES: tuple[str, ...] = ("pending", "running", "planned", "done", "retrying", "failed")
+ACTION_STATUSES: tuple[str, ...] = (
+    "pending",
+    "running",
+    "planned",
+    "done",
+    "retrying",
+    "scheduled",
+    "failed",
+)
 
 
 class EventRecord(BaseModel):

@@ -112,19 +112,30 @@ class Repository:
 
     # --- entity state: out-of-order updates never overwrite newer ones ------------------------
     def advance_entity(
-        self, store_id: str, kind: str, entity_id: str, updated_at: str, event_id: str
+        self,
+        store_id: str,
+        kind: str,
+        entity_id: str,
+        updated_at: str,
+        event_id: str,
+        snapshot: bytes | None = None,
     ) -> bool:
-        """Record the newest known version of an entity. False if a newer one is already known."""
-        return self._put_once(
-            {
-                **keys.entity_state(store_id, kind, entity_id),
-                "type": keys.STATE,
-                "store_id": store_id,
-                "updated_at": updated_at,
-                "event_id": event_id,
-            },
-            Attr("PK").not_exists() | Attr("updated_at").lte(updated_at),
-        )
+        """Record the newest known version of an entity (and, for the kinds automations read,
+        its compressed canonical snapshot). False if a newer one is already known."""
+        item: dict[str, Any] = {
+            **keys.entity_state(store_id, kind, entity_id),
+            "type": keys.STATE,
+            "store_id": store_id,
+            "updated_at": updated_at,
+            "event_id": event_id,
+        }
+        if snapshot is not None:
+            item["snapshot"] = snapshot
+        return self._put_once(item, Attr("PK").not_exists() | Attr("updated_at").lte(updated_at))
+
+    def entity_snapshot(self, store_id: str, kind: str, entity_id: str) -> bytes | None:
+        item = self._table.get_item(Key=keys.entity_state(store_id, kind, entity_id)).get("Item")
+        return bytes(item["snapshot"]) if item and "snapshot" in item else None
 
     # --- runs and the action outbox ------------------------------------------------------
     def put_run(self, run: RunRecord) -> bool:

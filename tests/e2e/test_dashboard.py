@@ -62,6 +62,6 @@ def test_dashboard_explains_a_wrong_token(stack: Any, page: Any) -> None:
     page.fill("#store", "demo")
     page.fill("#token", "not-the-token")
     page.click("button[type=submit]")
-    page.wait_for_function("document.getElementById('error').textContent.length > 0")
+    page.wait_for_selector("#error:has-text('token')")  # a locator wait: the page's CSP forbids eval
     assert "token" in page.inner_text("#error")
     assert page.locator("#actions tbody tr").count() == 0

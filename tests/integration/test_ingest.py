@@ -146,7 +146,8 @@ def test_topic_no_automation_uses_is_ignored_and_not_stored(api: Any) -> None:
 
 
 def test_disabled_automation_makes_its_topic_ignored(api: Any) -> None:
-    put_store(api, automations={"channel-tags": {"enabled": False}})
+    off = {"enabled": False}
+    put_store(api, automations={"channel-tags": off, "shipping-notice": off, "delivery-updates": off})
     body, _ = load_fixture(ORDER)
     answer = post(api, body, shopify_headers(body, "orders/create", "d-off"))
     assert body_json(answer) == {"ignored": "orders/create"}

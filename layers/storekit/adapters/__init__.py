@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from storekit.errors import MalformedPayload
 from storekit.models import Resource
@@ -103,6 +104,28 @@ def parse_delivery(platform: str, topic: Topic, payload: object) -> Parsed:
         raise MalformedPayload(f"payload does not match the {platform} {topic} shape") from exc
 
 
+@lru_cache(maxsize=1)
+def _resource_adapter() -> TypeAdapter[Resource]:
+    return TypeAdapter(Resource)
+
+
+def resource_from_json(data: bytes | str) -> Resource:
+    """A canonical resource back from its JSON (entity snapshots)."""
+    return _resource_adapter().validate_json(data)
+
+
+def related_ids(resource: Any) -> dict[str, str]:
+    """The entities an event's resource points at, by kind ("order", "customer")."""
+    out: dict[str, str] = {}
+    order_id = getattr(resource, "order_id", None)
+    if isinstance(order_id, str) and order_id:
+        out["order"] = order_id
+    customer = getattr(resource, "customer", None)
+    if customer is not None and getattr(customer, "id", None):
+        out["customer"] = str(customer.id)
+    return out
+
+
 def describe(exc: ValidationError) -> str:
     """Where the payload is wrong, without echoing its values."""
     first = exc.errors(include_input=False, include_url=False)[:3]
@@ -119,4 +142,13 @@ def gid_tail(gid: Any) -> str | None:
     return None
 
 
-__all__ = ["EntityKind", "Parsed", "Topic", "canonical_topic", "gid_tail", "parse_delivery"]
+__all__ = [
+    "EntityKind",
+    "Parsed",
+    "Topic",
+    "canonical_topic",
+    "gid_tail",
+    "parse_delivery",
+    "related_ids",
+    "resource_from_json",
+]

@@ -180,6 +180,9 @@ class SFulfillment(_Shape):
     id: Id = None
     admin_graphql_api_id: str | None = None
     order_id: Id = None
+    name: str | None = None
+    email: str | None = None
+    destination: SAddress | None = None
     status: str | None = None
     shipment_status: str | None = None
     tracking_company: str | None = None
@@ -203,6 +206,9 @@ class SFulfillment(_Shape):
             tracking_numbers=numbers,
             tracking_urls=urls,
             line_items=[li.canonical() for li in self.line_items],
+            email=self.email or None,
+            phone=(self.destination.phone or None) if self.destination else None,
+            name=self.name,
             created_at=self.created_at,
             updated_at=self.updated_at,
         )

@@ -6,8 +6,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from storekit.clients.templates import RenderedMessage
 from storekit.errors import ExternalCallError, PermanentError, Throttled, TransientError
+from storekit.messages import RenderedMessage
 
 _THROTTLING = {"Throttling", "ThrottlingException", "TooManyRequestsException", "MaxSendingRateExceeded"}
 _PERMANENT = {

@@ -7,29 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from pydantic import BaseModel, ConfigDict, Field
 
 from storekit.errors import PermanentError
+from storekit.messages import MessageTemplate, RenderedMessage
 
 TEMPLATES = Path(__file__).resolve().parent / "message_templates"
-
-
-class MessageTemplate(BaseModel):
-    """A store's own template (strings), overriding a default of the same name."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    subject: str = Field(min_length=1, max_length=500)
-    html: str = Field(min_length=1)
-    text: str = Field(min_length=1)
-
-
-class RenderedMessage(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    subject: str
-    html: str
-    text: str
 
 
 @lru_cache(maxsize=2)
