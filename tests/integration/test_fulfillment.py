@@ -1,0 +1,205 @@
+"""Shipping notices and delivery updates through signed webhooks, the stream and the executor."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
+
+from functions.engine.sweep import sweep
+from tests.payloads import load_fixture
+from tests.support import AUTH, body_json, put_store, shopify_headers, woo_headers
+
+pytestmark = pytest.mark.integration
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+SENDER = "orders@demo-shop.example"
+
+
+def deliver(api: Any, body: bytes, topic: str, delivery_id: str, store: str = "demo") -> None:
+    answer = api.http.post(
+        f"/webhooks/shopify/{store}", headers=shopify_headers(body, topic, delivery_id), body=body
+    )
+    assert answer.status_code == 200, answer.body
+    assert "ignored" not in body_json(answer), answer.body
+
+
+def actions(api: Any, automation: str | None = None) -> list[dict[str, Any]]:
+    items = body_json(api.http.get("/stores/demo/actions?limit=500", headers=AUTH))["items"]
+    return [a for a in items if automation is None or a["automation"] == automation]
+
+
+def ship(api: Any, pump: Any, order: bytes, fulfillment: bytes, tag: str = "1") -> None:
+    deliver(api, order, "orders/create", f"o-{tag}")
+    pump.drain()
+    deliver(api, fulfillment, "fulfillments/create", f"f-{tag}")
+    pump.drain()
+
+
+PY_ORDER = load_fixture("shopify/orders_create__python-api-order.json")[0]  # order 450789469
+PY_SHIPMENT = load_fixture("shopify/fulfillments_create__python-api-fulfillment.json")[0]
+
+
+def test_shipping_notice_is_planned_once_per_shipment(api: Any, pump: Any) -> None:
+    put_store(api)
+    ship(api, pump, PY_ORDER, PY_SHIPMENT)
+    [notice] = actions(api, "shipping-notice")
+    assert notice["kind"] == "send_email"
+    assert notice["status"] == "planned"
+    assert notice["target"] == "email:b***@hostmail.com"  # no customer address in the admin API
+    deliver(api, PY_SHIPMENT, "fulfillments/create", "f-repeat")  # Shopify delivers again
+    pump.drain()
+    assert len(actions(api, "shipping-notice")) == 1
+    second = (EVENTS / "shopify" / "fulfillments_create__second-shipment.json").read_bytes()
+    deliver(api, second, "fulfillments/create", "f-split")  # the rest of a split order
+    pump.drain()
+    assert len(actions(api, "shipping-notice")) == 2
+
+
+def test_no_sms_without_consent_and_sms_with_it(api: Any, pump: Any) -> None:
+    put_store(api)
+    ship(api, pump, PY_ORDER, PY_SHIPMENT)
+    assert {a["kind"] for a in actions(api, "shipping-notice")} == {"send_email"}
+    order = (EVENTS / "shopify" / "orders_create__sms-consent.json").read_bytes()
+    shipment = (EVENTS / "shopify" / "fulfillments_create__for-sms-consent-order.json").read_bytes()
+    ship(api, pump, order, shipment, "2")
+    sms = [a for a in actions(api, "shipping-notice") if a["kind"] == "send_sms"]
+    assert [a["target"] for a in sms] == ["sms:***43"]
+
+
+def test_live_email_carries_tracking_and_items(api: Any, pump: Any, session: Any) -> None:
+    session.client("ses").verify_email_identity(EmailAddress=SENDER)
+    put_store(
+        api,
+        mode="live",
+        automations={"shipping-notice": {"settings": {"sender": SENDER}}, "channel-tags": {"enabled": False}},
+    )
+    ship(api, pump, PY_ORDER, PY_SHIPMENT)
+    [notice] = actions(api, "shipping-notice")
+    assert notice["status"] == "done", notice
+    [mail] = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert mail.destinations["ToAddresses"] == ["bob.norman@hostmail.com"]
+    assert mail.subject == "Your order #1001 is on its way - Demo Shop"
+    for text in ("1Z2345", "http://www.google.com/search?q=1Z2345", "IPod Nano - 8gb", "null-company"):
+        assert text in mail.body
+
+
+def test_store_template_overrides_the_default(api: Any, pump: Any, session: Any) -> None:
+    session.client("ses").verify_email_identity(EmailAddress=SENDER)
+    template = {
+        "subject": "{{ store_name }} shipped {{ order_name }}",
+        "html": "<p>{{ tracking_number }}</p>",
+        "text": "{{ tracking_number }}",
+    }
+    put_store(
+        api,
+        mode="live",
+        automations={
+            "shipping-notice": {"settings": {"sender": SENDER, "email_template": template}},
+            "channel-tags": {"enabled": False},
+        },
+    )
+    ship(api, pump, PY_ORDER, PY_SHIPMENT)
+    [mail] = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert mail.subject == "Demo Shop shipped #1001"
+    assert mail.body == "<p>1Z2345</p>"
+
+
+def test_sms_waits_for_quiet_hours_to_end_in_the_store_timezone(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
+    clock.advance(hours=10)  # 22:00 UTC = 23:00 in Berlin: quiet
+    put_store(
+        api,
+        mode="live",
+        automations={"shipping-notice": {"settings": {"email": False}}, "channel-tags": {"enabled": False}},
+    )
+    order = (EVENTS / "shopify" / "orders_create__sms-consent.json").read_bytes()
+    shipment = (EVENTS / "shopify" / "fulfillments_create__for-sms-consent-order.json").read_bytes()
+    ship(api, pump, order, shipment)
+    [sms] = actions(api, "shipping-notice")
+    assert sms["status"] == "scheduled"
+    assert sms["next_attempt_at"] == "2026-11-25T07:00:00.000000Z"  # 08:00 in Berlin
+    assert not sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages
+    clock.advance(hours=9, minutes=1)
+    sweep(runtime)
+    pump.drain()
+    [sms] = actions(api, "shipping-notice")
+    assert sms["status"] == "done", sms
+    [(number, text, *_)] = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values()
+    assert number == "+85255500043"
+    assert (
+        text == "Demo Shop: your order #1001 has shipped with DHL Express. "
+        "Track it: https://www.dhl.com/track?id=JD014600006281234567"
+    )
+
+
+def test_shipment_of_an_order_not_seen_yet_still_emails_the_shipment_address(api: Any, pump: Any) -> None:
+    put_store(api)
+    body, _ = load_fixture("shopify/fulfillments_create__hookdeck-2024-10.json")
+    deliver(api, body, "fulfillments/create", "f-only")
+    pump.drain()
+    [notice] = actions(api, "shipping-notice")
+    assert notice["target"] == "email:j***@example.com"
+
+
+def test_woocommerce_completed_order_with_tracking_is_announced(api: Any, pump: Any) -> None:
+    put_store(api, "woo", platform="woocommerce")
+    raw = (EVENTS / "woocommerce" / "order_updated__with-shipment-tracking.json").read_bytes()
+    answer = api.http.post(
+        "/webhooks/woocommerce/woo", headers=woo_headers(raw, "order.updated", "w-1"), body=raw
+    )
+    assert answer.status_code == 200
+    pump.drain()
+    items = body_json(api.http.get("/stores/woo/actions", headers=AUTH))["items"]
+    [notice] = [a for a in items if a["automation"] == "shipping-notice"]
+    assert notice["target"] == "email:j***@example.com"
+
+
+def delivery_event(status: str, fulfillment_id: int = 255858046) -> bytes:
+    shipment = json.loads(PY_SHIPMENT)
+    shipment["shipment_status"] = status
+    shipment["id"] = fulfillment_id
+    shipment["updated_at"] = datetime(2026, 11, 24, 11, tzinfo=UTC).isoformat()
+    return json.dumps(shipment).encode()
+
+
+def test_delivery_updates_and_staff_alert_on_failure(api: Any, pump: Any) -> None:
+    put_store(api)
+    deliver(api, PY_ORDER, "orders/create", "o-1")
+    deliver(api, delivery_event("in_transit"), "fulfillments/update", "u-0")  # not in the default list
+    deliver(api, delivery_event("delivered"), "fulfillments/update", "u-1")
+    deliver(api, delivery_event("failure", 255858099), "fulfillments/update", "u-2")
+    pump.drain()
+    updates = actions(api, "delivery-updates")
+    summaries = sorted(a["summary"] for a in updates)
+    assert sorted(a["kind"] for a in updates) == ["post_slack", "send_email", "send_email"]
+    assert any("Delivery failed for order #1001 (null-company 1Z2345)" in s for s in summaries)
+
+
+def test_live_slack_alert_on_failed_delivery(api: Any, pump: Any) -> None:
+    hook = "https://hooks.slack.com/services/T000/B000/XXXX"
+    put_store(
+        api,
+        mode="live",
+        slack_webhook_url=hook,
+        automations={
+            "delivery-updates": {"settings": {"email": False, "sms": False}},
+            "channel-tags": {"enabled": False},
+            "shipping-notice": {"enabled": False},
+        },
+    )
+    with responses.RequestsMock() as mock:
+        mock.post(hook, body="ok")
+        deliver(api, delivery_event("failure"), "fulfillments/update", "u-1")
+        pump.drain()
+        [call] = mock.calls
+    assert "Delivery failed" in json.loads(call.request.body)["text"]  # type: ignore[arg-type]
+    assert [a["status"] for a in actions(api, "delivery-updates")] == ["done"]
