@@ -136,7 +136,7 @@ def test_sms_waits_for_quiet_hours_to_end_in_the_store_timezone(
     [(number, text, *_)] = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values()
     assert number == "+85291234567"
     assert (
-        text == "Demo Shop: your order #1001 has shipped with DHL Express. "
+        text == "Demo Shop: your order #1054 has shipped with DHL Express. "
         "Track it: https://www.dhl.com/track?id=JD014600006281234567"
     )
 
