@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
+
+from storekit.adapters import shopify, woocommerce
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
-_SHOPIFY_SPECIAL = {
-    "orders_risk_assessment_changed": "orders/risk_assessment_changed",
-    "fulfillment_events_create": "fulfillment_events/create",
-    "inventory_levels_update": "inventory_levels/update",
-    "inventory_items_update": "inventory_items/update",
-    "order_transactions_create": "order_transactions/create",
-    "variants_out_of_stock": "variants/out_of_stock",
-    "app_uninstalled": "app/uninstalled",
-}
-_WOO_SPECIAL = {"product_variation": "product.updated", "order_refund": "order_refund.created"}
+#: WooCommerce file names that are not `<resource>_<event>` of a core topic
+_WOO_BY_NAME = {"product_variation": "product.updated", "order_refund": "order_refund.created"}
 
 
 def fixture_files() -> list[Path]:
@@ -28,7 +21,7 @@ def fixture_files() -> list[Path]:
 def load_fixture(relpath: str) -> tuple[bytes, dict[str, str]]:
     """Raw bytes of a fixture and its recorded headers (lower-case names; {} if none)."""
     path = FIXTURES / relpath
-    headers_path = path.with_name(path.name[: -len(".json")] + ".headers.json")
+    headers_path = path.with_name(path.name.removesuffix(".json") + ".headers.json")
     headers: dict[str, str] = {}
     if headers_path.exists():
         headers = {k.lower(): str(v) for k, v in json.loads(headers_path.read_text()).items()}
@@ -36,21 +29,25 @@ def load_fixture(relpath: str) -> tuple[bytes, dict[str, str]]:
 
 
 def topic_for(path: Path) -> tuple[str, str]:
-    """(platform, the platform's topic header) for a fixture, from its recorded headers or name."""
+    """(platform, the platform's topic header) for a fixture: its recorded header, else its name.
+
+    `orders_risk_assessment_changed__x.json` -> ("shopify", "orders/risk_assessment_changed"),
+    `order_created__x.json` / `product.created__x.json` -> ("woocommerce", "order.created").
+    """
     platform = path.parent.name
     _, headers = load_fixture(str(path.relative_to(FIXTURES)))
     recorded = headers.get("x-shopify-topic") or headers.get("x-wc-webhook-topic")
     if recorded:
         return platform, recorded
     stem = path.name.split("__", 1)[0]
-    if platform == "shopify":
-        if stem in _SHOPIFY_SPECIAL:
-            return platform, _SHOPIFY_SPECIAL[stem]
-        resource, _, event = stem.rpartition("_")
-        return platform, f"{resource}/{event}"
-    if stem in _WOO_SPECIAL:
-        return platform, _WOO_SPECIAL[stem]
-    if "." in stem:
+    if platform == "woocommerce" and stem in _WOO_BY_NAME:
+        return platform, _WOO_BY_NAME[stem]
+    if platform == "woocommerce" and "." in stem:
         return platform, stem
-    resource, event = re.split(r"_", stem, maxsplit=1)
-    return platform, f"{resource}.{event}"
+    separator, known = ("/", shopify.TOPICS) if platform == "shopify" else (".", woocommerce.TOPICS)
+    # the one underscore that, turned into the separator, names a topic we know
+    for i, char in enumerate(stem):
+        if char == "_" and (candidate := stem[:i] + separator + stem[i + 1 :]) in known:
+            return platform, candidate
+    resource, _, event = stem.rpartition("_")
+    return platform, f"{resource}{separator}{event}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,6 +21,7 @@ from storekit.observability import logger
 from storekit.payload_store import MAX_INLINE_BYTES, compress, decompress
 from storekit.records import ActionRecord, EventRecord, RunRecord
 from storekit.runtime import Runtime
+from storekit.store import StoreConfig
 
 #: entity kinds whose newest version is kept as a snapshot for automations that need them
 SNAPSHOT_KINDS = frozenset({EntityKind.ORDER, EntityKind.CUSTOMER})
@@ -114,17 +115,31 @@ def run_automation(
     """Run one automation on one event and write its run record and outbox actions."""
     store = runtime.store(record.store_id)
     assert store is not None
+    return decide_and_record(
+        automation, store, meta, related or {}, runtime, lambda ctx: automation.run(parsed, ctx)
+    )
+
+
+def decide_and_record(
+    automation: Automation[Any],
+    store: StoreConfig,
+    meta: EventMeta,
+    related: Mapping[str, Any],
+    runtime: Runtime,
+    decide: Callable[[Context[Any]], list[Action]],
+) -> RunRecord:
+    """Let an automation decide (on an event, or a due job of its own) and write the outcome:
+    the actions to the outbox, once each, and a run record that explains them."""
     now = runtime.clock.now()
-    run_id = keys.idempotency_key(record.store_id, record.event_id, automation.name)
+    run_id = keys.idempotency_key(store.store_id, meta.event_id, automation.name)
     mode = store.mode_for(automation.name)
     actions: list[Action] = []
     outcome: str
     reason: str | None = None
     try:
         settings = automation.settings_for(store)
-        needed = {k: v for k, v in (related or {}).items() if k in automation.needs}
-        context = Context(store=store, settings=settings, event=meta, now=now, related=needed)
-        actions = automation.run(parsed, context)
+        needed = {k: v for k, v in related.items() if k in automation.needs}
+        actions = decide(Context(store=store, settings=settings, event=meta, now=now, related=needed))
         outcome = "actions" if actions else "nothing-to-do"
     except ValidationError as exc:
         outcome, reason = "error", f"invalid settings: {exc.error_count()} problem(s)"
@@ -135,15 +150,15 @@ def run_automation(
 
     action_ids: list[str] = []
     for index, action in enumerate(actions):
-        action_id = action_key(record, automation.name, index, action)
+        action_id = action_key(store.store_id, meta.event_id, automation.name, index, action)
         action_ids.append(action_id)
         runtime.repo.put_action(
             ActionRecord(
                 action_id=action_id,
-                store_id=record.store_id,
+                store_id=store.store_id,
                 automation=automation.name,
                 run_id=run_id,
-                event_id=record.event_id,
+                event_id=meta.event_id,
                 kind=action.kind,
                 target=action.target(),
                 summary=action.summary(),
@@ -156,9 +171,9 @@ def run_automation(
         )
     run = RunRecord(
         run_id=run_id,
-        store_id=record.store_id,
-        event_id=record.event_id,
-        topic=record.topic,
+        store_id=store.store_id,
+        event_id=meta.event_id,
+        topic=meta.topic,
         automation=automation.name,
         mode=mode,
         outcome=outcome,
@@ -171,7 +186,7 @@ def run_automation(
         "automation ran",
         extra={
             "automation": automation.name,
-            "store_id": record.store_id,
+            "store_id": store.store_id,
             "actions": len(action_ids),
             "outcome": outcome,
         },
@@ -179,9 +194,10 @@ def run_automation(
     return run
 
 
-def action_key(record: EventRecord, automation: str, index: int, action: Action) -> str:
-    """Deterministic outbox key: by `once_per` when the automation names it, else by event+content."""
+def action_key(store_id: str, source_id: str, automation: str, index: int, action: Action) -> str:
+    """Deterministic outbox key: by `once_per` when the automation names it, else by the event (or
+    job) that led to it and the action's content."""
     if action.once_per:
-        return keys.idempotency_key(record.store_id, automation, action.kind, action.once_per)
+        return keys.idempotency_key(store_id, automation, action.kind, action.once_per)
     content = action.model_dump_json()
-    return keys.idempotency_key(record.store_id, automation, record.event_id, str(index), content)
+    return keys.idempotency_key(store_id, automation, source_id, str(index), content)

@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.engine.perform import perform
 from functions.reports.activity import count_action
-from storekit.actions import action_from_json
+from storekit.actions import INTERNAL_KINDS, ScheduleJob, action_from_json
 from storekit.clock import iso
 from storekit.errors import ConfigurationError, ExternalCallError, Throttled
 from storekit.observability import logger, metrics
@@ -53,7 +53,7 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
         )
         return "failed"
     mode = store.mode_for(record.automation)
-    if mode == "dry-run":
+    if mode == "dry-run" and record.kind not in INTERNAL_KINDS:
         runtime.repo.move_action(
             claimed, "planned", from_statuses=("running",), reason="dry-run: nothing was called", mode=mode
         )
@@ -71,6 +71,26 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
             mode=mode,
         )
         return "scheduled"
+    if isinstance(action, ScheduleJob):
+        job = runtime.repo.put_job(
+            JobRecord(
+                job_id=record.action_id,  # the outbox key: the same decision files one job
+                store_id=record.store_id,
+                kind=action.job_kind,
+                due_at=iso(action.due_at),
+                params=action.params,
+                created_at=iso(runtime.clock.now()),
+            )
+        )
+        runtime.repo.move_action(
+            claimed,
+            "done",
+            from_statuses=("running",),
+            result=f"job {record.action_id}",
+            mode=mode,
+            reason=None if job else "job already filed",
+        )
+        return _settled(store, "done", runtime)
     try:
         result = perform(action, store, runtime, record.action_id)
     except ExternalCallError as exc:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from storekit.actions import Action
 from storekit.adapters import Parsed, Topic
+from storekit.records import JobRecord
 from storekit.store import StoreConfig
 
 S = TypeVar("S", bound=BaseModel)
@@ -58,6 +59,8 @@ class Automation(Generic[S]):
     #: entity kinds ("order", "customer") whose latest snapshot the automation reads from ctx.related;
     #: their topics are then kept (not ignored) so the snapshots exist
     needs: frozenset[str] = frozenset()
+    #: decides when a due job of this automation's own comes up (ScheduleJob(job_kind=<name>))
+    on_due: Callable[[JobRecord, Context[S]], list[Action]] | None = None
 
     def settings_for(self, store: StoreConfig) -> S:
         return self.settings_model.model_validate(store.automation(self.name).settings)

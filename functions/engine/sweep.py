@@ -5,15 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from functions.engine.catalog import registry
+from functions.engine.dispatch import decide_and_record
 from functions.engine.execute import RETRY_JOB, release_for_retry
+from functions.engine.registry import EventMeta
 from storekit import keys
+from storekit.adapters import resource_from_json
 from storekit.clock import iso, parse_iso
 from storekit.observability import logger
+from storekit.payload_store import decompress
 from storekit.records import JobRecord
 from storekit.runtime import Runtime
 
 #: how far back a first sweep (or one after an outage) looks for jobs it has not seen
 LOOKBACK = timedelta(hours=24)
+#: minute buckets one sweep reads at most (a day); more are caught up by the following sweeps
+MAX_BUCKETS_PER_SWEEP = 24 * 60
 #: an action still `running` this long after its last change lost its executor (a Lambda runs 15 min
 #: at most), so it is put back in line
 STALLED_AFTER = timedelta(minutes=20)
@@ -31,6 +38,38 @@ def _retry_action(job: JobRecord, runtime: Runtime) -> str:
 JOB_HANDLERS: dict[str, JobHandler] = {RETRY_JOB: _retry_action}
 
 
+def automation_job_handler(kind: str) -> JobHandler | None:
+    """Jobs an automation filed for itself (ScheduleJob with job_kind = its name)."""
+    automation = registry().get(kind)
+    if automation is None or automation.on_due is None:
+        return None
+    on_due = automation.on_due
+
+    def run(job: JobRecord, runtime: Runtime) -> str:
+        store = runtime.store(job.store_id, fresh=True)
+        if store is None:
+            return "store no longer exists"
+        if not store.automation(kind).enabled:
+            return f"{kind} is disabled for this store"
+        meta = EventMeta(
+            event_id=f"job:{job.job_id}",
+            platform=store.platform,
+            topic=f"job:{kind}",
+            delivery_id=job.job_id,
+            received_at=iso(runtime.clock.now()),
+        )
+        related = {}
+        order_id = job.params.get("order_id")
+        if "order" in automation.needs and isinstance(order_id, str):
+            blob = runtime.repo.entity_snapshot(store.store_id, "order", order_id)
+            if blob is not None:
+                related["order"] = resource_from_json(decompress(blob))
+        run = decide_and_record(automation, store, meta, related, runtime, lambda ctx: on_due(job, ctx))
+        return f"{run.outcome}: {len(run.action_ids)} action(s)"
+
+    return run
+
+
 def register_job_kind(kind: str, handler: JobHandler) -> None:
     if kind in JOB_HANDLERS:
         raise ValueError(f"job kind {kind!r} registered twice")
@@ -41,15 +80,17 @@ def sweep(runtime: Runtime) -> dict[str, int]:
     """Run every pending job due by now, from the last swept minute bucket on."""
     now = runtime.clock.now()
     cursor = runtime.repo.sweeper_cursor()
+    # first sweep ever: look back a day; after that, resume exactly where the last one stopped
     start = parse_iso(cursor + ":00Z") if cursor else now - LOOKBACK
     counts = {"claimed": 0, "done": 0, "failed": 0}
     until = iso(now)
-    for bucket in keys.buckets_between(max(start, now - LOOKBACK), now):
+    buckets = keys.buckets_between(start, now, limit=MAX_BUCKETS_PER_SWEEP)
+    for bucket in buckets:
         for job in runtime.repo.due_jobs(bucket, until):
             if not runtime.repo.move_job(job, "claimed", "pending"):
                 continue  # another sweeper claimed it
             counts["claimed"] += 1
-            handler = JOB_HANDLERS.get(job.kind)
+            handler = JOB_HANDLERS.get(job.kind) or automation_job_handler(job.kind)
             try:
                 if handler is None:
                     raise LookupError(f"no handler for job kind {job.kind!r}")
@@ -61,8 +102,9 @@ def sweep(runtime: Runtime) -> dict[str, int]:
                 continue
             runtime.repo.move_job(job, "done", "claimed", outcome)
             counts["done"] += 1
-    # the current minute may still receive jobs due later in it: start there next time
-    runtime.repo.set_sweeper_cursor(keys.minute_bucket(now))
+    # resume at the last bucket looked at: the current minute may still get jobs due later in it,
+    # and a sweeper that fell behind more than MAX_BUCKETS_PER_SWEEP minutes continues from there
+    runtime.repo.set_sweeper_cursor(buckets[-1])
     counts["recovered"] = recover_stalled_actions(runtime)
     return counts
 

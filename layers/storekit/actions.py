@@ -246,6 +246,25 @@ class SendWebhook(_Action):
         return f"POST a signed webhook to {self.target()[8:]}"
 
 
+class ScheduleJob(_Action):
+    """Internal: file a due job for an automation's `on_due` (e.g. a follow-up N days later).
+    It touches nothing outside storeflow, so it is carried out in dry-run too."""
+
+    kind: Literal["schedule_job"] = "schedule_job"
+    job_kind: str = Field(min_length=1, max_length=64)
+    due_at: datetime
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    def target(self) -> str:
+        return f"job:{self.job_kind}"
+
+    def summary(self) -> str:
+        return f"schedule {self.job_kind} for {self.due_at.isoformat()}"
+
+
+#: actions that only change storeflow's own state: carried out in dry-run as well
+INTERNAL_KINDS = frozenset({"schedule_job"})
+
 Action = Annotated[
     AddTags
     | RemoveTags
@@ -261,7 +280,8 @@ Action = Annotated[
     | SendEmail
     | SendSms
     | PostSlack
-    | SendWebhook,
+    | SendWebhook
+    | ScheduleJob,
     Field(discriminator="kind"),
 ]
 

@@ -93,12 +93,13 @@ def minute_bucket(at: datetime) -> str:
 
 
 def buckets_between(start: datetime, end: datetime, limit: int = 24 * 60) -> list[str]:
-    """Minute buckets from `start` to `end` inclusive (at most `limit`, the newest kept)."""
+    """Minute buckets from `start` to `end` inclusive, oldest first; at most `limit` of them (the
+    oldest: a sweeper that fell behind catches up over several runs and never skips a bucket)."""
     first = start.astimezone(UTC).replace(second=0, microsecond=0)
     last = end.astimezone(UTC).replace(second=0, microsecond=0)
     count = int((last - first).total_seconds() // 60) + 1
     count = max(1, min(count, limit))
-    return [minute_bucket(last - timedelta(minutes=i)) for i in reversed(range(count))]
+    return [minute_bucket(first + timedelta(minutes=i)) for i in range(count)]
 
 
 def job(bucket: str, store_id: str, job_id: str, due_iso: str) -> Key:

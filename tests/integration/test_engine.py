@@ -412,3 +412,27 @@ def test_action_whose_executor_died_is_put_back_in_line(
     [action] = listing(api, "actions")
     assert action["status"] == "done"
     assert action["attempts"] == 2
+
+
+def test_sweeper_that_fell_behind_catches_up_without_skipping(runtime: Any, clock: Any) -> None:
+    calls: list[str] = []
+    JOB_HANDLERS["test-late-sweep"] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
+    try:
+        sweep(runtime)  # the cursor is now
+        runtime.repo.put_job(
+            JobRecord(
+                job_id="j",
+                store_id="demo",
+                kind="test-late-sweep",
+                due_at=iso(clock.now() + timedelta(days=1, minutes=30)),
+                created_at=iso(clock.now()),
+            )
+        )
+        clock.advance(days=3)  # the schedule did not fire for three days
+        ran = [sweep(runtime)["done"] for _ in range(4)]
+        assert calls == ["j"]
+        assert (
+            ran[0] == 0 and sum(ran) == 1
+        )  # found on the second sweep, which resumed where the first stopped
+    finally:
+        JOB_HANDLERS.pop("test-late-sweep")

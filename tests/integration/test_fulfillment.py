@@ -203,3 +203,59 @@ def test_live_slack_alert_on_failed_delivery(api: Any, pump: Any) -> None:
         [call] = mock.calls
     assert "Delivery failed" in json.loads(call.request.body)["text"]  # type: ignore[arg-type]
     assert [a["status"] for a in actions(api, "delivery-updates")] == ["done"]
+
+
+def schedules(api: Any) -> list[dict[str, Any]]:
+    return body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
+
+
+def test_follow_up_is_sent_days_after_delivery(api: Any, pump: Any, runtime: Any, clock: Any) -> None:
+    put_store(
+        api,
+        automations={
+            "post-delivery-follow-up": {
+                "settings": {"days_after_delivery": 5, "review_url": "https://demo.example/r"}
+            }
+        },
+    )
+    deliver(api, PY_ORDER, "orders/create", "o-1")
+    deliver(api, delivery_event("delivered"), "fulfillments/update", "u-1")
+    deliver(api, delivery_event("delivered"), "fulfillments/update", "u-1b")  # repeated
+    pump.drain()
+    [job] = schedules(api)
+    assert job["kind"] == "post-delivery-follow-up"
+    assert job["due_at"] == "2026-11-29T12:00:00.000000Z"
+    clock.advance(days=4)
+    sweep(runtime)
+    pump.drain()
+    assert actions(api, "post-delivery-follow-up")[0]["kind"] == "schedule_job"
+    clock.advance(days=1, minutes=1)
+    for _ in range(2):  # a day of minute buckets is one sweep's share: the next one resumes there
+        sweep(runtime)
+    pump.drain()
+    emails = [a for a in actions(api, "post-delivery-follow-up") if a["kind"] == "send_email"]
+    assert [a["target"] for a in emails] == ["email:b***@hostmail.com"]
+    assert emails[0]["status"] == "planned"
+    runs = body_json(api.http.get("/stores/demo/runs?limit=500", headers=AUTH))["items"]
+    job_run = next(r for r in runs if r["topic"] == "job:post-delivery-follow-up")
+    assert job_run["outcome"] == "actions"
+
+
+def test_follow_up_is_cancelled_when_the_order_was_refunded_meanwhile(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
+    put_store(api)
+    deliver(api, PY_ORDER, "orders/create", "o-1")
+    deliver(api, delivery_event("delivered"), "fulfillments/update", "u-1")
+    pump.drain()
+    refunded = json.loads(PY_ORDER)
+    refunded["financial_status"] = "refunded"
+    refunded["updated_at"] = "2026-11-25T10:00:00-05:00"
+    deliver(api, json.dumps(refunded).encode(), "orders/updated", "o-2")
+    pump.drain()
+    clock.advance(days=8)
+    sweep(runtime)
+    pump.drain()
+    assert [a["kind"] for a in actions(api, "post-delivery-follow-up")] == ["schedule_job"]
+    runs = body_json(api.http.get("/stores/demo/runs?limit=500", headers=AUTH))["items"]
+    assert next(r for r in runs if r["topic"] == "job:post-delivery-follow-up")["outcome"] == "nothing-to-do"

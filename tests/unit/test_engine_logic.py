@@ -46,17 +46,22 @@ def test_backoff_honours_retry_after_then_doubles_with_a_cap() -> None:
 
 def test_outbox_key_by_once_per_ignores_the_delivery() -> None:
     action = AddTags(resource="order", resource_id="1", tags=["a"], once_per="order:1")
-    assert action_key(event("d1"), "channel-tags", 0, action) == action_key(
-        event("d2"), "channel-tags", 0, action
-    )
+    first = action_key("demo", event("d1").event_id, "channel-tags", 0, action)
+    assert first == action_key("demo", event("d2").event_id, "channel-tags", 0, action)
 
 
 def test_outbox_key_without_once_per_is_per_delivery_and_content() -> None:
     a = AddTags(resource="order", resource_id="1", tags=["a"])
     b = AddTags(resource="order", resource_id="1", tags=["b"])
-    assert action_key(event("d1"), "x", 0, a) == action_key(event("d1"), "x", 0, a)
-    assert action_key(event("d1"), "x", 0, a) != action_key(event("d2"), "x", 0, a)
-    assert action_key(event("d1"), "x", 0, a) != action_key(event("d1"), "x", 0, b)
+    assert action_key("demo", event("d1").event_id, "x", 0, a) == action_key(
+        "demo", event("d1").event_id, "x", 0, a
+    )
+    assert action_key("demo", event("d1").event_id, "x", 0, a) != action_key(
+        "demo", event("d2").event_id, "x", 0, a
+    )
+    assert action_key("demo", event("d1").event_id, "x", 0, a) != action_key(
+        "demo", event("d1").event_id, "x", 0, b
+    )
 
 
 def test_action_summaries_do_not_reveal_personal_data() -> None:

@@ -28,6 +28,8 @@ def test_minute_buckets_cover_the_range_in_order() -> None:
         "2026-11-24T12:01",
     ]
     assert keys.buckets_between(end, end) == ["2026-11-24T12:01"]
+    # a sweeper that fell behind gets the oldest buckets first
+    assert keys.buckets_between(start, end, limit=2) == ["2026-11-24T11:58", "2026-11-24T11:59"]
 
 
 def test_listing_partitions_are_per_store() -> None:

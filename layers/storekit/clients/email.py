@@ -1,51 +1,96 @@
-"""Email through SES (HTML + text bodies)."""
+"""Email through SES (HTML + text bodies), and the one mapping of AWS faults to retry decisions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+    ParamValidationError,
+    PartialCredentialsError,
+)
 
-from storekit.errors import ExternalCallError, PermanentError, Throttled, TransientError
+from storekit.errors import ConfigurationError, ExternalCallError, PermanentError, Throttled, TransientError
 from storekit.messages import RenderedMessage
 
-_THROTTLING = {"Throttling", "ThrottlingException", "TooManyRequestsException", "MaxSendingRateExceeded"}
-_PERMANENT = {
-    "MessageRejected",
-    "InvalidParameterValue",
-    "MailFromDomainNotVerified",
-    "AccessDenied",
-    "AccessDeniedException",
-    "ValidationError",
-    "AccountSendingPausedException",
-}
+THROTTLING: Final = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "Throttled",  # SNS ThrottledException
+        "TooManyRequests",
+        "TooManyRequestsException",
+        "MaxSendingRateExceeded",
+        "KMSThrottling",
+        "RequestLimitExceeded",
+    }
+)
+PERMANENT: Final = frozenset(
+    {
+        "MessageRejected",
+        "InvalidParameterValue",
+        "InvalidParameter",
+        "InvalidParameterException",
+        "MailFromDomainNotVerified",
+        "MailFromDomainNotVerifiedException",
+        "ConfigurationSetDoesNotExist",
+        "ConfigurationSetDoesNotExistException",
+        "ConfigurationSetSendingPausedException",
+        "AccountSendingPausedException",
+        "AccessDenied",
+        "AccessDeniedException",
+        "AuthorizationError",
+        "ValidationError",
+        "OptedOut",
+        "EndpointDisabled",
+    }
+)
+TRANSIENT: Final = frozenset({"ServiceUnavailable", "InternalFailure", "InternalError", "RequestTimeout"})
 
 
-def aws_error(what: str, exc: ClientError | BotoCoreError) -> ExternalCallError:
-    """One mapping of AWS faults to retry decisions (used by every AWS channel)."""
+def aws_error(what: str, exc: ClientError | BotoCoreError) -> ExternalCallError | ConfigurationError:
+    """Throttling -> Throttled; rejected input -> PermanentError; 5xx/unavailable/network -> TransientError;
+    missing credentials or region -> ConfigurationError. The message holds the AWS error code only."""
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError | NoRegionError):
+        return ConfigurationError(f"{what}: {type(exc).__name__}")
+    if isinstance(exc, ParamValidationError):
+        return PermanentError(f"{what}: request failed validation")
     if isinstance(exc, BotoCoreError):
         return TransientError(f"{what}: {type(exc).__name__}")
-    code = str(exc.response.get("Error", {}).get("Code", ""))
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    if code in _THROTTLING:
-        return Throttled(f"{what}: {code}", None)
-    if code in _PERMANENT or (400 <= status < 500 and status != 429):
-        return PermanentError(f"{what}: {code}")
-    return TransientError(f"{what}: {code or status}")
+    code = str(exc.response.get("Error", {}).get("Code") or "")
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    if code in THROTTLING or status == 429:
+        return Throttled(f"{what}: {code or status}", None)
+    if code in TRANSIENT or status >= 500:
+        return TransientError(f"{what}: {code or status}")
+    if code in PERMANENT or 400 <= status < 500:
+        return PermanentError(f"{what}: {code or status}")
+    return TransientError(f"{what}: {code or 'unknown error'}")
 
 
 def check_address(address: str) -> None:
+    """Minimal recipient check: one @ with text on both sides, no whitespace or control characters."""
+    local, at, domain = address.partition("@")
     if (
-        address.count("@") != 1
-        or any(c in address for c in "\r\n")
-        or address.startswith("@")
-        or address.endswith("@")
+        not at
+        or not local
+        or not domain
+        or "@" in domain
+        or len(address) > 320
+        or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in address)
     ):
         raise PermanentError("not a valid email address")
 
 
 class EmailChannel:
+    """Sends one rendered message to one recipient through SES `send_email`."""
+
     def __init__(self, ses_client: Any, sender: str) -> None:
+        if "@" not in sender or any(c in sender for c in "\r\n"):
+            raise ConfigurationError("email sender must be an address (optionally 'Name <address>')")
         self._ses = ses_client
         self._sender = sender
 
@@ -56,6 +101,7 @@ class EmailChannel:
         reply_to: str | None = None,
         configuration_set: str | None = None,
     ) -> str:
+        """Send HTML + text bodies; returns the SES message id."""
         check_address(to)
         request: dict[str, Any] = {
             "Source": self._sender,
@@ -74,6 +120,8 @@ class EmailChannel:
         if configuration_set:
             request["ConfigurationSetName"] = configuration_set
         try:
-            return str(self._ses.send_email(**request)["MessageId"])
+            answer = self._ses.send_email(**request)
         except (ClientError, BotoCoreError) as exc:
+            # not chained: AWS messages can name addresses ("identities failed the check: ...")
             raise aws_error("SES send_email", exc) from None
+        return str(answer["MessageId"])

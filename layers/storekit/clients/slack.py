@@ -1,23 +1,42 @@
-"""Slack incoming webhooks."""
+"""Slack incoming webhooks (https://hooks.slack.com/... only)."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from storekit.clients.http import TIMEOUT, call
-from storekit.errors import ConfigurationError
+from storekit.clients.http import send
+from storekit.errors import ConfigurationError, PermanentError
+
+SLACK_HOST = "hooks.slack.com"
 
 
 class SlackChannel:
+    """Posts messages to a Slack incoming-webhook URL (the URL is a secret: never logged)."""
+
     def __init__(self, session: requests.Session) -> None:
         self._session = session
 
     def post(self, webhook_url: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        if not webhook_url.startswith("https://hooks.slack.com/"):
+        """Post `text` (and optional Block Kit `blocks`, with `text` as the notification fallback).
+
+        Slack answers 200 "ok"; 429 -> Throttled (Retry-After); 400 invalid_payload, 403, 404
+        no_service / channel_not_found, 410 channel_is_archived -> PermanentError; 5xx -> TransientError.
+        """
+        parts = urlsplit(webhook_url.strip())
+        if (
+            parts.scheme != "https"
+            or parts.hostname != SLACK_HOST
+            or parts.port is not None
+            or parts.username is not None
+            or not parts.path.startswith("/")
+        ):
             raise ConfigurationError("a Slack webhook URL starts with https://hooks.slack.com/")
+        if not text.strip():
+            raise PermanentError("Slack webhook: the message text is empty")
         body: dict[str, Any] = {"text": text}
         if blocks:
             body["blocks"] = blocks
-        call("Slack webhook", lambda: self._session.post(webhook_url, json=body, timeout=TIMEOUT))
+        send(self._session, "POST", webhook_url.strip(), "Slack webhook", json=body)

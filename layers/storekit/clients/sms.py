@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import phonenumbers
 from botocore.exceptions import BotoCoreError, ClientError
 
 from storekit.clients.email import aws_error
-from storekit.errors import PermanentError
+from storekit.errors import ConfigurationError, PermanentError
+
+_SENDER_ID = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$")
 
 
 def normalize_phone(raw: str, default_region: str = "US") -> str:
-    """'(415) 555-0123' -> '+14155550123'; anything not a valid number -> PermanentError."""
+    """'(415) 555-0132' -> '+14155550132'. Not a valid number -> PermanentError (no digits in it)."""
     try:
-        number = phonenumbers.parse(raw, default_region)
+        number = phonenumbers.parse(raw, default_region.upper())
     except phonenumbers.NumberParseException:
-        raise PermanentError("not a phone number") from None
+        raise PermanentError("not a phone number") from None  # not chained: keep the number out of logs
     if not phonenumbers.is_valid_number(number):
-        raise PermanentError("not a valid phone number")
+        raise PermanentError("not a valid phone number for its region")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class SmsChannel:
+    """Sends one SMS through SNS `publish` to a phone number."""
+
     def __init__(self, sns_client: Any) -> None:
         self._sns = sns_client
 
@@ -34,7 +39,10 @@ class SmsChannel:
         sender_id: str | None = None,
         transactional: bool = True,
     ) -> str:
+        """Normalise `phone`, then publish; returns the SNS message id. Nothing is sent for a bad number."""
         number = normalize_phone(phone, default_region)
+        if not text.strip():
+            raise PermanentError("SNS publish: the message text is empty")
         attributes = {
             "AWS.SNS.SMS.SMSType": {
                 "DataType": "String",
@@ -42,10 +50,11 @@ class SmsChannel:
             },
         }
         if sender_id:
+            if not _SENDER_ID.match(sender_id):
+                raise ConfigurationError("SMS sender id is 1-11 letters and digits with at least one letter")
             attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
         try:
-            return str(
-                self._sns.publish(PhoneNumber=number, Message=text, MessageAttributes=attributes)["MessageId"]
-            )
+            answer = self._sns.publish(PhoneNumber=number, Message=text, MessageAttributes=attributes)
         except (ClientError, BotoCoreError) as exc:
-            raise aws_error("SNS publish", exc) from None
+            raise aws_error("SNS publish", exc) from None  # not chained: AWS messages can echo the number
+        return str(answer["MessageId"])

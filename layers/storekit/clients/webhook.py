@@ -1,4 +1,10 @@
-"""Signed outbound webhooks: receivers check X-Storeflow-Signature with `verify_signature`."""
+"""Signed outbound webhooks, and `verify_signature` for receivers.
+
+Each POST carries:
+- X-Storeflow-Timestamp: Unix seconds when it was signed;
+- X-Storeflow-Signature: base64(HMAC-SHA256(secret, f"{timestamp}.{body}")) over the exact body bytes;
+- X-Storeflow-Event-Id: the action id, stable across retries, so receivers can drop duplicates.
+"""
 
 from __future__ import annotations
 
@@ -7,51 +13,73 @@ import hashlib
 import hmac
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from storekit.clients.http import TIMEOUT, call
+from storekit.clients.http import LOCAL_HOSTS, send
 from storekit.clock import Clock
 from storekit.errors import ConfigurationError
 
-_LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 
-
-def signature(body: bytes, timestamp: str, secret: str) -> str:
+def sign(body: bytes, timestamp: str, secret: str) -> str:
+    """base64 HMAC-SHA256 of `timestamp` + "." + `body` with `secret`."""
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return base64.b64encode(mac.digest()).decode()
 
 
 def verify_signature(
-    body: bytes, timestamp: str, given: str, secret: str, now: datetime, tolerance_s: int = 300
+    body: bytes, timestamp: str, signature: str, secret: str, now: datetime, tolerance_s: int = 300
 ) -> bool:
-    """True if `given` signs (timestamp, body) with `secret` and the timestamp is recent."""
-    try:
-        sent = int(timestamp)
-    except ValueError:
+    """True if `signature` signs (timestamp, body) with `secret` and the timestamp is within
+    `tolerance_s` of `now` (either side). Constant-time comparison; never raises on bad input."""
+    if not timestamp.isascii() or not timestamp.isdigit():
         return False
-    if abs(now.timestamp() - sent) > tolerance_s:
+    if abs(now.timestamp() - int(timestamp)) > tolerance_s:
         return False
-    return hmac.compare_digest(signature(body, timestamp, secret), given)
+    expected = sign(body, timestamp, secret).encode()
+    return hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace"))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)  # money stays exact
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def encode_payload(payload: dict[str, Any]) -> bytes:
+    """The exact bytes sent and signed: compact JSON, Decimals as strings, datetimes ISO-8601."""
+    return json.dumps(payload, default=_json_default, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class WebhookChannel:
+    """POSTs signed JSON to a merchant's endpoint (https only, except localhost for local runs)."""
+
     def __init__(self, session: requests.Session, clock: Clock) -> None:
         self._session = session
         self._clock = clock
 
     def post(self, url: str, payload: dict[str, Any], secret: str, event_id: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme != "https" and parts.hostname not in _LOCAL_HOSTS:
+        """Sign and send `payload`; answers classified by storekit.clients.http (3xx are not followed)."""
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ConfigurationError("outbound webhook URL must look like https://host/path")
+        if parts.scheme != "https" and parts.hostname not in LOCAL_HOSTS:
             raise ConfigurationError("outbound webhooks go to https URLs only")
-        body = json.dumps(payload, default=str, separators=(",", ":")).encode()
+        if parts.username is not None:
+            raise ConfigurationError("outbound webhook URL must not carry credentials")
+        if not secret:
+            raise ConfigurationError("outbound webhook secret is empty")
+        body = encode_payload(payload)
         timestamp = str(int(self._clock.now().timestamp()))
         headers = {
             "Content-Type": "application/json",
             "X-Storeflow-Timestamp": timestamp,
-            "X-Storeflow-Signature": signature(body, timestamp, secret),
+            "X-Storeflow-Signature": sign(body, timestamp, secret),
             "X-Storeflow-Event-Id": event_id,
         }
-        call("outbound webhook", lambda: self._session.post(url, data=body, headers=headers, timeout=TIMEOUT))
+        send(self._session, "POST", url.strip(), "outbound webhook", data=body, headers=headers)
