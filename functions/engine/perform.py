@@ -83,7 +83,7 @@ def _shopify(action: a.Action, client: ShopifyClient) -> str | None:
                     code=action.code,
                     percentage=action.percentage,
                     amount=action.amount,
-                    currency_code=None,
+                    currency_code=store.currency,
                     starts_at=action.starts_at,
                     ends_at=action.ends_at,
                     usage_limit=action.usage_limit,
