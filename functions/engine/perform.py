@@ -45,14 +45,14 @@ def perform(action: a.Action, store: StoreConfig, runtime: Runtime, action_id: s
     if isinstance(action, a.SendEmail | a.SendSms | a.PostSlack | a.SendWebhook):
         return _send_message(action, store, secrets, runtime, action_id)
     if store.platform == "shopify":
-        return _shopify(action, shopify_client(store, secrets, runtime))
+        return _shopify(action, shopify_client(store, secrets, runtime), store.currency)
     return _woocommerce(action, woo_client(store, secrets, runtime))
 
 
 _SHOPIFY_TYPES = {"order": "Order", "customer": "Customer", "product": "Product"}
 
 
-def _shopify(action: a.Action, client: ShopifyClient) -> str | None:
+def _shopify(action: a.Action, client: ShopifyClient, currency: str) -> str | None:
     match action:
         case a.AddTags():
             client.add_tags(_SHOPIFY_TYPES[action.resource], action.resource_id, action.tags)
@@ -83,7 +83,7 @@ def _shopify(action: a.Action, client: ShopifyClient) -> str | None:
                     code=action.code,
                     percentage=action.percentage,
                     amount=action.amount,
-                    currency_code=store.currency,
+                    currency_code=currency,
                     starts_at=action.starts_at,
                     ends_at=action.ends_at,
                     usage_limit=action.usage_limit,
