@@ -11,6 +11,7 @@ from chalice import Chalice
 
 from functions.admin.handlers import bp as admin_bp
 from functions.engine.handlers import bp as engine_bp
+from functions.fulfillment.handlers import bp as fulfillment_bp
 from functions.webhooks.handlers import bp as webhooks_bp
 from storekit.observability import logger, metrics
 
@@ -19,6 +20,7 @@ app = Chalice(app_name="storeflow")
 app.register_blueprint(webhooks_bp)
 app.register_blueprint(engine_bp)
 app.register_blueprint(admin_bp)
+app.register_blueprint(fulfillment_bp)
 
 
 @app.middleware("all")

@@ -33,7 +33,7 @@ DASHBOARD_CSP = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsa
 INTERNAL_JOB_KINDS = frozenset({"retry_action"})
 
 
-def _authorized(store_id: str, *, admin_only: bool = False) -> Runtime:
+def authorized(store_id: str, *, admin_only: bool = False) -> Runtime:
     runtime = get_runtime()
     authorization = bp.current_request.headers.get("authorization")
     if admin_only:
@@ -45,14 +45,14 @@ def _authorized(store_id: str, *, admin_only: bool = False) -> Runtime:
     return runtime
 
 
-def _existing_store(store_id: str, runtime: Runtime) -> StoreConfig:
+def existing_store(store_id: str, runtime: Runtime) -> StoreConfig:
     store = runtime.store(store_id, fresh=True)
     if store is None:
         raise UnknownStore(f"no store {store_id!r}")
     return store
 
 
-def _body(model: type[BaseModel]) -> Any:
+def json_body(model: type[BaseModel]) -> Any:
     raw = bp.current_request.raw_body or b""
     try:
         data = json.loads(raw)
@@ -72,8 +72,8 @@ def _query() -> dict[str, str]:
 
 
 def _listing(store_id: str, what: str, status: str | None = None) -> Response:
-    runtime = _authorized(store_id)
-    _existing_store(store_id, runtime)
+    runtime = authorized(store_id)
+    existing_store(store_id, runtime)
     params = _query()
     try:
         limit = int(params.get("limit", DEFAULT_LIMIT))
@@ -111,24 +111,24 @@ def dashboard() -> Response:
 @bp.route("/stores/{store_id}", methods=["PUT"])
 @answer_errors
 def put_store(store_id: str) -> Response:
-    runtime = _authorized(store_id, admin_only=True)
-    config, created = save_store(store_id, _body(StoreInput), runtime)
+    runtime = authorized(store_id, admin_only=True)
+    config, created = save_store(store_id, json_body(StoreInput), runtime)
     return json_response(store_view(config, runtime), 201 if created else 200)
 
 
 @bp.route("/stores/{store_id}", methods=["GET"])
 @answer_errors
 def get_store(store_id: str) -> Response:
-    runtime = _authorized(store_id)
-    return json_response(store_view(_existing_store(store_id, runtime), runtime))
+    runtime = authorized(store_id)
+    return json_response(store_view(existing_store(store_id, runtime), runtime))
 
 
 @bp.route("/stores/{store_id}/token", methods=["POST"])
 @answer_errors
 def issue_store_token(store_id: str) -> Response:
     """A new store-scoped token (replaces the previous one). Shown once, stored only as a hash."""
-    runtime = _authorized(store_id, admin_only=True)
-    store = _existing_store(store_id, runtime)
+    runtime = authorized(store_id, admin_only=True)
+    store = existing_store(store_id, runtime)
     token, digest = new_store_token(store_id)
     runtime.repo.put_store(
         store.model_copy(update={"token_sha256": digest, "updated_at": runtime.clock.now()})
@@ -169,8 +169,8 @@ def list_parked(store_id: str) -> Response:
 @bp.route("/stores/{store_id}/actions/{action_id}/retry", methods=["POST"])
 @answer_errors
 def retry_action(store_id: str, action_id: str) -> Response:
-    runtime = _authorized(store_id)
-    _existing_store(store_id, runtime)
+    runtime = authorized(store_id)
+    existing_store(store_id, runtime)
     record = runtime.repo.get_action(store_id, action_id)
     if record is None:
         raise NotFound(f"no action {action_id!r} in store {store_id!r}")
@@ -182,8 +182,8 @@ def retry_action(store_id: str, action_id: str) -> Response:
 @bp.route("/stores/{store_id}/reports/{name}", methods=["GET"])
 @answer_errors
 def get_report(store_id: str, name: str) -> Response:
-    runtime = _authorized(store_id)
-    store = _existing_store(store_id, runtime)
+    runtime = authorized(store_id)
+    store = existing_store(store_id, runtime)
     report = REPORTS.get(name)
     if report is None:
         raise NotFound(f"no report {name!r}; available: {', '.join(sorted(REPORTS))}")
@@ -206,9 +206,9 @@ def list_schedules(store_id: str) -> Response:
 @bp.route("/stores/{store_id}/schedules", methods=["POST"])
 @answer_errors
 def add_schedule(store_id: str) -> Response:
-    runtime = _authorized(store_id)
-    _existing_store(store_id, runtime)
-    body: ScheduleInput = _body(ScheduleInput)
+    runtime = authorized(store_id)
+    existing_store(store_id, runtime)
+    body: ScheduleInput = json_body(ScheduleInput)
     kinds = sorted(set(JOB_HANDLERS) - INTERNAL_JOB_KINDS)
     if body.kind not in kinds:
         raise BadRequest(f"unknown schedule kind {body.kind!r}; known: {', '.join(kinds) or 'none yet'}")
@@ -233,7 +233,7 @@ def add_schedule(store_id: str) -> Response:
 @bp.route("/stores/{store_id}/schedules/{job_id}", methods=["DELETE"])
 @answer_errors
 def cancel_schedule(store_id: str, job_id: str) -> Response:
-    runtime = _authorized(store_id)
+    runtime = authorized(store_id)
     job = runtime.repo.find_job(store_id, job_id)
     if job is None:
         raise NotFound(f"no schedule {job_id!r} in store {store_id!r}")

@@ -6,10 +6,13 @@ from functools import lru_cache
 
 from functions.customers.channel_tags import CHANNEL_TAGS
 from functions.engine.registry import Registry
+from functions.fulfillment.assistant import ORDER_ASSISTANT
 from functions.fulfillment.follow_up import POST_DELIVERY_FOLLOW_UP
 from functions.fulfillment.shipping import DELIVERY_UPDATES, SHIPPING_NOTICE
 
 
 @lru_cache(maxsize=1)
 def registry() -> Registry:
-    return Registry([CHANNEL_TAGS, SHIPPING_NOTICE, DELIVERY_UPDATES, POST_DELIVERY_FOLLOW_UP])
+    return Registry(
+        [CHANNEL_TAGS, SHIPPING_NOTICE, DELIVERY_UPDATES, POST_DELIVERY_FOLLOW_UP, ORDER_ASSISTANT]
+    )

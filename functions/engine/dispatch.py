@@ -17,6 +17,7 @@ from storekit.actions import Action
 from storekit.adapters import EntityKind, Parsed, Topic, parse_delivery, related_ids, resource_from_json
 from storekit.clock import iso
 from storekit.errors import MalformedPayload
+from storekit.models import Order
 from storekit.observability import logger
 from storekit.payload_store import MAX_INLINE_BYTES, compress, decompress
 from storekit.records import ActionRecord, EventRecord, RunRecord
@@ -24,7 +25,7 @@ from storekit.runtime import Runtime
 from storekit.store import StoreConfig
 
 #: entity kinds whose newest version is kept as a snapshot for automations that need them
-SNAPSHOT_KINDS = frozenset({EntityKind.ORDER, EntityKind.CUSTOMER})
+SNAPSHOT_KINDS = frozenset({EntityKind.ORDER, EntityKind.CUSTOMER, EntityKind.PRODUCT})
 
 
 def load_parsed(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> Parsed:
@@ -61,6 +62,7 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         record.updated_at,
         record.event_id,
         snapshot_of(parsed),
+        order_number_of(parsed),
     ):
         runtime.repo.mark_event(record, "stale", "a newer update of this entity was already processed")
         return "stale"
@@ -91,6 +93,14 @@ def snapshot_of(parsed: Parsed) -> bytes | None:
         return None
     blob = compress(parsed.resource.model_dump_json().encode())
     return blob if len(blob) <= MAX_INLINE_BYTES else None
+
+
+def order_number_of(parsed: Parsed) -> str | None:
+    """What a shopper calls the order ('#1001'), for the order-status assistant's lookup."""
+    resource = parsed.resource
+    if isinstance(resource, Order):
+        return resource.name or resource.number
+    return None
 
 
 def load_related(parsed: Parsed, kinds: frozenset[str], store_id: str, runtime: Runtime) -> dict[str, Any]:

@@ -61,6 +61,16 @@ def entity_state(store_id: str, kind: str, entity_id: str) -> Key:
     return {"PK": f"{_store(store_id)}#{kind.upper()}#{entity_id}", "SK": STATE}
 
 
+def order_number_lookup(store_id: str, number: str, order_id: str) -> Key:
+    """GSI1 keys on an order's state item, so the order-status assistant finds it by number."""
+    return {"GSI1PK": f"{_store(store_id)}#ORDERNO#{number}", "GSI1SK": order_id}
+
+
+def normalized_order_number(raw: str) -> str:
+    """'#1001', ' 1001 ' and 'No. 1001' name the same order: keep letters, digits and dashes, lower-cased."""
+    return "".join(ch for ch in raw.lower() if ch.isalnum() or ch == "-").removeprefix("no")
+
+
 def run(store_id: str, run_id: str) -> Key:
     return {"PK": f"{_store(store_id)}#RUN#{run_id}", "SK": RUN}
 

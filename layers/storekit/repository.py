@@ -119,6 +119,7 @@ class Repository:
         updated_at: str,
         event_id: str,
         snapshot: bytes | None = None,
+        order_number: str | None = None,
     ) -> bool:
         """Record the newest known version of an entity (and, for the kinds automations read,
         its compressed canonical snapshot). False if a newer one is already known."""
@@ -131,7 +132,22 @@ class Repository:
         }
         if snapshot is not None:
             item["snapshot"] = snapshot
+        if order_number:
+            item.update(keys.order_number_lookup(store_id, keys.normalized_order_number(order_number), entity_id))
         return self._put_once(item, Attr("PK").not_exists() | Attr("updated_at").lte(updated_at))
+
+    def order_snapshot_by_number(self, store_id: str, number: str) -> bytes | None:
+        """The newest snapshot of the order with this number (a narrow GSI1 Query)."""
+        normalized = keys.normalized_order_number(number)
+        if not normalized:
+            return None
+        page = self._table.query(
+            IndexName="GSI1",
+            KeyConditionExpression=Key("GSI1PK").eq(f"STORE#{store_id}#ORDERNO#{normalized}"),
+            Limit=5,
+        )
+        items = [item for item in page.get("Items", []) if "snapshot" in item]
+        return bytes(items[0]["snapshot"]) if len(items) == 1 else None
 
     def entity_snapshot(self, store_id: str, kind: str, entity_id: str) -> bytes | None:
         item = self._table.get_item(Key=keys.entity_state(store_id, kind, entity_id)).get("Item")

@@ -139,10 +139,10 @@ def test_missing_delivery_id_or_topic_is_400(api: Any) -> None:
 
 def test_topic_no_automation_uses_is_ignored_and_not_stored(api: Any) -> None:
     put_store(api)
-    body, _ = load_fixture("shopify/products_update__python-api-product.json")
-    answer = post(api, body, shopify_headers(body, "products/update", "p-1"))
+    body, _ = load_fixture("shopify/customers_create__python-api-customer.json")
+    answer = post(api, body, shopify_headers(body, "customers/create", "c-1"))
     assert answer.status_code == 200
-    assert body_json(answer) == {"ignored": "products/update"}
+    assert body_json(answer) == {"ignored": "customers/create"}
     assert events(api) == []
 
 

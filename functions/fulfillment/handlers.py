@@ -1,0 +1,104 @@
+"""Shopper-facing routes of the fulfillment domain: the order-status and reorder assistant, and
+the signed customer links a store sends its shoppers for it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.admin.handlers import authorized, existing_store, json_body
+from functions.answers import answer_errors, json_response
+from functions.fulfillment.assistant import (
+    HELP,
+    NEED_PROOF,
+    NOT_FOUND,
+    AssistantAnswer,
+    AssistantQuestion,
+    email_matches,
+    intent_of,
+    order_again,
+    order_of_link,
+    sign_link,
+    where_is,
+)
+from storekit.adapters import resource_from_json
+from storekit.errors import BadRequest, UnknownStore
+from storekit.models import Order, Product
+from storekit.payload_store import decompress
+from storekit.runtime import Runtime, get_runtime
+from storekit.store import StoreConfig, is_store_id
+
+bp = Blueprint(__name__)
+
+
+class LinkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: str = Field(min_length=1, max_length=100)
+    days: int = Field(default=30, ge=1, le=365)
+
+
+def _snapshot(runtime: Runtime, store_id: str, kind: str, entity_id: str) -> object | None:
+    blob = runtime.repo.entity_snapshot(store_id, kind, entity_id)
+    return resource_from_json(decompress(blob)) if blob else None
+
+
+def proven_order(question: AssistantQuestion, store: StoreConfig, runtime: Runtime) -> Order | None:
+    """The order the shopper proved is theirs, or None (whatever the reason)."""
+    if question.link:
+        secrets = [s.get_secret_value() for s in runtime.store_secrets(store.store_id).webhook_secrets]
+        order_id = order_of_link(question.link, runtime.clock.now(), secrets)
+        order = _snapshot(runtime, store.store_id, "order", order_id) if order_id else None
+        return order if isinstance(order, Order) else None
+    assert question.order_number is not None and question.email is not None
+    blob = runtime.repo.order_snapshot_by_number(store.store_id, question.order_number)
+    order = resource_from_json(decompress(blob)) if blob else None
+    if isinstance(order, Order) and email_matches(order, question.email):
+        return order
+    return None
+
+
+@bp.route("/stores/{store_id}/assistant", methods=["POST"], cors=True)
+@answer_errors
+def assistant(store_id: str) -> Response:
+    """Answer a shopper: "where is my order" and "order again"; anything else gets help."""
+    runtime = get_runtime()
+    if not is_store_id(store_id):
+        raise BadRequest("store id must be 1-63 characters of a-z, 0-9 and '-'")
+    store = runtime.store(store_id)
+    if store is None or not store.automation("order-assistant").enabled:
+        raise UnknownStore(f"no assistant for store {store_id!r}")
+    question: AssistantQuestion = json_body(AssistantQuestion)
+    intent = intent_of(question.message)
+    if intent == "help":
+        answer = AssistantAnswer(intent="help", reply=HELP)
+    elif not question.has_proof:
+        answer = AssistantAnswer(intent=intent, reply=NEED_PROOF)
+    elif (order := proven_order(question, store, runtime)) is None:
+        answer = AssistantAnswer(intent=intent, reply=NOT_FOUND)
+    elif intent == "where_is_my_order":
+        answer = where_is(order)
+    else:
+        products: dict[str, Product] = {}
+        for product_id in {li.product_id for li in order.line_items if li.product_id}:
+            product = _snapshot(runtime, store_id, "product", product_id)
+            if isinstance(product, Product):
+                products[product_id] = product
+        answer = order_again(order, store, products)
+    return json_response(answer.model_dump())
+
+
+@bp.route("/stores/{store_id}/customer-links", methods=["POST"])
+@answer_errors
+def customer_link(store_id: str) -> Response:
+    """A signed link for one order (put it in the order emails); the assistant accepts it as proof."""
+    runtime = authorized(store_id)
+    existing_store(store_id, runtime)
+    request: LinkRequest = json_body(LinkRequest)
+    expires = runtime.clock.now() + timedelta(days=request.days)
+    secret = runtime.store_secrets(store_id).webhook_secrets[0].get_secret_value()
+    return json_response(
+        {"link": sign_link(request.order_id, expires, secret), "expires_at": expires.isoformat()}, 201
+    )
