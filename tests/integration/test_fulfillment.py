@@ -259,3 +259,44 @@ def test_follow_up_is_cancelled_when_the_order_was_refunded_meanwhile(
     assert [a["kind"] for a in actions(api, "post-delivery-follow-up")] == ["schedule_job"]
     runs = body_json(api.http.get("/stores/demo/runs?limit=500", headers=AUTH))["items"]
     assert next(r for r in runs if r["topic"] == "job:post-delivery-follow-up")["outcome"] == "nothing-to-do"
+
+
+REFUND = load_fixture("shopify/refunds_create__python-api-refund.json")[0]  # 209.00 on order 450789469
+
+
+def test_refund_is_followed_up_with_credit_and_exchange_options(api: Any, pump: Any, session: Any) -> None:
+    session.client("ses").verify_email_identity(EmailAddress=SENDER)
+    put_store(
+        api,
+        mode="live",
+        currency="USD",
+        automations={
+            "returns-follow-up": {
+                "settings": {"sender": SENDER, "exchange_url": "https://demo.example/exchange"}
+            },
+            "channel-tags": {"enabled": False},
+        },
+    )
+    deliver(api, PY_ORDER, "orders/create", "o-1")
+    deliver(api, REFUND, "refunds/create", "r-1")
+    deliver(api, REFUND, "refunds/create", "r-1-again")
+    pump.drain()
+    [follow_up] = actions(api, "returns-follow-up")
+    assert follow_up["status"] == "done"
+    [mail] = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert mail.subject == "About your refund for #1001 - Demo Shop"
+    for text in ("209.00 USD", "store credit", "10%", "https://demo.example/exchange"):
+        assert text in mail.body
+
+
+def test_refund_follow_up_texts_a_customer_who_consented(api: Any, pump: Any) -> None:
+    put_store(api)
+    order = (EVENTS / "shopify" / "orders_create__sms-consent.json").read_bytes()
+    refund = json.loads(REFUND)
+    refund["order_id"] = 6198432301356
+    deliver(api, order, "orders/create", "o-1")
+    deliver(api, json.dumps(refund).encode(), "refunds/create", "r-1")
+    pump.drain()
+    [follow_up] = actions(api, "returns-follow-up")
+    assert follow_up["kind"] == "send_sms"
+    assert follow_up["target"] == "sms:***67"
