@@ -133,7 +133,8 @@ class Repository:
         if snapshot is not None:
             item["snapshot"] = snapshot
         if order_number:
-            item.update(keys.order_number_lookup(store_id, keys.normalized_order_number(order_number), entity_id))
+            number = keys.normalized_order_number(order_number)
+            item.update(keys.order_number_lookup(store_id, number, entity_id))
         return self._put_once(item, Attr("PK").not_exists() | Attr("updated_at").lte(updated_at))
 
     def order_snapshot_by_number(self, store_id: str, number: str) -> bytes | None:
