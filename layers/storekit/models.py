@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+#: amounts a store can really charge: below 10**15 in any currency, at most 38 significant digits and
+#: no finer than 10**-30 (what DynamoDB numbers and report counters can hold exactly)
+MAX_MONEY_ADJUSTED_EXPONENT = 14
+MIN_MONEY_EXPONENT = -30
+MAX_MONEY_DIGITS = 38
+#: counts (quantities, stock, orders) beyond this are not real
+MAX_COUNT = 10**12
 
 
 def to_money(value: Any) -> Decimal | None:
@@ -21,6 +29,8 @@ def to_money(value: Any) -> Decimal | None:
         if not math.isfinite(value):
             raise ValueError("money must be finite")
         value = repr(value)
+    if isinstance(value, str) and "_" in value:
+        raise ValueError("money must be a decimal number")
     if isinstance(value, int | str | Decimal):
         try:
             amount = Decimal(str(value).strip())
@@ -30,6 +40,21 @@ def to_money(value: Any) -> Decimal | None:
             raise ValueError("money must be finite")
         return amount
     raise ValueError("money must be a number or a decimal string")
+
+
+def plausible_money(amount: Decimal | None) -> Decimal | None:
+    """Refuse amounts no store charges (1e300, 5e-324): they cannot be stored or summed exactly."""
+    if amount is None or amount.is_zero():
+        return amount
+    exponent = amount.as_tuple().exponent
+    if (
+        amount.adjusted() > MAX_MONEY_ADJUSTED_EXPONENT
+        or not isinstance(exponent, int)
+        or exponent < MIN_MONEY_EXPONENT
+        or len(amount.as_tuple().digits) > MAX_MONEY_DIGITS
+    ):
+        raise ValueError("money is out of range")
+    return amount
 
 
 def to_utc(value: Any) -> datetime | None:
@@ -47,10 +72,14 @@ def to_utc(value: Any) -> datetime | None:
         raise ValueError("time must be ISO-8601 text")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # year 1 at +05:00, year 9999 at -05:00
+        raise ValueError("time is out of range") from exc
 
 
 def to_id(value: Any) -> str | None:
+    """Numbers and strings -> their text; ids are always compared as strings."""
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -82,10 +111,11 @@ def to_tags(value: Any) -> list[str]:
     raise ValueError("tags must be a comma-separated string or a list")
 
 
-Money = Annotated[Decimal | None, BeforeValidator(to_money)]
+Money = Annotated[Decimal | None, BeforeValidator(to_money), AfterValidator(plausible_money)]
 Time = Annotated[datetime | None, BeforeValidator(to_utc)]
 Id = Annotated[str | None, BeforeValidator(to_id)]
 Tags = Annotated[list[str], BeforeValidator(to_tags)]
+Count = Annotated[int, Field(ge=-MAX_COUNT, le=MAX_COUNT)]
 
 
 class Canonical(BaseModel):
@@ -115,7 +145,7 @@ class Customer(Canonical):
     tags: list[str] = []
     accepts_email_marketing: bool = False
     accepts_sms_marketing: bool = False
-    orders_count: int | None = None
+    orders_count: Count | None = None
     total_spent: Money = None
     created_at: Time = None
     updated_at: Time = None
@@ -128,8 +158,10 @@ class LineItem(Canonical):
     sku: str | None = None
     title: str | None = None
     variant_title: str | None = None
-    quantity: int = 0
+    quantity: Count = 0
+    #: unit price before discounts
     price: Money = None
+    #: discounts allocated to this line, all units together
     total_discount: Decimal = Decimal("0")
 
 
@@ -175,7 +207,8 @@ class Fulfillment(Canonical):
 
 class RefundLine(Canonical):
     line_item_id: Id = None
-    quantity: int = 0
+    quantity: Count = 0
+    #: the refunded amount for these units, positive
     subtotal: Money = None
 
 
@@ -184,7 +217,8 @@ class Refund(Canonical):
     id: Id = None
     order_id: Id = None
     note: str | None = None
-    lines: list[RefundLine] = []
+    refund_line_items: list[RefundLine] = []
+    #: money returned to the buyer (Shopify: successful refund transactions), positive
     total: Decimal = Decimal("0")
     restock: bool | None = None
     created_at: Time = None
@@ -203,13 +237,17 @@ class Order(Canonical):
     shipping_address: Address | None = None
     discount_codes: list[DiscountCode] = []
     currency: str | None = None
+    #: as ordered (Shopify total_price etc.; WooCommerce total); refunds are in `refunds`
     subtotal: Money = None
     total: Money = None
     total_tax: Money = None
     total_discounts: Money = None
     total_shipping: Money = None
+    #: after edits and refunds (Shopify current_total_price; WooCommerce total minus refunds)
+    current_total: Money = None
     financial_status: str | None = None
     fulfillment_status: str | None = None
+    #: the platform's own order status (WooCommerce status; Shopify "cancelled" or None)
     status: str | None = None
     cancelled_at: Time = None
     cancel_reason: str | None = None
@@ -220,7 +258,10 @@ class Order(Canonical):
     source_name: str | None = None
     referring_site: str | None = None
     landing_site: str | None = None
+    #: utm_* parameters (Shopify: landing_site query; WooCommerce: order-attribution meta)
     utm: dict[str, str] = {}
+    #: WooCommerce order attribution's source type: utm, organic, referral, typein, admin, mobile_app
+    attribution_source_type: str | None = None
     tags: list[str] = []
     note: str | None = None
     test: bool = False
@@ -239,7 +280,7 @@ class Variant(Canonical):
     title: str | None = None
     price: Money = None
     compare_at_price: Money = None
-    inventory_quantity: int | None = None
+    inventory_quantity: Count | None = None
     inventory_item_id: Id = None
 
 
@@ -261,7 +302,7 @@ class InventoryLevel(Canonical):
     kind: Literal["inventory"] = "inventory"
     inventory_item_id: str
     location_id: Id = None
-    available: int | None = None
+    available: Count | None = None
     updated_at: Time = None
 
 
@@ -285,8 +326,11 @@ class Checkout(Canonical):
     currency: str | None = None
     subtotal: Money = None
     total: Money = None
+    total_tax: Money = None
+    total_discounts: Money = None
     abandoned_checkout_url: str | None = None
     accepts_marketing: bool = False
+    accepts_sms_marketing: bool = False
     completed_at: Time = None
     created_at: Time = None
     updated_at: Time = None

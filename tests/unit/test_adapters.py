@@ -11,7 +11,19 @@ from typing import Any
 import pytest
 
 from storekit.adapters import EntityKind, Parsed, Topic, canonical_topic, parse_delivery
-from storekit.models import Checkout, Customer, Fulfillment, InventoryLevel, Order, Product, Refund
+from storekit.errors import MalformedPayload
+from storekit.models import (
+    Checkout,
+    Customer,
+    Dispute,
+    Fulfillment,
+    InventoryItem,
+    InventoryLevel,
+    Order,
+    Product,
+    Refund,
+    Shop,
+)
 from tests.payloads import FIXTURES, fixture_files, load_fixture, topic_for
 
 pytestmark = pytest.mark.unit
@@ -31,6 +43,11 @@ def parse_event(relpath: str, platform: str, header: str) -> Parsed:
     canonical = canonical_topic(platform, header)
     assert canonical is not None
     return parse_delivery(platform, canonical, json.loads((EVENTS / relpath).read_bytes()))
+
+
+def real(relpath: str) -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads(load_fixture(relpath)[0])
+    return payload
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -63,10 +80,11 @@ def test_modern_order_money_discounts_and_customer() -> None:
         Decimal("100.00"),
         Decimal("100.00"),
     ]
-    assert (
-        sum((li.price or 0) * li.quantity for li in order.line_items) - order.total_discounts
-        == order.subtotal
-    )
+    ordered = sum((li.price or Decimal("0")) * li.quantity for li in order.line_items)
+    assert order.total_discounts == Decimal("25.00")
+    assert ordered - order.total_discounts == order.subtotal == Decimal("374.00")
+    assert sum(li.total_discount for li in order.line_items) == order.total_discounts  # allocations
+    assert order.subtotal + (order.total_shipping or 0) == order.total == Decimal("394.00")
     assert all(li.sku is None for li in order.line_items)  # empty sku means none
     assert order.discount_codes[0].code == "Wing Test 0123B"
     assert order.discount_codes[0].amount == Decimal("20.00")
@@ -74,6 +92,46 @@ def test_modern_order_money_discounts_and_customer() -> None:
     assert order.customer is not None and order.customer.id == "8658316394796"
     assert order.source_name == "shopify_draft_order"
     assert parsed.updated_at == datetime(2025, 1, 23, 6, 59, 38, tzinfo=UTC)  # -05:00 converted
+
+
+def test_line_discounts_come_from_discount_allocations() -> None:
+    order = parse("shopify/orders_create__2025-store-line-item-discount.json").resource
+    assert isinstance(order, Order)
+    # the line's own total_discount says "0.00"; its discount_allocations hold the 5.00 off
+    assert [li.total_discount for li in order.line_items] == [Decimal("5.00"), Decimal("0"), Decimal("0")]
+    assert order.discount_codes == []  # an automatic discount is no code
+    assert order.subtotal == Decimal("294.00")
+    assert order.total == Decimal("304.00")
+
+
+def test_percentage_discount_code() -> None:
+    order = parse("shopify/orders_create__2025-store-percentage-discount.json").resource
+    assert isinstance(order, Order)
+    assert [code.type for code in order.discount_codes] == ["percentage"]
+
+
+def test_cancelled_refunded_order_keeps_what_was_ordered() -> None:
+    parsed = parse("shopify/orders_cancelled__2025-store-refunded.json")
+    order = parsed.resource
+    assert isinstance(order, Order)
+    assert parsed.topic == Topic.ORDER_CANCELLED
+    assert (order.total, order.current_total) == (Decimal("99.00"), Decimal("0.00"))
+    assert order.financial_status == "refunded"
+    assert order.cancel_reason == "customer"
+    assert order.cancelled_at == datetime(2025, 1, 24, 2, 57, 18, tzinfo=UTC)  # -05:00 converted
+    [refund] = order.refunds
+    assert refund.total == Decimal("99.00")
+    [line] = refund.refund_line_items
+    assert (line.line_item_id, line.quantity, line.subtotal) == ("15515765276972", 1, Decimal("99"))
+
+
+def test_marketing_consent_of_an_order_customer() -> None:
+    order = parse("shopify/orders_create__2025-store-fixed-discount.json").resource
+    assert isinstance(order, Order) and order.customer is not None
+    assert (order.customer.accepts_email_marketing, order.customer.accepts_sms_marketing) == (False, False)
+    consenting = parse_event("shopify/orders_create__sms-consent.json", "shopify", "orders/create").resource
+    assert isinstance(consenting, Order) and consenting.customer is not None
+    assert consenting.customer.accepts_sms_marketing
 
 
 def test_guest_order_has_no_customer() -> None:
@@ -138,6 +196,22 @@ def test_fulfillment_tracking() -> None:
     assert [li.sku for li in fulfillment.line_items] == ["IPOD2008GREEN"]
 
 
+def test_modern_fulfillment_keeps_every_tracking_number_and_recipient() -> None:
+    parsed = parse("shopify/fulfillments_create__hookdeck-2024-10.json")
+    fulfillment = parsed.resource
+    assert isinstance(fulfillment, Fulfillment)
+    assert parsed.entity_id == "123456"
+    assert fulfillment.tracking_company == "UPS"
+    assert fulfillment.tracking_numbers == ["1z827wk74630"]
+    assert fulfillment.tracking_url is not None and "trackNums=1z827wk74630" in fulfillment.tracking_url
+    assert (fulfillment.email, fulfillment.phone, fulfillment.status) == (
+        "jon@example.com",
+        "555-555-SHIP",
+        "pending",
+    )
+    assert parsed.updated_at == datetime(2022, 1, 1, 0, 0, tzinfo=UTC)
+
+
 def test_refund_total_is_the_sum_of_refund_transactions() -> None:
     refund = parse("shopify/refunds_create__python-api-refund.json").resource
     assert isinstance(refund, Refund)
@@ -153,6 +227,45 @@ def test_product_variants_and_inventory() -> None:
     level = parse("shopify/inventory_levels_update__python-api.json").resource
     assert isinstance(level, InventoryLevel)
     assert level.inventory_item_id == "808950810"
+
+
+def test_out_of_stock_variant_is_a_product_with_that_variant() -> None:
+    parsed = parse("shopify/variants_out_of_stock__hookdeck-2024-10.json")
+    product = parsed.resource
+    assert isinstance(product, Product)
+    [variant] = product.variants
+    assert variant.id == "642667041472713922"  # from the GID, the number itself was rounded
+    assert (variant.sku, variant.inventory_quantity) == ("example-shirt-s", 0)
+    assert (variant.price, variant.compare_at_price) == (Decimal("19.99"), Decimal("24.99"))
+
+
+def test_inventory_item_dispute_and_uninstall() -> None:
+    item = parse("shopify/inventory_items_update__hookdeck-2024-10.json")
+    assert isinstance(item.resource, InventoryItem)
+    assert item.entity_id == "271878346596884015"
+    assert (item.resource.sku, item.resource.cost, item.resource.tracked) == ("example-sku", None, True)
+    dispute = parse("shopify/disputes_create__hookdeck-2024-10.json").resource
+    assert isinstance(dispute, Dispute)
+    assert (dispute.amount, dispute.currency, dispute.reason) == (Decimal("11.50"), "CAD", "fraudulent")
+    assert dispute.evidence_due_by == datetime(2021, 12, 31, 0, 0, tzinfo=UTC)
+    shop = parse("shopify/app_uninstalled__hookdeck-2024-10.json")
+    assert isinstance(shop.resource, Shop)
+    assert (shop.entity_kind, shop.entity_id, shop.resource.currency) == (EntityKind.SHOP, "548380009", "USD")
+
+
+def test_abandoned_checkout_totals() -> None:
+    parsed = parse("shopify/checkouts_update__hookdeck-2024-10.json")
+    checkout = parsed.resource
+    assert isinstance(checkout, Checkout)
+    assert (parsed.topic, parsed.entity_id) == (Topic.CHECKOUT_UPDATED, "123123123")
+    assert (checkout.subtotal, checkout.total_tax, checkout.total) == (
+        Decimal("398.00"),
+        Decimal("23.88"),
+        Decimal("421.88"),
+    )
+    assert checkout.currency == "USD"
+    assert checkout.abandoned_checkout_url is not None and "/recover" in checkout.abandoned_checkout_url
+    assert not checkout.accepts_marketing
 
 
 def test_customer_and_checkout() -> None:
@@ -177,7 +290,44 @@ def test_woocommerce_order() -> None:
     assert order.line_items[1].variant_id == "23"
     assert order.customer is None  # customer_id 0 is a guest
     assert order.financial_status == "paid"  # processing
+    assert order.fulfillment_status is None
     assert order.updated_at == datetime(2017, 3, 22, 19, 28, 8, tzinfo=UTC)
+    assert order.line_items[1].title == "Ship Your Idea \u2013 Color: Black, Size: M Test"  # &ndash;
+    assert order.source_name == "rest-api"
+    assert order.payment is not None and order.payment.gateway == "bacs"
+
+
+def test_woocommerce_partially_refunded_order() -> None:
+    payload = real("woocommerce/order_updated__rest-api-docs.json")
+    payload["refunds"] = [{"id": 726, "reason": "", "total": "-10.00"}]
+    order = parse_delivery("woocommerce", Topic.ORDER_UPDATED, payload).resource
+    assert isinstance(order, Order)
+    assert order.financial_status == "partially_refunded"  # completed, with money returned
+    assert (order.total, order.current_total) == (Decimal("29.35"), Decimal("19.35"))
+    assert [r.total for r in order.refunds] == [Decimal("10.00")]
+
+
+def test_woocommerce_customer() -> None:
+    parsed = parse("woocommerce/customer_created__rest-api-docs.json")
+    customer = parsed.resource
+    assert isinstance(customer, Customer)
+    assert (parsed.entity_id, customer.email, customer.phone) == (
+        "25",
+        "john.doe@example.com",
+        "(555) 555-5555",
+    )
+    assert parsed.updated_at == datetime(2017, 3, 21, 19, 9, 30, tzinfo=UTC)
+
+
+def test_woocommerce_products_price_and_sale() -> None:
+    on_sale = parse("woocommerce/product.created__hookdeck.json").resource
+    assert isinstance(on_sale, Product)
+    assert (on_sale.id, on_sale.title, on_sale.status) == ("18", "Perpemint", "active")
+    [variant] = on_sale.variants
+    assert (variant.price, variant.compare_at_price) == (Decimal("150"), Decimal("200"))
+    regular = parse("woocommerce/product_created__rest-api-docs.json").resource
+    assert isinstance(regular, Product)
+    assert (regular.variants[0].price, regular.variants[0].compare_at_price) == (Decimal("21.99"), None)
 
 
 def test_woocommerce_order_attribution() -> None:
@@ -187,7 +337,21 @@ def test_woocommerce_order_attribution() -> None:
     assert isinstance(order, Order)
     assert order.utm == {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "spring-sale"}
     assert order.referring_site == "https://mail.example.com/"
+    assert order.landing_site == "https://woo.example/shop/?utm_source=newsletter"
+    assert order.attribution_source_type == "utm"
     assert order.source_name == "checkout"
+    assert order.client_ip is None  # the documentation example has an empty customer_ip_address
+
+
+def test_woocommerce_direct_visit_has_no_campaign() -> None:
+    order = parse_event(
+        "woocommerce/order_created__typein-attribution.json", "woocommerce", "order.created"
+    ).resource
+    assert isinstance(order, Order)
+    assert order.attribution_source_type == "typein"
+    assert order.utm == {}  # "(direct)" and "(none)" are WooCommerce's words for nothing
+    assert order.referring_site is None
+    assert order.landing_site == "https://woo.example/product/ship-your-idea/"
 
 
 def test_woocommerce_shipment_tracking_meta() -> None:
@@ -199,16 +363,39 @@ def test_woocommerce_shipment_tracking_meta() -> None:
     [shipment] = order.fulfillments
     assert shipment.tracking_company == "USPS"
     assert shipment.tracking_number == "9400111899223817574657"
+    assert shipment.created_at == datetime(2024, 4, 1, tzinfo=UTC)  # date_shipped 1711929600
+    assert shipment.order_id == "727"
+
+
+def test_unreadable_shipment_tracking_meta_never_costs_the_order() -> None:
+    payload = json.loads((EVENTS / "woocommerce/order_updated__with-shipment-tracking.json").read_bytes())
+    tracking = payload["meta_data"][-1]["value"]
+    payload["meta_data"][-1]["value"] = [{"tracking_number": {"bad": 1}}, "x", *tracking]
+    order = parse_delivery("woocommerce", Topic.ORDER_UPDATED, payload).resource
+    assert isinstance(order, Order)
+    assert [f.tracking_number for f in order.fulfillments] == ["9400111899223817574657"]
 
 
 def test_woocommerce_refund_and_variation() -> None:
     refund = parse("woocommerce/order_refund__rest-api-docs.json").resource
     assert isinstance(refund, Refund)
     assert (refund.order_id, refund.total) == ("723", Decimal("10.00"))
-    product = parse("woocommerce/product_variation__rest-api-docs.json").resource
+    variation = parse("woocommerce/product_variation__rest-api-docs.json")
+    product = variation.resource
     assert isinstance(product, Product)
-    assert product.id == "22"
-    assert product.variants[0].id == "732"
+    assert product.id == "22"  # the parent, from _links.up
+    assert variation.entity_id == "732"  # each variation's updates are ordered on their own
+    assert (product.variants[0].id, product.variants[0].price) == ("732", Decimal("9.00"))
+
+
+def test_woocommerce_refund_lines_are_positive_and_point_at_the_order_line() -> None:
+    refund = parse_event(
+        "woocommerce/order_refund__with-line-items.json", "woocommerce", "order_refund.created"
+    ).resource
+    assert isinstance(refund, Refund)
+    assert (refund.total, refund.note) == (Decimal("12.00"), "Wrong size")
+    [line] = refund.refund_line_items
+    assert (line.line_item_id, line.quantity, line.subtotal) == ("316", 1, Decimal("12.00"))
 
 
 @pytest.mark.parametrize(
@@ -219,8 +406,16 @@ def test_woocommerce_refund_and_variation() -> None:
         ("shopify", " customers/redact ", Topic.CUSTOMER_REDACT),
         ("woocommerce", "Order.Updated", Topic.ORDER_UPDATED),
         ("woocommerce", "coupon.created", None),
+        ("woocommerce", "order_refund.created", Topic.REFUND_CREATED),
+        ("woocommerce", "product.restored", Topic.PRODUCT_UPDATED),
         ("shopify", "bulk_operations/finish", None),
+        ("shopify", "orders/edited", None),  # its body is an order_edit, not an order
+        ("shopify", "fulfillment_events/create", Topic.FULFILLMENT_EVENT_CREATED),
+        ("shopify", "orders/risk_assessment_changed", Topic.ORDER_RISK_CHANGED),
+        ("Shopify", "products/delete", Topic.PRODUCT_DELETED),
+        ("woocommerce", "orders/create", None),
         ("magento", "orders/create", None),
+        ("shopify", "", None),
     ],
 )
 def test_canonical_topic(platform: str, header: str, expected: Topic | None) -> None:
@@ -238,3 +433,43 @@ def test_money_is_never_a_float() -> None:
     order = parse_delivery("shopify", Topic.ORDER_CREATED, payload).resource
     assert isinstance(order, Order)
     assert order.total == Decimal("0.30000000000000004")
+
+
+def test_a_broken_landing_site_never_costs_the_order() -> None:
+    payload = real("shopify/orders_create__python-api-order.json")
+    payload["landing_site"] = "http://[::1/?utm_source=x"
+    order = parse_delivery("shopify", Topic.ORDER_CREATED, payload).resource
+    assert isinstance(order, Order)
+    assert order.utm == {}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("total_price", "1e300", "total_price"),
+        ("total_price", 5e-324, "total_price"),
+        ("total_price", "1_000.00", "total_price"),
+        ("total_price", "12,50", "total_price"),
+        ("updated_at", "0001-01-01T00:00:00+05:00", "updated_at"),
+        ("updated_at", "yesterday", "updated_at"),
+        ("line_items", [{"quantity": 10**30}], "line_items.0.quantity"),
+        ("id", None, "order has no id"),
+    ],
+)
+def test_bad_values_are_malformed_and_named_without_echoing(field: str, value: Any, named: str) -> None:
+    payload = real("shopify/orders_create__python-api-order.json")
+    payload[field] = value
+    payload.pop("admin_graphql_api_id", None)
+    with pytest.raises(MalformedPayload) as caught:
+        parse_delivery("shopify", Topic.ORDER_CREATED, payload)
+    assert named in str(caught.value)
+    assert str(value) not in str(caught.value) or value is None
+
+
+@pytest.mark.parametrize(
+    ("platform", "topic"),
+    [("woocommerce", Topic.CART_UPDATED), ("magento", Topic.ORDER_CREATED), (None, Topic.ORDER_CREATED)],
+)
+def test_topics_a_platform_does_not_send_are_malformed(platform: Any, topic: Topic) -> None:
+    with pytest.raises(MalformedPayload):
+        parse_delivery(platform, topic, {"id": 1})

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -66,10 +67,13 @@ class EntityKind(StrEnum):
 
 
 class Parsed(BaseModel):
+    """One webhook delivery in canonical form."""
+
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     topic: Topic
     entity_kind: EntityKind
+    #: the stable id of the thing the delivery is about (Shopify: the admin_graphql_api_id's tail)
     entity_id: str
     #: the payload's own updated_at (aware UTC); orders out of order are judged by it
     updated_at: datetime | None
@@ -80,28 +84,37 @@ def canonical_topic(platform: str, topic: str) -> Topic | None:
     """The canonical topic for a platform's topic header (any case); None = not handled."""
     from storekit.adapters import shopify, woocommerce
 
-    table = {"shopify": shopify.TOPICS, "woocommerce": woocommerce.TOPICS}.get(platform)
-    if table is None or not isinstance(topic, str):
+    if not isinstance(platform, str) or not isinstance(topic, str):
         return None
-    return table.get(topic.strip().lower())
+    tables = {"shopify": shopify.TOPICS, "woocommerce": woocommerce.TOPICS}
+    table = tables.get(platform.strip().lower())
+    return table.get(topic.strip().lower()) if table is not None else None
 
 
 def parse_delivery(platform: str, topic: Topic, payload: object) -> Parsed:
-    """Map a webhook body to the canonical event. Raises MalformedPayload on any bad input."""
+    """Map a webhook body (the result of json.loads) to the canonical event.
+
+    Raises MalformedPayload, naming the field but never echoing the payload, on any bad input;
+    nothing else escapes.
+    """
     from storekit.adapters import shopify, woocommerce
 
     if not isinstance(payload, dict):
         raise MalformedPayload("body must be a JSON object")
     parsers = {"shopify": shopify.parse, "woocommerce": woocommerce.parse}
-    parser = parsers.get(platform)
+    parser = parsers.get(platform) if isinstance(platform, str) else None
     if parser is None:
-        raise MalformedPayload(f"unknown platform {platform!r}")
+        raise MalformedPayload("unknown platform")
     try:
-        return parser(Topic(topic), payload)
+        known_topic = Topic(topic)
+    except ValueError:
+        raise MalformedPayload("unknown topic") from None
+    try:
+        return parser(known_topic, payload)
     except ValidationError as exc:
         raise MalformedPayload(describe(exc)) from None
-    except (ValueError, TypeError, KeyError, ArithmeticError, RecursionError) as exc:
-        raise MalformedPayload(f"payload does not match the {platform} {topic} shape") from exc
+    except (ValueError, TypeError, LookupError, AttributeError, ArithmeticError, RecursionError):
+        raise MalformedPayload(f"not a {platform} {known_topic} body") from None
 
 
 @lru_cache(maxsize=1)
@@ -134,6 +147,17 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
 
 
+def utm_params(landing_site: str | None) -> dict[str, str]:
+    """utm_* parameters of a landing page ('/p?utm_source=x' or a full URL); {} for what is no URL."""
+    if not landing_site:
+        return {}
+    try:
+        query = urlsplit(landing_site).query
+    except ValueError:  # 'http://[::1' - a broken landing page never costs the order
+        return {}
+    return {k.lower(): v for k, v in parse_qsl(query) if k.lower().startswith("utm_") and v}
+
+
 def gid_tail(gid: Any) -> str | None:
     """'gid://shopify/Order/123' -> '123'."""
     if isinstance(gid, str) and gid.startswith("gid://"):
@@ -151,4 +175,5 @@ __all__ = [
     "parse_delivery",
     "related_ids",
     "resource_from_json",
+    "utm_params",
 ]

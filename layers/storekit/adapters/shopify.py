@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
 from storekit import models as m
-from storekit.adapters import EntityKind, Parsed, Topic, gid_tail
-from storekit.models import Id, Money, Tags, Time
+from storekit.adapters import EntityKind, Parsed, Topic, gid_tail, utm_params
+from storekit.errors import MalformedPayload
+from storekit.models import Count, Id, Money, Tags, Time
 
 TOPICS: dict[str, Topic] = {
     "orders/create": Topic.ORDER_CREATED,
@@ -24,7 +24,6 @@ TOPICS: dict[str, Topic] = {
     "orders/cancelled": Topic.ORDER_CANCELLED,
     "orders/fulfilled": Topic.ORDER_FULFILLED,
     "orders/partially_fulfilled": Topic.ORDER_UPDATED,
-    "orders/edited": Topic.ORDER_UPDATED,
     "orders/delete": Topic.ORDER_DELETED,
     "orders/risk_assessment_changed": Topic.ORDER_RISK_CHANGED,
     "fulfillments/create": Topic.FULFILLMENT_CREATED,
@@ -92,7 +91,7 @@ class SCustomer(_Shape):
     accepts_marketing: bool | None = None
     email_marketing_consent: SConsent | None = None
     sms_marketing_consent: SConsent | None = None
-    orders_count: int | None = None
+    orders_count: Count | None = None
     total_spent: Money = None
     created_at: Time = None
     updated_at: Time = None
@@ -118,6 +117,10 @@ class SCustomer(_Shape):
         )
 
 
+class SDiscountAllocation(_Shape):
+    amount: Money = None
+
+
 class SLineItem(_Shape):
     id: Id = None
     admin_graphql_api_id: str | None = None
@@ -127,11 +130,13 @@ class SLineItem(_Shape):
     title: str | None = None
     name: str | None = None
     variant_title: str | None = None
-    quantity: int = 0
+    quantity: Count = 0
     price: Money = None
     total_discount: Money = None
+    discount_allocations: list[SDiscountAllocation] = []
 
     def canonical(self) -> m.LineItem:
+        allocated = [a.amount for a in self.discount_allocations if a.amount is not None]
         return m.LineItem(
             id=_true_id(self.id, self.admin_graphql_api_id),
             product_id=self.product_id,
@@ -141,12 +146,13 @@ class SLineItem(_Shape):
             variant_title=self.variant_title,
             quantity=self.quantity,
             price=self.price,
-            total_discount=self.total_discount or Decimal("0"),
+            # since 2019 discounts live in discount_allocations; total_discount is often "0.00" beside them
+            total_discount=sum(allocated, Decimal("0")) if allocated else self.total_discount or Decimal("0"),
         )
 
 
 class SDiscountCode(_Shape):
-    code: str
+    code: str | None = None
     amount: Money = None
     type: str | None = None
 
@@ -216,7 +222,7 @@ class SFulfillment(_Shape):
 
 class SRefundLine(_Shape):
     line_item_id: Id = None
-    quantity: int = 0
+    quantity: Count = 0
     subtotal: Money = None
 
 
@@ -244,14 +250,19 @@ class SRefund(_Shape):
 
     def canonical(self) -> m.Refund:
         refunded = [
-            t.amount for t in self.transactions if t.kind == "refund" and t.status != "failure" and t.amount
+            t.amount
+            for t in self.transactions
+            if t.kind == "refund" and t.status not in ("failure", "error") and t.amount
         ]
         return m.Refund(
             id=_true_id(self.id, self.admin_graphql_api_id),
             order_id=self.order_id,
             note=self.note,
             restock=self.restock,
-            lines=[m.RefundLine(**line.model_dump()) for line in self.refund_line_items],
+            refund_line_items=[
+                m.RefundLine(line_item_id=line.line_item_id, quantity=line.quantity, subtotal=line.subtotal)
+                for line in self.refund_line_items
+            ],
             total=sum(refunded, Decimal("0")),
             created_at=self.created_at,
         )
@@ -307,7 +318,7 @@ class SOrder(_Shape):
     def canonical(self) -> m.Order:
         order_id = _true_id(self.id, self.admin_graphql_api_id)
         if not order_id:
-            raise ValueError("order has no id")
+            raise MalformedPayload("order has no id")
         client = self.client_details or SClientDetails()
         shipping = self.total_shipping_price_set
         total_shipping = shipping.shop_money.amount if shipping and shipping.shop_money else None
@@ -331,13 +342,18 @@ class SOrder(_Shape):
             line_items=[li.canonical() for li in self.line_items],
             billing_address=self.billing_address.canonical() if self.billing_address else None,
             shipping_address=self.shipping_address.canonical() if self.shipping_address else None,
-            discount_codes=[m.DiscountCode(**d.model_dump()) for d in self.discount_codes],
+            discount_codes=[
+                m.DiscountCode(code=d.code, amount=d.amount, type=d.type)
+                for d in self.discount_codes
+                if d.code
+            ],
             currency=self.currency,
-            subtotal=_first(self.current_subtotal_price, self.subtotal_price),
-            total=_first(self.current_total_price, self.total_price),
-            total_tax=_first(self.current_total_tax, self.total_tax),
-            total_discounts=_first(self.current_total_discounts, self.total_discounts),
+            subtotal=_first(self.subtotal_price, self.current_subtotal_price),
+            total=_first(self.total_price, self.current_total_price),
+            total_tax=_first(self.total_tax, self.current_total_tax),
+            total_discounts=_first(self.total_discounts, self.current_total_discounts),
             total_shipping=total_shipping,
+            current_total=self.current_total_price,
             financial_status=self.financial_status,
             fulfillment_status=self.fulfillment_status,
             status="cancelled" if self.cancelled_at else None,
@@ -367,14 +383,6 @@ def _first(*values: Decimal | None) -> Decimal | None:
     return next((v for v in values if v is not None), None)
 
 
-def utm_params(landing_site: str | None) -> dict[str, str]:
-    """utm_* parameters of a landing page ('/p?utm_source=x' or a full URL)."""
-    if not landing_site:
-        return {}
-    query = urlsplit(landing_site).query
-    return {k.lower(): v for k, v in parse_qsl(query) if k.lower().startswith("utm_") and v}
-
-
 class SVariant(_Shape):
     id: Id = None
     admin_graphql_api_id: str | None = None
@@ -383,7 +391,7 @@ class SVariant(_Shape):
     title: str | None = None
     price: Money = None
     compare_at_price: Money = None
-    inventory_quantity: int | None = None
+    inventory_quantity: Count | None = None
     inventory_item_id: Id = None
     updated_at: Time = None
 
@@ -417,7 +425,7 @@ class SProduct(_Shape):
     def canonical(self) -> m.Product:
         product_id = _true_id(self.id, self.admin_graphql_api_id)
         if not product_id:
-            raise ValueError("product has no id")
+            raise MalformedPayload("product has no id")
         status = (self.status or "active").lower()
         return m.Product(
             id=product_id,
@@ -436,7 +444,7 @@ class SProduct(_Shape):
 class SInventoryLevel(_Shape):
     inventory_item_id: Id = None
     location_id: Id = None
-    available: int | None = None
+    available: Count | None = None
     updated_at: Time = None
 
 
@@ -450,8 +458,11 @@ class SCheckout(_Shape):
     currency: str | None = None
     subtotal_price: Money = None
     total_price: Money = None
+    total_tax: Money = None
+    total_discounts: Money = None
     abandoned_checkout_url: str | None = None
     buyer_accepts_marketing: bool | None = False
+    buyer_accepts_sms_marketing: bool | None = False
     completed_at: Time = None
     created_at: Time = None
     updated_at: Time = None
@@ -534,7 +545,7 @@ class SShop(_Shape):
 
 def _required(value: str | None, what: str) -> str:
     if not value:
-        raise ValueError(f"{what} has no id")
+        raise MalformedPayload(f"{what} has no id")
     return value
 
 
@@ -593,7 +604,7 @@ def _inventory(topic: Topic, p: dict[str, Any]) -> Parsed:
     return Parsed(
         topic=topic,
         entity_kind=EntityKind.INVENTORY,
-        entity_id=f"{item_id}@{level.location_id}",
+        entity_id=f"{item_id}@{level.location_id}" if level.location_id else item_id,
         updated_at=level.updated_at,
         resource=resource,
     )
@@ -680,13 +691,17 @@ def _dispute(topic: Topic, p: dict[str, Any]) -> Parsed:
     )
 
 
+#: Shopify's own orders/risk_assessment_changed sample body names no order
+UNKNOWN_ORDER = "unknown"
+
+
 def _risk(topic: Topic, p: dict[str, Any]) -> Parsed:
     r = SRisk.model_validate(p)
     resource = m.RiskAssessment(**r.model_dump())
     return Parsed(
         topic=topic,
         entity_kind=EntityKind.ORDER,
-        entity_id=r.order_id or "unknown",
+        entity_id=r.order_id or UNKNOWN_ORDER,
         updated_at=None,
         resource=resource,
     )
@@ -696,7 +711,7 @@ def _checkout(topic: Topic, p: dict[str, Any]) -> Parsed:
     c = SCheckout.model_validate(p)
     token = c.token or c.id
     if not token:
-        raise ValueError("checkout has no token")
+        raise MalformedPayload("checkout has no token")
     checkout = m.Checkout(
         id=c.id,
         token=token,
@@ -707,8 +722,11 @@ def _checkout(topic: Topic, p: dict[str, Any]) -> Parsed:
         currency=c.currency,
         subtotal=c.subtotal_price,
         total=c.total_price,
+        total_tax=c.total_tax,
+        total_discounts=c.total_discounts,
         abandoned_checkout_url=c.abandoned_checkout_url,
         accepts_marketing=bool(c.buyer_accepts_marketing),
+        accepts_sms_marketing=bool(c.buyer_accepts_sms_marketing),
         completed_at=c.completed_at,
         created_at=c.created_at,
         updated_at=c.updated_at,
@@ -802,5 +820,5 @@ _PARSERS: dict[Topic, Callable[[Topic, dict[str, Any]], Parsed]] = {
 def parse(topic: Topic, payload: dict[str, Any]) -> Parsed:
     parser = _PARSERS.get(topic)
     if parser is None:
-        raise ValueError(f"Shopify has no {topic} topic")
+        raise MalformedPayload(f"Shopify sends no {topic} deliveries")
     return parser(topic, payload)

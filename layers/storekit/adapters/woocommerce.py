@@ -3,20 +3,29 @@
 Topics: order.created/updated/deleted/restored, product.*, customer.*. WooCommerce has no core
 refund topic: storeflow accepts the refund resource under the custom topic `order_refund.created`
 (add it as a custom "Action" webhook topic in WooCommerce). Times are the *_gmt fields (UTC).
-A product variation body (it has a parent_id and no name) becomes a Product holding that variant.
+A product variation body (it has a parent_id and no name) becomes a Product (id = the parent) holding
+that one variant; its event's entity_id is the variation's own id (WordPress post ids never collide),
+so updates of two variations of one product are ordered independently. A simple or variable product
+becomes a Product with one variant carrying the product's own sku, price and stock.
+Order attribution (WooCommerce 8.5+ `_wc_order_attribution_*` meta) fills utm, referring_site,
+landing_site and attribution_source_type; the Shipment Tracking extension's
+`_wc_shipment_tracking_items` meta becomes Order.fulfillments. Names are HTML-unescaped.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from storekit import models as m
-from storekit.adapters import EntityKind, Parsed, Topic
-from storekit.models import Id, Money, Tags, Time
+from storekit.adapters import EntityKind, Parsed, Topic, utm_params
+from storekit.errors import MalformedPayload
+from storekit.models import Count, Id, Money, Tags, Time
 
 TOPICS: dict[str, Topic] = {
     "order.created": Topic.ORDER_CREATED,
@@ -42,7 +51,19 @@ _FINANCIAL = {
     "refunded": "refunded",
     "failed": "failed",
 }
+#: WordPress post status -> canonical product status (private products are not for sale: draft)
+_PRODUCT_STATUS = {
+    "publish": "active",
+    "future": "draft",
+    "draft": "draft",
+    "pending": "draft",
+    "private": "draft",
+    "trash": "archived",
+}
 ATTRIBUTION_PREFIX = "_wc_order_attribution_"
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+#: what WooCommerce's attribution script writes when it knows nothing
+ATTRIBUTION_NOTHING = frozenset({"", "(none)", "(direct)"})
 SHIPMENT_TRACKING_META = "_wc_shipment_tracking_items"
 
 
@@ -88,7 +109,7 @@ class WLineItem(_Shape):
     name: str | None = None
     product_id: Id = None
     variation_id: Id = None
-    quantity: int = 0
+    quantity: Count = 0
     subtotal: Money = None
     total: Money = None
     sku: str | None = None
@@ -98,10 +119,10 @@ class WLineItem(_Shape):
         discount = (self.subtotal or Decimal("0")) - (self.total or Decimal("0"))
         return m.LineItem(
             id=self.id,
-            product_id=self.product_id,
-            variant_id=self.variation_id if self.variation_id not in (None, "0") else None,
+            product_id=_post_id(self.product_id),
+            variant_id=_post_id(self.variation_id),
             sku=self.sku or None,
-            title=self.name,
+            title=_unescaped(self.name),
             quantity=self.quantity,
             price=self.price,
             total_discount=max(discount, Decimal("0")),
@@ -109,8 +130,18 @@ class WLineItem(_Shape):
 
 
 class WCoupon(_Shape):
-    code: str
+    code: str | None = None
     discount: Money = None
+
+
+def _post_id(value: str | None) -> str | None:
+    """WordPress says 0 for 'none' (a guest, a simple product's variation, a deleted product)."""
+    return value if value not in (None, "", "0") else None
+
+
+def _unescaped(name: str | None) -> str | None:
+    """WooCommerce returns names HTML-escaped ('Ship Your Idea &ndash; Black')."""
+    return html.unescape(name) if name else name
 
 
 class WShippingLine(_Shape):
@@ -151,20 +182,20 @@ class WOrder(_Shape):
 
     def canonical(self) -> m.Order:
         if not self.id:
-            raise ValueError("order has no id")
+            raise MalformedPayload("order has no id")
         billing = self.billing or WAddress()
         meta = {item.key: item.value for item in self.meta_data if item.key}
         attribution = {
             k[len(ATTRIBUTION_PREFIX) :]: v for k, v in meta.items() if k.startswith(ATTRIBUTION_PREFIX)
         }
-        utm = {
-            key: str(attribution[key])
-            for key in ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
-            if isinstance(attribution.get(key), str | int) and str(attribution[key]) not in ("", "(none)")
+        landing_site = _attribution_text(attribution.get("session_entry"))
+        utm = utm_params(landing_site) | {
+            key: value for key in UTM_KEYS if (value := _attribution_text(attribution.get(key)))
         }
         subtotal = sum((li.subtotal or Decimal("0") for li in self.line_items), Decimal("0"))
+        refunded = sum((abs(r.total or Decimal("0")) for r in self.refunds), Decimal("0"))
         customer = None
-        if self.customer_id and self.customer_id != "0":
+        if _post_id(self.customer_id):
             customer = m.Customer(
                 id=self.customer_id,
                 email=billing.email or None,
@@ -182,23 +213,27 @@ class WOrder(_Shape):
             line_items=[li.canonical() for li in self.line_items],
             billing_address=billing.canonical() if self.billing else None,
             shipping_address=self.shipping.canonical() if self.shipping else None,
-            discount_codes=[m.DiscountCode(code=c.code, amount=c.discount) for c in self.coupon_lines],
+            discount_codes=[
+                m.DiscountCode(code=c.code, amount=c.discount) for c in self.coupon_lines if c.code
+            ],
             currency=self.currency,
             subtotal=subtotal,
             total=self.total,
             total_tax=self.total_tax,
             total_discounts=self.discount_total,
             total_shipping=self.shipping_total,
-            financial_status=_FINANCIAL.get(self.status or ""),
+            current_total=self.total - refunded if self.total is not None else None,
+            financial_status=financial_status(self.status, refunded),
             fulfillment_status="fulfilled" if self.status == "completed" else None,
             status=self.status,
             payment=m.PaymentDetails(gateway=self.payment_method) if self.payment_method else None,
             client_ip=self.customer_ip_address or None,
             user_agent=self.customer_user_agent or None,
-            source_name=self.created_via,
-            referring_site=_text(attribution.get("referrer")),
-            landing_site=_text(attribution.get("session_entry")),
+            source_name=self.created_via or None,
+            referring_site=_attribution_text(attribution.get("referrer")),
+            landing_site=landing_site,
             utm=utm,
+            attribution_source_type=_attribution_text(attribution.get("source_type")),
             note=self.customer_note or None,
             fulfillments=shipment_tracking(self.id, meta.get(SHIPMENT_TRACKING_META)),
             refunds=[
@@ -210,8 +245,34 @@ class WOrder(_Shape):
         )
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value and value != "(none)" else None
+def _first(*values: Decimal | None) -> Decimal | None:
+    return next((v for v in values if v is not None), None)
+
+
+def financial_status(status: str | None, refunded: Decimal) -> str | None:
+    """WooCommerce's one order status, read as Shopify's financial_status."""
+    paid = _FINANCIAL.get(status or "")
+    if paid == "paid" and refunded > 0:
+        return "partially_refunded"
+    return paid
+
+
+def _attribution_text(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value.strip() if isinstance(value, str) and value.strip() not in ATTRIBUTION_NOTHING else None
+
+
+def _unix_time(value: Any) -> datetime | None:
+    """The Shipment Tracking extension keeps date_shipped as unix seconds ('1711929600')."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        raise ValueError("date_shipped must be unix seconds")
+    try:
+        return datetime.fromtimestamp(int(str(value).strip()), UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError("date_shipped is out of range") from exc
 
 
 class WTracking(_Shape):
@@ -220,18 +281,23 @@ class WTracking(_Shape):
     custom_tracking_provider: str | None = None
     tracking_number: Id = None
     custom_tracking_link: str | None = None
-    date_shipped: Id = None
+    date_shipped: Annotated[datetime | None, BeforeValidator(_unix_time)] = None
 
 
 def shipment_tracking(order_id: str, value: Any) -> list[m.Fulfillment]:
-    """The Shipment Tracking extension's `_wc_shipment_tracking_items` meta -> fulfillments."""
+    """The Shipment Tracking extension's `_wc_shipment_tracking_items` meta -> fulfillments.
+
+    Items the extension left in a shape we cannot read are left out: the order itself still counts
+    (WooCommerce never redelivers a refused webhook).
+    """
     if not isinstance(value, list):
         return []
     out = []
     for raw in value:
-        if not isinstance(raw, dict):
+        try:
+            item = WTracking.model_validate(raw)
+        except ValidationError:
             continue
-        item = WTracking.model_validate(raw)
         out.append(
             m.Fulfillment(
                 id=item.tracking_id,
@@ -240,6 +306,7 @@ def shipment_tracking(order_id: str, value: Any) -> list[m.Fulfillment]:
                 tracking_company=item.tracking_provider or item.custom_tracking_provider or None,
                 tracking_numbers=[item.tracking_number] if item.tracking_number else [],
                 tracking_urls=[item.custom_tracking_link] if item.custom_tracking_link else [],
+                created_at=item.date_shipped,
             )
         )
     return out
@@ -273,7 +340,7 @@ class WProduct(_Shape):
     price: Money = None
     regular_price: Money = None
     sale_price: Money = None
-    stock_quantity: int | None = None
+    stock_quantity: Count | None = None
     tags: Tags = []
     type: str | None = None
     date_created_gmt: Time = None
@@ -282,27 +349,28 @@ class WProduct(_Shape):
 
     def canonical(self) -> m.Product:
         if not self.id:
-            raise ValueError("product has no id")
-        raw_status = self.status if isinstance(self.status, str) else "publish"
-        status = {"publish": "active", "draft": "draft", "pending": "draft", "private": "archived"}.get(
-            raw_status, "active"
+            raise MalformedPayload("product has no id")
+        status = (
+            _PRODUCT_STATUS.get(self.status.lower(), "active") if isinstance(self.status, str) else "active"
         )
-        parent = self.parent_id if self.parent_id not in (None, "0") else None
+        parent = _post_id(self.parent_id)
         if not self.name and parent is None:
             parent = _up_id(self.links)
-        is_variation = bool(parent and not self.name)
-        product_id = parent if is_variation and parent else self.id
+        product_id = parent if parent and not self.name else self.id
+        # `price` is what a buyer pays now (a scheduled sale not yet started leaves it at regular_price)
+        price = _first(self.price, self.sale_price, self.regular_price)
+        was = self.regular_price if self.regular_price and price and self.regular_price > price else None
         variant = m.Variant(
             id=self.id,
             product_id=product_id,
             sku=self.sku or None,
-            price=self.sale_price or self.regular_price or self.price,
-            compare_at_price=self.regular_price if self.sale_price else None,
+            price=price,
+            compare_at_price=was,
             inventory_quantity=self.stock_quantity,
         )
         return m.Product(
             id=product_id,
-            title=self.name,
+            title=_unescaped(self.name),
             handle=self.slug,
             status=status,
             tags=self.tags,
@@ -337,8 +405,16 @@ class WCustomer(_Shape):
 
 class WRefundLine(_Shape):
     id: Id = None
-    quantity: int = 0
+    quantity: Count = 0
     subtotal: Money = None
+    meta_data: list[WMeta] = []
+
+    def refunded_item_id(self) -> str | None:
+        """The order line this refund line returns (`_refunded_item_id` meta; else its own id)."""
+        for item in self.meta_data:
+            if item.key == "_refunded_item_id" and isinstance(item.value, str | int):
+                return str(item.value) or self.id
+        return self.id
 
 
 class WRefund(_Shape):
@@ -358,8 +434,12 @@ class WRefund(_Shape):
             id=self.id,
             order_id=order_id,
             note=self.reason or None,
-            lines=[
-                m.RefundLine(line_item_id=li.id, quantity=abs(li.quantity), subtotal=li.subtotal)
+            refund_line_items=[
+                m.RefundLine(
+                    line_item_id=li.refunded_item_id(),
+                    quantity=abs(li.quantity),  # WooCommerce stores refunded lines negative
+                    subtotal=abs(li.subtotal) if li.subtotal is not None else None,
+                )
                 for li in self.line_items
             ],
             total=abs(self.amount or Decimal("0")),
@@ -392,7 +472,7 @@ def _product(topic: Topic, p: dict[str, Any]) -> Parsed:
 def _customer(topic: Topic, p: dict[str, Any]) -> Parsed:
     customer = WCustomer.model_validate(p).canonical()
     if not customer.id:
-        raise ValueError("customer has no id")
+        raise MalformedPayload("customer has no id")
     return Parsed(
         topic=topic,
         entity_kind=EntityKind.CUSTOMER,
@@ -405,7 +485,7 @@ def _customer(topic: Topic, p: dict[str, Any]) -> Parsed:
 def _refund(topic: Topic, p: dict[str, Any]) -> Parsed:
     refund = WRefund.model_validate(p).canonical()
     if not refund.id:
-        raise ValueError("refund has no id")
+        raise MalformedPayload("refund has no id")
     return Parsed(
         topic=topic, entity_kind=EntityKind.REFUND, entity_id=refund.id, updated_at=None, resource=refund
     )
@@ -428,5 +508,5 @@ _PARSERS: dict[Topic, Callable[[Topic, dict[str, Any]], Parsed]] = {
 def parse(topic: Topic, payload: dict[str, Any]) -> Parsed:
     parser = _PARSERS.get(topic)
     if parser is None:
-        raise ValueError(f"WooCommerce has no {topic} topic")
+        raise MalformedPayload(f"WooCommerce sends no {topic} deliveries")
     return parser(topic, payload)
