@@ -1,7 +1,8 @@
 """Builds what deployment needs from infra/resources.json, so the resources are written once:
 
-- the merge template for `chalice package --merge-template`: the resources, the stream and queue
-  event settings Chalice cannot express, every function's settings and a least-privilege role;
+- the merge template for `chalice package --merge-template` (infra/package.sh writes it to
+  build/merge-template.json): the resources, the stream and queue event settings Chalice cannot
+  express, every function's settings and one least-privilege role per function;
 - the IAM policy files Chalice uses for `chalice deploy` (.chalice/policy-<stage>.json).
 
     python -m infra.templates merge build/merge-template.json [--stage prod] [--runtime python3.13]
@@ -17,32 +18,31 @@ from typing import Any
 
 INFRA = Path(__file__).resolve().parent
 ROOT = INFRA.parent
-#: the SAM resources `chalice package` generates for the handlers, and the item type each stream one takes
+RUNTIMES = ("python3.11", "python3.12", "python3.13")
+
+#: the SAM names `chalice package` generates (function resource -> role, event source names)
+FUNCTION_ROLES = {
+    "APIHandler": "ApiHandlerRole",
+    "Dispatch": "DispatchRole",
+    "Execute": "ExecuteRole",
+    "DrainFallback": "DrainFallbackRole",
+    "Sweep": "SweepRole",
+}
+#: the stream functions and the item type (attribute `type`, storekit.keys) each one is given
 STREAM_FUNCTIONS = {"Dispatch": "EVENT", "Execute": "ACTION"}
-FUNCTIONS = ("APIHandler", "Dispatch", "Execute", "DrainFallback", "Sweep")
-ROLES = ("ApiHandlerRole", "DispatchRole", "ExecuteRole", "DrainFallbackRole", "SweepRole")
-DATA_ACTIONS = [
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:Query",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-]
-STREAM_ACTIONS = [
-    "dynamodb:DescribeStream",
-    "dynamodb:GetRecords",
-    "dynamodb:GetShardIterator",
-    "dynamodb:ListStreams",
-]
-QUEUE_ACTIONS = [
-    "sqs:SendMessage",
-    "sqs:ReceiveMessage",
-    "sqs:DeleteMessage",
-    "sqs:GetQueueAttributes",
-    "sqs:ChangeMessageVisibility",
-]
+STREAM_RETRIES = 3
+STREAM_MAX_RECORD_AGE = 24 * 3600
+
+#: what each function may do, beyond what all of them need (COMMON). Add a grant here when a
+#: function starts calling a new AWS API; `chalice deploy` uses the union of all of them.
+COMMON = ("Table", "Archive", "ArchiveList", "SecretsRead", "Logs", "Tracing")
+GRANTS = {
+    "APIHandler": ("SecretsWrite", "AdminToken", "FallbackSend"),  # admin API, webhook ingest
+    "Dispatch": ("StreamRead", "FailureDestination", "SecretsDelete"),  # privacy topics drop secrets
+    "Execute": ("StreamRead", "FailureDestination", "Email", "Sms"),
+    "DrainFallback": ("FallbackConsume",),
+    "Sweep": (),
+}
 
 
 def resources() -> dict[str, Any]:
@@ -50,127 +50,165 @@ def resources() -> dict[str, Any]:
     return data
 
 
-def statements(arn: dict[str, Any]) -> list[dict[str, Any]]:
-    """Least-privilege statements; `arn` maps each resource to its ARN (expression or pattern)."""
-    return [
-        {
-            "Sid": "Table",
-            "Effect": "Allow",
-            "Action": DATA_ACTIONS,
-            "Resource": [arn["table"], arn["indexes"]],
-        },
-        {"Sid": "TableStream", "Effect": "Allow", "Action": STREAM_ACTIONS, "Resource": [arn["stream"]]},
-        {"Sid": "Queues", "Effect": "Allow", "Action": QUEUE_ACTIONS, "Resource": arn["queues"]},
-        {
-            "Sid": "Archive",
-            "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            "Resource": [arn["objects"]],
-        },
-        {"Sid": "ArchiveList", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [arn["bucket"]]},
-        {
-            "Sid": "StoreSecrets",
-            "Effect": "Allow",
-            "Action": [
-                "secretsmanager:GetSecretValue",
-                "secretsmanager:PutSecretValue",
-                "secretsmanager:CreateSecret",
-                "secretsmanager:DeleteSecret",
+def _statement(sid: str, actions: list[str], resource: Any) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource}
+
+
+def statements(arn: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every grant by name; `arn` maps each resource to its ARN (an expression or a pattern)."""
+    return {
+        "Table": _statement(
+            "Table",
+            [
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:ConditionCheckItem",
             ],
-            "Resource": [arn["secrets"]],
-        },
-        {
-            "Sid": "AdminToken",
-            "Effect": "Allow",
-            "Action": ["ssm:GetParameter"],
-            "Resource": [arn["parameter"]],
-        },
-        {
-            "Sid": "Email",
-            "Effect": "Allow",
-            "Action": ["ses:SendEmail", "ses:SendRawEmail"],
-            "Resource": [arn["identities"]],
-        },
+            [arn["table"], arn["indexes"]],
+        ),
+        "StreamRead": _statement(
+            "TableStream",
+            [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ],
+            [arn["stream"]],
+        ),
+        "FallbackSend": _statement("FallbackSend", ["sqs:SendMessage"], [arn["fallback"]]),
+        "FallbackConsume": _statement(
+            "FallbackConsume",
+            [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+            [arn["fallback"]],
+        ),
+        # the stream mappings' on-failure destination is sent with the function's role
+        "FailureDestination": _statement("StreamFailures", ["sqs:SendMessage"], [arn["failures"]]),
+        "Archive": _statement(
+            "Archive", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [arn["objects"]]
+        ),
+        "ArchiveList": _statement("ArchiveList", ["s3:ListBucket"], [arn["bucket"]]),
+        "SecretsRead": _statement("StoreSecretsRead", ["secretsmanager:GetSecretValue"], [arn["secrets"]]),
+        "SecretsWrite": _statement(
+            "StoreSecretsWrite",
+            ["secretsmanager:PutSecretValue", "secretsmanager:CreateSecret"],
+            [arn["secrets"]],
+        ),
+        "SecretsDelete": _statement("StoreSecretsDelete", ["secretsmanager:DeleteSecret"], [arn["secrets"]]),
+        # SecureString under the AWS managed key aws/ssm: no kms:Decrypt grant needed
+        "AdminToken": _statement("AdminToken", ["ssm:GetParameter"], [arn["parameter"]]),
+        "Email": _statement("Email", ["ses:SendEmail", "ses:SendRawEmail"], [arn["identities"]]),
         # SMS to a phone number has no resource ARN; Publish is the only SNS action granted
-        {"Sid": "Sms", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": "*"},
-        {
-            "Sid": "Logs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [arn["logs"]],
-        },
+        "Sms": _statement("Sms", ["sns:Publish"], "*"),
+        "Logs": _statement(
+            "Logs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            [arn["log_group"], arn["log_streams"]],
+        ),
         # X-Ray accepts no resource scoping for these two
-        {
-            "Sid": "Tracing",
-            "Effect": "Allow",
-            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-            "Resource": "*",
-        },
-    ]
+        "Tracing": _statement("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
+    }
+
+
+def policy(grants: dict[str, dict[str, Any]], names: tuple[str, ...]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [grants[name] for name in names]}
 
 
 def _sub(text: str) -> dict[str, str]:
     return {"Fn::Sub": text}
 
 
+def _get_att(resource: str, attribute: str) -> dict[str, list[str]]:
+    return {"Fn::GetAtt": [resource, attribute]}
+
+
+def admin_token_parameter(stage: str) -> str:
+    return f"/storeflow/{stage}/admin-token"
+
+
 def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
+    """The template `chalice package --merge-template` deep-merges into its SAM output."""
     data = resources()
-    table_arn = {"Fn::GetAtt": ["StoreTable", "Arn"]}
-    stream_arn = {"Fn::GetAtt": ["StoreTable", "StreamArn"]}
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": statements(
-            {
-                "table": table_arn,
-                "indexes": _sub("${StoreTable.Arn}/index/*"),
-                "stream": stream_arn,
-                "queues": [{"Fn::GetAtt": [q, "Arn"]} for q in ("FallbackQueue", "StreamFailureQueue")],
-                "objects": _sub("${ArchiveBucket.Arn}/*"),
-                "bucket": {"Fn::GetAtt": ["ArchiveBucket", "Arn"]},
-                "secrets": _sub(
-                    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:storeflow/*"
-                ),
-                "parameter": _sub(
-                    "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/storeflow/*"
-                ),
-                "identities": _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
-                "logs": _sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*"),
-            }
-        ),
-    }
+    grants = statements(
+        {
+            "table": _get_att("StoreTable", "Arn"),
+            "indexes": _sub("${StoreTable.Arn}/index/*"),
+            "stream": _sub("${StoreTable.Arn}/stream/*"),
+            "fallback": _get_att("FallbackQueue", "Arn"),
+            "failures": _get_att("StreamFailureQueue", "Arn"),
+            "objects": _sub("${ArchiveBucket.Arn}/*"),
+            "bucket": _get_att("ArchiveBucket", "Arn"),
+            "secrets": _sub(
+                f"arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}"
+                f":secret:storeflow/{stage}/*"
+            ),
+            "parameter": _sub(
+                "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+                f":parameter{admin_token_parameter(stage)}"
+            ),
+            "identities": _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
+            # function names are generated (<stack>-<Function>-<suffix>, the stack part may be cut)
+            "log_group": _sub(
+                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"
+            ),
+            "log_streams": _sub(
+                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*:*"
+            ),
+        }
+    )
     environment = {
+        "STOREFLOW_STAGE": stage,
         "STOREFLOW_TABLE": {"Ref": "StoreTable"},
         "STOREFLOW_FALLBACK_QUEUE_URL": {"Ref": "FallbackQueue"},
         "STOREFLOW_ARCHIVE_BUCKET": {"Ref": "ArchiveBucket"},
-        "STOREFLOW_ADMIN_TOKEN_PARAMETER": f"/storeflow/{stage}/admin-token",
+        "STOREFLOW_ADMIN_TOKEN_PARAMETER": admin_token_parameter(stage),
+        "STOREFLOW_SECRETS_PREFIX": "storeflow",
+        "STOREFLOW_EMAIL_SENDER": {"Ref": "EmailSender"},
     }
-    out: dict[str, Any] = {"Resources": dict(data["Resources"]), "Outputs": dict(data["Outputs"])}
+    out: dict[str, Any] = {
+        "Parameters": {
+            "EmailSender": {
+                "Type": "String",
+                "Default": "",
+                "Description": "verified SES identity that message actions are sent from (empty: none)",
+            }
+        },
+        "Resources": dict(data["Resources"]),
+        "Outputs": dict(data["Outputs"]),
+    }
     res = out["Resources"]
-    for role in ROLES:
-        res[role] = {"Properties": {"Policies": [{"PolicyName": f"{role}Policy", "PolicyDocument": policy}]}}
-    for name in FUNCTIONS:
-        props: dict[str, Any] = {"Environment": {"Variables": environment}, "Tracing": "Active"}
+    for function, role in FUNCTION_ROLES.items():
+        document = policy(grants, COMMON + GRANTS[function])
+        role_policy = {"PolicyName": f"{role}Policy", "PolicyDocument": document}
+        res[role] = {"Properties": {"Policies": [role_policy]}}
+        props: dict[str, Any] = {"Environment": {"Variables": environment}}
         if runtime:
             props["Runtime"] = runtime
-        res[name] = {"Properties": props}
-    for name, item_type in STREAM_FUNCTIONS.items():
-        res[name]["Properties"]["Events"] = {
-            f"{name}DynamodbEventSource": {
+        res[function] = {"Properties": props}
+    for function, item_type in STREAM_FUNCTIONS.items():
+        pattern = {"dynamodb": {"NewImage": {"type": {"S": [item_type]}}}}
+        res[function]["Properties"]["Events"] = {
+            f"{function}DynamodbEventSource": {
                 "Type": "DynamoDB",
                 "Properties": {
-                    "Stream": stream_arn,
+                    "Stream": _get_att("StoreTable", "StreamArn"),
                     "FunctionResponseTypes": ["ReportBatchItemFailures"],
                     "BisectBatchOnFunctionError": True,
-                    "MaximumRetryAttempts": 3,
-                    "MaximumRecordAgeInSeconds": 86400,
+                    "MaximumRetryAttempts": STREAM_RETRIES,
+                    "MaximumRecordAgeInSeconds": STREAM_MAX_RECORD_AGE,
                     "DestinationConfig": {
-                        "OnFailure": {"Destination": {"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}}
+                        "OnFailure": {"Destination": _get_att("StreamFailureQueue", "Arn")}
                     },
-                    "FilterCriteria": {
-                        "Filters": [
-                            {"Pattern": json.dumps({"dynamodb": {"NewImage": {"type": {"S": [item_type]}}}})}
-                        ]
-                    },
+                    "FilterCriteria": {"Filters": [{"Pattern": json.dumps(pattern)}]},
                 },
             }
         }
@@ -178,7 +216,7 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
         "DrainFallbackSqsEventSource": {
             "Type": "SQS",
             "Properties": {
-                "Queue": {"Fn::GetAtt": ["FallbackQueue", "Arn"]},
+                "Queue": _get_att("FallbackQueue", "Arn"),
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
             },
         }
@@ -189,40 +227,40 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
 
 
 def chalice_policy(stage: str) -> dict[str, Any]:
-    """The policy file `chalice deploy` uses: ARN patterns on the names infra/resources.json gives
-    a data stack called `storeflow-<stage>`."""
+    """The policy file `chalice deploy` uses (one role for all functions: the union of the grants),
+    with ARN patterns on the names infra/resources.json gives a data stack called `storeflow-<stage>`."""
     prefix = f"storeflow-{stage}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": statements(
-            {
-                "table": f"arn:aws:dynamodb:*:*:table/{prefix}-table",
-                "indexes": f"arn:aws:dynamodb:*:*:table/{prefix}-table/index/*",
-                "stream": f"arn:aws:dynamodb:*:*:table/{prefix}-table/stream/*",
-                "queues": [
-                    f"arn:aws:sqs:*:*:{prefix}-webhook-fallback",
-                    f"arn:aws:sqs:*:*:{prefix}-stream-failures",
-                ],
-                "objects": f"arn:aws:s3:::{prefix}-archive-*/*",
-                "bucket": f"arn:aws:s3:::{prefix}-archive-*",
-                "secrets": f"arn:aws:secretsmanager:*:*:secret:storeflow/{stage}/*",
-                "parameter": f"arn:aws:ssm:*:*:parameter/storeflow/{stage}/*",
-                "identities": "arn:aws:ses:*:*:identity/*",
-                "logs": "arn:aws:logs:*:*:*",
-            }
-        ),
-    }
+    grants = statements(
+        {
+            "table": f"arn:aws:dynamodb:*:*:table/{prefix}-table",
+            "indexes": f"arn:aws:dynamodb:*:*:table/{prefix}-table/index/*",
+            "stream": f"arn:aws:dynamodb:*:*:table/{prefix}-table/stream/*",
+            "fallback": f"arn:aws:sqs:*:*:{prefix}-webhook-fallback",
+            "failures": f"arn:aws:sqs:*:*:{prefix}-stream-failures",
+            "objects": f"arn:aws:s3:::{prefix}-archive-*/*",
+            "bucket": f"arn:aws:s3:::{prefix}-archive-*",
+            "secrets": f"arn:aws:secretsmanager:*:*:secret:storeflow/{stage}/*",
+            "parameter": f"arn:aws:ssm:*:*:parameter{admin_token_parameter(stage)}",
+            "identities": "arn:aws:ses:*:*:identity/*",
+            # Chalice names the functions <app>-<stage>-<name>
+            "log_group": f"arn:aws:logs:*:*:log-group:/aws/lambda/storeflow-{stage}-*",
+            "log_streams": f"arn:aws:logs:*:*:log-group:/aws/lambda/storeflow-{stage}-*:*",
+        }
+    )
+    return policy(grants, COMMON + tuple(name for name in grants if name not in COMMON))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="what", required=True)
     merge = sub.add_parser("merge")
     merge.add_argument("out")
     merge.add_argument("--stage", default="dev")
-    merge.add_argument("--runtime", default=None, choices=["python3.11", "python3.12", "python3.13"])
-    policy = sub.add_parser("policy")
-    policy.add_argument("stage")
+    merge.add_argument("--runtime", default=None, choices=RUNTIMES)
+    policy_file = sub.add_parser("policy")
+    policy_file.add_argument("stage")
     args = parser.parse_args(argv)
     if args.what == "merge":
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -13,27 +13,49 @@ from typing import Any
 
 import pytest
 
+from infra.templates import FUNCTION_ROLES, STREAM_FUNCTIONS, admin_token_parameter, chalice_policy
+
 pytestmark = [pytest.mark.package, pytest.mark.integration]
 
 ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
 VENV_SITE = Path(next(p for p in sys.path if p.endswith("site-packages")))
+#: what the Lambda Python runtime provides itself (boto3 and its dependencies)
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+#: cfn-lint rules on the Lambda runtime lifecycle: python3.11 (the local interpreter, the default
+#: build) reaches them by date alone; deploys set RUNTIME, whose build is linted with no exception.
+RUNTIME_LIFECYCLE_RULES = "W2531,E2531,E2533"
+TARGET_RUNTIME = "python3.13"
 
 
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("package")
-    env = {
-        **os.environ,
-        "OUT": str(out),
-        "PY": sys.executable,
-        "CHALICE": str(Path(sys.executable).parent / "chalice"),
-    }
+def build(out: Path, runtime: str | None = None) -> Path:
+    env = {**os.environ, "OUT": str(out), "PY": sys.executable, "CHALICE": str(BIN / "chalice")}
     env.pop("RUNTIME", None)
+    env.pop("STAGE", None)
+    if runtime:
+        env["RUNTIME"] = runtime
     done = subprocess.run(
         ["bash", "infra/package.sh"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return out
+
+
+def cfn_lint(template: Path, *ignore: str) -> subprocess.CompletedProcess[str]:
+    args = [str(BIN / "cfn-lint"), str(template)]
+    if ignore:
+        args += ["--ignore-checks", *ignore]
+    return subprocess.run(args, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("package"))
+
+
+@pytest.fixture(scope="module")
+def targeted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(tmp_path_factory.mktemp("package-target"), TARGET_RUNTIME)
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +78,26 @@ def layer_site(layer: Path) -> Path:
     return next(layer.glob("python/lib/python3.*/site-packages"))
 
 
+def functions_of(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    resources = sam["Resources"].items()
+    return {n: r["Properties"] for n, r in resources if r["Type"] == "AWS::Serverless::Function"}
+
+
+def test_chalice_generates_the_functions_the_merge_template_targets(sam: dict[str, Any]) -> None:
+    functions = functions_of(sam)
+    assert set(functions) == set(FUNCTION_ROLES)
+    for name, props in functions.items():
+        assert props["Role"] == {"Fn::GetAtt": [FUNCTION_ROLES[name], "Arn"]}
+        assert props["Layers"] == [{"Ref": "ManagedLayer"}]
+        assert props["Tracing"] == "Active"
+    assert functions["APIHandler"]["Timeout"] == 10
+    assert all(functions[name]["Timeout"] == 60 for name in ("Dispatch", "Execute", "DrainFallback", "Sweep"))
+
+
 def test_functions_and_storekit_reach_lambda_through_the_chalice_layer(unzipped: tuple[Path, Path]) -> None:
     function, layer = unzipped
     site = layer_site(layer)
-    assert (function / "app.py").exists()
+    assert sorted(p.name for p in function.iterdir()) == ["app.py", "chalice"]  # + Chalice's runtime
     for module in (
         "functions/webhooks/ingest.py",
         "functions/engine/dispatch.py",
@@ -72,26 +110,34 @@ def test_functions_and_storekit_reach_lambda_through_the_chalice_layer(unzipped:
         assert (site / module).exists(), module
     assert (site / "pydantic").is_dir()
     assert (site / "aws_lambda_powertools").is_dir()
+    assert (site / "aws_xray_sdk/ext/botocore/patch.py").exists()
+    # the runtime's own boto3/botocore are used, not a second copy shadowing them
+    assert not [p.name for p in site.iterdir() if p.name.startswith(("boto3", "botocore", "s3transfer"))]
 
 
 def test_app_imports_from_the_unzipped_package_alone(unzipped: tuple[Path, Path], tmp_path: Path) -> None:
     function, layer = unzipped
-    # what the Lambda runtime itself provides: boto3 and its dependencies, nothing of this project
     runtime = tmp_path / "lambda-runtime"
     runtime.mkdir()
-    for name in ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py"):
+    for name in RUNTIME_PROVIDED:
         (runtime / name).symlink_to(VENV_SITE / name)
+    # -I: no PYTHON* variables, no user site, no script/cwd dir; -S: no site-packages at all.
+    # sys.path is then the stdlib plus, in Lambda's order, the function, the layer and the runtime.
     code = (
-        "import sys; sys.path[:0] = sys.argv[1:]\n"
-        "import app, storekit, functions\n"
-        "assert storekit.__file__.startswith(sys.argv[2]), storekit.__file__\n"
-        "assert functions.__file__.startswith(sys.argv[2]), functions.__file__\n"
-        "assert app.__file__.startswith(sys.argv[1]), app.__file__\n"
+        "import sys; sys.path[:0] = sys.argv[2:]\n"
+        "import app, storekit, functions, pydantic, botocore\n"
+        "root, function, layer, runtime = sys.argv[1:]\n"
+        "outside_stdlib = [p for p in sys.path if p.startswith(root) or 'site-packages' in p]\n"
+        "assert outside_stdlib == [layer], sys.path\n"
+        "assert app.__file__.startswith(function), app.__file__\n"
+        "for module in (storekit, functions, pydantic):\n"
+        "    assert module.__file__.startswith(layer), module.__file__\n"
+        "assert botocore.__file__.startswith(runtime), botocore.__file__\n"
         "print(sorted(app.app.handler_map))\n"
     )
     env = {"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "us-east-1"}
     done = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", code, str(function), str(layer_site(layer)), str(runtime)],
+        [sys.executable, "-I", "-S", "-c", code, *map(str, (ROOT, function, layer_site(layer), runtime))],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -99,41 +145,62 @@ def test_app_imports_from_the_unzipped_package_alone(unzipped: tuple[Path, Path]
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    handlers = done.stdout
     for name in ("dispatch", "execute", "sweep", "drain_fallback", "receive_webhook", "list_actions"):
-        assert f"'{name}'" in handlers
+        assert f"'{name}'" in done.stdout
 
 
 def test_packaged_template_passes_cfn_lint(package: Path) -> None:
-    cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    done = subprocess.run(
-        [str(cfn_lint), str(package / "sam.json")], capture_output=True, text=True, check=False
-    )
+    done = cfn_lint(package / "sam.json", RUNTIME_LIFECYCLE_RULES)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_data_stack_alone_passes_cfn_lint() -> None:
+    done = cfn_lint(ROOT / "infra" / "resources.json")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_target_runtime_build_sets_the_runtime_everywhere_and_passes_cfn_lint(targeted: Path) -> None:
+    sam = json.loads((targeted / "sam.json").read_text())
+    assert {props["Runtime"] for props in functions_of(sam).values()} == {TARGET_RUNTIME}
+    assert sam["Resources"]["ManagedLayer"]["Properties"]["CompatibleRuntimes"] == [TARGET_RUNTIME]
+    done = cfn_lint(targeted / "sam.json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    with zipfile.ZipFile(targeted / "layer-deployment.zip") as z:
+        names = z.namelist()
+    assert "python/functions/engine/dispatch.py" in names
+    assert "python/storekit/keys.py" in names
+    assert any("pydantic_core/_pydantic_core.cpython-313-x86_64-linux-gnu.so" in n for n in names)
+    assert not [n for n in names if "cpython-311" in n or n.startswith("python/botocore/")]
 
 
 def test_every_stream_mapping_reports_item_failures_bisects_and_is_bounded(sam: dict[str, Any]) -> None:
     mappings = {}
-    for name, resource in sam["Resources"].items():
-        for event in (resource.get("Properties", {}).get("Events") or {}).values():
+    for name, props in functions_of(sam).items():
+        for event in (props.get("Events") or {}).values():
             if event["Type"] == "DynamoDB":
                 mappings[name] = event["Properties"]
-    assert set(mappings) == {"Dispatch", "Execute"}
+    assert set(mappings) == set(STREAM_FUNCTIONS)
     for name, props in mappings.items():
         assert props["Stream"] == {"Fn::GetAtt": ["StoreTable", "StreamArn"]}, name
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert props["BisectBatchOnFunctionError"] is True
         assert 0 < props["MaximumRetryAttempts"] <= 5
+        assert 0 < props["MaximumRecordAgeInSeconds"] <= 7 * 24 * 3600
+        assert props["StartingPosition"] == "TRIM_HORIZON"
         assert props["DestinationConfig"]["OnFailure"]["Destination"] == {
             "Fn::GetAtt": ["StreamFailureQueue", "Arn"]
         }
-    assert '"EVENT"' in mappings["Dispatch"]["FilterCriteria"]["Filters"][0]["Pattern"]
-    assert '"ACTION"' in mappings["Execute"]["FilterCriteria"]["Filters"][0]["Pattern"]
+        [only] = props["FilterCriteria"]["Filters"]
+        pattern = {"dynamodb": {"NewImage": {"type": {"S": [STREAM_FUNCTIONS[name]]}}}}
+        assert json.loads(only["Pattern"]) == pattern
     drain = sam["Resources"]["DrainFallback"]["Properties"]["Events"]["DrainFallbackSqsEventSource"][
         "Properties"
     ]
     assert drain["Queue"] == {"Fn::GetAtt": ["FallbackQueue", "Arn"]}
     assert drain["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert sam["Resources"]["Sweep"]["Properties"]["Events"]["SweepEvent"]["Properties"] == {
+        "Schedule": "rate(1 minute)"
+    }
 
 
 def test_table_has_stream_ttl_and_indexes(sam: dict[str, Any]) -> None:
@@ -141,34 +208,80 @@ def test_table_has_stream_ttl_and_indexes(sam: dict[str, Any]) -> None:
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"GSI1", "GSI2"}
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def grants(sam: dict[str, Any], role: str) -> dict[str, list[Any]]:
+    """action -> resources the role allows it on."""
+    allowed: dict[str, list[Any]] = {}
+    for policy in sam["Resources"][role]["Properties"]["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            actions, resources = statement["Action"], statement["Resource"]
+            resources = resources if isinstance(resources, list) else [resources]
+            for action in actions if isinstance(actions, list) else [actions]:
+                allowed.setdefault(action, []).extend(resources)
+    return allowed
 
 
 def test_roles_are_least_privilege(sam: dict[str, Any]) -> None:
-    roles = [r for r in sam["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
-    assert len(roles) == 5
-    for role in roles:
-        for policy in role["Properties"]["Policies"]:
-            for statement in policy["PolicyDocument"]["Statement"]:
-                actions = (
-                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                )
-                assert all("*" not in action for action in actions), statement
-                if any(
-                    a.split(":")[0] in ("dynamodb", "s3", "sqs", "secretsmanager", "ssm") for a in actions
-                ):
-                    assert statement["Resource"] != "*", statement
+    roles = {n for n, r in sam["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    assert roles == set(FUNCTION_ROLES.values())
+    by_function = {function: grants(sam, role) for function, role in FUNCTION_ROLES.items()}
+    for function, allowed in by_function.items():
+        for action, resources in allowed.items():
+            assert "*" not in action, (function, action)
+            if action.split(":")[0] in ("dynamodb", "s3", "sqs", "secretsmanager", "ssm", "ses", "logs"):
+                assert "*" not in resources, (function, action)
+        assert allowed["dynamodb:Query"] == [
+            {"Fn::GetAtt": ["StoreTable", "Arn"]},
+            {"Fn::Sub": "${StoreTable.Arn}/index/*"},
+        ]
+        assert "dynamodb:Scan" not in allowed
+    for function in STREAM_FUNCTIONS:
+        assert by_function[function]["dynamodb:GetRecords"] == [{"Fn::Sub": "${StoreTable.Arn}/stream/*"}]
+        assert by_function[function]["sqs:SendMessage"] == [{"Fn::GetAtt": ["StreamFailureQueue", "Arn"]}]
+    assert by_function["DrainFallback"]["sqs:ReceiveMessage"] == [{"Fn::GetAtt": ["FallbackQueue", "Arn"]}]
+    assert by_function["APIHandler"]["sqs:SendMessage"] == [{"Fn::GetAtt": ["FallbackQueue", "Arn"]}]
+    # only the executor talks to customers, only the admin API reads the admin token
+    assert [f for f, allowed in by_function.items() if "ses:SendEmail" in allowed] == ["Execute"]
+    assert [f for f, allowed in by_function.items() if "sns:Publish" in allowed] == ["Execute"]
+    assert [f for f, allowed in by_function.items() if "ssm:GetParameter" in allowed] == ["APIHandler"]
+    [parameter] = by_function["APIHandler"]["ssm:GetParameter"]
+    assert parameter["Fn::Sub"].endswith(f":parameter{admin_token_parameter('dev')}")
+    [secrets] = by_function["Execute"]["secretsmanager:GetSecretValue"]
+    assert secrets["Fn::Sub"].endswith(":secret:storeflow/dev/*")
 
 
 def test_functions_get_their_settings_from_the_stack(sam: dict[str, Any]) -> None:
-    env = sam["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
-    assert env["STOREFLOW_TABLE"] == {"Ref": "StoreTable"}
-    assert env["STOREFLOW_FALLBACK_QUEUE_URL"] == {"Ref": "FallbackQueue"}
-    assert env["STOREFLOW_ADMIN_TOKEN_PARAMETER"] == "/storeflow/dev/admin-token"
+    for name, props in functions_of(sam).items():
+        env = props["Environment"]["Variables"]
+        assert env["STOREFLOW_STAGE"] == "dev", name
+        assert env["STOREFLOW_TABLE"] == {"Ref": "StoreTable"}, name
+        assert env["STOREFLOW_FALLBACK_QUEUE_URL"] == {"Ref": "FallbackQueue"}, name
+        assert env["STOREFLOW_ARCHIVE_BUCKET"] == {"Ref": "ArchiveBucket"}, name
+        assert env["STOREFLOW_ADMIN_TOKEN_PARAMETER"] == admin_token_parameter("dev"), name
+        assert env["STOREFLOW_SECRETS_PREFIX"] == "storeflow", name
+        assert env["STOREFLOW_EMAIL_SENDER"] == {"Ref": "EmailSender"}, name
+    outputs = sam["Outputs"]
+    assert {"EndpointURL", "TableName", "StreamArn", "FallbackQueueUrl", "ArchiveBucketName"} <= set(outputs)
 
 
 def test_chalice_deploy_policy_files_match_the_generator() -> None:
-    from infra.templates import chalice_policy
-
     for stage in ("dev", "prod"):
         on_disk = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
         assert on_disk == chalice_policy(stage), f"run: python -m infra.templates policy {stage}"
+
+
+def test_chalice_deploy_config_names_the_data_stack_resources() -> None:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    assert config["automatic_layer"] is True
+    assert config["autogen_policy"] is False
+    for stage in ("dev", "prod"):
+        env = config["stages"][stage]["environment_variables"]
+        assert env["STOREFLOW_STAGE"] == stage
+        # the name infra/resources.json gives the table of a data stack called storeflow-<stage>
+        assert env["STOREFLOW_TABLE"] == f"storeflow-{stage}-table"
+        assert env["STOREFLOW_ADMIN_TOKEN_PARAMETER"] == admin_token_parameter(stage)
+        assert config["stages"][stage]["iam_policy_file"] == f"policy-{stage}.json"
