@@ -10,12 +10,12 @@ from storekit.store import AutomationConfig, Mode, Platform
 
 
 class ShopifyCredentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     access_token: SecretStr = Field(min_length=1)
 
 
 class WooCredentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     consumer_key: SecretStr = Field(min_length=1)
     consumer_secret: SecretStr = Field(min_length=1)
 
@@ -23,7 +23,7 @@ class WooCredentials(BaseModel):
 class StoreInput(BaseModel):
     """Body of PUT /stores/{store_id}. Secrets may be left out on update (the saved ones stay)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     platform: Platform
     shop_domain: str
@@ -61,7 +61,7 @@ class StoreInput(BaseModel):
 class ScheduleInput(BaseModel):
     """Body of POST /stores/{store_id}/schedules."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     kind: str = Field(min_length=1, max_length=64)
     due_at: str

@@ -37,7 +37,7 @@ _NOT_TAG_CHARS = re.compile(r"[^a-z0-9._-]+")
 
 
 class ChannelTagSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     channel_prefix: str = Field(default="channel:", max_length=20)
     source_prefix: str = Field(default="source:", max_length=20)

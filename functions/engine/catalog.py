@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from functions.customers.channel_tags import CHANNEL_TAGS
 from functions.engine.registry import Registry
-from functions.fulfillment.assistant import ORDER_ASSISTANT
+from functions.fulfillment.automations import ORDER_ASSISTANT
 from functions.fulfillment.follow_up import POST_DELIVERY_FOLLOW_UP
 from functions.fulfillment.returns import RETURNS_FOLLOW_UP
 from functions.fulfillment.shipping import DELIVERY_UPDATES, SHIPPING_NOTICE

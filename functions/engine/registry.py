@@ -25,7 +25,7 @@ S = TypeVar("S", bound=BaseModel)
 class EventMeta(BaseModel):
     """Where an event came from (no payload)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     event_id: str
     platform: str

@@ -18,7 +18,6 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.engine.registry import Automation
 from storekit.models import Fulfillment, Order, Product
 from storekit.store import StoreConfig
 
@@ -45,7 +44,7 @@ _REORDER = re.compile(r"\b(again|reorder|re-order|repeat|same order|buy it again
 class AssistantQuestion(BaseModel):
     """Body of POST /stores/{store_id}/assistant."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     message: str = Field(min_length=1, max_length=1000)
     order_number: str | None = Field(default=None, max_length=40)
@@ -195,23 +194,3 @@ def order_again(order: Order, store: StoreConfig, products: dict[str, Product]) 
     if store.platform == "woocommerce" and len(items) > 1:
         reply += " (This link adds the first product; add the others from your account.)"
     return AssistantAnswer(intent="order_again", reply=reply, order=order_status(order), cart_url=url)
-
-
-class AssistantSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _answers_on_request(event: Any, ctx: Any) -> list[Any]:
-    """The assistant acts on shoppers' requests, not on events."""
-    return []
-
-
-ORDER_ASSISTANT: Automation[AssistantSettings] = Automation(
-    name="order-assistant",
-    description="Answers shoppers' 'where is my order' and 'order again' (POST /stores/{id}/assistant); "
-    "keeps the order and product snapshots it reads",
-    topics=frozenset(),
-    settings_model=AssistantSettings,
-    run=_answers_on_request,
-    needs=frozenset({"order", "product"}),
-)

@@ -4,25 +4,13 @@ the signed customer links a store sends its shoppers for it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.admin.handlers import authorized, existing_store, json_body
 from functions.answers import answer_errors, json_response
-from functions.fulfillment.assistant import (
-    HELP,
-    NEED_PROOF,
-    NOT_FOUND,
-    AssistantAnswer,
-    AssistantQuestion,
-    email_matches,
-    intent_of,
-    order_again,
-    order_of_link,
-    sign_link,
-    where_is,
-)
 from storekit.adapters import resource_from_json
 from storekit.errors import BadRequest, UnknownStore
 from storekit.models import Order, Product
@@ -34,7 +22,7 @@ bp = Blueprint(__name__)
 
 
 class LinkRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     order_id: str = Field(min_length=1, max_length=100)
     days: int = Field(default=30, ge=1, le=365)
@@ -45,8 +33,10 @@ def _snapshot(runtime: Runtime, store_id: str, kind: str, entity_id: str) -> obj
     return resource_from_json(decompress(blob)) if blob else None
 
 
-def proven_order(question: AssistantQuestion, store: StoreConfig, runtime: Runtime) -> Order | None:
+def proven_order(question: Any, store: StoreConfig, runtime: Runtime) -> Order | None:
     """The order the shopper proved is theirs, or None (whatever the reason)."""
+    from functions.fulfillment.assistant import email_matches, order_of_link
+
     if question.link:
         secrets = [s.get_secret_value() for s in runtime.store_secrets(store.store_id).webhook_secrets]
         order_id = order_of_link(question.link, runtime.clock.now(), secrets)
@@ -64,29 +54,31 @@ def proven_order(question: AssistantQuestion, store: StoreConfig, runtime: Runti
 @answer_errors
 def assistant(store_id: str) -> Response:
     """Answer a shopper: "where is my order" and "order again"; anything else gets help."""
+    from functions.fulfillment import assistant as a  # loaded on first use: keeps cold starts short
+
     runtime = get_runtime()
     if not is_store_id(store_id):
         raise BadRequest("store id must be 1-63 characters of a-z, 0-9 and '-'")
     store = runtime.store(store_id)
     if store is None or not store.automation("order-assistant").enabled:
         raise UnknownStore(f"no assistant for store {store_id!r}")
-    question: AssistantQuestion = json_body(AssistantQuestion)
-    intent = intent_of(question.message)
+    question: a.AssistantQuestion = json_body(a.AssistantQuestion)
+    intent = a.intent_of(question.message)
     if intent == "help":
-        answer = AssistantAnswer(intent="help", reply=HELP)
+        answer = a.AssistantAnswer(intent="help", reply=a.HELP)
     elif not question.has_proof:
-        answer = AssistantAnswer(intent=intent, reply=NEED_PROOF)
+        answer = a.AssistantAnswer(intent=intent, reply=a.NEED_PROOF)
     elif (order := proven_order(question, store, runtime)) is None:
-        answer = AssistantAnswer(intent=intent, reply=NOT_FOUND)
+        answer = a.AssistantAnswer(intent=intent, reply=a.NOT_FOUND)
     elif intent == "where_is_my_order":
-        answer = where_is(order)
+        answer = a.where_is(order)
     else:
         products: dict[str, Product] = {}
         for product_id in {li.product_id for li in order.line_items if li.product_id}:
             product = _snapshot(runtime, store_id, "product", product_id)
             if isinstance(product, Product):
                 products[product_id] = product
-        answer = order_again(order, store, products)
+        answer = a.order_again(order, store, products)
     return json_response(answer.model_dump())
 
 
@@ -98,6 +90,8 @@ def customer_link(store_id: str) -> Response:
     existing_store(store_id, runtime)
     request: LinkRequest = json_body(LinkRequest)
     expires = runtime.clock.now() + timedelta(days=request.days)
+    from functions.fulfillment.assistant import sign_link
+
     secret = runtime.store_secrets(store_id).webhook_secrets[0].get_secret_value()
     return json_response(
         {"link": sign_link(request.order_id, expires, secret), "expires_at": expires.isoformat()}, 201

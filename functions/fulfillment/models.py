@@ -15,7 +15,7 @@ ShipmentStatus = Literal["in_transit", "out_for_delivery", "delivered", "failure
 class QuietHours(BaseModel):
     """No SMS between `start` and `end` in the store's time zone (the window may cross midnight)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     start: time = time(21, 0)
     end: time = time(8, 0)
@@ -30,7 +30,7 @@ class QuietHours(BaseModel):
 class CustomerMessageSettings(BaseModel):
     """How a store talks to its customers: channels, sender, templates, quiet hours."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     email: bool = True
     sms: bool = True
@@ -51,3 +51,9 @@ class DeliveryUpdateSettings(CustomerMessageSettings):
     #: a failed delivery also tells the staff (Slack, and this address when set)
     staff_slack: bool = True
     staff_email: str | None = Field(default=None, max_length=320)
+
+
+class AssistantSettings(BaseModel):
+    """The order assistant has no settings yet; `enabled: false` turns the route off for a store."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)

@@ -56,7 +56,7 @@ HEADERS = {
 class Delivery(BaseModel):
     """A webhook request as received: what the fallback queue carries."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     platform: str
     store_id: str

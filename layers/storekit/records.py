@@ -22,7 +22,7 @@ ACTION_STATUSES: tuple[str, ...] = (
 
 
 class EventRecord(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     store_id: str
     platform: str
@@ -60,7 +60,7 @@ class EventRecord(BaseModel):
 
 
 class RunRecord(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     run_id: str
     store_id: str
@@ -78,7 +78,7 @@ class RunRecord(BaseModel):
 
 
 class ActionRecord(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     action_id: str
     store_id: str
@@ -119,7 +119,7 @@ class ActionRecord(BaseModel):
 
 
 class JobRecord(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     job_id: str
     store_id: str
@@ -137,7 +137,7 @@ class JobRecord(BaseModel):
 
 
 class ParkedRecord(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     store_id: str
     record_id: str

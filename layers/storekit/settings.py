@@ -22,7 +22,7 @@ PLACEHOLDER_STREAM_ARN = (
 class Settings(BaseModel):
     """Everything storeflow reads from its environment."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     stage: str = "dev"
     region: str = "us-east-1"

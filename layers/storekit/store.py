@@ -23,7 +23,7 @@ def is_store_id(value: str) -> bool:
 class AutomationConfig(BaseModel):
     """One automation's switch, optional mode override and settings for one store."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     enabled: bool = True
     #: None = follow the store's mode; "dry-run" keeps one automation rehearsing in a live store
@@ -34,7 +34,7 @@ class AutomationConfig(BaseModel):
 class StoreConfig(BaseModel):
     """What storeflow knows about a store, without its secrets."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     store_id: str = Field(pattern=STORE_ID_PATTERN)
     platform: Platform
@@ -82,7 +82,7 @@ class StoreConfig(BaseModel):
 class StoreSecrets(BaseModel):
     """Kept in Secrets Manager as one JSON secret per store. Never logged or returned."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     #: during a rotation a store holds two valid secrets for a while
     webhook_secrets: list[SecretStr] = Field(min_length=1, max_length=2)
