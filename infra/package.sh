@@ -51,6 +51,38 @@ os.replace(path + ".tmp", path)
 EOF
 }
 
+# interpreter X.Y: prints the path of a CPython X.Y on this machine (PATH, then pyenv), or fails.
+interpreter() {
+  local candidate
+  for candidate in "$(command -v "python$1" || true)" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$1".*/bin/"python$1"; do
+    if [ -x "$candidate" ] && [ "$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" = "$1" ]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# precompile ZIP X.Y: add bytecode for every .py in ZIP, compiled by CPython X.Y (the Lambda
+# runtime's version). Lambda's code directory is read-only, so without it every cold start
+# compiles storeflow and its dependencies from source again. unchecked-hash bytecode is never
+# re-validated against the source's mtime, which zip extraction does not keep exactly.
+precompile() {
+  local py tree
+  if ! py="$(interpreter "$2")"; then
+    echo "WARNING: no CPython $2 on this machine: $(basename "$1") ships without bytecode" >&2
+    return 0
+  fi
+  tree="$(mktemp -d)"
+  "$PY" -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" "$1" "$tree"
+  find "$tree" -name __pycache__ -type d -prune -exec rm -rf {} +
+  # a few packages ship .py files that are not meant to compile (templates, py2 leftovers)
+  "$py" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$tree" >/dev/null || true
+  rm -f "$1"
+  "$PY" -c "import shutil, sys; shutil.make_archive(sys.argv[1], 'zip', sys.argv[2])" "${1%.zip}" "$tree"
+  rm -rf "$tree"
+}
+
 rm -rf "$OUT"
 mkdir -p build
 merge_args=(merge build/merge-template.json --stage "$STAGE")
@@ -66,7 +98,8 @@ if ! PIP_NO_INDEX=1 PIP_FIND_LINKS="$WHEELS" \
   rm -rf "$OUT"
   "$CHALICE" package --stage "$STAGE" --merge-template build/merge-template.json "$OUT"
 fi
-if [ -z "$RUNTIME" ] || [ "$RUNTIME" = "python$local_version" ]; then
+RUNTIME="${RUNTIME:-python$local_version}"
+if [ "$RUNTIME" = "python$local_version" ]; then
   drop_runtime_provided "$OUT/layer-deployment.zip"
 else
   # rebuild the layer for the target runtime: its wheels, plus functions/ and storekit/
@@ -86,6 +119,9 @@ else
   "$PY" -c "import shutil, sys; shutil.make_archive(sys.argv[1], 'zip', sys.argv[2])" \
     "$OUT/layer-deployment" "$layer"
 fi
+
+precompile "$OUT/layer-deployment.zip" "${RUNTIME#python}"
+precompile "$OUT/deployment.zip" "${RUNTIME#python}"
 
 # Chalice keeps a 25 MB layer zip per code change in .chalice/deployments: keep the newest few.
 for kind in managed-layer appcode; do

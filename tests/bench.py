@@ -8,11 +8,16 @@ exactly 1 DynamoDB write and 0 reads per webhook once the store config is cached
 
 from __future__ import annotations
 
+import compileall
+import gc
 import json
 import os
+import py_compile
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,6 +25,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 1000
+ROUNDS = 9
+IMPORT_RUNS = 11
 SAMPLE = "shopify/orders_create__2025-store-line-item-discount.json"  # a real ~10 KB order
 
 
@@ -85,9 +92,11 @@ def measure_ingest() -> dict[str, Any]:
         signatures = [sign(b, secret) for b in payloads]
 
         calls: Counter[str] = Counter()
+        counting = False
 
         def count(event_name: str, **kwargs: Any) -> None:
-            calls[event_name.split(".", 2)[-1]] += 1
+            if counting:
+                calls[event_name.split(".", 2)[-1]] += 1
 
         # baseline: json.loads + HMAC + one bare put_item of the same item ingest writes
         topic = canonical_topic("shopify", "orders/create")
@@ -112,12 +121,15 @@ def measure_ingest() -> dict[str, Any]:
             )
         table = runtime.table
         table.put_item(Item=items[0])  # warm the client
-        start = time.process_time()
-        for body, sig, item in zip(payloads, signatures, items, strict=True):
-            json.loads(body)
-            verify(body, sig, [secret])
-            table.put_item(Item=item)
-        baseline = (time.process_time() - start) / N
+
+        def run_baseline(chunk: range) -> float:
+            gc.collect()
+            start = time.process_time()
+            for i in chunk:
+                json.loads(payloads[i])
+                verify(payloads[i], signatures[i], [secret])
+                table.put_item(Item=items[i])
+            return time.process_time() - start
 
         # warm the store config and secret caches, then count every AWS call during ingest
         deliveries = [
@@ -136,13 +148,37 @@ def measure_ingest() -> dict[str, Any]:
             for i, (body, sig) in enumerate(zip(payloads, signatures, strict=True))
         ]
         ingest(deliveries[0], runtime)
+
+        def run_ingest(chunk: range) -> float:
+            nonlocal counting
+            gc.collect()
+            counting = True
+            start = time.process_time()
+            for i in chunk:
+                outcome = ingest(deliveries[i], runtime)
+                assert outcome.body == {"ok": True}, outcome.body
+            elapsed = time.process_time() - start
+            counting = False
+            return elapsed
+
         runtime.table.meta.client.meta.events.register("before-call.*.*", count)
         runtime.client("secretsmanager").meta.events.register("before-call.*.*", count)
-        start = time.process_time()
-        for delivery in deliveries[1:]:
-            outcome = ingest(delivery, runtime)
-            assert outcome.body == {"ok": True}, outcome.body
-        per_webhook = (time.process_time() - start) / (N - 1)
+        # interleave baseline and ingest in rounds so both see the same machine load; the
+        # median of the per-round ratios is what we report (this machine is shared and noisy)
+        ratios: list[float] = []
+        base_total = ingest_total = 0.0
+        size = (N - 1) // ROUNDS
+        for r in range(ROUNDS):
+            chunk = range(1 + r * size, 1 + (r + 1) * size)
+            b = run_baseline(chunk)
+            i = run_ingest(chunk)
+            ratios.append(i / b)
+            base_total += b
+            ingest_total += i
+        ingested = size * ROUNDS
+        baseline = base_total / ingested
+        per_webhook = ingest_total / ingested
+        reset_runtime()
         reset_runtime()
     writes = sum(
         v for k, v in calls.items() if k.split(".")[-1] in ("PutItem", "UpdateItem", "BatchWriteItem")
@@ -153,39 +189,59 @@ def measure_ingest() -> dict[str, Any]:
     return {
         "baseline_ms": baseline * 1000,
         "ingest_ms": per_webhook * 1000,
-        "ratio": per_webhook / baseline,
-        "writes_per_webhook": writes / (N - 1),
-        "reads_per_webhook": reads / (N - 1),
+        "writes_per_webhook": writes / ingested,
+        "reads_per_webhook": reads / ingested,
+        "ratio": statistics.median(ratios),
+        "ratios": ratios,
         "calls": dict(calls),
     }
 
 
-def cold_import(statement: str, runs: int = 7) -> float:
-    # CPU time of the child: what the import costs, not how busy this shared machine is
+def _import_cpu(statement: str, path: str) -> float:
+    # CPU time of a fresh child: what the import costs, not how busy this shared machine is
     code = f"import time; t = time.process_time(); {statement}; print(time.process_time() - t)"
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'layers'}", "PYTHONDONTWRITEBYTECODE": "1"}
-    samples = []
-    for _ in range(runs):
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    env = {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd="/", check=True
+    )
+    return float(out.stdout.strip())
+
+
+def cold_imports(runs: int = IMPORT_RUNS) -> tuple[float, float]:
+    """Median CPU time of `import app` and of `import boto3, pydantic`, alternating runs.
+
+    `app` is imported from a bytecode-compiled copy of the code, as `make package` ships it (the
+    libraries in site-packages are bytecode-compiled too), so the ratio compares like with like.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp)
+        shutil.copy(ROOT / "app.py", copy / "app.py")
+        shutil.copytree(ROOT / "functions", copy / "functions", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            ROOT / "layers" / "storekit", copy / "storekit", ignore=shutil.ignore_patterns("__pycache__")
         )
-        samples.append(float(out.stdout.strip()))
-    return statistics.median(samples)
+        compileall.compile_dir(copy, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        app_samples, base_samples = [], []
+        for _ in range(runs):
+            app_samples.append(_import_cpu("import app", str(copy)))
+            base_samples.append(_import_cpu("import boto3, pydantic", str(copy)))
+    return statistics.median(app_samples), statistics.median(base_samples)
 
 
 def main() -> int:
     _environment()
     result = measure_ingest()
-    app_import = cold_import("import app")
-    base_import = cold_import("import boto3, pydantic")
+    app_import, base_import = cold_imports()
     ok_ratio = result["ratio"] <= 1.5
     ok_calls = result["writes_per_webhook"] == 1 and result["reads_per_webhook"] == 0
     ok_import = app_import / base_import <= 2
     print(f"ingest of {N} real-shaped ~10 KB order webhooks (in-process moto)")
     print(f"  baseline json.loads + HMAC + put_item : {result['baseline_ms']:.3f} ms CPU/webhook")
     print(f"  storeflow ingest                      : {result['ingest_ms']:.3f} ms CPU/webhook")
+    rounds = " ".join(f"{r:.2f}" for r in result["ratios"])
+    print(f"  per-round ratios ({ROUNDS} interleaved)   : {rounds}")
     print(
-        f"  ratio                                 : {result['ratio']:.2f}  (target <= 1.5) "
+        f"  ratio (median of rounds)              : {result['ratio']:.2f}  (target <= 1.5) "
         f"{'OK' if ok_ratio else 'MISSED'}"
     )
     print(
@@ -193,7 +249,7 @@ def main() -> int:
         f"{result['reads_per_webhook']:.2f}  (target 1 / 0) {'OK' if ok_calls else 'MISSED'}"
     )
     print(f"  AWS calls seen                        : {result['calls']}")
-    print("cold import, CPU time (median of 7 fresh interpreters)")
+    print(f"cold import, CPU time (median of {IMPORT_RUNS} alternating interpreters, bytecode as shipped)")
     print(f"  import app                            : {app_import * 1000:.0f} ms")
     print(f"  import boto3, pydantic                : {base_import * 1000:.0f} ms")
     print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -97,7 +98,7 @@ def test_chalice_generates_the_functions_the_merge_template_targets(sam: dict[st
 def test_functions_and_storekit_reach_lambda_through_the_chalice_layer(unzipped: tuple[Path, Path]) -> None:
     function, layer = unzipped
     site = layer_site(layer)
-    assert sorted(p.name for p in function.iterdir()) == ["app.py", "chalice"]  # + Chalice's runtime
+    assert sorted(p.name for p in function.iterdir()) == ["__pycache__", "app.py", "chalice"]  # + Chalice's
     for module in (
         "functions/webhooks/ingest.py",
         "functions/engine/dispatch.py",
@@ -149,6 +150,37 @@ def test_app_imports_from_the_unzipped_package_alone(unzipped: tuple[Path, Path]
         assert f"'{name}'" in done.stdout
 
 
+def compiled_by(names: list[str], tag: str, root: str) -> tuple[list[str], list[str]]:
+    """(sources under `root` with their `tag` bytecode, sources without it)."""
+    present = set(names)
+    sources = [n for n in names if n.startswith(root) and n.endswith(".py")]
+    with_pyc = [
+        n
+        for n in sources
+        if f"{n.rsplit('/', 1)[0]}/__pycache__/{n.rsplit('/', 1)[1][:-3]}.{tag}.pyc" in present
+    ]
+    return with_pyc, [n for n in sources if n not in with_pyc]
+
+
+def test_code_ships_precompiled_so_cold_starts_do_not_compile(package: Path) -> None:
+    # Lambda's code directory is read-only: without shipped bytecode every cold start compiles
+    with zipfile.ZipFile(package / "layer-deployment.zip") as z:
+        names = z.namelist()
+        site = next(n for n in names if n.endswith("site-packages/storekit/keys.py")).rsplit("storekit/", 1)[
+            0
+        ]
+        tag = sys.implementation.cache_tag
+        for root in ("storekit/", "functions/", "pydantic/"):
+            compiled, missing = compiled_by(names, tag, site + root)
+            assert compiled and not missing, (root, missing[:5])
+        header = z.read(f"{site}storekit/__pycache__/keys.{tag}.pyc")[:16]
+    # PEP 552 flags: hash-based (bit 0) and not checked against the source (bit 1 clear), so the
+    # mtimes zip extraction leaves behind never invalidate it
+    assert int.from_bytes(header[4:8], "little") == 0b01
+    with zipfile.ZipFile(package / "deployment.zip") as z:
+        assert f"__pycache__/app.{tag}.pyc" in z.namelist()
+
+
 def test_packaged_template_passes_cfn_lint(package: Path) -> None:
     done = cfn_lint(package / "sam.json", RUNTIME_LIFECYCLE_RULES)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -171,6 +203,13 @@ def test_target_runtime_build_sets_the_runtime_everywhere_and_passes_cfn_lint(ta
     assert "python/storekit/keys.py" in names
     assert any("pydantic_core/_pydantic_core.cpython-313-x86_64-linux-gnu.so" in n for n in names)
     assert not [n for n in names if "cpython-311" in n or n.startswith("python/botocore/")]
+    version = TARGET_RUNTIME.removeprefix("python")
+    if shutil.which(TARGET_RUNTIME) or list(
+        Path.home().glob(f".pyenv/versions/{version}.*/bin/{TARGET_RUNTIME}")
+    ):
+        # compiled by that CPython, since one is on this machine (else package.sh warns and skips)
+        compiled, missing = compiled_by(names, f"cpython-{version.replace('.', '')}", "python/storekit/")
+        assert compiled and not missing, missing[:5]
 
 
 def test_every_stream_mapping_reports_item_failures_bisects_and_is_bounded(sam: dict[str, Any]) -> None:
