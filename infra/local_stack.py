@@ -58,7 +58,8 @@ def request(method: str, url: str, body: bytes | None, headers: dict[str, str]) 
 
 
 def seed_demo(base: str, token: str) -> int:
-    """Create the demo store (dry-run) and replay the sample orders through signed webhooks."""
+    """Create the demo store (dry-run) and replay the sample orders, then their shipments, through
+    signed webhooks (so both the channel tags and the shipping notices show up as planned)."""
     from storekit.signatures import sign
 
     auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -76,11 +77,12 @@ def seed_demo(base: str, token: str) -> int:
     if status not in (200, 201):
         raise SystemExit(f"could not create the demo store: {status} {answer}")
     sent = 0
-    for path in sorted(SAMPLES.glob("orders_create__*.json")):
+    samples = sorted(SAMPLES.glob("orders_create__*.json")) + sorted(SAMPLES.glob("fulfillments_create__*.json"))
+    for path in samples:
         body = path.read_bytes()
         headers = {
             "Content-Type": "application/json",
-            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Topic": path.name.split("__", 1)[0].replace("_", "/", 1),
             "X-Shopify-Hmac-Sha256": sign(body, DEMO_SECRET),
             "X-Shopify-Webhook-Id": f"demo-{path.stem}",
             "X-Shopify-Shop-Domain": "demo-shop.myshopify.com",
@@ -161,40 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for ticker in tickers:
         ticker.start()
-
-    base = f"http://127.0.0.1:{args.port}"
-    print(f"\nstoreflow is running on {base}  (moto at {os.environ['AWS_ENDPOINT_URL']})")
-    print(f"admin token: {token}")
-    if not args.no_demo:
-        sent = seed_demo(base, token)
-        deadline = time.monotonic() + 15
-        planned: list[Any] = []
-        while time.monotonic() < deadline:
-            _, answer = request(
-                "GET",
-                f"{base}/stores/demo/actions?status=planned",
-                None,
-                {"Authorization": f"Bearer {token}"},
-            )
-            planned = answer.get("items", []) if isinstance(answer, dict) else []
-            if planned:
-                time.sleep(1.0)
-                _, answer = request(
-                    "GET",
-                    f"{base}/stores/demo/actions?status=planned",
-                    None,
-                    {"Authorization": f"Bearer {token}"},
-                )
-                planned = answer.get("items", [])
-                break
-            time.sleep(0.3)
-        print(f"demo store 'demo' (dry-run): replayed {sent} sample orders; {len(planned)} planned actions:")
-        for item in planned[:10]:
-            print(f"  - [{item['automation']}] {item['summary']}")
-    print("\ntry:")
-    print(f'  curl -s -H "Authorization: Bearer {token}" {base}/stores/demo/actions')
-    print("Ctrl-C stops everything.\n", flush=True)
-
+    # from here on Ctrl-C (even during the demo seed) stops everything through the same path
     stop = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:
@@ -202,6 +171,36 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+
+    base = f"http://127.0.0.1:{args.port}"
+    print(f"\nstoreflow is running on {base}  (moto at {os.environ['AWS_ENDPOINT_URL']})")
+    print(f"admin token: {token}")
+    if not args.no_demo and not stop.is_set():
+        sent = seed_demo(base, token)
+        # the stream poller plans them within a few seconds: wait until the count settles
+        deadline = time.monotonic() + 20
+        planned: list[Any] = []
+        settled_at = time.monotonic()
+        while time.monotonic() < deadline and not stop.is_set():
+            _, answer = request(
+                "GET",
+                f"{base}/stores/demo/actions?status=planned&limit=100",
+                None,
+                {"Authorization": f"Bearer {token}"},
+            )
+            items = answer.get("items", []) if isinstance(answer, dict) else []
+            if len(items) != len(planned):
+                planned, settled_at = items, time.monotonic()
+            elif planned and time.monotonic() - settled_at > 2.0:
+                break
+            time.sleep(0.3)
+        print(f"demo store 'demo' (dry-run): replayed {sent} sample webhooks; {len(planned)} planned actions:")
+        for item in planned[:10]:
+            print(f"  - [{item['automation']}] {item['summary']}")
+    print("\ntry:")
+    print(f'  curl -s -H "Authorization: Bearer {token}" {base}/stores/demo/actions')
+    print("Ctrl-C stops everything.\n", flush=True)
+
     stop.wait()
     print("\nstopping...", flush=True)
     for ticker in tickers:

@@ -27,8 +27,12 @@ def test_make_run_shows_planned_demo_actions_at_once(stack: Any) -> None:
     )
     assert status == 200
     assert answer["items"], output
-    assert {a["automation"] for a in answer["items"]} == {"channel-tags"}
+    assert {a["automation"] for a in answer["items"]} == {"channel-tags", "shipping-notice"}
     assert any("source:instagram" in a["summary"] for a in answer["items"])
+    # the replayed shipments became notices (email, and SMS for the customer who consented)
+    notices = [a["summary"] for a in answer["items"] if a["automation"] == "shipping-notice"]
+    assert any("email 'shipping_notice'" in n for n in notices) and any("SMS" in n for n in notices), notices
+    assert "replayed 7 sample webhooks" in output
 
 
 def test_signed_real_webhook_flows_to_a_planned_action_over_http(stack: Any) -> None:
