@@ -77,7 +77,8 @@ def seed_demo(base: str, token: str) -> int:
     if status not in (200, 201):
         raise SystemExit(f"could not create the demo store: {status} {answer}")
     sent = 0
-    samples = sorted(SAMPLES.glob("orders_create__*.json")) + sorted(SAMPLES.glob("fulfillments_create__*.json"))
+    orders = sorted(SAMPLES.glob("orders_create__*.json"))
+    samples = orders + sorted(SAMPLES.glob("fulfillments_create__*.json"))
     for path in samples:
         body = path.read_bytes()
         headers = {
@@ -194,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
             elif planned and time.monotonic() - settled_at > 2.0:
                 break
             time.sleep(0.3)
-        print(f"demo store 'demo' (dry-run): replayed {sent} sample webhooks; {len(planned)} planned actions:")
+        print(
+            f"demo store 'demo' (dry-run): replayed {sent} sample webhooks; {len(planned)} planned actions:"
+        )
         for item in planned[:10]:
             print(f"  - [{item['automation']}] {item['summary']}")
     print("\ntry:")
