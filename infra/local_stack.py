@@ -95,6 +95,17 @@ def seed_demo(base: str, token: str) -> int:
     return sent
 
 
+class StopFlag:
+    """Set from a signal handler without taking any lock; a second Ctrl-C interrupts as usual."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="storeflow local stack")
     parser.add_argument("--port", type=int, default=8000)
@@ -105,6 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+    # from the start, Ctrl-C (even during startup or the demo seed) stops everything through the
+    # same path below. The handler only flips a flag: taking a lock there (Event.set) could deadlock
+    # against the main thread, which the handler interrupts, if that thread held the same lock.
+    stop = StopFlag()
+    signal.signal(signal.SIGINT, stop.request)
+    signal.signal(signal.SIGTERM, stop.request)
 
     moto_server = start_moto()
     import boto3
@@ -164,25 +182,17 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for ticker in tickers:
         ticker.start()
-    # from here on Ctrl-C (even during the demo seed) stops everything through the same path
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
 
     base = f"http://127.0.0.1:{args.port}"
     print(f"\nstoreflow is running on {base}  (moto at {os.environ['AWS_ENDPOINT_URL']})")
     print(f"admin token: {token}")
-    if not args.no_demo and not stop.is_set():
+    if not args.no_demo and not stop.requested:
         sent = seed_demo(base, token)
         # the stream poller plans them within a few seconds: wait until the count settles
         deadline = time.monotonic() + 20
         planned: list[Any] = []
         settled_at = time.monotonic()
-        while time.monotonic() < deadline and not stop.is_set():
+        while time.monotonic() < deadline and not stop.requested:
             _, answer = request(
                 "GET",
                 f"{base}/stores/demo/actions?status=planned&limit=100",
@@ -204,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f'  curl -s -H "Authorization: Bearer {token}" {base}/stores/demo/actions')
     print("Ctrl-C stops everything.\n", flush=True)
 
-    stop.wait()
+    while not stop.requested:
+        time.sleep(0.2)
     print("\nstopping...", flush=True)
     for ticker in tickers:
         ticker.stop()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -11,7 +14,7 @@ from typing import Any
 import pytest
 
 from storekit.signatures import sign
-from tests.e2e.conftest import DEMO_SECRET, TOKEN, call
+from tests.e2e.conftest import DEMO_SECRET, ROOT, TOKEN, call, free_port
 from tests.payloads import load_fixture
 
 pytestmark = pytest.mark.e2e
@@ -76,3 +79,28 @@ def test_ctrl_c_stops_everything_cleanly(stack: Any) -> None:
     assert "stopped." in out
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{base}/health", timeout=2)  # noqa: S310
+
+
+def test_ctrl_c_during_startup_still_stops_cleanly() -> None:
+    """A Ctrl-C pressed while the stack is still starting (moto up, API not yet) exits cleanly too."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STOREFLOW_"))}
+    env.update({"PYTHONPATH": f"{ROOT}:{ROOT / 'layers'}", "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.local_stack", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # moto announces itself before the API and the demo seed
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, first + out
+    assert "stopped." in out
+    assert "Traceback" not in out
