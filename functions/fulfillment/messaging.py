@@ -9,8 +9,14 @@ from functions.fulfillment.models import CustomerMessageSettings, QuietHours
 from storekit.models import Fulfillment, Order
 
 
-def customer_email(order: Order | None, fulfillment: Fulfillment | None = None) -> str | None:
-    """The address transactional mail goes to: the order's, its customer's, else the shipment's."""
+def customer_email(
+    order: Order | None, fulfillment: Fulfillment | None = None, *, marketing: bool = False
+) -> str | None:
+    """The address mail goes to: the order's, its customer's, else the shipment's. A marketing
+    message (an offer, a review request) needs the customer's email marketing consent as the store
+    reports it; a transactional one (about this order) needs only an address."""
+    if marketing and (order is None or order.customer is None or not order.customer.accepts_email_marketing):
+        return None
     if order is not None:
         if order.email:
             return order.email
