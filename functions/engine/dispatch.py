@@ -55,7 +55,7 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     except (MalformedPayload, ValueError) as exc:
         runtime.repo.mark_event(record, "failed", f"stored payload no longer parses: {exc}")
         return "unparseable"
-    if record.updated_at and not runtime.repo.advance_entity(
+    behind = bool(record.updated_at) and not runtime.repo.advance_entity(
         record.store_id,
         record.entity_kind,
         record.entity_id,
@@ -63,7 +63,8 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         record.event_id,
         snapshot_of(parsed),
         order_number_of(parsed),
-    ):
+    )
+    if behind and not announces_occurrence(record.topic):
         runtime.repo.mark_event(record, "stale", "a newer update of this entity was already processed")
         return "stale"
 
@@ -82,9 +83,20 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     for automation in automations:
         run_automation(automation, parsed, meta, record, runtime, related)
         ran += 1
-    if runtime.repo.mark_event(record, "processed", f"{ran} automation(s) ran"):
+    outcome = f"{ran} automation(s) ran"
+    if behind:
+        outcome += " (arrived after a newer update of this entity: its state was not applied)"
+    if runtime.repo.mark_event(record, "processed", outcome):
         count_event(store, record.topic, runtime)
-    return f"{ran} automation(s) ran"
+    return outcome
+
+
+def announces_occurrence(topic: str) -> bool:
+    """Whether a topic tells that something happened (an order was created, paid, cancelled; a
+    shipment left) rather than only syncing state. Such an event still runs its automations when it
+    arrives after a newer update of the same entity (deliveries come in any order; the outbox keys
+    keep the effects once); only its older state is not applied. A late `*.updated` is just stale."""
+    return not topic.endswith(".updated")
 
 
 def snapshot_of(parsed: Parsed) -> bytes | None:

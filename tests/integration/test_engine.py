@@ -16,8 +16,9 @@ from functions.engine.catalog import registry
 from functions.engine.registry import Automation
 from functions.engine.sweep import JOB_HANDLERS, sweep
 from storekit.actions import AddOrderNote
-from storekit.adapters import Topic
+from storekit.adapters import Topic, resource_from_json
 from storekit.clock import iso
+from storekit.payload_store import decompress
 from storekit.records import JobRecord
 from tests.payloads import load_fixture
 from tests.support import AUTH, body_json, put_store, shopify_headers
@@ -436,3 +437,27 @@ def test_sweeper_that_fell_behind_catches_up_without_skipping(runtime: Any, cloc
         )  # found on the second sweep, which resumed where the first stopped
     finally:
         JOB_HANDLERS.pop("test-late-sweep")
+
+
+def test_late_creation_still_runs_its_automations_without_rolling_state_back(
+    api: Any, pump: Any, runtime: Any
+) -> None:
+    """Deliveries come in any order: an orders/create that arrives after a newer orders/updated must
+    still tag the order (it announces that the order was created), while its older state is not
+    applied over the newer snapshot."""
+    put_store(api)
+    order = json.loads(load_fixture(ORDER)[0])
+    newer = dict(order, updated_at="2025-01-24T10:00:00-05:00", note="newest")
+    older = dict(order, updated_at="2025-01-24T09:00:00-05:00", note="oldest")
+    deliver(api, delivery_id="u-new", topic="orders/updated", body=json.dumps(newer).encode())
+    pump.drain()
+    deliver(api, delivery_id="c-old", topic="orders/create", body=json.dumps(older).encode())
+    pump.drain()
+    events = {e["delivery_id"]: e for e in listing(api, "events")}
+    assert events["c-old"]["status"] == "processed"
+    actions = listing(api, "actions")
+    assert sorted(a["target"] for a in actions) == ["customer:8658316394796", "order:6198432301356"]
+    # the order snapshot automations read is still the newer one
+    blob = runtime.repo.entity_snapshot("demo", "order", "6198432301356")
+    assert blob is not None
+    assert resource_from_json(decompress(blob)).note == "newest"
