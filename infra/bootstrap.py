@@ -185,4 +185,6 @@ def env_for(resources: LocalResources) -> dict[str, str]:
         "STOREFLOW_FALLBACK_QUEUE_URL": resources.fallback_queue_url,
         "STOREFLOW_ARCHIVE_BUCKET": resources.archive_bucket,
         "STOREFLOW_SECRETS_PREFIX": "storeflow",
+        # the local pollers (infra/pollers.py) redeliver only the records a handler reports failed
+        "STOREFLOW_PARTIAL_BATCH_RESPONSES": "true",
     }

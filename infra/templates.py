@@ -173,6 +173,8 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
         "STOREFLOW_ADMIN_TOKEN_PARAMETER": admin_token_parameter(stage),
         "STOREFLOW_SECRETS_PREFIX": "storeflow",
         "STOREFLOW_EMAIL_SENDER": {"Ref": "EmailSender"},
+        # every stream/queue mapping below sets FunctionResponseTypes: ReportBatchItemFailures
+        "STOREFLOW_PARTIAL_BATCH_RESPONSES": "true",
     }
     out: dict[str, Any] = {
         "Parameters": {

@@ -55,7 +55,8 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     except (MalformedPayload, ValueError) as exc:
         runtime.repo.mark_event(record, "failed", f"stored payload no longer parses: {exc}")
         return "unparseable"
-    behind = bool(record.updated_at) and not runtime.repo.advance_entity(
+    # a newer version of this entity was already applied (deliveries come in any order)
+    behind = record.updated_at is not None and not runtime.repo.advance_entity(
         record.store_id,
         record.entity_kind,
         record.entity_id,

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from storekit import keys
 from storekit.clock import iso
 from storekit.observability import logger
-from storekit.records import ParkedRecord
+from storekit.records import EventRecord, ParkedRecord
+from storekit.repository import action_from_item
 from storekit.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
 
 #: tries of one stream record (Lambda retries included) before it is parked
 MAX_STREAM_TRIES = 3
+
+#: action statuses an action can still leave (it is not done, failed or planned yet)
+OPEN_ACTION_STATUSES = ("pending", "running", "retrying", "scheduled")
 
 ItemHandler = Callable[[dict[str, Any], Runtime], str]
 
@@ -65,6 +70,22 @@ def handle_record(
                 parked_at=iso(runtime.clock.now()),
             )
         )
+        mark_parked(item, item_type, f"parked after {tries} tries: {reason}", runtime)
         logger.error("stream record parked", extra={"handler": handler_name, "store_id": store_id})
         return
     logger.debug("stream record handled", extra={"handler": handler_name, "outcome": outcome})
+
+
+def mark_parked(item: dict[str, Any], item_type: str, reason: str, runtime: Runtime) -> None:
+    """Show a parked record's item as failed (with the reason) where its listing shows status, so
+    an event or action that will never be handled again does not look pending forever."""
+    try:
+        if item_type == keys.EVENT:
+            runtime.repo.mark_event(EventRecord.model_validate(item), "failed", reason)
+        elif item_type == keys.ACTION:
+            runtime.repo.move_action(
+                action_from_item(item), "failed", from_statuses=OPEN_ACTION_STATUSES, reason=reason
+            )
+    except Exception:
+        # the parked record itself is kept and listed; a malformed item just keeps its status
+        logger.exception("could not mark a parked item failed", extra={"item_type": item_type})

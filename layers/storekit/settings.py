@@ -40,6 +40,11 @@ class Settings(BaseModel):
     max_body_bytes: int = 5 * 1024 * 1024
     store_cache_seconds: int = Field(default=60, ge=0)
     email_sender: str | None = None
+    #: the stream/queue event source mappings report batch item failures (FunctionResponseTypes
+    #: ReportBatchItemFailures: the packaged stack and the local pollers). Plain `chalice deploy`
+    #: cannot set that, so Lambda would ignore a partial answer and drop the failed records: without
+    #: it a batch with a failure raises, Lambda retries it, and the record is parked after its tries.
+    partial_batch_responses: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     def secret_name(self, store_id: str) -> str:
@@ -60,6 +65,7 @@ _ENV = {
     "raw_payload_ttl_days": "STOREFLOW_RAW_TTL_DAYS",
     "store_cache_seconds": "STOREFLOW_STORE_CACHE_SECONDS",
     "email_sender": "STOREFLOW_EMAIL_SENDER",
+    "partial_batch_responses": "STOREFLOW_PARTIAL_BATCH_RESPONSES",
     "log_level": "STOREFLOW_LOG_LEVEL",
 }
 

@@ -273,9 +273,16 @@ def test_unexpected_client_error_fails_the_action_with_its_reason(api: Any, pump
     assert "unexpected RuntimeError" in action["reason"]
 
 
+@pytest.mark.parametrize("partial_batch_responses", ["true", "false"])
 def test_record_that_keeps_failing_is_parked_and_others_still_processed(
-    api: Any, pump: Any, runtime: Any
+    api: Any, pump: Any, runtime: Any, monkeypatch: Any, partial_batch_responses: str
 ) -> None:
+    """Packaged stack (the mapping takes batchItemFailures) and plain `chalice deploy` (it cannot:
+    the batch must fail so Lambda retries it instead of dropping the failed record) both park."""
+    from storekit.settings import reset_settings
+
+    monkeypatch.setenv("STOREFLOW_PARTIAL_BATCH_RESPONSES", partial_batch_responses)
+    reset_settings()
     put_store(api)
     order = json.loads(load_fixture(ORDER)[0])
     import os
@@ -292,7 +299,9 @@ def test_record_that_keeps_failing_is_parked_and_others_still_processed(
     assert parked["tries"] == 3
     statuses = {e["delivery_id"]: e["status"] for e in listing(api, "events")}
     assert statuses["fine"] == "processed"
-    assert statuses["big"] == "received"
+    assert statuses["big"] == "failed"  # never shown as still pending
+    [big] = [e for e in listing(api, "events") if e["delivery_id"] == "big"]
+    assert "parked after 3 tries" in big["reason"]
 
 
 def test_due_job_runs_exactly_once(runtime: Any, clock: Any) -> None:
@@ -461,3 +470,36 @@ def test_late_creation_still_runs_its_automations_without_rolling_state_back(
     blob = runtime.repo.entity_snapshot("demo", "order", "6198432301356")
     assert blob is not None
     assert resource_from_json(decompress(blob)).note == "newest"
+
+
+@pytest.mark.parametrize("partial_batch_responses", ["true", "false"])
+def test_failed_queue_record_is_reported_or_fails_the_batch(
+    app: Any, monkeypatch: Any, partial_batch_responses: str
+) -> None:
+    """With a mapping that takes batchItemFailures, only the failed message is reported; without
+    one (plain `chalice deploy`), the handler raises so SQS redelivers instead of deleting it."""
+    from chalice.local import LambdaContext
+
+    from functions.batch import BatchNotFullyProcessed
+    from storekit.settings import reset_settings
+
+    monkeypatch.setenv("STOREFLOW_PARTIAL_BATCH_RESPONSES", partial_batch_responses)
+    reset_settings()
+    record = {
+        "messageId": "m-1",
+        "receiptHandle": "r-1",
+        "body": "not a stored delivery",
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:storeflow-local-webhook-fallback",
+        "awsRegion": "us-east-1",
+    }
+    handler = app.handler_map["drain_fallback"]
+    context = LambdaContext("drain_fallback", memory_size=256)
+    if partial_batch_responses == "true":
+        assert handler({"Records": [record]}, context) == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    else:
+        with pytest.raises(BatchNotFullyProcessed):
+            handler({"Records": [record]}, context)
