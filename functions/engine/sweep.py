@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from functions.engine.catalog import registry
-from functions.engine.dispatch import decide_and_record
+from functions.engine.dispatch import decide_and_record, job_facts
 from functions.engine.execute import RETRY_JOB, release_for_retry
 from functions.engine.registry import EventMeta
 from storekit import keys
@@ -21,8 +21,8 @@ from storekit.runtime import Runtime
 LOOKBACK = timedelta(hours=24)
 #: minute buckets one sweep reads at most (a day); more are caught up by the following sweeps
 MAX_BUCKETS_PER_SWEEP = 24 * 60
-#: an action still `running` this long after its last change lost its executor (a Lambda runs 15 min
-#: at most), so it is put back in line
+#: an action still `running` (or a job still `claimed`) this long after its last change lost its
+#: executor (a Lambda runs 15 min at most), so it is put back in line (taken over)
 STALLED_AFTER = timedelta(minutes=20)
 
 JobHandler = Callable[[JobRecord, Runtime], str]
@@ -64,6 +64,9 @@ def automation_job_handler(kind: str) -> JobHandler | None:
             blob = runtime.repo.entity_snapshot(store.store_id, "order", order_id)
             if blob is not None:
                 related["order"] = resource_from_json(decompress(blob))
+        if isinstance(order_id, str):
+            order = related.get("order")
+            related.update(job_facts(automation.needs, store.store_id, order_id, order, runtime))
         run = decide_and_record(automation, store, meta, related, runtime, lambda ctx: on_due(job, ctx))
         return f"{run.outcome}: {len(run.action_ids)} action(s)"
 
@@ -82,13 +85,24 @@ def sweep(runtime: Runtime) -> dict[str, int]:
     cursor = runtime.repo.sweeper_cursor()
     # first sweep ever: look back a day; after that, resume exactly where the last one stopped
     start = parse_iso(cursor + ":00Z") if cursor else now - LOOKBACK
-    counts = {"claimed": 0, "done": 0, "failed": 0}
+    counts = {"claimed": 0, "done": 0, "failed": 0, "taken_over": 0}
     until = iso(now)
+    stalled_before = iso(now - STALLED_AFTER)
     buckets = keys.buckets_between(start, now, limit=MAX_BUCKETS_PER_SWEEP)
+    #: the oldest bucket holding a job another sweeper claimed recently: the cursor stays there so
+    #: the job is looked at again, and taken over if that sweeper died before finishing it
+    held: str | None = None
     for bucket in buckets:
-        for job in runtime.repo.due_jobs(bucket, until):
-            if not runtime.repo.move_job(job, "claimed", "pending"):
+        for due in runtime.repo.due_jobs(bucket, until):
+            if due.status == "claimed" and (due.claimed_at or "") >= stalled_before:
+                held = held or bucket
+                continue
+            job = runtime.repo.claim_job(due, stalled_before)
+            if job is None:
                 continue  # another sweeper claimed it
+            if due.status == "claimed":
+                logger.warning("job abandoned by a dead sweeper taken over", extra={"kind": job.kind})
+                counts["taken_over"] += 1
             counts["claimed"] += 1
             handler = JOB_HANDLERS.get(job.kind) or automation_job_handler(job.kind)
             try:
@@ -104,7 +118,7 @@ def sweep(runtime: Runtime) -> dict[str, int]:
             counts["done"] += 1
     # resume at the last bucket looked at: the current minute may still get jobs due later in it,
     # and a sweeper that fell behind more than MAX_BUCKETS_PER_SWEEP minutes continues from there
-    runtime.repo.set_sweeper_cursor(buckets[-1])
+    runtime.repo.set_sweeper_cursor(held or buckets[-1])
     counts["recovered"] = recover_stalled_actions(runtime)
     return counts
 

@@ -131,6 +131,8 @@ class JobRecord(BaseModel):
     created_at: str
     #: the minute bucket the job is filed under (set when it is written)
     bucket: str | None = None
+    #: when a sweeper claimed it (a claim left this long ago by a sweeper that died is taken over)
+    claimed_at: str | None = None
 
     def view(self) -> dict[str, Any]:
         return self.model_dump()

@@ -262,7 +262,8 @@ class Repository:
     def due_jobs(self, bucket: str, until_iso: str) -> Iterator[JobRecord]:
         query: dict[str, Any] = {
             "KeyConditionExpression": Key("PK").eq(f"JOBS#{bucket}") & Key("SK").lte(until_iso + "~"),
-            "FilterExpression": Attr("status").eq("pending"),
+            # claimed too: a claim whose sweeper died is taken over once it is old enough
+            "FilterExpression": Attr("status").is_in(["pending", "claimed"]),
         }
         while True:
             page = self._table.query(**query)
@@ -281,6 +282,30 @@ class Repository:
         )
         items = page.get("Items", [])
         return job_from_item(items[0]) if items else None
+
+    def claim_job(self, job: JobRecord, stalled_before: str) -> JobRecord | None:
+        """Claim a pending job, or take over a claim made before `stalled_before` by a sweeper that
+        died mid-way. None if another sweeper holds it (or it finished)."""
+        assert job.bucket is not None, "a stored job knows its bucket"
+        now = iso(self._clock.now())
+        try:
+            self._table.update_item(
+                Key=keys.job(job.bucket, job.store_id, job.job_id, job.due_at),
+                UpdateExpression="SET #s = :claimed, claimed_at = :now",
+                ConditionExpression="#s = :pending OR (#s = :claimed AND claimed_at < :stalled)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":claimed": "claimed",
+                    ":pending": "pending",
+                    ":now": now,
+                    ":stalled": stalled_before,
+                },
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return job.model_copy(update={"status": "claimed", "claimed_at": now})
 
     def move_job(self, job: JobRecord, to_status: str, from_status: str, reason: str | None = None) -> bool:
         assert job.bucket is not None, "a stored job knows its bucket"

@@ -503,3 +503,37 @@ def test_failed_queue_record_is_reported_or_fails_the_batch(
     else:
         with pytest.raises(BatchNotFullyProcessed):
             handler({"Records": [record]}, context)
+
+
+def test_job_left_claimed_by_a_dead_sweeper_is_taken_over_once(runtime: Any, clock: Any) -> None:
+    """A sweeper that dies after claiming a job (timeout, out of memory) must not lose it: later
+    sweeps keep looking at it and take it over once the claim is clearly abandoned."""
+    calls: list[str] = []
+    JOB_HANDLERS["test-takeover"] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
+    try:
+        filed = runtime.repo.put_job(
+            JobRecord(
+                job_id="j-dead",
+                store_id="demo",
+                kind="test-takeover",
+                due_at=iso(clock.now() + timedelta(minutes=1)),
+                created_at=iso(clock.now()),
+            )
+        )
+        clock.advance(minutes=2)
+        [due] = list(runtime.repo.due_jobs(filed.bucket, iso(clock.now())))
+        # a sweeper claims it and dies before running it
+        assert runtime.repo.claim_job(due, iso(clock.now() - timedelta(minutes=20))) is not None
+        for _ in range(5):  # following sweeps: the claim is recent, so it is left alone ...
+            clock.advance(minutes=1)
+            assert sweep(runtime)["claimed"] == 0
+        assert calls == []
+        clock.advance(minutes=20)  # ... until it is clearly abandoned: taken over, run once
+        counts = sweep(runtime)
+        assert counts["taken_over"] == 1 and counts["done"] == 1
+        assert calls == ["j-dead"]
+        clock.advance(minutes=30)
+        assert sweep(runtime)["claimed"] == 0
+        assert calls == ["j-dead"]
+    finally:
+        del JOB_HANDLERS["test-takeover"]
