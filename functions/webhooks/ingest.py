@@ -129,6 +129,8 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
         payload = json.loads(delivery.body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedPayload("body is not valid JSON") from exc
+    except RecursionError as exc:  # signed, but nested deeper than any store resource
+        raise MalformedPayload("body is nested too deeply") from exc
     parsed = parse_delivery(delivery.platform, topic, payload)
     try:
         item = event_item(delivery, platform_topic, delivery_id, parsed, runtime)

@@ -401,7 +401,8 @@ class Repository:
         }
         if cursor:
             start = decode_cursor(cursor)
-            if start.get(pk_name) != partition:
+            # exactly the keys DynamoDB gives out for this index (a real table refuses others)
+            if start.get(pk_name) != partition or set(start) != {"PK", "SK", pk_name, f"{index}SK"}:
                 raise BadRequest("cursor does not belong to this listing")
             query["ExclusiveStartKey"] = start
         page = self._table.query(**query)

@@ -116,7 +116,16 @@ def test_body_over_5_mib_is_413(api: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [b"{not json", b"[1, 2, 3]", b'{"id": "x", "line_items": "nope", "created_at": 7}', b"\xff\xfe"]
+    "body",
+    [
+        b"{not json",
+        b"[1, 2, 3]",
+        b'{"id": "x", "line_items": "nope", "created_at": 7}',
+        b"\xff\xfe",
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON parser's recursion limit
+        b'{"id": 1, "note": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+    ids=["not-json", "array", "wrong-shape", "not-utf8", "nested-array", "nested-in-field"],
 )
 def test_malformed_body_with_valid_signature_is_400_and_stores_nothing(api: Any, body: bytes) -> None:
     put_store(api)
