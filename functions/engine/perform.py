@@ -100,10 +100,12 @@ _WOO_STATUS = {"active": "publish", "draft": "draft", "archived": "private"}
 
 def _woocommerce(action: a.Action, client: WooClient) -> str | None:
     match action:
-        case a.AddTags(resource="order"):
-            client.set_order_meta(action.resource_id, WOO_TAGS_META, ",".join(action.tags))
-        case a.AddTags(resource="customer"):
-            client.set_customer_meta(action.resource_id, WOO_TAGS_META, ",".join(action.tags))
+        case a.AddTags(resource="order" | "customer"):
+            return client.change_tags_meta(action.resource, action.resource_id, WOO_TAGS_META, add=action.tags)
+        case a.RemoveTags(resource="order" | "customer"):
+            return client.change_tags_meta(
+                action.resource, action.resource_id, WOO_TAGS_META, remove=action.tags
+            )
         case a.AddOrderNote():
             client.add_order_note(action.order_id, action.note)
         case a.CancelOrder():

@@ -378,18 +378,23 @@ def test_live_woocommerce_store_keeps_tags_in_order_meta(api: Any, pump: Any) ->
     from tests.support import woo_headers
 
     with responses.RequestsMock() as mock:
+        # the merchant (or an earlier order) already tagged it: those tags are kept
+        mock.get(
+            "https://woo.example/wp-json/wc/v3/orders/727",
+            json={"id": 727, "meta_data": [{"key": "_storeflow_tags", "value": "wholesale"}]},
+        )
         mock.put("https://woo.example/wp-json/wc/v3/orders/727", json={"id": 727})
         answer = api.http.post(
             "/webhooks/woocommerce/woo", headers=woo_headers(raw, "order.created", "w-1"), body=raw
         )
         assert answer.status_code == 200
         pump.drain()
-        [call] = mock.calls
+        [_, call] = mock.calls
         meta = json.loads(call.request.body)["meta_data"]  # type: ignore[arg-type]
     assert meta == [
         {
             "key": "_storeflow_tags",
-            "value": "channel:online-store,source:newsletter,medium:email,campaign:spring-sale",
+            "value": "wholesale,channel:online-store,source:newsletter,medium:email,campaign:spring-sale",
         }
     ]
     actions = body_json(api.http.get("/stores/woo/actions", headers=AUTH))["items"]

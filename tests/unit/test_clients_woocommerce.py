@@ -308,3 +308,31 @@ def test_plain_http_is_allowed_for_a_local_store(http: responses.RequestsMock) -
 def test_empty_keys_are_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
         WooClient("https://woo.example", "", SECRET, requests.Session())
+
+
+def test_tags_are_added_to_the_ones_already_saved(http: responses.RequestsMock, woo: WooClient) -> None:
+    """A returning customer keeps the source tags of earlier orders (WooCommerce keeps storeflow's
+    tags in a meta field, so adding means read, merge, write)."""
+    http.get(
+        f"{API}/customers/25",
+        json={"id": 25, "meta_data": [{"id": 9, "key": "_storeflow_tags", "value": "source:google,vip"}]},
+    )
+    http.put(f"{API}/customers/25", json={"id": 25})
+    saved = woo.change_tags_meta("customer", "25", "_storeflow_tags", add=["channel:online-store", "VIP"])
+    assert saved == "source:google,vip,channel:online-store"
+    assert sent(http, 1) == {"meta_data": [{"key": "_storeflow_tags", "value": saved}]}
+
+
+def test_tags_removed_and_unchanged_tags_not_written(http: responses.RequestsMock, woo: WooClient) -> None:
+    http.get(f"{API}/orders/727", json={"id": 727, "meta_data": [{"key": "_storeflow_tags", "value": "a,b"}]})
+    http.put(f"{API}/orders/727", json={"id": 727})
+    assert woo.change_tags_meta("order", "727", "_storeflow_tags", remove=["A"]) == "b"
+    assert sent(http, 1) == {"meta_data": [{"key": "_storeflow_tags", "value": "b"}]}
+    assert woo.change_tags_meta("order", "727", "_storeflow_tags", add=["b"]) == "a,b"
+    assert [c.request.method for c in http.calls] == ["GET", "PUT", "GET"]  # nothing new: no write
+
+
+def test_tags_on_products_are_refused_before_any_call(http: responses.RequestsMock, woo: WooClient) -> None:
+    with pytest.raises(PermanentError):
+        woo.change_tags_meta("product", "1", "_storeflow_tags", add=["x"])
+    assert len(http.calls) == 0

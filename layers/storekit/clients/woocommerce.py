@@ -1,8 +1,8 @@
 """WooCommerce REST API v3 client (HTTP Basic auth with a REST key pair, HTTPS only).
 
-Not here, on purpose: tags. WooCommerce orders and customers have no tags (the executor keeps
-storeflow's tags in order/customer meta instead), and product tags are set by tag id, which needs a
-lookup-or-create of each tag first; no action needs that yet.
+Tags: WooCommerce orders and customers have none, so storeflow keeps its tags in an order/customer
+meta field (`change_tags_meta`). Product tags are set by tag id, which needs a lookup-or-create of
+each tag first; no action needs that yet, so tagging products is refused.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -47,6 +48,21 @@ def _id(value: str | int, what: str) -> str:
     return text
 
 
+def merge_tags(saved: Iterable[str], add: Iterable[str] = (), remove: Iterable[str] = ()) -> list[str]:
+    """Saved tags plus `add`, minus `remove`, in order, each once (tags compare case-insensitively,
+    as in Shopify)."""
+    dropped = {t.strip().casefold() for t in remove}
+    out: list[str] = []
+    seen: set[str] = set()
+    for tag in [*saved, *add]:
+        text = tag.strip()
+        folded = text.casefold()
+        if text and folded not in seen and folded not in dropped:
+            seen.add(folded)
+            out.append(text)
+    return out
+
+
 class WooClient:
     """REST calls for one WooCommerce store. Every method raises a typed ExternalCallError on failure."""
 
@@ -71,7 +87,7 @@ class WooClient:
     def __repr__(self) -> str:
         return f"WooClient({self._api!r})"  # never the keys
 
-    def _send(self, method: str, path: str, body: dict[str, Any], what: str) -> Any:
+    def _send(self, method: str, path: str, body: dict[str, Any] | None, what: str) -> Any:
         resp = send(
             self._session,
             method,
@@ -117,6 +133,39 @@ class WooClient:
             {"meta_data": [{"key": key, "value": value}]},
             "update customer",
         )
+
+    def change_tags_meta(
+        self,
+        resource: str,
+        resource_id: str,
+        key: str,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+    ) -> str:
+        """Add/remove tags in a comma-separated meta field, keeping the others already there
+        (WooCommerce orders and customers have no tags). Returns the tags now saved.
+
+        Read, then write: WooCommerce has no atomic way to change one value of a meta field, so two
+        changes of the same field at the same moment could lose one (storeflow's actions on one
+        resource run one after another, so only a merchant's own edit could race)."""
+        if resource not in ("order", "customer"):
+            raise PermanentError(f"WooCommerce keeps storeflow tags on orders and customers, not {resource}s")
+        path = f"{resource}s/{_id(resource_id, resource)}"
+        current = self._send("GET", path, None, f"read {resource}")
+        meta = current.get("meta_data") if isinstance(current, dict) else None
+        saved = next(
+            (
+                str(m.get("value") or "")
+                for m in (meta if isinstance(meta, list) else [])
+                if isinstance(m, dict) and m.get("key") == key
+            ),
+            "",
+        )
+        tags = merge_tags([t for t in saved.split(",") if t.strip()], add, remove)
+        value = ",".join(tags)
+        if value != saved:
+            self._send("PUT", path, {"meta_data": [{"key": key, "value": value}]}, f"update {resource}")
+        return value
 
     # --- products ------------------------------------------------------------------------
     def set_product_status(self, product_id: str, status: str) -> None:
