@@ -101,7 +101,9 @@ _WOO_STATUS = {"active": "publish", "draft": "draft", "archived": "private"}
 def _woocommerce(action: a.Action, client: WooClient) -> str | None:
     match action:
         case a.AddTags(resource="order" | "customer"):
-            return client.change_tags_meta(action.resource, action.resource_id, WOO_TAGS_META, add=action.tags)
+            return client.change_tags_meta(
+                action.resource, action.resource_id, WOO_TAGS_META, add=action.tags
+            )
         case a.RemoveTags(resource="order" | "customer"):
             return client.change_tags_meta(
                 action.resource, action.resource_id, WOO_TAGS_META, remove=action.tags

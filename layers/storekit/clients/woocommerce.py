@@ -8,9 +8,9 @@ each tag first; no action needs that yet, so tagging products is refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
-from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import urlsplit
 
