@@ -136,7 +136,9 @@ def _send_message(
     action: Any, store: StoreConfig, secrets: StoreSecrets, runtime: Runtime, action_id: str
 ) -> str | None:
     # the message channels load Jinja2 and phonenumbers: only when a message is really sent
+    from functions.fulfillment.messaging import sms_text
     from storekit.clients import EmailChannel, SlackChannel, SmsChannel, WebhookChannel, render_message
+    from storekit.clients.email import sender_named
 
     match action:
         case a.SendEmail():
@@ -147,10 +149,12 @@ def _send_message(
                 )
             context = {"store_name": store.display_name, **action.context}
             rendered = render_message(action.template_override, action.template, context)
-            channel = EmailChannel(runtime.client("ses"), sender)
+            channel = EmailChannel(runtime.client("ses"), sender_named(store.display_name, sender))
             return str(channel.send(action.to, rendered, reply_to=action.reply_to))
         case a.SendSms():
-            return str(SmsChannel(runtime.client("sns")).send(action.to, action.text))
+            text = sms_text(store.display_name, action.text)  # every SMS names the store
+            sms = SmsChannel(runtime.client("sns"))
+            return str(sms.send(action.to, text, transactional=not action.marketing))
         case a.PostSlack():
             if secrets.slack_webhook_url is None:
                 raise ConfigurationError("store has no Slack webhook URL saved")

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from functions.fulfillment.models import CustomerMessageSettings, QuietHours
+from functions.fulfillment.models import SMS_MAX_BYTES, CustomerMessageSettings, QuietHours
 from storekit.models import Fulfillment, Order
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 
 def customer_email(
@@ -59,3 +64,77 @@ def sms_not_before(now: datetime, timezone: str, settings: CustomerMessageSettin
     if end <= local:
         end += timedelta(days=1)
     return end.astimezone(now.tzinfo)
+
+
+def is_email_address(address: str | None) -> bool:
+    """One @ with text on both sides, a dot in the domain, no whitespace or control characters, at
+    most 320 characters: what the executor and SES will accept ("x" or "bob@" are not)."""
+    if not address or len(address) > 320:
+        return False
+    local, at, domain = address.partition("@")
+    return bool(
+        at
+        and local
+        and "." in domain.strip(".")
+        and "@" not in domain
+        and not any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in address)
+    )
+
+
+def deliverable_email(address: str | None) -> str | None:
+    """`address` when mail can go there, else None: one malformed address skips that message only."""
+    return address if is_email_address(address) else None
+
+
+def sms_text(store_name: str, text: str) -> str:
+    """The text as sent: prefixed with the store's name unless it already names the store, and cut
+    to SNS's limit of 1600 bytes (on a word boundary when one is near, ending in an ellipsis)."""
+    text = text.strip()
+    if store_name.casefold() not in text.casefold():
+        text = f"{store_name}: {text}" if text else store_name
+    if len(text.encode()) <= SMS_MAX_BYTES:
+        return text
+    ellipsis = "\u2026"
+    cut = text.encode()[: SMS_MAX_BYTES - len(ellipsis.encode())].decode(errors="ignore")
+    space = cut.rfind(" ")
+    if space > len(cut) - 80:
+        cut = cut[:space]
+    return cut.rstrip() + ellipsis
+
+
+@lru_cache(maxsize=64)
+def _compiled_text_template(source: str) -> Template:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(autoescape=False, undefined=jinja2.StrictUndefined)
+    return env.from_string(source)
+
+
+def check_text_template(source: str, sample: dict[str, Any]) -> None:
+    """A store's text template compiles and renders with the automation's variables; else
+    ValueError saying what is wrong (line, or the unknown variable), never the template itself."""
+    import jinja2
+
+    try:
+        _compiled_text_template(source).render(sample)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ValueError(f"template line {exc.lineno}: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise ValueError(
+            f"template uses an unknown variable ({exc.message}); known: {', '.join(sorted(sample))}"
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise ValueError(f"template does not render: {type(exc).__name__}") from None
+
+
+def render_text_template(source: str, context: dict[str, Any]) -> str | None:
+    """A store's text template rendered (sandboxed), or None when it does not render with these
+    values (checked on save, so only on data the check could not foresee): the caller then falls
+    back to the default text."""
+    import jinja2
+
+    try:
+        return _compiled_text_template(source).render(context)
+    except jinja2.TemplateError:
+        return None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from storekit.messages import MessageTemplate
 
@@ -42,15 +42,83 @@ class CustomerMessageSettings(BaseModel):
     quiet_hours: QuietHours | None = QuietHours()
 
 
-class ShippingNoticeSettings(CustomerMessageSettings):
-    pass
+#: the longest SMS text storeflow sends, in UTF-8 bytes (SNS's limit for one publish; longer texts
+#: are cut, so it also bounds the characters)
+SMS_MAX_BYTES = 1600
 
 
-class DeliveryUpdateSettings(CustomerMessageSettings):
+class SmsTemplateSettings(CustomerMessageSettings):
+    """A store's own SMS text: a Jinja2 string over the automation's message variables, checked when
+    the settings are saved (a syntax error or an unknown variable is a 400 naming `sms_template`)."""
+
+    #: the variables an SMS template may use, with sample values for the check
+    SMS_VARIABLES: ClassVar[dict[str, Any]] = {}
+
+    sms_template: str | None = Field(default=None, min_length=1, max_length=SMS_MAX_BYTES)
+
+    @field_validator("sms_template")
+    @classmethod
+    def _sms_template_renders(cls, value: str | None) -> str | None:
+        if value is not None:
+            from functions.fulfillment.messaging import check_text_template  # jinja2 only when used
+
+            check_text_template(value, cls.SMS_VARIABLES)
+        return value
+
+
+class ShippingNoticeSettings(SmsTemplateSettings):
+    SMS_VARIABLES: ClassVar[dict[str, Any]] = {
+        "store_name": "Demo Shop",
+        "order_name": "#1001",
+        "first_name": "Ada",
+        "carrier": "UPS",
+        "tracking_number": "1Z2345",
+        "tracking_url": "https://www.ups.com/track?tracknum=1Z2345",
+        "items": [{"title": "Mug", "quantity": 2}],
+    }
+
+    #: WooCommerce order statuses that mean "shipped" (a custom status plugin may add its own)
+    shipped_statuses: list[str] = Field(default=["completed", "shipped"], min_length=1)
+    #: a WooCommerce order seen in a shipped status is announced only when its shipment left this
+    #: recently (the tracking entry's date_shipped): an old order updated later (a partial refund
+    #: on an order shipped last year) is not "on its way" again
+    announce_within_days: int = Field(default=3, ge=1, le=60)
+
+    @field_validator("shipped_statuses")
+    @classmethod
+    def _lower_case(cls, value: list[str]) -> list[str]:
+        statuses = [status.strip().lower().removeprefix("wc-") for status in value if status.strip()]
+        if not statuses:
+            raise ValueError("name at least one order status")
+        return statuses
+
+
+class DeliveryUpdateSettings(SmsTemplateSettings):
+    SMS_VARIABLES: ClassVar[dict[str, Any]] = {
+        "store_name": "Demo Shop",
+        "order_name": "#1001",
+        "first_name": "Ada",
+        "status": "delivered",
+        "headline": "Delivered",
+        "detail": "Your parcel has been delivered.",
+        "carrier": "UPS",
+        "tracking_number": "1Z2345",
+        "tracking_url": "https://www.ups.com/track?tracknum=1Z2345",
+    }
+
     notify: list[ShipmentStatus] = ["out_for_delivery", "delivered", "failure"]
     #: a failed delivery also tells the staff (Slack, and this address when set)
     staff_slack: bool = True
     staff_email: str | None = Field(default=None, max_length=320)
+
+    @field_validator("staff_email")
+    @classmethod
+    def _staff_email_is_an_address(cls, value: str | None) -> str | None:
+        from functions.fulfillment.messaging import is_email_address
+
+        if value is not None and not is_email_address(value):
+            raise ValueError("not an email address")
+        return value
 
 
 class AssistantSettings(BaseModel):

@@ -1,27 +1,42 @@
 """Shipping notification and delivery updates.
 
-- shipping-notice: a shipment left (Shopify fulfillments/create; a WooCommerce order completed with
-  Shipment Tracking meta) -> email (and SMS when the customer consented) with the carrier,
-  tracking number and link, and the items shipped. Once per shipment and channel, however often
-  the webhook repeats; each shipment of a split order gets its own message.
+- shipping-notice: a shipment left (Shopify fulfillments/create; a WooCommerce order in a shipped
+  status with Shipment Tracking meta whose date_shipped is recent) -> email (and SMS when the customer
+  consented) with the carrier, tracking number and link, and the items shipped. Once per shipment
+  and channel, however often the webhook repeats; each shipment of a split order gets its own message.
 - delivery-updates: Shopify fulfillments/update with a shipment_status -> a short notice on the
   customer's channel (SMS when consented, else email); a failed delivery also tells the staff.
+
+Both are transactional messages (about the customer's own order): email needs only a valid address,
+SMS the customer's SMS consent; every message names the store. A malformed address or an over-long
+text skips or shortens that one message, never the others of the run.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from datetime import datetime, timedelta
+from typing import Any, Final
+from urllib.parse import quote
 
 from functions.engine.registry import Automation, Context
-from functions.fulfillment.messaging import customer_email, sms_not_before, sms_phone
+from functions.fulfillment.messaging import (
+    customer_email,
+    deliverable_email,
+    render_text_template,
+    sms_not_before,
+    sms_phone,
+    sms_text,
+)
 from functions.fulfillment.models import (
-    CustomerMessageSettings,
     DeliveryUpdateSettings,
     ShippingNoticeSettings,
+    SmsTemplateSettings,
 )
 from storekit.actions import Action, PostSlack, SendEmail, SendSms
 from storekit.adapters import Parsed, Topic
 from storekit.models import Fulfillment, Order
+from storekit.observability import logger
 
 _HEADLINES = {
     "in_transit": ("Your parcel is on its way", "It is moving through the carrier's network."),
@@ -37,15 +52,79 @@ _HEADLINES = {
     "failure": ("Delivery problem", "The carrier could not deliver your parcel. We are looking into it."),
 }
 
+#: Tracking pages of common carriers, for shipments that carry a carrier name but no link (the
+#: WooCommerce Shipment Tracking extension stores only the provider for its built-in carriers).
+#: Keyed by the provider's slug: lower case, runs of other characters as "-", so "Royal Mail",
+#: "royal-mail" and "ROYAL MAIL" are one carrier. `{number}` is the URL-encoded tracking number.
+#: An unknown carrier gets no link; the message still goes out.
+CARRIER_TRACKING_URLS: Final[dict[str, str]] = {
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?qtc_tLabels1={number}",
+    "ups": "https://www.ups.com/track?loc=en_US&tracknum={number}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={number}",
+    "dhl": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id={number}",
+    "dhl-express": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?submit=1&tracking-id={number}",
+    "dhl-us": "https://www.dhl.com/us-en/home/tracking/tracking-ecommerce.html?tracking-id={number}",
+    "dhl-ecommerce": "https://www.dhl.com/us-en/home/tracking/tracking-ecommerce.html?tracking-id={number}",
+    "dhl-parcel-uk": "https://track.dhlparcel.co.uk/?con={number}",
+    "deutsche-post-dhl": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?idc={number}",
+    "royal-mail": "https://www.royalmail.com/track-your-item#/tracking-results/{number}",
+    "parcelforce": "https://www.parcelforce.com/track-trace?trackNumber={number}",
+    "evri": "https://www.evri.com/track/parcel/{number}",
+    "dpd-co-uk": "https://www.dpd.co.uk/apps/tracking/?reference={number}",
+    "canada-post": "https://www.canadapost-postescanada.ca/track-reperage/en#/resultList?searchFor={number}",
+    "purolator": "https://www.purolator.com/purolator/ship-track/tracking-summary.page?pin={number}",
+    "australia-post": "https://auspost.com.au/mypost/track/#/details/{number}",
+    "nz-post": "https://www.nzpost.co.nz/tools/tracking?trackid={number}",
+    "an-post": "https://track.anpost.ie/TrackingResults.aspx?rtt=1&items={number}",
+    "colissimo": "https://www.laposte.fr/outils/suivre-vos-envois?code={number}",
+    "bpost": "https://track.bpost.be/btr/web/#/search?itemCode={number}",
+    "postnord": "https://portal.postnord.com/tracking/details/{number}",
+    "postnord-sverige-ab": "https://portal.postnord.com/tracking/details/{number}",
+    "tnt": "https://www.tnt.com/express/en_gb/site/shipping-tools/tracking.html?searchType=con&cons={number}",
+}
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
-def shipments(event: Parsed, ctx: Context[Any]) -> tuple[Order | None, list[Fulfillment]]:
-    """The order and the shipments an event announces (empty when it announces none)."""
+
+def carrier_tracking_url(carrier: str | None, number: str | None) -> str | None:
+    """The carrier's tracking page for `number` (see CARRIER_TRACKING_URLS), or None."""
+    if not carrier or not number:
+        return None
+    template = CARRIER_TRACKING_URLS.get(_NOT_SLUG.sub("-", carrier.casefold()).strip("-"))
+    return template.format(number=quote(number.strip(), safe="")) if template else None
+
+
+def tracking_link(shipment: Fulfillment) -> str | None:
+    """The shipment's own tracking link, else the carrier's page for its number."""
+    return shipment.tracking_url or carrier_tracking_url(shipment.tracking_company, shipment.tracking_number)
+
+
+def shipped_recently(shipment: Fulfillment, now: datetime, within_days: int) -> bool:
+    """A WooCommerce tracking entry left within the window (its date_shipped; none known = not new).
+
+    An order event carries no earlier state of the order to tell "just completed" from "completed
+    long ago and updated now"; the ship date does."""
+    if shipment.created_at is None:
+        return False
+    return now - shipment.created_at <= timedelta(days=within_days)
+
+
+def shipments(event: Parsed, ctx: Context[ShippingNoticeSettings]) -> tuple[Order | None, list[Fulfillment]]:
+    """The order and the new shipments an event announces (empty when it announces none)."""
     resource = event.resource
     if isinstance(resource, Fulfillment):
         order = ctx.related.get("order")
         return (order if isinstance(order, Order) else None), [resource]
-    if isinstance(resource, Order) and resource.status == "completed":
-        return resource, [f for f in resource.fulfillments if f.tracking_number]
+    if (
+        isinstance(resource, Order)
+        and ctx.store.platform == "woocommerce"
+        and (resource.status or "").lower() in ctx.settings.shipped_statuses
+    ):
+        tracked = [f for f in resource.fulfillments if f.tracking_number]
+        fresh = [f for f in tracked if shipped_recently(f, ctx.now, ctx.settings.announce_within_days)]
+        if len(tracked) == 1 and fresh and not fresh[0].line_items:
+            # the extension records no items per package: one package carries the whole order
+            fresh = [fresh[0].model_copy(update={"line_items": resource.line_items})]
+        return resource, fresh
     return None, []
 
 
@@ -54,16 +133,49 @@ def shipment_key(order_id: str | None, shipment: Fulfillment) -> str:
 
 
 def _email(
-    to: str, template: str, context: dict[str, Any], settings: CustomerMessageSettings, once_per: str
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    settings: SmsTemplateSettings,
+    once_per: str,
 ) -> SendEmail:
     return SendEmail(
         to=to,
         template=template,
         context=context,
-        template_override=settings.email_template if template == "shipping_notice" else None,
+        marketing=False,
+        template_override=settings.email_template,
         sender=settings.sender,
         reply_to=settings.reply_to,
         once_per=once_per,
+    )
+
+
+def _sms(
+    to: str,
+    default_text: str,
+    context: dict[str, Any],
+    ctx: Context[ShippingNoticeSettings] | Context[DeliveryUpdateSettings],
+    once_per: str,
+) -> SendSms:
+    """A transactional SMS: the store's template (else the default text), naming the store, within
+    SNS's length, held while the store's quiet hours last."""
+    text = default_text
+    if ctx.settings.sms_template is not None:
+        rendered = render_text_template(ctx.settings.sms_template, context)
+        if rendered is None or not rendered.strip():
+            logger.warning(
+                "store SMS template did not render; default text used",
+                extra={"store_id": ctx.store.store_id, "once_per": once_per},
+            )
+        else:
+            text = rendered
+    return SendSms(
+        to=to,
+        text=sms_text(ctx.store.display_name, text),
+        marketing=False,
+        once_per=once_per,
+        not_before=sms_not_before(ctx.now, ctx.store.timezone, ctx.settings),
     )
 
 
@@ -74,30 +186,25 @@ def shipping_notice(event: Parsed, ctx: Context[ShippingNoticeSettings]) -> list
         order_id = shipment.order_id or (order.id if order else None)
         key = shipment_key(order_id, shipment)
         order_name = (order.name if order else None) or shipment.name or f"#{order_id}"
+        link = tracking_link(shipment)
         context = {
             "order_name": order_name,
             "first_name": order.customer.first_name if order and order.customer else None,
             "carrier": shipment.tracking_company,
             "tracking_number": shipment.tracking_number,
-            "tracking_url": shipment.tracking_url,
+            "tracking_url": link,
             "items": [{"title": li.title, "quantity": li.quantity} for li in shipment.line_items],
         }
-        email = customer_email(order, shipment)
-        if ctx.settings.email and email:
+        email = deliverable_email(customer_email(order, shipment)) if ctx.settings.email else None
+        if email:
             actions.append(_email(email, "shipping_notice", context, ctx.settings, f"shipping:{key}:email"))
-        phone = sms_phone(order, shipment)
-        if ctx.settings.sms and phone:
-            track = f" Track it: {shipment.tracking_url}" if shipment.tracking_url else ""
+        phone = sms_phone(order, shipment) if ctx.settings.sms else None
+        if phone:
+            track = f" Track it: {link}" if link else ""
             carrier = f" with {shipment.tracking_company}" if shipment.tracking_company else ""
             text = f"{ctx.store.display_name}: your order {order_name} has shipped{carrier}.{track}"
-            actions.append(
-                SendSms(
-                    to=phone,
-                    text=text,
-                    once_per=f"shipping:{key}:sms",
-                    not_before=sms_not_before(ctx.now, ctx.store.timezone, ctx.settings),
-                )
-            )
+            sms_context = {"store_name": ctx.store.display_name, **context}
+            actions.append(_sms(phone, text, sms_context, ctx, f"shipping:{key}:sms"))
     return actions
 
 
@@ -111,24 +218,30 @@ def delivery_update(event: Parsed, ctx: Context[DeliveryUpdateSettings]) -> list
     key = f"{shipment_key(shipment.order_id, shipment)}:{status}"
     headline, detail = _HEADLINES[status]
     order_name = (order.name if order else None) or shipment.name or f"#{shipment.order_id}"
+    link = tracking_link(shipment)
     actions: list[Action] = []
     phone = sms_phone(order, shipment) if ctx.settings.sms else None
-    email = customer_email(order, shipment) if ctx.settings.email else None
+    email = deliverable_email(customer_email(order, shipment)) if ctx.settings.email else None
     if phone:
-        track = f" {shipment.tracking_url}" if shipment.tracking_url else ""
-        actions.append(
-            SendSms(
-                to=phone,
-                text=f"{ctx.store.display_name}: {order_name} - {headline}.{track}",
-                once_per=f"delivery:{key}:sms",
-                not_before=sms_not_before(ctx.now, ctx.store.timezone, ctx.settings),
-            )
-        )
+        track = f" {link}" if link else ""
+        sms_context = {
+            "store_name": ctx.store.display_name,
+            "order_name": order_name,
+            "first_name": order.customer.first_name if order and order.customer else None,
+            "status": status,
+            "headline": headline,
+            "detail": detail,
+            "carrier": shipment.tracking_company,
+            "tracking_number": shipment.tracking_number,
+            "tracking_url": link,
+        }
+        text = f"{ctx.store.display_name}: {order_name} - {headline}.{track}"
+        actions.append(_sms(phone, text, sms_context, ctx, f"delivery:{key}:sms"))
     elif email:
         context = {
             "headline": f"{headline}: {order_name}",
             "detail": detail,
-            "tracking_url": shipment.tracking_url,
+            "tracking_url": link,
         }
         actions.append(_email(email, "delivery_update", context, ctx.settings, f"delivery:{key}:email"))
     if status == "failure":

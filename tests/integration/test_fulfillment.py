@@ -15,7 +15,7 @@ from moto.sns.models import sns_backends
 
 from functions.engine.sweep import sweep
 from tests.payloads import load_fixture
-from tests.support import AUTH, body_json, put_store, shopify_headers, woo_headers
+from tests.support import AUTH, body_json, put_store, shopify_headers, store_body, woo_headers
 
 pytestmark = pytest.mark.integration
 
@@ -150,9 +150,17 @@ def test_shipment_of_an_order_not_seen_yet_still_emails_the_shipment_address(api
     assert notice["target"] == "email:j***@example.com"
 
 
+def woo_shipped(shipped_at: datetime) -> bytes:
+    """The completed WooCommerce order with Shipment Tracking meta, its package shipped at `shipped_at`."""
+    order = json.loads((EVENTS / "woocommerce" / "order_updated__with-shipment-tracking.json").read_bytes())
+    [meta] = [m for m in order["meta_data"] if m["key"] == "_wc_shipment_tracking_items"]
+    meta["value"][0]["date_shipped"] = str(int(shipped_at.timestamp()))
+    return json.dumps(order).encode()
+
+
 def test_woocommerce_completed_order_with_tracking_is_announced(api: Any, pump: Any) -> None:
     put_store(api, "woo", platform="woocommerce")
-    raw = (EVENTS / "woocommerce" / "order_updated__with-shipment-tracking.json").read_bytes()
+    raw = woo_shipped(datetime(2026, 11, 24, 9, tzinfo=UTC))  # this morning (the clock: 24 Nov 12:00)
     answer = api.http.post(
         "/webhooks/woocommerce/woo", headers=woo_headers(raw, "order.updated", "w-1"), body=raw
     )
@@ -300,3 +308,91 @@ def test_refund_follow_up_texts_a_customer_who_consented(api: Any, pump: Any) ->
     [follow_up] = actions(api, "returns-follow-up")
     assert follow_up["kind"] == "send_sms"
     assert follow_up["target"] == "sms:***67"
+
+
+def test_woocommerce_order_shipped_long_ago_and_updated_now_is_not_announced(api: Any, pump: Any) -> None:
+    put_store(api, "woo", platform="woocommerce")
+    raw = woo_shipped(datetime(2024, 4, 1, tzinfo=UTC))  # e.g. a partial refund on a 2024 order
+    answer = api.http.post(
+        "/webhooks/woocommerce/woo", headers=woo_headers(raw, "order.updated", "w-old"), body=raw
+    )
+    assert answer.status_code == 200
+    pump.drain()
+    items = body_json(api.http.get("/stores/woo/actions", headers=AUTH))["items"]
+    assert [a for a in items if a["automation"] == "shipping-notice"] == []
+    runs = body_json(api.http.get("/stores/woo/runs", headers=AUTH))["items"]
+    [run] = [r for r in runs if r["automation"] == "shipping-notice"]
+    assert run["outcome"] == "nothing-to-do"
+
+
+def test_live_woocommerce_notice_lists_the_order_items_and_the_carriers_link(
+    api: Any, pump: Any, session: Any
+) -> None:
+    session.client("ses").verify_email_identity(EmailAddress=SENDER)
+    put_store(
+        api,
+        "woo",
+        platform="woocommerce",
+        mode="live",
+        automations={"shipping-notice": {"settings": {"sender": SENDER}}},
+    )
+    raw = woo_shipped(datetime(2026, 11, 24, 9, tzinfo=UTC))
+    api.http.post("/webhooks/woocommerce/woo", headers=woo_headers(raw, "order.updated", "w-1"), body=raw)
+    pump.drain()
+    [mail] = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert mail.destinations["ToAddresses"] == ["john.doe@example.com"]
+    for text in (
+        "9400111899223817574657",
+        "https://tools.usps.com/go/TrackConfirmAction?qtc_tLabels1=9400111899223817574657",
+        "2 &times; Woo Single #1",
+        "Color: Black, Size: M Test",
+    ):
+        assert text in mail.body
+
+
+def test_a_broken_sms_template_is_refused_when_saved(api: Any) -> None:
+    for automation, template in (("shipping-notice", "{{ order_name"), ("delivery-updates", "{{ nope }}")):
+        answer = api.http.put(
+            "/stores/demo",
+            headers=AUTH,
+            body=json.dumps(store_body(automations={automation: {"settings": {"sms_template": template}}})),
+        )
+        assert answer.status_code == 400, answer.body
+        assert f"automations.{automation}.settings: sms_template" in body_json(answer)["error"]
+
+
+def test_live_messages_show_the_store_name_even_when_its_templates_omit_it(
+    api: Any, pump: Any, session: Any, runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session.client("ses").verify_email_identity(EmailAddress=SENDER)
+    sns = runtime.client("sns")
+    published: list[dict[str, Any]] = []
+    real_publish = sns.publish
+
+    def publish(**request: Any) -> Any:
+        published.append(request)
+        return real_publish(**request)
+
+    monkeypatch.setattr(sns, "publish", publish)
+    bare = {
+        "subject": "Shipped {{ order_name }}",
+        "html": "<p>{{ order_name }}</p>",
+        "text": "{{ order_name }}",
+    }
+    settings = {"sender": SENDER, "email_template": bare, "sms_template": "{{ order_name }} shipped"}
+    put_store(
+        api,
+        mode="live",
+        automations={"shipping-notice": {"settings": settings}, "channel-tags": {"enabled": False}},
+    )
+    order = (EVENTS / "shopify" / "orders_create__sms-consent.json").read_bytes()
+    shipment = (EVENTS / "shopify" / "fulfillments_create__for-sms-consent-order.json").read_bytes()
+    ship(api, pump, order, shipment)
+    assert {a["status"] for a in actions(api, "shipping-notice")} == {"done"}
+    [mail] = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert mail.source == f"Demo Shop <{SENDER}>"
+    assert mail.subject == "Shipped #1054"
+    [(_, text, *_)] = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values()
+    assert text == "Demo Shop: #1054 shipped"
+    [request] = published
+    assert request["MessageAttributes"]["AWS.SNS.SMS.SMSType"]["StringValue"] == "Transactional"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.utils import formataddr, parseaddr
 from typing import Any, Final
 
 from botocore.exceptions import (
@@ -83,6 +84,21 @@ def check_address(address: str) -> None:
         or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in address)
     ):
         raise PermanentError("not a valid email address")
+
+
+def sender_named(store_name: str, sender: str) -> str:
+    """The From header: `sender`'s address with the store's name as display name ("Demo Shop"
+    <orders@shop.example>), so every email shows the store however its template reads. A display
+    name the merchant chose is kept when it already names the store ("Demo Shop Support").
+    Control characters are dropped and the name is quoted or RFC 2047-encoded by formataddr: a store
+    name cannot add a header or a second address."""
+    shown, address = parseaddr(sender)
+    if "@" not in address:
+        return sender  # EmailChannel refuses it with a configuration error
+    name = "".join(ch for ch in store_name if ch.isprintable()).strip()
+    if shown and name.casefold() in "".join(ch for ch in shown if ch.isprintable()).casefold():
+        name = "".join(ch for ch in shown if ch.isprintable()).strip()
+    return formataddr((name, address), charset="utf-8") if name else address
 
 
 class EmailChannel:
