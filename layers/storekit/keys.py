@@ -16,6 +16,7 @@ webhook delivery id, an action's idempotency key), so a conditional put is the d
 | parked record | PARKED#{s}                           | {time}#{record id}      | STORE#{s}#PARKED                    | {time}#{id}   |
 | stream tries  | STREAMTRY#{record id}                | TRY                     | -                                   | -             |
 | counter       | STORE#{s}#COUNTER#{name}             | {day}[#{dimension}]     | -                                   | -             |
+| store member  | (state, counter: any per-store item  | no listing above finds) | GSI2PK STORE#{s}#ITEMS              | {PK}|{SK}     |
 """
 
 from __future__ import annotations
@@ -140,6 +141,21 @@ def stream_try(record_id: str) -> Key:
 def counter(store_id: str, name: str, day: str, dimension: str | None = None) -> Key:
     sk = f"{day}#{dimension}" if dimension else day
     return {"PK": f"{_store(store_id)}#COUNTER#{name}", "SK": sk}
+
+
+def store_member(store_id: str, key: Key) -> Key:
+    """GSI2 keys that make a per-store item no listing finds (entity state, counters, ...)
+    reachable by shop/redact with one Query instead of a Scan. Every such item carries them."""
+    return {"GSI2PK": store_members_partition(store_id), "GSI2SK": f"{key['PK']}|{key['SK']}"}
+
+
+def store_members_partition(store_id: str) -> str:
+    return f"{_store(store_id)}#ITEMS"
+
+
+def entity_partition(store_id: str, kind: str, entity_id: str) -> str:
+    """The PK every item about one entity shares (its state, and e.g. an order's refunds)."""
+    return entity_state(store_id, kind, entity_id)["PK"]
 
 
 def idempotency_key(*parts: str) -> str:

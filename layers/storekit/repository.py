@@ -20,6 +20,8 @@ from storekit.store import StoreConfig
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 _NOT_EXISTS = "attribute_not_exists(PK)"
+#: what replaces personal data kept for the audit trail after a customers/redact
+REDACTED = "redacted (customer data request)"
 
 
 def is_conditional_failure(exc: ClientError) -> bool:
@@ -123,8 +125,10 @@ class Repository:
     ) -> bool:
         """Record the newest known version of an entity (and, for the kinds automations read,
         its compressed canonical snapshot). False if a newer one is already known."""
+        key = keys.entity_state(store_id, kind, entity_id)
         item: dict[str, Any] = {
-            **keys.entity_state(store_id, kind, entity_id),
+            **key,
+            **keys.store_member(store_id, key),
             "type": keys.STATE,
             "store_id": store_id,
             "updated_at": updated_at,
@@ -356,11 +360,18 @@ class Repository:
     def add_to_counter(
         self, store_id: str, name: str, day: str, dimension: str | None = None, amount: int | Any = 1
     ) -> None:
+        key = keys.counter(store_id, name, day, dimension)
+        member = keys.store_member(store_id, key)
         self._table.update_item(
-            Key=keys.counter(store_id, name, day, dimension),
-            UpdateExpression="ADD #v :a SET #t = :t",
+            Key=key,
+            UpdateExpression="ADD #v :a SET #t = :t, GSI2PK = :mp, GSI2SK = :ms",
             ExpressionAttributeNames={"#v": "value", "#t": "type"},
-            ExpressionAttributeValues={":a": amount, ":t": keys.COUNTER},
+            ExpressionAttributeValues={
+                ":a": amount,
+                ":t": keys.COUNTER,
+                ":mp": member["GSI2PK"],
+                ":ms": member["GSI2SK"],
+            },
         )
 
     def counters(
@@ -424,8 +435,73 @@ class Repository:
                 return
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    # --- redaction (customers/redact, shop/redact): narrow Queries, never a Scan ----------------
+    def _query_all(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        while True:
+            page = self._table.query(**query)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def store_member_keys(self, store_id: str) -> Iterator[dict[str, Any]]:
+        """PK/SK of every item carrying `keys.store_member` (entity state, counters, ...)."""
+        return self._query_all(
+            {
+                "IndexName": "GSI2",
+                "KeyConditionExpression": Key("GSI2PK").eq(keys.store_members_partition(store_id)),
+                "ProjectionExpression": "PK, SK",
+            }
+        )
+
+    def partition_keys(self, pk: str) -> Iterator[dict[str, Any]]:
+        """PK/SK of every item in one partition (all items about one entity, a store's parked records)."""
+        return self._query_all(
+            {"KeyConditionExpression": Key("PK").eq(pk), "ProjectionExpression": "PK, SK"}
+        )
+
+    def redact_action(self, item: dict[str, Any]) -> None:
+        """Keep an action for the audit trail (automation, kind, status, reason, times) without the
+        recipient, message or anything else personal it carried."""
+        kind = str(item.get("kind", "action"))
+        try:
+            self._table.update_item(
+                Key={"PK": item["PK"], "SK": item["SK"]},
+                UpdateExpression="SET #a = :a, target = :t, summary = :s, #res = :n",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#a": "action", "#res": "result"},
+                ExpressionAttributeValues={
+                    ":a": json.dumps({"kind": kind, "redacted": True}),
+                    ":t": REDACTED,
+                    ":s": f"{kind.replace('_', ' ')} ({REDACTED})",
+                    ":n": None,
+                },
+            )
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
+    def redact_run_reason(self, item: dict[str, Any]) -> None:
+        self._table.update_item(
+            Key={"PK": item["PK"], "SK": item["SK"]},
+            UpdateExpression="SET reason = :r",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":r": REDACTED},
+        )
+
+    def replace_event_raw(self, store_id: str, platform: str, delivery_id: str, blob: bytes) -> None:
+        """Swap a stored delivery's raw payload for a scrubbed one (kept inline)."""
+        self._table.update_item(
+            Key=keys.event(store_id, platform, delivery_id),
+            UpdateExpression="SET #raw = :b REMOVE raw_s3_key",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames={"#raw": "raw"},
+            ExpressionAttributeValues={":b": blob},
+        )
+
     def delete_item_keys(self, items: list[dict[str, Any]]) -> None:
-        with self._table.batch_writer() as batch:
+        """Delete items by their PK/SK (repeats are fine)."""
+        with self._table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
             for item in items:
                 batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
 
