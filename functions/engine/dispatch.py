@@ -68,6 +68,7 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     if behind and not announces_occurrence(record.topic):
         runtime.repo.mark_event(record, "stale", "a newer update of this entity was already processed")
         return "stale"
+    keep_order_shipment(parsed, record.store_id, runtime)
 
     meta = EventMeta(
         event_id=record.event_id,
@@ -114,6 +115,25 @@ def order_number_of(parsed: Parsed) -> str | None:
     if isinstance(resource, Order):
         return resource.name or resource.number
     return None
+
+
+def keep_order_shipment(parsed: Parsed, store_id: str, runtime: Runtime) -> None:
+    """Keep the newest version of a shipment next to its order, for the order-status assistant
+    (fulfillments/create|update may be newer than the order snapshot's copy). Without the
+    shipment's name, email, phone and lines: only what tells where the parcel is."""
+    from storekit.models import Fulfillment
+
+    shipment = parsed.resource
+    if not isinstance(shipment, Fulfillment) or not (shipment.id and shipment.order_id and parsed.updated_at):
+        return
+    kept = shipment.model_copy(update={"email": None, "phone": None, "name": None, "line_items": []})
+    runtime.repo.keep_order_shipment(
+        store_id,
+        shipment.order_id,
+        shipment.id,
+        iso(parsed.updated_at),
+        compress(kept.model_dump_json().encode()),
+    )
 
 
 def load_related(parsed: Parsed, kinds: frozenset[str], store_id: str, runtime: Runtime) -> dict[str, Any]:

@@ -16,9 +16,9 @@ def _answers_on_request(event: Any, ctx: Any) -> list[Any]:
 ORDER_ASSISTANT: Automation[AssistantSettings] = Automation(
     name="order-assistant",
     description="Answers shoppers' 'where is my order' and 'order again' (POST /stores/{id}/assistant); "
-    "keeps the order and product snapshots it reads",
+    "keeps the order, shipment and product snapshots it reads",
     topics=frozenset(),
     settings_model=AssistantSettings,
     run=_answers_on_request,
-    needs=frozenset({"order", "product"}),
+    needs=frozenset({"order", "fulfillment", "product"}),
 )

@@ -13,7 +13,7 @@ from functions.admin.handlers import authorized, existing_store, json_body
 from functions.answers import answer_errors, json_response
 from storekit.adapters import resource_from_json
 from storekit.errors import BadRequest, UnknownStore
-from storekit.models import Order, Product
+from storekit.models import Fulfillment, Order, Product
 from storekit.payload_store import decompress
 from storekit.runtime import Runtime, get_runtime
 from storekit.store import StoreConfig, is_store_id
@@ -34,20 +34,33 @@ def _snapshot(runtime: Runtime, store_id: str, kind: str, entity_id: str) -> obj
 
 
 def proven_order(question: Any, store: StoreConfig, runtime: Runtime) -> Order | None:
-    """The order the shopper proved is theirs, or None (whatever the reason)."""
+    """The order the shopper proved is theirs, or None (whatever the reason). The caller checked
+    `question.has_proof`: a link of this store, or an order number with an email."""
     from functions.fulfillment.assistant import email_matches, order_of_link
 
-    if question.link:
-        secrets = [s.get_secret_value() for s in runtime.store_secrets(store.store_id).webhook_secrets]
-        order_id = order_of_link(question.link, runtime.clock.now(), secrets)
+    if question.link is not None:
+        secrets = (s.get_secret_value() for s in runtime.store_secrets(store.store_id).webhook_secrets)
+        order_id = order_of_link(question.link, store.store_id, runtime.clock.now(), secrets)
         order = _snapshot(runtime, store.store_id, "order", order_id) if order_id else None
         return order if isinstance(order, Order) else None
-    assert question.order_number is not None and question.email is not None
+    if question.order_number is None or question.email is None:
+        return None
     blob = runtime.repo.order_snapshot_by_number(store.store_id, question.order_number)
     order = resource_from_json(decompress(blob)) if blob else None
     if isinstance(order, Order) and email_matches(order, question.email):
         return order
     return None
+
+
+def kept_shipments(order: Order, store_id: str, runtime: Runtime) -> list[Fulfillment]:
+    """The order's shipments as fulfillments/create|update last told (they may be newer than the
+    order snapshot's copies)."""
+    if not order.id:
+        return []
+    found = (
+        resource_from_json(decompress(b)) for b in runtime.repo.order_shipment_snapshots(store_id, order.id)
+    )
+    return [f for f in found if isinstance(f, Fulfillment)]
 
 
 @bp.route("/stores/{store_id}/assistant", methods=["POST"], cors=True)
@@ -71,14 +84,18 @@ def assistant(store_id: str) -> Response:
     elif (order := proven_order(question, store, runtime)) is None:
         answer = a.AssistantAnswer(intent=intent, reply=a.NOT_FOUND)
     elif intent == "where_is_my_order":
-        answer = a.where_is(order)
+        answer = a.where_is(order, kept_shipments(order, store_id, runtime), store.timezone)
     else:
         products: dict[str, Product] = {}
-        for product_id in {li.product_id for li in order.line_items if li.product_id}:
+        # WooCommerce variations are kept under their own id (storekit.adapters.woocommerce)
+        wanted = {li.product_id for li in order.line_items if li.product_id}
+        if store.platform == "woocommerce":
+            wanted |= {li.variant_id for li in order.line_items if li.variant_id}
+        for product_id in sorted(wanted):
             product = _snapshot(runtime, store_id, "product", product_id)
             if isinstance(product, Product):
                 products[product_id] = product
-        answer = a.order_again(order, store, products)
+        answer = a.order_again(order, store, products, kept_shipments(order, store_id, runtime))
     return json_response(answer.model_dump())
 
 
@@ -94,5 +111,6 @@ def customer_link(store_id: str) -> Response:
 
     secret = runtime.store_secrets(store_id).webhook_secrets[0].get_secret_value()
     return json_response(
-        {"link": sign_link(request.order_id, expires, secret), "expires_at": expires.isoformat()}, 201
+        {"link": sign_link(store_id, request.order_id, expires, secret), "expires_at": expires.isoformat()},
+        201,
     )

@@ -17,6 +17,7 @@ webhook delivery id, an action's idempotency key), so a conditional put is the d
 | stream tries  | STREAMTRY#{record id}                | TRY                     | -                                   | -             |
 | counter       | STORE#{s}#COUNTER#{name}             | {day}[#{dimension}]     | -                                   | -             |
 | store member  | (state, counter: any per-store item  | no listing above finds) | GSI2PK STORE#{s}#ITEMS              | {PK}|{SK}     |
+| order shipment| STORE#{s}#ORDER#{order_id}           | SHIPMENT#{fulfillment}  | -                                   | -             |
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ JOB = "JOB"
 PARKED = "PARKED"
 STREAM_TRY = "STREAMTRY"
 COUNTER = "COUNTER"
+SHIPMENT = "SHIPMENT"
 
 Key = dict[str, str]
 
@@ -141,6 +143,16 @@ def stream_try(record_id: str) -> Key:
 def counter(store_id: str, name: str, day: str, dimension: str | None = None) -> Key:
     sk = f"{day}#{dimension}" if dimension else day
     return {"PK": f"{_store(store_id)}#COUNTER#{name}", "SK": sk}
+
+
+def order_shipment(store_id: str, order_id: str, fulfillment_id: str) -> Key:
+    """The newest known version of one shipment (fulfillment) of an order, next to the order's state
+    item, so the order-status assistant reads all of an order's shipments with one Query."""
+    return {"PK": entity_state(store_id, "order", order_id)["PK"], "SK": f"{SHIPMENT}#{fulfillment_id}"}
+
+
+def order_shipments_prefix() -> str:
+    return f"{SHIPMENT}#"
 
 
 def store_member(store_id: str, key: Key) -> Key:

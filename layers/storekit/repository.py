@@ -158,6 +158,31 @@ class Repository:
         item = self._table.get_item(Key=keys.entity_state(store_id, kind, entity_id)).get("Item")
         return bytes(item["snapshot"]) if item and "snapshot" in item else None
 
+    def keep_order_shipment(
+        self, store_id: str, order_id: str, fulfillment_id: str, updated_at: str, snapshot: bytes
+    ) -> bool:
+        """Keep the newest version (by the payload's updated_at) of one shipment of an order, for
+        the order-status assistant. False if a newer one is already kept."""
+        key = keys.order_shipment(store_id, order_id, fulfillment_id)
+        item = {
+            **key,
+            **keys.store_member(store_id, key),  # shop/redact finds it; customers/redact via the order
+            "type": keys.SHIPMENT,
+            "store_id": store_id,
+            "updated_at": updated_at,
+            "snapshot": snapshot,
+        }
+        return self._put_once(item, Attr("PK").not_exists() | Attr("updated_at").lte(updated_at))
+
+    def order_shipment_snapshots(self, store_id: str, order_id: str, limit: int = 100) -> list[bytes]:
+        """The kept shipments of one order (one narrow Query on the order's partition)."""
+        page = self._table.query(
+            KeyConditionExpression=Key("PK").eq(keys.entity_state(store_id, "order", order_id)["PK"])
+            & Key("SK").begins_with(keys.order_shipments_prefix()),
+            Limit=limit,
+        )
+        return [bytes(item["snapshot"]) for item in page.get("Items", []) if "snapshot" in item]
+
     # --- runs and the action outbox ------------------------------------------------------
     def put_run(self, run: RunRecord) -> bool:
         return self._put_once(
