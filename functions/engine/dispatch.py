@@ -17,7 +17,7 @@ from storekit.actions import Action
 from storekit.adapters import EntityKind, Parsed, Topic, parse_delivery, related_ids, resource_from_json
 from storekit.clock import iso
 from storekit.errors import MalformedPayload
-from storekit.models import Order
+from storekit.models import Order, Refund
 from storekit.observability import logger
 from storekit.payload_store import MAX_INLINE_BYTES, compress, decompress
 from storekit.records import ActionRecord, EventRecord, RunRecord
@@ -56,6 +56,8 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         runtime.repo.mark_event(record, "failed", f"stored payload no longer parses: {exc}")
         return "unparseable"
     # a newer version of this entity was already applied (deliveries come in any order)
+    previous = previous_order(parsed, store, record.topic, runtime)
+    note_refund(parsed, record.store_id, runtime)
     behind = record.updated_at is not None and not runtime.repo.advance_entity(
         record.store_id,
         record.entity_kind,
@@ -81,6 +83,7 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     related = load_related(
         parsed, frozenset().union(*(a.needs for a in automations)), record.store_id, runtime
     )
+    related.update(previous)
     ran = 0
     for automation in automations:
         run_automation(automation, parsed, meta, record, runtime, related)
@@ -134,6 +137,50 @@ def keep_order_shipment(parsed: Parsed, store_id: str, runtime: Runtime) -> None
         iso(parsed.updated_at),
         compress(kept.model_dump_json().encode()),
     )
+
+
+# --- facts the follow-ups read (functions/fulfillment/returns.py, follow_up.py) -------------------
+def previous_order(parsed: Parsed, store: StoreConfig, topic: str, runtime: Runtime) -> dict[str, Any]:
+    """The order as storeflow knew it before this update ({"previous_order": Order}), read before
+    the update is applied, for automations that need it (a refund id not seen before)."""
+    if parsed.entity_kind != EntityKind.ORDER or not any(
+        "previous_order" in a.needs for a in registry().enabled_for(store, topic)
+    ):
+        return {}
+    blob = runtime.repo.entity_snapshot(store.store_id, "order", parsed.entity_id)
+    return {"previous_order": resource_from_json(decompress(blob))} if blob is not None else {}
+
+
+def note_refund(parsed: Parsed, store_id: str, runtime: Runtime) -> None:
+    """A refund event marks its order refunded at once (the order snapshot only shows it when an
+    orders/updated follows), so a post-delivery follow-up due later sees it."""
+    refund = parsed.resource
+    if isinstance(refund, Refund) and refund.order_id and refund.id:
+        runtime.repo.note_refund(store_id, refund.order_id, refund.id)
+
+
+def job_facts(
+    needs: frozenset[str], store_id: str, order_id: str, order: Any, runtime: Runtime
+) -> dict[str, Any]:
+    """What a due job of an order-related automation may read besides the order snapshot:
+    "refund" (refund ids recorded for the order) and "contact" ((channel, at) of the last message
+    storeflow sent to the order's customer)."""
+    facts: dict[str, Any] = {}
+    if "refund" in needs:
+        facts["refund"] = runtime.repo.order_refund_ids(store_id, order_id)
+    if "contact" in needs and isinstance(order, Order):
+        customer = order.customer
+        addresses = [
+            order.email,
+            order.phone,
+            customer.email if customer else None,
+            customer.phone if customer else None,
+            order.shipping_address.phone if order.shipping_address else None,
+        ]
+        contact = runtime.repo.last_contact(store_id, [a for a in addresses if a])
+        if contact is not None:
+            facts["contact"] = contact
+    return facts
 
 
 def load_related(parsed: Parsed, kinds: frozenset[str], store_id: str, runtime: Runtime) -> dict[str, Any]:

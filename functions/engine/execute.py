@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import ClientError
 
 from functions.engine.perform import perform
 from functions.reports.activity import count_action
-from storekit.actions import INTERNAL_KINDS, ScheduleJob, action_from_json
+from storekit.actions import INTERNAL_KINDS, Action, ScheduleJob, SendEmail, SendSms, action_from_json
 from storekit.clock import iso
 from storekit.errors import ConfigurationError, ExternalCallError, Throttled
 from storekit.observability import logger, metrics
@@ -107,8 +108,21 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
         runtime.repo.move_action(claimed, "failed", from_statuses=("running",), reason=reason, mode=mode)
         return _settled(store, "failed", runtime)
     runtime.repo.move_action(claimed, "done", from_statuses=("running",), result=result, mode=mode)
+    note_customer_contact(record.store_id, action, runtime)
     logger.info("action done", extra={"store_id": record.store_id, "kind": record.kind})
     return _settled(store, "done", runtime)
+
+
+def note_customer_contact(store_id: str, action: Action, runtime: Runtime) -> None:
+    """Remember the channel a message really reached someone on (live sends only: a planned
+    dry-run message reached no one), so returns-follow-up answers on the channel last used."""
+    if isinstance(action, SendEmail | SendSms):
+        channel = "email" if isinstance(action, SendEmail) else "sms"
+        try:
+            runtime.repo.note_contact(store_id, action.to, channel, iso(runtime.clock.now()))
+        except ClientError:
+            # the message went out; only the channel preference is lost
+            logger.warning("last contact not recorded", extra={"store_id": store_id, "channel": channel})
 
 
 def _settled(store: StoreConfig, status: str, runtime: Runtime) -> str:

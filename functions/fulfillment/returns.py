@@ -1,76 +1,215 @@
-"""Returns follow-up: after a refund (Shopify refunds/create; WooCommerce `order_refund.created`),
-reach out with the store's store-credit and exchange options. SMS when the customer consented to
-it, else email. Once per refund."""
+"""Returns follow-up: after a refund, tell the customer what was refunded and offer the store's
+store-credit and exchange options, on the channel they were last reached on. Once per refund.
+
+Where refunds come from: Shopify refunds/create; WooCommerce order.updated (core sends it when a
+refund is made; the order's `refunds` list then holds a refund id storeflow had not seen on that
+order before) or, when a store added it, the custom topic `order_refund.created`. Every repetition of
+the refunds list in later order.updated deliveries is the same refund id, so it is followed up once.
+A WooCommerce order storeflow had never seen before the update is not followed up: its refunds may be
+months old (subscribe order.created too).
+
+How it reaches out (decided when the follow-up runs, once):
+- the channel storeflow last reached this customer on (a message the executor really sent: live
+  mode only; a dry-run "planned" message reached no one), else
+- the order's source: bought at a point of sale, in a mobile app or on a staff-made draft order
+  (often a phone or chat sale) -> SMS; the web shop and anything else -> email.
+SMS always needs the customer's SMS consent; without it (or without a phone) it is email, and the
+other way round when there is no email address.
+
+Consent: the refund notice is transactional (about this order). The store-credit / exchange offer is
+marketing: with `offers_need_marketing_consent` (default) it is included only when the customer
+accepts marketing on that channel, else the notice goes out without it. A refund of 0 (restock only)
+gets no message. Nothing promises a reply handler: the SMS points to the store's credit and exchange
+links.
+
+The decision is filed as a due job (due at once, run by the minute sweeper): the outbox key is the
+refund id whatever channel is chosen later, so a refund seen again (another order.updated, a
+refunds/create and a custom WooCommerce refund topic) is followed up exactly once.
+"""
 
 from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
 
 from pydantic import Field
 
 from functions.engine.registry import Automation, Context
 from functions.fulfillment.messaging import customer_email, sms_not_before, sms_phone
 from functions.fulfillment.models import CustomerMessageSettings
-from storekit.actions import Action, SendEmail, SendSms
+from storekit.actions import Action, ScheduleJob, SendEmail, SendSms
 from storekit.adapters import Parsed, Topic
 from storekit.models import Order, Refund
+from storekit.records import JobRecord
+
+NAME = "returns-follow-up"
+#: order sources (Shopify source_name, WooCommerce created_via / attribution source type) where the
+#: customer bought in person, in an app or through staff (phone, chat): texted first when consented
+SMS_FIRST_SOURCES = frozenset({"pos", "iphone", "android", "shopify_draft_order", "mobile_app"})
 
 
 class ReturnsFollowUpSettings(CustomerMessageSettings):
     store_credit: bool = True
     #: what the store adds when the customer takes store credit instead, shown as written ("10%")
     credit_bonus: str = Field(default="10%", max_length=40)
+    #: where the customer takes store credit (the SMS offers credit only with this link)
+    credit_url: str | None = Field(default=None, max_length=500)
     exchange_url: str | None = Field(default=None, max_length=500)
+    #: the store-credit / exchange offer is marketing: only to customers who accept marketing
+    offers_need_marketing_consent: bool = True
 
 
-def returns_follow_up(event: Parsed, ctx: Context[ReturnsFollowUpSettings]) -> list[Action]:
-    refund = event.resource
-    if not isinstance(refund, Refund) or not refund.id:
+# --- on the event: which refunds are new -> one due job each ---------------------------------------
+def new_refunds(event: Parsed, ctx: Context[ReturnsFollowUpSettings]) -> list[Refund]:
+    """The refunds this event announces that deserve a follow-up (money actually returned)."""
+    resource = event.resource
+    if isinstance(resource, Refund):
+        candidates = [resource]
+    elif isinstance(resource, Order) and ctx.event.platform == "woocommerce":
+        previous = ctx.related.get("previous_order")
+        if not isinstance(previous, Order):
+            return []  # an order never seen before: its refunds may be long done
+        # the same version again (a repeated delivery, a retried stream record): every refund is a
+        # candidate, the outbox key (the refund id) keeps each one followed up once
+        seen = set() if previous.updated_at == resource.updated_at else {r.id for r in previous.refunds}
+        candidates = [r for r in resource.refunds if r.id not in seen]
+    else:
         return []
-    related = ctx.related.get("order")
-    order = related if isinstance(related, Order) else None
-    order_name = (order.name if order else None) or f"#{refund.order_id}"
-    settings = ctx.settings
-    phone = sms_phone(order) if settings.sms else None
-    if phone:
-        offer = []
-        if settings.store_credit:
-            offer.append(f"reply CREDIT for store credit (+{settings.credit_bonus})")
-        if settings.exchange_url:
-            offer.append(f"exchange: {settings.exchange_url}")
-        text = f"{ctx.store.display_name}: we refunded {refund.total} {ctx.store.currency} for {order_name}."
-        if offer:
-            text += " Prefer something else? " + "; ".join(offer)
-        not_before = sms_not_before(ctx.now, ctx.store.timezone, settings)
-        return [SendSms(to=phone, text=text, once_per=f"returns:{refund.id}:sms", not_before=not_before)]
-    email = customer_email(order) if settings.email else None
-    if not email:
-        return []
-    context = {
-        "order_name": order_name,
-        "first_name": order.customer.first_name if order and order.customer else None,
-        "amount": str(refund.total),
-        "currency": (order.currency if order else None) or ctx.store.currency,
-        "store_credit": settings.store_credit,
-        "credit_bonus": settings.credit_bonus,
-        "exchange_url": settings.exchange_url,
-    }
+    return [r for r in candidates if r.id and r.order_id and r.total > 0]
+
+
+def schedule_returns_follow_up(event: Parsed, ctx: Context[ReturnsFollowUpSettings]) -> list[Action]:
     return [
-        SendEmail(
-            to=email,
-            template="returns_follow_up",
-            context=context,
-            template_override=settings.email_template,
-            sender=settings.sender,
-            reply_to=settings.reply_to,
-            once_per=f"returns:{refund.id}:email",
+        ScheduleJob(
+            job_kind=NAME,
+            due_at=ctx.now,
+            params={"order_id": refund.order_id, "refund_id": refund.id, "amount": str(refund.total)},
+            once_per=f"returns:{refund.id}",
         )
+        for refund in new_refunds(event, ctx)
     ]
 
 
+# --- when the job comes up: channel, consent, message ------------------------------------------------
+def preferred_channel(order: Order | None, last_contact: object) -> str:
+    """'sms' or 'email': the channel last used with this customer, else what the order's source
+    suggests (in person / app / staff-made -> sms; web -> email)."""
+    if isinstance(last_contact, tuple | list) and last_contact and last_contact[0] in ("email", "sms"):
+        return str(last_contact[0])
+    if order is not None:
+        sources = {(order.source_name or "").lower(), (order.attribution_source_type or "").lower()}
+        if sources & SMS_FIRST_SOURCES:
+            return "sms"
+    return "email"
+
+
+def offer_allowed(order: Order | None, channel: str, settings: ReturnsFollowUpSettings) -> bool:
+    """May this message carry the store-credit / exchange offer (marketing) on `channel`?"""
+    if not settings.offers_need_marketing_consent:
+        return True
+    customer = order.customer if order is not None else None
+    if customer is None:
+        return False
+    return customer.accepts_sms_marketing if channel == "sms" else customer.accepts_email_marketing
+
+
+def refund_amount(job: JobRecord) -> Decimal:
+    try:
+        amount = Decimal(str(job.params.get("amount", "0")))
+    except InvalidOperation:
+        return Decimal("0")
+    return amount if amount.is_finite() else Decimal("0")
+
+
+def send_returns_follow_up(job: JobRecord, ctx: Context[ReturnsFollowUpSettings]) -> list[Action]:
+    amount = refund_amount(job)
+    refund_id = job.params.get("refund_id")
+    if amount <= 0 or not refund_id:
+        return []
+    related = ctx.related.get("order")
+    order = related if isinstance(related, Order) else None
+    settings = ctx.settings
+    phone = sms_phone(order) if settings.sms else None
+    email = customer_email(order) if settings.email else None
+    first = preferred_channel(order, ctx.related.get("contact"))
+    for channel in (first, "email" if first == "sms" else "sms"):
+        if channel == "sms" and phone:
+            return [_sms(phone, amount, str(refund_id), order, job, ctx)]
+        if channel == "email" and email:
+            return [_email(email, amount, str(refund_id), order, job, ctx)]
+    return []
+
+
+def _order_name(order: Order | None, job: JobRecord) -> str:
+    return (order.name if order else None) or f"#{job.params.get('order_id')}"
+
+
+def _sms(
+    phone: str,
+    amount: Decimal,
+    refund_id: str,
+    order: Order | None,
+    job: JobRecord,
+    ctx: Context[ReturnsFollowUpSettings],
+) -> SendSms:
+    settings = ctx.settings
+    currency = (order.currency if order else None) or ctx.store.currency
+    text = f"{ctx.store.display_name}: we refunded {amount} {currency} for {_order_name(order, job)}."
+    offer = []
+    if offer_allowed(order, "sms", settings):
+        if settings.store_credit and settings.credit_url:
+            offer.append(f"store credit (+{settings.credit_bonus}): {settings.credit_url}")
+        if settings.exchange_url:
+            offer.append(f"exchange: {settings.exchange_url}")
+    if offer:
+        text += " Prefer something else? " + "; ".join(offer)
+    return SendSms(
+        to=phone,
+        text=text,
+        marketing=bool(offer),
+        once_per=f"returns:{refund_id}:sms",
+        not_before=sms_not_before(ctx.now, ctx.store.timezone, settings),
+    )
+
+
+def _email(
+    email: str,
+    amount: Decimal,
+    refund_id: str,
+    order: Order | None,
+    job: JobRecord,
+    ctx: Context[ReturnsFollowUpSettings],
+) -> SendEmail:
+    settings = ctx.settings
+    offer = offer_allowed(order, "email", settings)
+    context = {
+        "order_name": _order_name(order, job),
+        "first_name": order.customer.first_name if order and order.customer else None,
+        "amount": str(amount),
+        "currency": (order.currency if order else None) or ctx.store.currency,
+        "store_credit": offer and settings.store_credit,
+        "credit_bonus": settings.credit_bonus,
+        "credit_url": settings.credit_url if offer else None,
+        "exchange_url": settings.exchange_url if offer else None,
+    }
+    return SendEmail(
+        to=email,
+        template="returns_follow_up",
+        context=context,
+        marketing=bool(offer and (settings.store_credit or settings.exchange_url)),
+        template_override=settings.email_template,
+        sender=settings.sender,
+        reply_to=settings.reply_to,
+        once_per=f"returns:{refund_id}:email",
+    )
+
+
 RETURNS_FOLLOW_UP: Automation[ReturnsFollowUpSettings] = Automation(
-    name="returns-follow-up",
-    description="After a refund, offer store credit or an exchange (SMS when consented, else email)",
-    topics=frozenset({Topic.REFUND_CREATED}),
+    name=NAME,
+    description="After a refund, a notice with store-credit / exchange options (offers only with "
+    "marketing consent) on the channel the customer was last reached on, else by order source",
+    topics=frozenset({Topic.REFUND_CREATED, Topic.ORDER_UPDATED}),
     settings_model=ReturnsFollowUpSettings,
-    run=returns_follow_up,
-    needs=frozenset({"order"}),
+    run=schedule_returns_follow_up,
+    needs=frozenset({"order", "previous_order", "contact"}),
+    on_due=send_returns_follow_up,
 )

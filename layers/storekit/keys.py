@@ -17,7 +17,9 @@ webhook delivery id, an action's idempotency key), so a conditional put is the d
 | stream tries  | STREAMTRY#{record id}                | TRY                     | -                                   | -             |
 | counter       | STORE#{s}#COUNTER#{name}             | {day}[#{dimension}]     | -                                   | -             |
 | store member  | (state, counter: any per-store item  | no listing above finds) | GSI2PK STORE#{s}#ITEMS              | {PK}|{SK}     |
+| order refunds | STORE#{s}#ORDER#{order_id}           | REFUNDS                 | -                                   | -             |
 | order shipment| STORE#{s}#ORDER#{order_id}           | SHIPMENT#{fulfillment}  | -                                   | -             |
+| last contact  | STORE#{s}#CONTACT#{hash of address}  | CONTACT                 | -                                   | -             |
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ JOB = "JOB"
 PARKED = "PARKED"
 STREAM_TRY = "STREAMTRY"
 COUNTER = "COUNTER"
+ORDER_REFUNDS = "ORDER_REFUNDS"
+CONTACT = "CONTACT"
 SHIPMENT = "SHIPMENT"
 
 Key = dict[str, str]
@@ -145,6 +149,11 @@ def counter(store_id: str, name: str, day: str, dimension: str | None = None) ->
     return {"PK": f"{_store(store_id)}#COUNTER#{name}", "SK": sk}
 
 
+def order_refunds(store_id: str, order_id: str) -> Key:
+    """The refund ids seen for an order (refunds/create), next to the order's state item."""
+    return {"PK": f"{_store(store_id)}#ORDER#{order_id}", "SK": "REFUNDS"}
+
+
 def order_shipment(store_id: str, order_id: str, fulfillment_id: str) -> Key:
     """The newest known version of one shipment (fulfillment) of an order, next to the order's state
     item, so the order-status assistant reads all of an order's shipments with one Query."""
@@ -153,6 +162,20 @@ def order_shipment(store_id: str, order_id: str, fulfillment_id: str) -> Key:
 
 def order_shipments_prefix() -> str:
     return f"{SHIPMENT}#"
+
+
+def contact_address(address: str) -> str:
+    """An email address or phone number as one text (case, spaces and punctuation aside)."""
+    text = address.strip().lower()
+    if "@" in text:
+        return text
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def last_contact(store_id: str, address: str) -> Key:
+    """When and on which channel storeflow last reached an address (hashed: no address in keys)."""
+    digest = hashlib.sha256(f"{store_id}\x1f{contact_address(address)}".encode()).hexdigest()[:32]
+    return {"PK": f"{_store(store_id)}#CONTACT#{digest}", "SK": CONTACT}
 
 
 def store_member(store_id: str, key: Key) -> Key:

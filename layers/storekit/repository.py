@@ -183,6 +183,55 @@ class Repository:
         )
         return [bytes(item["snapshot"]) for item in page.get("Items", []) if "snapshot" in item]
 
+    # --- facts customer messages rely on (returns / post-delivery follow-ups) ---------------
+    def note_refund(self, store_id: str, order_id: str, refund_id: str) -> None:
+        """Remember that an order got a refund (refunds/create), whatever its snapshot says yet."""
+        key = keys.order_refunds(store_id, order_id)
+        member = keys.store_member(store_id, key)  # shop/redact finds it
+        self._table.update_item(
+            Key=key,
+            UpdateExpression="ADD refund_ids :r SET #t = :t, store_id = :s, GSI2PK = :mp, GSI2SK = :ms",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={
+                ":r": {refund_id},
+                ":t": keys.ORDER_REFUNDS,
+                ":s": store_id,
+                ":mp": member["GSI2PK"],
+                ":ms": member["GSI2SK"],
+            },
+        )
+
+    def order_refund_ids(self, store_id: str, order_id: str) -> set[str]:
+        item = self._table.get_item(Key=keys.order_refunds(store_id, order_id)).get("Item")
+        return {str(r) for r in item.get("refund_ids", set())} if item else set()
+
+    def note_contact(self, store_id: str, address: str, channel: str, at: str, keep_days: int = 400) -> None:
+        """Record that storeflow reached `address` on `channel` at `at` (a later contact wins)."""
+        expires = int((parse_iso(at) + timedelta(days=keep_days)).timestamp())
+        key = keys.last_contact(store_id, address)
+        self._put_once(
+            {
+                **key,
+                **keys.store_member(store_id, key),  # shop/redact finds it
+                "type": keys.CONTACT,
+                "store_id": store_id,
+                "channel": channel,
+                "at": at,
+                "expires_at": expires,
+            },
+            Attr("PK").not_exists() | Attr("at").lte(at),
+        )
+
+    def last_contact(self, store_id: str, addresses: list[str]) -> tuple[str, str] | None:
+        """(channel, at) of the latest contact with any of these addresses, None if none."""
+        wanted = {key["PK"]: key for key in (keys.last_contact(store_id, a) for a in addresses if a)}
+        latest: tuple[str, str] | None = None
+        for key in wanted.values():
+            item = self._table.get_item(Key=key).get("Item")
+            if item and (latest is None or str(item["at"]) > latest[1]):
+                latest = (str(item["channel"]), str(item["at"]))
+        return latest
+
     # --- runs and the action outbox ------------------------------------------------------
     def put_run(self, run: RunRecord) -> bool:
         return self._put_once(
