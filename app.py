@@ -12,8 +12,9 @@ from chalice import Chalice
 from functions.admin.handlers import bp as admin_bp
 from functions.engine.handlers import bp as engine_bp
 from functions.fulfillment.handlers import bp as fulfillment_bp
+from functions.reports.handlers import bp as reports_bp
 from functions.webhooks.handlers import bp as webhooks_bp
-from storekit.observability import logger, metrics
+from storekit.observability import logger, metrics, tracer
 
 app = Chalice(app_name="storeflow")
 
@@ -21,11 +22,13 @@ app.register_blueprint(webhooks_bp)
 app.register_blueprint(engine_bp)
 app.register_blueprint(admin_bp)
 app.register_blueprint(fulfillment_bp)
+app.register_blueprint(reports_bp)
 
 
 @app.middleware("all")
 def observability(event: Any, get_response: Any) -> Any:
-    """Logger context (correlation id = webhook delivery id / request id), EMF metrics flush."""
+    """Logger context (correlation id = webhook delivery id / request id), a trace subsegment,
+    EMF metrics flush."""
     logger.clear_state()
     context = getattr(event, "context", None)
     if context is not None and hasattr(context, "aws_request_id"):
@@ -35,7 +38,9 @@ def observability(event: Any, get_response: Any) -> Any:
     if correlation:
         logger.set_correlation_id(correlation)
     try:
-        return get_response(event)
+        # one X-Ray subsegment per invocation (a no-op when tracing is off: locally and in tests)
+        with tracer().provider.in_subsegment(name=f"## {type(event).__name__}"):
+            return get_response(event)
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()

@@ -39,7 +39,7 @@ COMMON = ("Table", "Archive", "ArchiveList", "SecretsRead", "Logs", "Tracing")
 GRANTS = {
     "APIHandler": ("SecretsWrite", "AdminToken", "FallbackSend"),  # admin API, webhook ingest
     "Dispatch": ("StreamRead", "FailureDestination", "SecretsDelete"),  # privacy topics drop secrets
-    "Execute": ("StreamRead", "FailureDestination", "Email", "Sms"),
+    "Execute": ("StreamRead", "FailureDestination", "Email", "Sms", "SmsOnly"),
     "DrainFallback": ("FallbackConsume",),
     "Sweep": (),
 }
@@ -107,8 +107,15 @@ def statements(arn: dict[str, Any]) -> dict[str, dict[str, Any]]:
         # SecureString under the AWS managed key aws/ssm: no kms:Decrypt grant needed
         "AdminToken": _statement("AdminToken", ["ssm:GetParameter"], [arn["parameter"]]),
         "Email": _statement("Email", ["ses:SendEmail", "ses:SendRawEmail"], [arn["identities"]]),
-        # SMS to a phone number has no resource ARN; Publish is the only SNS action granted
+        # SMS to a phone number has no resource ARN; Publish is the only SNS action granted, and
+        # SmsOnly denies it on every topic, so the grant reaches phone numbers alone
         "Sms": _statement("Sms", ["sns:Publish"], "*"),
+        "SmsOnly": {
+            "Sid": "SmsOnly",
+            "Effect": "Deny",
+            "Action": ["sns:Publish"],
+            "Resource": "arn:*:sns:*:*:*",
+        },
         "Logs": _statement(
             "Logs",
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -16,7 +15,6 @@ from functions.admin.stores import save_store, store_view, validation_message
 from functions.answers import answer_errors, json_response
 from functions.engine.execute import release_for_retry
 from functions.engine.sweep import JOB_HANDLERS
-from functions.reports.activity import MAX_DAYS, REPORTS
 from storekit.clock import iso, parse_iso
 from storekit.errors import BadRequest, Conflict, NotFound, UnknownStore
 from storekit.records import ACTION_STATUSES, JobRecord
@@ -25,9 +23,6 @@ from storekit.runtime import Runtime, get_runtime
 from storekit.store import StoreConfig, is_store_id
 
 bp = Blueprint(__name__)
-
-DASHBOARD = Path(__file__).resolve().parents[1] / "reports" / "dashboard.html"
-DASHBOARD_CSP = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"
 
 #: job kinds the engine files itself; merchants schedule the others
 INTERNAL_JOB_KINDS = frozenset({"retry_action"})
@@ -66,7 +61,7 @@ def json_body(model: type[BaseModel]) -> Any:
         raise BadRequest(validation_message(exc)) from exc
 
 
-def _query() -> dict[str, str]:
+def query_params() -> dict[str, str]:
     params = bp.current_request.query_params
     return {name: params[name] for name in params} if params else {}
 
@@ -74,7 +69,7 @@ def _query() -> dict[str, str]:
 def _listing(store_id: str, what: str, status: str | None = None) -> Response:
     runtime = authorized(store_id)
     existing_store(store_id, runtime)
-    params = _query()
+    params = query_params()
     try:
         limit = int(params.get("limit", DEFAULT_LIMIT))
     except ValueError as exc:
@@ -91,21 +86,6 @@ def _listing(store_id: str, what: str, status: str | None = None) -> Response:
 @answer_errors
 def health() -> Response:
     return json_response({"ok": True, "service": "storeflow"})
-
-
-@bp.route("/dashboard", methods=["GET"])
-@answer_errors
-def dashboard() -> Response:
-    """A read-only page over the admin API; the token is typed in and kept in the tab's sessionStorage."""
-    return Response(
-        body=DASHBOARD.read_text(),
-        status_code=200,
-        headers={
-            "Content-Type": "text/html; charset=utf-8",
-            "Content-Security-Policy": DASHBOARD_CSP,
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 @bp.route("/stores/{store_id}", methods=["PUT"])
@@ -152,7 +132,7 @@ def list_runs(store_id: str) -> Response:
 @bp.route("/stores/{store_id}/actions", methods=["GET"])
 @answer_errors
 def list_actions(store_id: str) -> Response:
-    query = _query()
+    query = query_params()
     status = query.get("status")
     if status is not None and status not in ACTION_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(ACTION_STATUSES)}")
@@ -177,24 +157,6 @@ def retry_action(store_id: str, action_id: str) -> Response:
     if not release_for_retry(store_id, action_id, runtime, from_statuses=("failed", "retrying")):
         raise Conflict(f"action is {record.status}; only failed or retrying actions can be retried")
     return json_response({"action_id": action_id, "status": "pending"}, 202)
-
-
-@bp.route("/stores/{store_id}/reports/{name}", methods=["GET"])
-@answer_errors
-def get_report(store_id: str, name: str) -> Response:
-    runtime = authorized(store_id)
-    store = existing_store(store_id, runtime)
-    report = REPORTS.get(name)
-    if report is None:
-        raise NotFound(f"no report {name!r}; available: {', '.join(sorted(REPORTS))}")
-    try:
-        query = _query()
-        days = int(query.get("days", "7"))
-    except ValueError as exc:
-        raise BadRequest("days must be a whole number") from exc
-    if not 1 <= days <= MAX_DAYS:
-        raise BadRequest(f"days must be between 1 and {MAX_DAYS}")
-    return json_response(report(store, days, runtime))
 
 
 @bp.route("/stores/{store_id}/schedules", methods=["GET"])

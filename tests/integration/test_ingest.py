@@ -323,3 +323,42 @@ def test_a_store_created_elsewhere_is_seen_at_once_by_a_warm_ingest(
         ingest(delivery, warm)
     put_store(api)  # through the admin API, i.e. in another container
     assert ingest(delivery, warm).body == {"ok": True}
+
+
+def test_store_lookup_failure_still_keeps_verified_deliveries(
+    api: Any, runtime: Any, app: Any, session: Any, resources: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table cannot even be read: a verified delivery is queued (never refused, or the store
+    disables the endpoint), a forged one is still 401, and a WooCommerce ping still gets its 200."""
+    from infra.pollers import QueuePoller
+
+    put_store(api)
+    put_store(api, "woo", platform="woocommerce")
+    body, _ = load_fixture(ORDER)
+    real_get = runtime.table.get_item
+
+    def failing_get(**kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"}}, "GetItem")
+
+    monkeypatch.setattr(runtime.table, "get_item", failing_get)
+    answer = post(api, body, shopify_headers(body, "orders/create", "d-lookup"))
+    assert (answer.status_code, body_json(answer)) == (200, {"ok": True, "queued": True})
+    forged = post(api, body, shopify_headers(body, "orders/create", "d-forged", secret="not-the-secret"))
+    assert forged.status_code == 401
+    ping = api.http.post(
+        "/webhooks/woocommerce/woo",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=b"webhook_id=12",
+    )
+    assert ping.status_code == 200
+
+    monkeypatch.setattr(runtime.table, "get_item", real_get)
+    arn = session.client("sqs").get_queue_attributes(
+        QueueUrl=resources.fallback_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    drainer = QueuePoller(
+        session, resources.fallback_queue_url, arn, "drain_fallback", app.handler_map["drain_fallback"]
+    )
+    assert drainer.poll_once() == 1  # only the genuine delivery was queued
+    assert runtime.repo.get_event_item("demo", "shopify", "d-lookup") is not None
+    assert runtime.repo.get_event_item("demo", "shopify", "d-forged") is None

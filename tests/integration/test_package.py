@@ -256,6 +256,8 @@ def grants(sam: dict[str, Any], role: str) -> dict[str, list[Any]]:
     allowed: dict[str, list[Any]] = {}
     for policy in sam["Resources"][role]["Properties"]["Policies"]:
         for statement in policy["PolicyDocument"]["Statement"]:
+            if statement["Effect"] == "Deny":
+                continue
             assert statement["Effect"] == "Allow"
             actions, resources = statement["Action"], statement["Resource"]
             resources = resources if isinstance(resources, list) else [resources]
@@ -286,6 +288,16 @@ def test_roles_are_least_privilege(sam: dict[str, Any]) -> None:
     # only the executor talks to customers, only the admin API reads the admin token
     assert [f for f, allowed in by_function.items() if "ses:SendEmail" in allowed] == ["Execute"]
     assert [f for f, allowed in by_function.items() if "sns:Publish" in allowed] == ["Execute"]
+    # ... and only to phone numbers: publishing to any SNS topic is denied
+    denied = [
+        s
+        for policy in sam["Resources"]["ExecuteRole"]["Properties"]["Policies"]
+        for s in policy["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Deny"
+    ]
+    assert denied == [
+        {"Sid": "SmsOnly", "Effect": "Deny", "Action": ["sns:Publish"], "Resource": "arn:*:sns:*:*:*"}
+    ]
     assert [f for f, allowed in by_function.items() if "ssm:GetParameter" in allowed] == ["APIHandler"]
     [parameter] = by_function["APIHandler"]["ssm:GetParameter"]
     assert parameter["Fn::Sub"].endswith(f":parameter{admin_token_parameter('dev')}")
