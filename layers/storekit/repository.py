@@ -353,13 +353,19 @@ class Repository:
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def find_job(self, store_id: str, job_id: str) -> JobRecord | None:
-        page = self._table.query(
-            IndexName="GSI1",
-            KeyConditionExpression=Key("GSI1PK").eq(f"STORE#{store_id}#SCHEDULES"),
-            FilterExpression=Attr("job_id").eq(job_id),
-        )
-        items = page.get("Items", [])
-        return job_from_item(items[0]) if items else None
+        query: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(f"STORE#{store_id}#SCHEDULES"),
+            "FilterExpression": Attr("job_id").eq(job_id),
+        }
+        while True:  # a filter applies per 1 MB page: follow the pages until it is found
+            page = self._table.query(**query)
+            items = page.get("Items", [])
+            if items:
+                return job_from_item(items[0])
+            if "LastEvaluatedKey" not in page:
+                return None
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def claim_job(self, job: JobRecord, stalled_before: str) -> JobRecord | None:
         """Claim a pending job, or take over a claim made before `stalled_before` by a sweeper that
@@ -530,9 +536,7 @@ class Repository:
 
     def partition_keys(self, pk: str) -> Iterator[dict[str, Any]]:
         """PK/SK of every item in one partition (all items about one entity, a store's parked records)."""
-        return self._query_all(
-            {"KeyConditionExpression": Key("PK").eq(pk), "ProjectionExpression": "PK, SK"}
-        )
+        return self._query_all({"KeyConditionExpression": Key("PK").eq(pk), "ProjectionExpression": "PK, SK"})
 
     def redact_action(self, item: dict[str, Any]) -> None:
         """Keep an action for the audit trail (automation, kind, status, reason, times) without the
