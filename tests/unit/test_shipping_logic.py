@@ -40,7 +40,7 @@ WOO_ORDER = json.loads(load_fixture("woocommerce/order_updated__rest-api-docs.js
 def store(platform: str = "shopify", name: str | None = "Demo Shop") -> StoreConfig:
     return StoreConfig(
         store_id="demo",
-        platform=platform,  # type: ignore[arg-type]
+        platform=platform,
         shop_domain="demo-shop.myshopify.com" if platform == "shopify" else "https://woo.example",
         name=name,
         timezone="Europe/Berlin",
@@ -386,3 +386,36 @@ def test_email_from_shows_the_store_name_and_resists_injection() -> None:
 )
 def test_email_addresses_are_checked_before_an_action_is_built(address: str, ok: bool) -> None:
     assert is_email_address(address) is ok
+
+
+class _RecordingSns:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    def publish(self, **request: Any) -> dict[str, str]:
+        self.requests.append(request)
+        return {"MessageId": f"m-{len(self.requests)}"}
+
+
+class _Runtime:
+    def __init__(self) -> None:
+        self.sns = _RecordingSns()
+
+    def client(self, name: str) -> Any:
+        assert name == "sns"
+        return self.sns
+
+
+@pytest.mark.parametrize(("marketing", "sms_type"), [(False, "Transactional"), (True, "Promotional")])
+def test_sms_goes_out_as_transactional_or_promotional_by_the_actions_flag(
+    marketing: bool, sms_type: str
+) -> None:
+    from functions.engine.perform import _send_message
+
+    runtime = _Runtime()
+    action = SendSms(to="(415) 555-0132", text="20% off this weekend", marketing=marketing)
+    _send_message(action, store(), None, runtime, "a-1")  # type: ignore[arg-type]
+    [request] = runtime.sns.requests
+    assert request["MessageAttributes"]["AWS.SNS.SMS.SMSType"]["StringValue"] == sms_type
+    assert request["Message"] == "Demo Shop: 20% off this weekend"  # the store is named
+    assert request["PhoneNumber"] == "+14155550132"
