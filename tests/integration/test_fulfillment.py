@@ -421,3 +421,92 @@ def test_live_messages_show_the_store_name_even_when_its_templates_omit_it(
     assert text == "Demo Shop: #1054 shipped"
     [request] = published
     assert request["MessageAttributes"]["AWS.SNS.SMS.SMSType"]["StringValue"] == "Transactional"
+
+
+def test_follow_up_is_cancelled_by_a_refund_create_alone(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
+    # returns-follow-up off: refunds/create is still kept, the follow-up needs it
+    put_store(api, automations={"returns-follow-up": {"enabled": False}})
+    deliver(api, consenting_order(), "orders/create", "o-1")
+    deliver(api, delivery_event("delivered"), "fulfillments/update", "u-1")
+    deliver(api, REFUND, "refunds/create", "r-1")  # no orders/updated follows
+    first_sweep_after(clock, runtime, pump, days=7, minutes=1)
+    assert [a["kind"] for a in actions(api, "post-delivery-follow-up")] == ["schedule_job"]
+    runs = body_json(api.http.get("/stores/demo/runs?limit=500", headers=AUTH))["items"]
+    assert next(r for r in runs if r["topic"] == "job:post-delivery-follow-up")["outcome"] == "nothing-to-do"
+
+
+def test_review_request_needs_marketing_consent(api: Any, pump: Any) -> None:
+    put_store(api)
+    deliver(api, PY_ORDER, "orders/create", "o-1")  # the customer does not accept marketing
+    deliver(api, delivery_event("delivered"), "fulfillments/update", "u-1")
+    pump.drain()
+    assert actions(api, "post-delivery-follow-up") == []
+    assert schedules(api) == []
+
+
+def test_refund_follow_up_uses_the_channel_last_used(
+    api: Any, pump: Any, session: Any, runtime: Any, clock: Any
+) -> None:
+    session.client("ses").verify_email_identity(EmailAddress=SENDER)
+    put_store(
+        api,
+        mode="live",
+        automations={
+            "returns-follow-up": {"settings": {"sender": SENDER}},
+            "shipping-notice": {"settings": {"email": False}},
+            "channel-tags": {"enabled": False},
+        },
+    )
+    order = json.loads(PY_ORDER)  # a web order; the customer consented to SMS
+    order["customer"].update(
+        phone="+4915112345678", sms_marketing_consent={"state": "subscribed", "opt_in_level": "single_opt_in"}
+    )
+    deliver(api, json.dumps(order).encode(), "orders/create", "o-1")
+    deliver(api, REFUND, "refunds/create", "r-1")
+    settle(runtime, pump)
+    first = [a for a in actions(api, "returns-follow-up") if a["kind"] != "schedule_job"]
+    assert [(a["kind"], a["status"]) for a in first] == [("send_email", "done")]  # web order: email
+    clock.advance(minutes=1)
+    deliver(api, PY_SHIPMENT, "fulfillments/create", "f-1")  # the shipping notice goes out by SMS
+    pump.drain()
+    assert [(a["kind"], a["status"]) for a in actions(api, "shipping-notice")] == [("send_sms", "done")]
+    clock.advance(minutes=1)
+    second = json.loads(REFUND)
+    second["id"] = 509562970
+    deliver(api, json.dumps(second).encode(), "refunds/create", "r-2")
+    settle(runtime, pump)
+    sent = [a for a in actions(api, "returns-follow-up") if a["kind"] != "schedule_job"]
+    assert sorted((a["kind"], a["status"]) for a in sent) == [("send_email", "done"), ("send_sms", "done")]
+    texts = [text for _, text, *_ in sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values()]
+    assert any(t.startswith("Demo Shop: we refunded 209.00") for t in texts)
+
+
+def test_woocommerce_refund_in_order_updated_is_followed_up_once(api: Any, pump: Any, runtime: Any) -> None:
+    put_store(api, "woo", platform="woocommerce")
+    created = json.loads(load_fixture("woocommerce/order_created__rest-api-docs.json")[0])
+    created["date_modified_gmt"] = "2026-11-24T10:00:00"
+
+    def post(payload: dict[str, Any], topic: str, delivery: str) -> None:
+        raw = json.dumps(payload).encode()
+        answer = api.http.post(
+            "/webhooks/woocommerce/woo", headers=woo_headers(raw, topic, delivery), body=raw
+        )
+        assert answer.status_code == 200, answer.body
+
+    post(created, "order.created", "w-1")
+    pump.drain()
+    refund = {"id": 730, "reason": "damaged", "total": "-10.00"}
+    post(dict(created, refunds=[refund], date_modified_gmt="2026-11-24T11:00:00"), "order.updated", "w-2")
+    pump.drain()
+    # every later update repeats the refunds list
+    later = dict(created, refunds=[refund], status="completed", date_modified_gmt="2026-11-24T11:30:00")
+    post(later, "order.updated", "w-3")
+    settle(runtime, pump)
+    items = body_json(api.http.get("/stores/woo/actions?limit=500", headers=AUTH))["items"]
+    mine = [a for a in items if a["automation"] == "returns-follow-up"]
+    assert sorted(a["kind"] for a in mine) == ["schedule_job", "send_email"]
+    [mail] = [a for a in mine if a["kind"] == "send_email"]
+    assert mail["target"] == "email:j***@example.com"
+    assert mail["summary"].startswith("send transactional email")  # no marketing consent: no offer
