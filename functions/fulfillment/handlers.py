@@ -22,7 +22,7 @@ bp = Blueprint(__name__)
 
 
 class LinkRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True, str_strip_whitespace=True)
 
     order_id: str = Field(min_length=1, max_length=100)
     days: int = Field(default=30, ge=1, le=365)

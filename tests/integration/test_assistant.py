@@ -315,6 +315,15 @@ def test_unknown_store_is_404(api: Any) -> None:
     assert answer.status_code == 404
 
 
+@pytest.mark.parametrize("order_id", ["", "   ", 450789469, None, "x" * 101])
+def test_a_link_needs_an_order_id(shop: Any, order_id: Any) -> None:
+    answer = shop.http.post(
+        "/stores/demo/customer-links", headers=AUTH, body=json.dumps({"order_id": order_id, "days": 7})
+    )
+    assert answer.status_code == 400
+    assert "order_id" in body_json(answer)["error"]
+
+
 @pytest.mark.parametrize("days", [0, -1, 366, 1000, "soon", None])
 def test_link_lifetime_outside_1_to_365_days_is_refused(shop: Any, days: Any) -> None:
     answer = shop.http.post(
