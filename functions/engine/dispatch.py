@@ -142,8 +142,10 @@ def keep_order_shipment(parsed: Parsed, store_id: str, runtime: Runtime) -> None
 # --- facts the follow-ups read (functions/fulfillment/returns.py, follow_up.py) -------------------
 def previous_order(parsed: Parsed, store: StoreConfig, topic: str, runtime: Runtime) -> dict[str, Any]:
     """The order as storeflow knew it before this update ({"previous_order": Order}), read before
-    the update is applied, for automations that need it (a refund id not seen before)."""
-    if parsed.entity_kind != EntityKind.ORDER or not any(
+    the update is applied, for automations that need it to tell a refund id not seen before (so
+    only for an order carrying refunds: no extra read on other order events)."""
+    order = parsed.resource
+    if not isinstance(order, Order) or not order.refunds or not any(
         "previous_order" in a.needs for a in registry().enabled_for(store, topic)
     ):
         return {}

@@ -305,7 +305,11 @@ def test_refund_is_followed_up_with_credit_and_exchange_options(
         currency="USD",
         automations={
             "returns-follow-up": {
-                "settings": {"sender": SENDER, "exchange_url": "https://demo.example/exchange"}
+                "settings": {
+                    "sender": SENDER,
+                    "exchange_url": "https://demo.example/exchange",
+                    "credit_url": "https://demo.example/credit",
+                }
             },
             "channel-tags": {"enabled": False},
         },
@@ -318,7 +322,13 @@ def test_refund_is_followed_up_with_credit_and_exchange_options(
     assert follow_up["status"] == "done"
     [mail] = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
     assert mail.subject == "About your refund for #1001 - Demo Shop"
-    for text in ("209.00 USD", "store credit", "10%", "https://demo.example/exchange"):
+    for text in (
+        "209.00 USD",
+        "store credit",
+        "10%",
+        "https://demo.example/exchange",
+        "https://demo.example/credit",
+    ):
         assert text in mail.body
 
 
