@@ -20,7 +20,7 @@ from storekit.runtime import Runtime
 #: how far back a first sweep (or one after an outage) looks for jobs it has not seen
 LOOKBACK = timedelta(hours=24)
 #: minute buckets one sweep reads at most (a day); more are caught up by the following sweeps
-MAX_BUCKETS_PER_SWEEP = 24 * 60
+MAX_BUCKETS_PER_SWEEP = 24 * 60 + 1  # the lookback day and the current minute
 #: an action still `running` (or a job still `claimed`) this long after its last change lost its
 #: executor (a Lambda runs 15 min at most), so it is put back in line (taken over)
 STALLED_AFTER = timedelta(minutes=20)

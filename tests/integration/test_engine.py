@@ -542,3 +542,23 @@ def test_job_left_claimed_by_a_dead_sweeper_is_taken_over_once(runtime: Any, clo
         assert calls == ["j-dead"]
     finally:
         del JOB_HANDLERS["test-takeover"]
+
+
+def test_first_sweep_runs_a_job_due_in_the_current_minute(runtime: Any, clock: Any) -> None:
+    """The very first sweep looks back a day: it must still reach the current minute."""
+    calls: list[str] = []
+    JOB_HANDLERS["test-now"] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
+    try:
+        runtime.repo.put_job(
+            JobRecord(
+                job_id="j-now",
+                store_id="demo",
+                kind="test-now",
+                due_at=iso(clock.now()),
+                created_at=iso(clock.now()),
+            )
+        )
+        assert sweep(runtime)["done"] == 1
+        assert calls == ["j-now"]
+    finally:
+        del JOB_HANDLERS["test-now"]
