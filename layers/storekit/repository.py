@@ -86,6 +86,16 @@ class Repository:
             raise
         return True
 
+    def _update_if(self, **update: Any) -> bool:
+        """One conditional update_item; False when its ConditionExpression fails."""
+        try:
+            self._table.update_item(**update)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
     def record_event(self, item: dict[str, Any]) -> bool:
         """Write a delivery once. False if this delivery id was already recorded."""
         return self._put_once(item)
@@ -98,19 +108,13 @@ class Repository:
 
     def mark_event(self, record: EventRecord, status: str, reason: str | None = None) -> bool:
         """Move an event out of `received`; False if another worker already did."""
-        try:
-            self._table.update_item(
-                Key=keys.event(record.store_id, record.platform, record.delivery_id),
-                UpdateExpression="SET #s = :s, reason = :r",
-                ConditionExpression="#s = :received",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":s": status, ":r": reason, ":received": "received"},
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return self._update_if(
+            Key=keys.event(record.store_id, record.platform, record.delivery_id),
+            UpdateExpression="SET #s = :s, reason = :r",
+            ConditionExpression="#s = :received",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": status, ":r": reason, ":received": "received"},
+        )
 
     # --- entity state: out-of-order updates never overwrite newer ones ------------------------
     def advance_entity(
@@ -372,40 +376,29 @@ class Repository:
         died mid-way. None if another sweeper holds it (or it finished)."""
         assert job.bucket is not None, "a stored job knows its bucket"
         now = iso(self._clock.now())
-        try:
-            self._table.update_item(
-                Key=keys.job(job.bucket, job.store_id, job.job_id, job.due_at),
-                UpdateExpression="SET #s = :claimed, claimed_at = :now",
-                ConditionExpression="#s = :pending OR (#s = :claimed AND claimed_at < :stalled)",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
-                    ":claimed": "claimed",
-                    ":pending": "pending",
-                    ":now": now,
-                    ":stalled": stalled_before,
-                },
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
-        return job.model_copy(update={"status": "claimed", "claimed_at": now})
+        claimed = self._update_if(
+            Key=keys.job(job.bucket, job.store_id, job.job_id, job.due_at),
+            UpdateExpression="SET #s = :claimed, claimed_at = :now",
+            ConditionExpression="#s = :pending OR (#s = :claimed AND claimed_at < :stalled)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":claimed": "claimed",
+                ":pending": "pending",
+                ":now": now,
+                ":stalled": stalled_before,
+            },
+        )
+        return job.model_copy(update={"status": "claimed", "claimed_at": now}) if claimed else None
 
     def move_job(self, job: JobRecord, to_status: str, from_status: str, reason: str | None = None) -> bool:
         assert job.bucket is not None, "a stored job knows its bucket"
-        try:
-            self._table.update_item(
-                Key=keys.job(job.bucket, job.store_id, job.job_id, job.due_at),
-                UpdateExpression="SET #s = :s, reason = :r",
-                ConditionExpression="#s = :from",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":s": to_status, ":from": from_status, ":r": reason},
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return self._update_if(
+            Key=keys.job(job.bucket, job.store_id, job.job_id, job.due_at),
+            UpdateExpression="SET #s = :s, reason = :r",
+            ConditionExpression="#s = :from",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": to_status, ":from": from_status, ":r": reason},
+        )
 
     def sweeper_cursor(self) -> str | None:
         item = self._table.get_item(Key=keys.sweeper_cursor(), ConsistentRead=True).get("Item")
@@ -542,22 +535,18 @@ class Repository:
         """Keep an action for the audit trail (automation, kind, status, reason, times) without the
         recipient, message or anything else personal it carried."""
         kind = str(item.get("kind", "action"))
-        try:
-            self._table.update_item(
-                Key={"PK": item["PK"], "SK": item["SK"]},
-                UpdateExpression="SET #a = :a, target = :t, summary = :s, #res = :n",
-                ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeNames={"#a": "action", "#res": "result"},
-                ExpressionAttributeValues={
-                    ":a": json.dumps({"kind": kind, "redacted": True}),
-                    ":t": REDACTED,
-                    ":s": f"{kind.replace('_', ' ')} ({REDACTED})",
-                    ":n": None,
-                },
-            )
-        except ClientError as exc:
-            if not is_conditional_failure(exc):
-                raise
+        self._update_if(  # gone meanwhile: nothing left to redact
+            Key={"PK": item["PK"], "SK": item["SK"]},
+            UpdateExpression="SET #a = :a, target = :t, summary = :s, #res = :n",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames={"#a": "action", "#res": "result"},
+            ExpressionAttributeValues={
+                ":a": json.dumps({"kind": kind, "redacted": True}),
+                ":t": REDACTED,
+                ":s": f"{kind.replace('_', ' ')} ({REDACTED})",
+                ":n": None,
+            },
+        )
 
     def redact_run_reason(self, item: dict[str, Any]) -> None:
         self._table.update_item(
