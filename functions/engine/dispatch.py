@@ -145,8 +145,10 @@ def previous_order(parsed: Parsed, store: StoreConfig, topic: str, runtime: Runt
     the update is applied, for automations that need it to tell a refund id not seen before (so
     only for an order carrying refunds: no extra read on other order events)."""
     order = parsed.resource
-    if not isinstance(order, Order) or not order.refunds or not any(
-        "previous_order" in a.needs for a in registry().enabled_for(store, topic)
+    if (
+        not isinstance(order, Order)
+        or not order.refunds
+        or not any("previous_order" in a.needs for a in registry().enabled_for(store, topic))
     ):
         return {}
     blob = runtime.repo.entity_snapshot(store.store_id, "order", parsed.entity_id)
