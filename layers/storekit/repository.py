@@ -494,29 +494,22 @@ class Repository:
         last = page.get("LastEvaluatedKey")
         return items, encode_cursor(last) if last else None
 
+    def _query_all(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item a Query finds, page after page."""
+        while True:
+            page = self._table.query(**query)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def items_of(self, store_id: str, what: str, status: str | None = None) -> Iterator[dict[str, Any]]:
         """Every item of a per-store listing, with keys (shop/redact, the sweeper)."""
         index, partition = keys.listing_partition(store_id, what, status)
-        query: dict[str, Any] = {
-            "IndexName": index,
-            "KeyConditionExpression": Key(f"{index}PK").eq(partition),
-        }
-        while True:
-            page = self._table.query(**query)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        condition = Key(f"{index}PK").eq(partition)
+        return self._query_all({"IndexName": index, "KeyConditionExpression": condition})
 
     # --- redaction (customers/redact, shop/redact): narrow Queries, never a Scan ----------------
-    def _query_all(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        while True:
-            page = self._table.query(**query)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
     def store_member_keys(self, store_id: str) -> Iterator[dict[str, Any]]:
         """PK/SK of every item carrying `keys.store_member` (entity state, counters, ...)."""
         return self._query_all(

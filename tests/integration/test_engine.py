@@ -73,6 +73,23 @@ def extra_automation() -> Iterator[Any]:
         registry().remove(name)
 
 
+@pytest.fixture
+def job_kind() -> Iterator[Any]:
+    """Register job kinds whose runs are recorded: `calls = job_kind("test-x")` (job ids, in order);
+    removed again after the test."""
+    added: list[str] = []
+
+    def register(kind: str) -> list[str]:
+        calls: list[str] = []
+        JOB_HANDLERS[kind] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
+        added.append(kind)
+        return calls
+
+    yield register
+    for kind in added:
+        JOB_HANDLERS.pop(kind, None)
+
+
 def test_dry_run_store_plans_channel_tags_for_order_and_customer(api: Any, pump: Any) -> None:
     put_store(api)
     deliver(api)
@@ -304,49 +321,41 @@ def test_record_that_keeps_failing_is_parked_and_others_still_processed(
     assert "parked after 3 tries" in big["reason"]
 
 
-def test_due_job_runs_exactly_once(runtime: Any, clock: Any) -> None:
-    calls: list[str] = []
-    JOB_HANDLERS["test-once"] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
-    try:
-        runtime.repo.put_job(
-            JobRecord(
-                job_id="j1",
-                store_id="demo",
-                kind="test-once",
-                due_at=iso(clock.now() + timedelta(minutes=2)),
-                created_at=iso(clock.now()),
-            )
+def test_due_job_runs_exactly_once(runtime: Any, clock: Any, job_kind: Any) -> None:
+    calls = job_kind("test-once")
+    runtime.repo.put_job(
+        JobRecord(
+            job_id="j1",
+            store_id="demo",
+            kind="test-once",
+            due_at=iso(clock.now() + timedelta(minutes=2)),
+            created_at=iso(clock.now()),
         )
-        assert sweep(runtime)["claimed"] == 0  # not due yet
-        clock.advance(minutes=3)
-        assert sweep(runtime)["done"] == 1
-        assert sweep(runtime)["claimed"] == 0
-        clock.advance(minutes=5)
-        assert sweep(runtime)["claimed"] == 0
-        assert calls == ["j1"]
-    finally:
-        JOB_HANDLERS.pop("test-once")
+    )
+    assert sweep(runtime)["claimed"] == 0  # not due yet
+    clock.advance(minutes=3)
+    assert sweep(runtime)["done"] == 1
+    assert sweep(runtime)["claimed"] == 0
+    clock.advance(minutes=5)
+    assert sweep(runtime)["claimed"] == 0
+    assert calls == ["j1"]
 
 
-def test_job_filed_in_the_past_still_runs(runtime: Any, clock: Any) -> None:
-    calls: list[str] = []
-    JOB_HANDLERS["test-late"] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
-    try:
-        sweep(runtime)  # cursor at now
-        runtime.repo.put_job(
-            JobRecord(
-                job_id="late",
-                store_id="demo",
-                kind="test-late",
-                due_at=iso(clock.now() - timedelta(hours=2)),
-                created_at=iso(clock.now()),
-            )
+def test_job_filed_in_the_past_still_runs(runtime: Any, clock: Any, job_kind: Any) -> None:
+    calls = job_kind("test-late")
+    sweep(runtime)  # cursor at now
+    runtime.repo.put_job(
+        JobRecord(
+            job_id="late",
+            store_id="demo",
+            kind="test-late",
+            due_at=iso(clock.now() - timedelta(hours=2)),
+            created_at=iso(clock.now()),
         )
-        clock.advance(seconds=30)
-        sweep(runtime)
-        assert calls == ["late"]
-    finally:
-        JOB_HANDLERS.pop("test-late")
+    )
+    clock.advance(seconds=30)
+    sweep(runtime)
+    assert calls == ["late"]
 
 
 def test_activity_report_counts_events_and_actions_per_store_day(api: Any, pump: Any) -> None:
@@ -429,28 +438,24 @@ def test_action_whose_executor_died_is_put_back_in_line(
     assert action["attempts"] == 2
 
 
-def test_sweeper_that_fell_behind_catches_up_without_skipping(runtime: Any, clock: Any) -> None:
-    calls: list[str] = []
-    JOB_HANDLERS["test-late-sweep"] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
-    try:
-        sweep(runtime)  # the cursor is now
-        runtime.repo.put_job(
-            JobRecord(
-                job_id="j",
-                store_id="demo",
-                kind="test-late-sweep",
-                due_at=iso(clock.now() + timedelta(days=1, minutes=30)),
-                created_at=iso(clock.now()),
-            )
+def test_sweeper_that_fell_behind_catches_up_without_skipping(
+    runtime: Any, clock: Any, job_kind: Any
+) -> None:
+    calls = job_kind("test-late-sweep")
+    sweep(runtime)  # the cursor is now
+    runtime.repo.put_job(
+        JobRecord(
+            job_id="j",
+            store_id="demo",
+            kind="test-late-sweep",
+            due_at=iso(clock.now() + timedelta(days=1, minutes=30)),
+            created_at=iso(clock.now()),
         )
-        clock.advance(days=3)  # the schedule did not fire for three days
-        ran = [sweep(runtime)["done"] for _ in range(4)]
-        assert calls == ["j"]
-        assert (
-            ran[0] == 0 and sum(ran) == 1
-        )  # found on the second sweep, which resumed where the first stopped
-    finally:
-        JOB_HANDLERS.pop("test-late-sweep")
+    )
+    clock.advance(days=3)  # the schedule did not fire for three days
+    ran = [sweep(runtime)["done"] for _ in range(4)]
+    assert calls == ["j"]
+    assert ran[0] == 0 and sum(ran) == 1  # found on the second sweep, which resumed where the first stopped
 
 
 def test_late_creation_still_runs_its_automations_without_rolling_state_back(
@@ -510,55 +515,49 @@ def test_failed_queue_record_is_reported_or_fails_the_batch(
             handler({"Records": [record]}, context)
 
 
-def test_job_left_claimed_by_a_dead_sweeper_is_taken_over_once(runtime: Any, clock: Any) -> None:
+def test_job_left_claimed_by_a_dead_sweeper_is_taken_over_once(
+    runtime: Any, clock: Any, job_kind: Any
+) -> None:
     """A sweeper that dies after claiming a job (timeout, out of memory) must not lose it: later
     sweeps keep looking at it and take it over once the claim is clearly abandoned."""
-    calls: list[str] = []
-    JOB_HANDLERS["test-takeover"] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
-    try:
-        filed = runtime.repo.put_job(
-            JobRecord(
-                job_id="j-dead",
-                store_id="demo",
-                kind="test-takeover",
-                due_at=iso(clock.now() + timedelta(minutes=1)),
-                created_at=iso(clock.now()),
-            )
+    calls = job_kind("test-takeover")
+    filed = runtime.repo.put_job(
+        JobRecord(
+            job_id="j-dead",
+            store_id="demo",
+            kind="test-takeover",
+            due_at=iso(clock.now() + timedelta(minutes=1)),
+            created_at=iso(clock.now()),
         )
-        clock.advance(minutes=2)
-        [due] = list(runtime.repo.due_jobs(filed.bucket, iso(clock.now())))
-        # a sweeper claims it and dies before running it
-        assert runtime.repo.claim_job(due, iso(clock.now() - timedelta(minutes=20))) is not None
-        for _ in range(5):  # following sweeps: the claim is recent, so it is left alone ...
-            clock.advance(minutes=1)
-            assert sweep(runtime)["claimed"] == 0
-        assert calls == []
-        clock.advance(minutes=20)  # ... until it is clearly abandoned: taken over, run once
-        counts = sweep(runtime)
-        assert counts["taken_over"] == 1 and counts["done"] == 1
-        assert calls == ["j-dead"]
-        clock.advance(minutes=30)
+    )
+    clock.advance(minutes=2)
+    [due] = list(runtime.repo.due_jobs(filed.bucket, iso(clock.now())))
+    # a sweeper claims it and dies before running it
+    assert runtime.repo.claim_job(due, iso(clock.now() - timedelta(minutes=20))) is not None
+    for _ in range(5):  # following sweeps: the claim is recent, so it is left alone ...
+        clock.advance(minutes=1)
         assert sweep(runtime)["claimed"] == 0
-        assert calls == ["j-dead"]
-    finally:
-        del JOB_HANDLERS["test-takeover"]
+    assert calls == []
+    clock.advance(minutes=20)  # ... until it is clearly abandoned: taken over, run once
+    counts = sweep(runtime)
+    assert counts["taken_over"] == 1 and counts["done"] == 1
+    assert calls == ["j-dead"]
+    clock.advance(minutes=30)
+    assert sweep(runtime)["claimed"] == 0
+    assert calls == ["j-dead"]
 
 
-def test_first_sweep_runs_a_job_due_in_the_current_minute(runtime: Any, clock: Any) -> None:
+def test_first_sweep_runs_a_job_due_in_the_current_minute(runtime: Any, clock: Any, job_kind: Any) -> None:
     """The very first sweep looks back a day: it must still reach the current minute."""
-    calls: list[str] = []
-    JOB_HANDLERS["test-now"] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
-    try:
-        runtime.repo.put_job(
-            JobRecord(
-                job_id="j-now",
-                store_id="demo",
-                kind="test-now",
-                due_at=iso(clock.now()),
-                created_at=iso(clock.now()),
-            )
+    calls = job_kind("test-now")
+    runtime.repo.put_job(
+        JobRecord(
+            job_id="j-now",
+            store_id="demo",
+            kind="test-now",
+            due_at=iso(clock.now()),
+            created_at=iso(clock.now()),
         )
-        assert sweep(runtime)["done"] == 1
-        assert calls == ["j-now"]
-    finally:
-        del JOB_HANDLERS["test-now"]
+    )
+    assert sweep(runtime)["done"] == 1
+    assert calls == ["j-now"]
