@@ -219,11 +219,21 @@ def test_large_order_goes_to_the_s3_archive_not_refused(api: Any, runtime: Any) 
     assert zlib.decompress(runtime.archive.get(item["raw_s3_key"])) == body
 
 
+def fallback_drainer(app: Any, session: Any, resources: Any) -> Any:
+    """The fallback queue's event source, handing messages to the real drain_fallback handler."""
+    from infra.pollers import QueuePoller
+
+    arn = session.client("sqs").get_queue_attributes(
+        QueueUrl=resources.fallback_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    return QueuePoller(
+        session, resources.fallback_queue_url, arn, "drain_fallback", app.handler_map["drain_fallback"]
+    )
+
+
 def test_table_failure_goes_to_fallback_queue_then_drainer_ingests(
     api: Any, runtime: Any, app: Any, session: Any, resources: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infra.pollers import QueuePoller
-
     put_store(api)
     body, _ = load_fixture(ORDER)
     real_put = runtime.table.put_item
@@ -238,12 +248,7 @@ def test_table_failure_goes_to_fallback_queue_then_drainer_ingests(
     assert runtime.repo.get_event_item("demo", "shopify", "d-fallback") is None
 
     monkeypatch.setattr(runtime.table, "put_item", real_put)
-    arn = session.client("sqs").get_queue_attributes(
-        QueueUrl=resources.fallback_queue_url, AttributeNames=["QueueArn"]
-    )["Attributes"]["QueueArn"]
-    drainer = QueuePoller(
-        session, resources.fallback_queue_url, arn, "drain_fallback", app.handler_map["drain_fallback"]
-    )
+    drainer = fallback_drainer(app, session, resources)
     assert drainer.poll_once() == 1
     assert runtime.repo.get_event_item("demo", "shopify", "d-fallback") is not None
     assert drainer.poll_once() == 0  # deleted from the queue once ingested
@@ -330,8 +335,6 @@ def test_store_lookup_failure_still_keeps_verified_deliveries(
 ) -> None:
     """The table cannot even be read: a verified delivery is queued (never refused, or the store
     disables the endpoint), a forged one is still 401, and a WooCommerce ping still gets its 200."""
-    from infra.pollers import QueuePoller
-
     put_store(api)
     put_store(api, "woo", platform="woocommerce")
     body, _ = load_fixture(ORDER)
@@ -353,12 +356,7 @@ def test_store_lookup_failure_still_keeps_verified_deliveries(
     assert ping.status_code == 200
 
     monkeypatch.setattr(runtime.table, "get_item", real_get)
-    arn = session.client("sqs").get_queue_attributes(
-        QueueUrl=resources.fallback_queue_url, AttributeNames=["QueueArn"]
-    )["Attributes"]["QueueArn"]
-    drainer = QueuePoller(
-        session, resources.fallback_queue_url, arn, "drain_fallback", app.handler_map["drain_fallback"]
-    )
+    drainer = fallback_drainer(app, session, resources)
     assert drainer.poll_once() == 1  # only the genuine delivery was queued
     assert runtime.repo.get_event_item("demo", "shopify", "d-lookup") is not None
     assert runtime.repo.get_event_item("demo", "shopify", "d-forged") is None
