@@ -66,14 +66,20 @@ class SmsTemplateSettings(CustomerMessageSettings):
         return value
 
 
+#: the variables every shipment message has, with sample values for the template check
+_SHIPMENT_SMS_VARIABLES: dict[str, Any] = {
+    "store_name": "Demo Shop",
+    "order_name": "#1001",
+    "first_name": "Ada",
+    "carrier": "UPS",
+    "tracking_number": "1Z2345",
+    "tracking_url": "https://www.ups.com/track?tracknum=1Z2345",
+}
+
+
 class ShippingNoticeSettings(SmsTemplateSettings):
     SMS_VARIABLES: ClassVar[dict[str, Any]] = {
-        "store_name": "Demo Shop",
-        "order_name": "#1001",
-        "first_name": "Ada",
-        "carrier": "UPS",
-        "tracking_number": "1Z2345",
-        "tracking_url": "https://www.ups.com/track?tracknum=1Z2345",
+        **_SHIPMENT_SMS_VARIABLES,
         "items": [{"title": "Mug", "quantity": 2}],
     }
 
@@ -95,15 +101,10 @@ class ShippingNoticeSettings(SmsTemplateSettings):
 
 class DeliveryUpdateSettings(SmsTemplateSettings):
     SMS_VARIABLES: ClassVar[dict[str, Any]] = {
-        "store_name": "Demo Shop",
-        "order_name": "#1001",
-        "first_name": "Ada",
+        **_SHIPMENT_SMS_VARIABLES,
         "status": "delivered",
         "headline": "Delivered",
         "detail": "Your parcel has been delivered.",
-        "carrier": "UPS",
-        "tracking_number": "1Z2345",
-        "tracking_url": "https://www.ups.com/track?tracknum=1Z2345",
     }
 
     notify: list[ShipmentStatus] = ["out_for_delivery", "delivered", "failure"]
