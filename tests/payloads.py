@@ -1,4 +1,4 @@
-"""The one loader of real webhook payloads (../shared/fixtures, see its MANIFEST.md)."""
+"""The one loader of real webhook payloads (tests/events/real, provenance in its README.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 from storekit.adapters import shopify, woocommerce
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+#: copies of public payloads, kept inside the repository: a clone has nothing beside it
+FIXTURES = Path(__file__).resolve().parent / "events" / "real"
 
 #: WooCommerce file names that are not `<resource>_<event>` of a core topic
 _WOO_BY_NAME = {"product_variation": "product.updated", "order_refund": "order_refund.created"}

@@ -14,6 +14,7 @@ import pytest
 
 from storekit.signatures import sign
 from tests.e2e.conftest import DEMO_SECRET, ROOT, TOKEN, call
+from tests.payloads import load_fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -116,11 +117,7 @@ def test_delivery_files_the_follow_up_job_days_later(demo: str) -> None:
 
 
 def test_refund_gets_one_returns_follow_up_on_the_customers_channel(demo: str) -> None:
-    refund = json.loads(
-        (
-            ROOT.parent / "shared" / "fixtures" / "shopify" / "refunds_create__python-api-refund.json"
-        ).read_text()
-    )
+    refund = json.loads(load_fixture("shopify/refunds_create__python-api-refund.json")[0])
     refund |= {"id": 777000111, "order_id": int(ORDER_ID), "created_at": "2013-11-04T10:00:00-04:00"}
     send(demo, "refunds/create", "e2e-refund", refund)
     # the webhook repeats (at-least-once): still one follow-up

@@ -1,4 +1,4 @@
-"""Adapters on the real payloads in ../shared/fixtures: every file parses, values come out exact."""
+"""Adapters on the real payloads in tests/events/real: every file parses, values come out exact."""
 
 from __future__ import annotations
 
