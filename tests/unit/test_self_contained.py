@@ -11,7 +11,9 @@ pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 #: what reading outside the root looks like: the old shared fixtures folder, or climbing above it
-OUTSIDE = re.compile(r"shared/fixtures|[\"']shared[\"']|\.\./shared|parents\[(?:[3-9])\]|\.parent\.parent\.parent")
+OUTSIDE = re.compile(
+    r"shared/fixtures|[\"']shared[\"']|\.\./shared|parents\[(?:[3-9])\]|\.parent\.parent\.parent"
+)
 
 
 def project_files() -> list[Path]:
