@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from storekit import models as m
 from storekit.errors import MalformedPayload
 from storekit.models import Resource
 
@@ -78,6 +79,41 @@ class Parsed(BaseModel):
     #: the payload's own updated_at (aware UTC); orders out of order are judged by it
     updated_at: datetime | None
     resource: Resource
+
+
+#: the canonical resource each topic's events carry, whatever the platform (the registry checks
+#: automations against it; a test parses every real payload and checks it)
+TOPIC_RESOURCES: dict[Topic, type[Any]] = {
+    Topic.ORDER_CREATED: m.Order,
+    Topic.ORDER_UPDATED: m.Order,
+    Topic.ORDER_PAID: m.Order,
+    Topic.ORDER_CANCELLED: m.Order,
+    Topic.ORDER_FULFILLED: m.Order,
+    Topic.ORDER_DELETED: m.Order,
+    Topic.ORDER_RISK_CHANGED: m.RiskAssessment,
+    Topic.FULFILLMENT_CREATED: m.Fulfillment,
+    Topic.FULFILLMENT_UPDATED: m.Fulfillment,
+    Topic.FULFILLMENT_EVENT_CREATED: m.FulfillmentEvent,
+    Topic.REFUND_CREATED: m.Refund,
+    Topic.TRANSACTION_CREATED: m.Transaction,
+    Topic.DISPUTE_CREATED: m.Dispute,
+    Topic.CHECKOUT_CREATED: m.Checkout,
+    Topic.CHECKOUT_UPDATED: m.Checkout,
+    Topic.CART_UPDATED: m.Cart,
+    Topic.PRODUCT_CREATED: m.Product,
+    Topic.PRODUCT_UPDATED: m.Product,
+    Topic.PRODUCT_DELETED: m.Product,
+    Topic.VARIANT_OUT_OF_STOCK: m.Product,
+    Topic.INVENTORY_UPDATED: m.InventoryLevel,
+    Topic.INVENTORY_ITEM_UPDATED: m.InventoryItem,
+    Topic.CUSTOMER_CREATED: m.Customer,
+    Topic.CUSTOMER_UPDATED: m.Customer,
+    Topic.CUSTOMER_DELETED: m.Customer,
+    Topic.APP_UNINSTALLED: m.Shop,
+    Topic.CUSTOMER_REDACT: m.PrivacyRequest,
+    Topic.CUSTOMER_DATA_REQUEST: m.PrivacyRequest,
+    Topic.SHOP_REDACT: m.PrivacyRequest,
+}
 
 
 def canonical_topic(platform: str, topic: str) -> Topic | None:
@@ -167,6 +203,7 @@ def gid_tail(gid: Any) -> str | None:
 
 
 __all__ = [
+    "TOPIC_RESOURCES",
     "EntityKind",
     "Parsed",
     "Topic",
