@@ -50,7 +50,7 @@ def schedule_follow_up(shipment: Fulfillment, ctx: Context[FollowUpSettings, Ord
         status = shipment.shipment_status or "not reported"
         return nothing(f"shipment status is {status}: a follow-up is filed when it is delivered")
     if not shipment.order_id:
-        return nothing(order_not_received(f"shipment {shipment.id}", None))
+        return nothing(order_not_received(f"fulfillment {shipment.id}", None))
     order = ctx.related.order
     settings = ctx.settings
     if order is not None and was_taken_back(order):
@@ -60,7 +60,7 @@ def schedule_follow_up(shipment: Fulfillment, ctx: Context[FollowUpSettings, Ord
     if not settings.email or not email:
         why = why_no_email(order, email, settings.email, marketing=marketing)
         if order is None and settings.email:
-            why = f"{order_not_received(f'shipment {shipment.id}', shipment.order_id)}; {why}"
+            why = f"{order_not_received(f'fulfillment {shipment.id}', shipment.order_id)}; {why}"
         elif marketing and settings.email and email is None:
             why += " (a review request is marketing; setting needs_marketing_consent)"
         return nothing(why)

@@ -52,7 +52,7 @@ def why_no_email(order: Order | None, address: str | None, enabled: bool, *, mar
         return "email is off in the settings"
     if marketing and (order is None or order.customer is None or not order.customer.accepts_email_marketing):
         if order is None:
-            return "email marketing consent is unknown (the order is unknown)"
+            return "email marketing consent is unknown"
         return "the customer does not accept email marketing"
     if address is None:
         return "no email address is known for the order"
@@ -64,7 +64,7 @@ def why_no_sms(order: Order | None, enabled: bool) -> str:
     if not enabled:
         return "SMS is off in the settings"
     if order is None:
-        return "SMS consent is unknown (the order is unknown)"
+        return "SMS consent is unknown"
     if order.customer is None or not order.customer.accepts_sms_marketing:
         return "the customer has no SMS consent"
     return "the customer consented to SMS but left no phone number"

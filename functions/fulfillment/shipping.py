@@ -250,17 +250,20 @@ def _channels_left_out(
     settings: SmsTemplateSettings,
     order_name: str,
 ) -> str:
-    """Why a shipment's customer gets no message, or only one channel ("" when both go)."""
+    """Why a shipment's customer gets no message, or only one channel ("" when both go). When the
+    order is unknown (its consent and addresses with it), that comes first, with what to do."""
     if emailed and texted:
         return ""
     if emailed:
-        return f"{why_no_sms(order, settings.sms)}: email only"
-    if texted:
-        return f"{why_no_email(order, address, settings.email)}: SMS only"
-    why = f"{why_no_email(order, address, settings.email)}, and {why_no_sms(order, settings.sms)}"
+        why = f"{why_no_sms(order, settings.sms)}: email only"
+    elif texted:
+        why = f"{why_no_email(order, address, settings.email)}: SMS only"
+    else:
+        no_email, no_sms = why_no_email(order, address, settings.email), why_no_sms(order, settings.sms)
+        why = f"no message: {no_email}, and {no_sms}"
     if order is None:
-        return f"{order_not_received(f'shipment {shipment.id or order_name}', shipment.order_id)}; {why}"
-    return f"no message for {order_name}: {why}"
+        return f"{order_not_received(f'fulfillment {shipment.id or order_name}', shipment.order_id)}; {why}"
+    return f"{order_name}: {why}" if not (emailed or texted) else why
 
 
 def delivery_update(resource: Fulfillment, ctx: Context[DeliveryUpdateSettings, OrderFacts]) -> Decision:
