@@ -16,7 +16,7 @@ from functions.composition import build_registry
 from functions.engine.sweep import sweep
 from storekit.actions import AddOrderNote
 from storekit.adapters import Topic, resource_from_json
-from storekit.automation import Automation, Domain, JobHandler
+from storekit.automation import UNEXPLAINED, Automation, Decision, Domain, JobHandler
 from storekit.clock import iso
 from storekit.models import Order
 from storekit.payload_store import decompress
@@ -278,6 +278,42 @@ def test_failing_automation_is_recorded_and_does_not_block_others(
     assert "bug in automation" in runs["broken"]["reason"]
     assert runs["channel-tags"]["outcome"] == "actions"
     assert len(listing(api, "actions")) == 2
+
+
+def test_a_run_that_decides_nothing_shows_why_in_the_run_listing(api: Any, pump: Any) -> None:
+    """A fulfillment whose order storeflow never received: each automation says why it did nothing."""
+    put_store(api)
+    deliver(api, "shopify/fulfillments_create__python-api-fulfillment.json", "f-1", "fulfillments/create")
+    pump.drain()
+    [run] = listing(api, "runs")
+    assert run["automation"] == "shipping-notice"
+    assert run["outcome"] == "nothing-to-do"
+    assert run["reason"].startswith(
+        "fulfillment 255858046 names order 450789469, which storeflow has not received: "
+        "subscribe orders/create"
+    )
+    assert listing(api, "actions") == []
+
+
+def test_an_automation_that_gives_no_reason_gets_the_engines_last_resort(
+    api: Any, pump: Any, extra_automation: Any
+) -> None:
+    extra_automation(
+        Automation(
+            name="test-silent",
+            description="t",
+            topics=frozenset({Topic.ORDER_CREATED}),
+            settings_model=NoSettings,
+            takes=(Order,),
+            run=lambda order, ctx: Decision(),
+        )
+    )
+    put_store(api)
+    deliver(api)
+    pump.drain()
+    runs = {r["automation"]: r for r in listing(api, "runs")}
+    assert runs["test-silent"]["outcome"] == "nothing-to-do"
+    assert runs["test-silent"]["reason"] == UNEXPLAINED
 
 
 def test_unexpected_client_error_fails_the_action_with_its_reason(api: Any, pump: Any) -> None:
