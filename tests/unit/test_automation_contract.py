@@ -88,18 +88,21 @@ def test_every_topic_names_the_resource_it_carries_and_real_payloads_agree() -> 
 
 
 def test_the_composition_finds_every_domain_and_its_automations() -> None:
-    assert [d.name for d in discovered_domains()] == ["customers", "fulfillment", "reports"]
+    """Every functions/<package>/domain.py is found (a new domain needs no edit outside its folder)."""
+    with_domain = sorted(p.parent.name for p in (ROOT / "functions").glob("*/domain.py"))
+    assert [d.name for d in discovered_domains()] == with_domain
+    assert {"customers", "fulfillment", "reports"} <= set(with_domain)
     registry = build_registry()
-    assert registry.names() == [
+    assert {
         "channel-tags",
         "delivery-updates",
         "order-assistant",
         "post-delivery-follow-up",
         "returns-follow-up",
         "shipping-notice",
-    ]
-    assert registry.snapshot_kinds == {"order", "customer", "product"}
-    assert len(registry.keeps) == 2 and len(registry.counts) == 1 and len(registry.settles) == 1
+    } <= set(registry.names())
+    assert {"order", "customer", "product"} <= registry.snapshot_kinds
+    assert registry.keeps and registry.counts and registry.settles
 
 
 def test_a_test_builds_its_own_registry_without_touching_the_apps() -> None:

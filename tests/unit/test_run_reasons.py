@@ -22,7 +22,7 @@ from functions.fulfillment.returns import (
 from functions.fulfillment.shipping import delivery_update, shipping_notice
 from storekit.adapters import canonical_topic, parse_delivery
 from storekit.automation import UNEXPLAINED, Context, Decision, EventMeta, Reader
-from storekit.models import Fulfillment, Order, Refund
+from storekit.models import Canonical, Order, Refund
 from storekit.records import JobRecord
 from storekit.store import StoreConfig
 from tests.payloads import FIXTURES, fixture_files, topic_for
@@ -335,9 +335,8 @@ def test_no_automation_ever_decides_nothing_without_a_reason() -> None:
     assert ran >= 20  # the walk really ran (real payloads of order, fulfillment and refund topics)
 
 
-def test_typed_inputs_match_what_the_topics_yield() -> None:
-    """Each shipped automation takes what its topics carry (the registry checks it when built)."""
+def test_typed_inputs_are_canonical_models() -> None:
+    """Each automation takes canonical resources (storekit.models), never the raw `Parsed` event."""
     for automation in build_registry().all():
-        assert all(isinstance(t, type) for t in automation.takes)
-        if automation.topics:
-            assert set(automation.takes) <= {Order, Fulfillment, Refund}
+        assert all(issubclass(t, Canonical) for t in automation.takes), automation.name
+        assert bool(automation.takes) == bool(automation.topics), automation.name
