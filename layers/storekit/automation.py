@@ -246,6 +246,6 @@ def check_automation(automation: Automation[Any, Any, Any]) -> None:
             raise ContractError(f"automation {name!r} listens to {topic}, which storeflow does not parse")
         if not any(issubclass(yields, taken_type) for taken_type in automation.takes):
             raise ContractError(
-                f"automation {name!r} listens to {topic}, whose events carry a {yields.__name__}, "
+                f"automation {name!r} listens to {topic}, whose events carry {yields.__name__} resources, "
                 f"but it takes {taken}: add {yields.__name__} to `takes` or drop the topic"
             )

@@ -49,7 +49,7 @@ def test_registry_refuses_an_automation_whose_topic_carries_another_resource() -
     with pytest.raises(ContractError) as refused:
         Registry([Domain(name="test", automations=(wrong,))])
     assert str(refused.value) == (
-        "automation 'test-note' listens to fulfillment.updated, whose events carry a Fulfillment, "
+        "automation 'test-note' listens to fulfillment.updated, whose events carry Fulfillment resources, "
         "but it takes Order: add Fulfillment to `takes` or drop the topic"
     )
     Registry(
