@@ -31,18 +31,38 @@ def customer_email(
     return fulfillment.email if fulfillment is not None else None
 
 
-def sms_phone(order: Order | None, fulfillment: Fulfillment | None = None) -> str | None:
-    """A phone to text, only when the customer consented to SMS (known from the order's customer)."""
-    if order is None or order.customer is None or not order.customer.accepts_sms_marketing:
-        return None
-    for phone in (
-        order.customer.phone,
+def _phones(order: Order, fulfillment: Fulfillment | None) -> list[str]:
+    """The customer's phone numbers, the customer's own first."""
+    candidates = (
+        order.customer.phone if order.customer else None,
         order.phone,
         fulfillment.phone if fulfillment else None,
         order.shipping_address.phone if order.shipping_address else None,
-    ):
-        if phone:
-            return phone
+    )
+    return [phone for phone in candidates if phone]
+
+
+def textable(phone: str) -> str | None:
+    """The number in E.164 when SMS can reach it, by the rules the executor sends with (numbers
+    without a country code are read as US numbers); else None. So a number the executor would
+    refuse is never planned in dry-run."""
+    from storekit.clients.sms import normalize_phone  # phonenumbers: loaded when a phone is checked
+    from storekit.errors import PermanentError
+
+    try:
+        return normalize_phone(phone)
+    except PermanentError:
+        return None
+
+
+def sms_phone(order: Order | None, fulfillment: Fulfillment | None = None) -> str | None:
+    """A phone to text (E.164), only when the customer consented to SMS (known from the order's
+    customer): the first of their numbers that SMS can reach."""
+    if order is None or order.customer is None or not order.customer.accepts_sms_marketing:
+        return None
+    for phone in _phones(order, fulfillment):
+        if number := textable(phone):
+            return number
     return None
 
 
@@ -59,7 +79,7 @@ def why_no_email(order: Order | None, address: str | None, enabled: bool, *, mar
     return f"the email address is not deliverable ({'no @' if '@' not in address else 'malformed'})"
 
 
-def why_no_sms(order: Order | None, enabled: bool) -> str:
+def why_no_sms(order: Order | None, enabled: bool, fulfillment: Fulfillment | None = None) -> str:
     """Why no SMS goes to the customer, in a merchant's words."""
     if not enabled:
         return "SMS is off in the settings"
@@ -67,6 +87,8 @@ def why_no_sms(order: Order | None, enabled: bool) -> str:
         return "SMS consent is unknown"
     if order.customer is None or not order.customer.accepts_sms_marketing:
         return "the customer has no SMS consent"
+    if _phones(order, fulfillment):
+        return "the customer's phone number is not one SMS can reach (not a valid number)"
     return "the customer consented to SMS but left no phone number"
 
 

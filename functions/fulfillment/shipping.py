@@ -255,11 +255,14 @@ def _channels_left_out(
     if emailed and texted:
         return ""
     if emailed:
-        why = f"{why_no_sms(order, settings.sms)}: email only"
+        why = f"{why_no_sms(order, settings.sms, shipment)}: email only"
     elif texted:
         why = f"{why_no_email(order, address, settings.email)}: SMS only"
     else:
-        no_email, no_sms = why_no_email(order, address, settings.email), why_no_sms(order, settings.sms)
+        no_email, no_sms = (
+            why_no_email(order, address, settings.email),
+            why_no_sms(order, settings.sms, shipment),
+        )
         why = f"no message: {no_email}, and {no_sms}"
     if order is None:
         return f"{order_not_received(f'fulfillment {shipment.id or order_name}', shipment.order_id)}; {why}"
@@ -305,7 +308,7 @@ def delivery_update(resource: Fulfillment, ctx: Context[DeliveryUpdateSettings, 
             "tracking_url": link,
         }
         actions.append(_email(email, "delivery_update", context, ctx.settings, f"delivery:{key}:email"))
-        note = f"{why_no_sms(order, ctx.settings.sms)}: email only"
+        note = f"{why_no_sms(order, ctx.settings.sms, shipment)}: email only"
     else:
         note = _channels_left_out(order, shipment, address, False, False, ctx.settings, order_name)
     if status == "failure":

@@ -71,7 +71,7 @@ CONSENTING = {
     "accepts_marketing": True,
     "email_marketing_consent": SUBSCRIBED,
     "sms_marketing_consent": SUBSCRIBED,
-    "phone": "+15555550123",
+    "phone": "+14155550123",
 }
 NO_CONSENT = {"accepts_marketing": False, "email_marketing_consent": {"state": "not_subscribed"}}
 
@@ -97,7 +97,7 @@ def test_last_channel_sms_wins_over_a_web_order() -> None:
     order = shopify_order(customer=CONSENTING)
     [sms] = send_returns_follow_up(returns_job(), context(SETTINGS, order=order, last_contact=("sms", "t")))
     assert isinstance(sms, SendSms)
-    assert sms.to == "+15555550123"
+    assert sms.to == "+14155550123"
     assert sms.text.startswith("Demo Shop: we refunded 209.00 USD for #1001.")
     assert "https://demo.example/credit" in sms.text and "https://demo.example/exchange" in sms.text
     assert "reply" not in sms.text.lower()  # no reply handler is promised

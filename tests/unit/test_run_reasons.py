@@ -340,3 +340,17 @@ def test_typed_inputs_are_canonical_models() -> None:
     for automation in build_registry().all():
         assert all(issubclass(t, Canonical) for t in automation.takes), automation.name
         assert bool(automation.takes) == bool(automation.topics), automation.name
+
+
+def test_a_consented_phone_no_carrier_reaches_is_not_planned_and_the_run_says_so() -> None:
+    """A bad number must not plan fine in dry-run and fail live: it is checked when decided."""
+    data = payload("shopify/orders_create__2025-store-fixed-discount.json")  # phones: +852 5550 0043
+    data["customer"]["sms_marketing_consent"]["state"] = "subscribed"
+    order = parse_delivery("shopify", canonical_topic("shopify", "orders/create"), data).resource  # type: ignore[arg-type]
+    shipment = resource(SHIPMENT_OF_1001, {"order_id": order.id, "shipment_status": "out_for_delivery"})
+    decision = delivery_update(shipment, ctx(DeliveryUpdateSettings(), OrderFacts(order=order)))
+    assert [a.kind for a in decision] == ["send_email"]
+    assert (
+        decision.reason
+        == "the customer's phone number is not one SMS can reach (not a valid number): email only"
+    )
