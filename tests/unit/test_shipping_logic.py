@@ -350,6 +350,15 @@ def test_staff_email_must_be_an_address() -> None:
     assert caught.value.errors()[0]["loc"] == ("staff_email",)
 
 
+def test_staff_email_is_checked_by_email_validator_when_saved() -> None:
+    """An address SES would refuse (two dots in a row) is a 400 on save, not a failed alert later."""
+    assert DeliveryUpdateSettings(staff_email="Ops@Demo-Shop.example").staff_email == "Ops@demo-shop.example"
+    with pytest.raises(ValidationError) as caught:
+        DeliveryUpdateSettings(staff_email="ops..team@demo-shop.example")
+    [error] = caught.value.errors()
+    assert error["loc"] == ("staff_email",) and "period" in error["msg"]
+
+
 # --- every message names the store --------------------------------------------------------------
 
 
