@@ -127,25 +127,13 @@ def shipments(
         return resource, [], f"order {name} is {status or 'without status'}, not shipped ({shipped})"
     tracked = [f for f in resource.fulfillments if f.tracking_number]
     if not tracked:
-        return (
-            resource,
-            [],
-            (
-                f"order {name} is {status} but carries no tracking number: nothing to announce "
-                "(add one with the Shipment Tracking extension)"
-            ),
-        )
+        why = f"order {name} is {status} but carries no tracking number: nothing to announce"
+        return resource, [], f"{why} (add one with the Shipment Tracking extension)"
     days = ctx.settings.announce_within_days
     fresh = [f for f in tracked if shipped_recently(f, ctx.now, days)]
     if not fresh:
-        return (
-            resource,
-            [],
-            (
-                f"order {name}'s shipments left more than {days} day(s) ago (or on no known date): "
-                "not announced again (setting announce_within_days)"
-            ),
-        )
+        why = f"order {name}'s shipments left more than {days} day(s) ago (or on no known date)"
+        return resource, [], f"{why}: not announced again (setting announce_within_days)"
     if len(tracked) == 1 and not fresh[0].line_items:
         # the extension records no items per package: one package carries the whole order
         fresh = [fresh[0].model_copy(update={"line_items": resource.line_items})]
