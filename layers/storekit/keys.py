@@ -21,6 +21,8 @@ webhook delivery id, an action's idempotency key), so a conditional put is the d
 | order refunds | STORE#{s}#ORDER#{order_id}           | REFUNDS                 | -                                   | -             |
 | order shipment| STORE#{s}#ORDER#{order_id}           | SHIPMENT#{fulfillment}  | -                                   | -             |
 | last contact  | STORE#{s}#CONTACT#{hash of address}  | CONTACT                 | -                                   | -             |
+| inventory item| STORE#{s}#INVITEM#{inventory_item_id}| VARIANT                 | -                                   | -             |
+| product stock | STORE#{s}#STOCK#{product_id}         | STOCK                   | -                                   | -             |
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ COUNTER = "COUNTER"
 ORDER_REFUNDS = "ORDER_REFUNDS"
 CONTACT = "CONTACT"
 SHIPMENT = "SHIPMENT"
+INVENTORY_ITEM = "INVITEM"
+STOCK = "STOCK"
 
 Key = dict[str, str]
 
@@ -177,6 +181,17 @@ def last_contact(store_id: str, address: str) -> Key:
     """When and on which channel storeflow last reached an address (hashed: no address in keys)."""
     digest = hashlib.sha256(f"{store_id}\x1f{contact_address(address)}".encode()).hexdigest()[:32]
     return {"PK": f"{_store(store_id)}#CONTACT#{digest}", "SK": CONTACT}
+
+
+def inventory_item(store_id: str, inventory_item_id: str) -> Key:
+    """Which variant of which product a Shopify inventory item is (kept from products/create|update)."""
+    return {"PK": f"{_store(store_id)}#INVITEM#{inventory_item_id}", "SK": "VARIANT"}
+
+
+def product_stock(store_id: str, product_id: str) -> Key:
+    """One product's stock: every variant's levels per location, what alerts are out, what storeflow
+    changed when it sold out (one item, so one read decides for the whole product)."""
+    return {"PK": f"{_store(store_id)}#STOCK#{product_id}", "SK": STOCK}
 
 
 def store_member(store_id: str, key: Key) -> Key:

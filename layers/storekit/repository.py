@@ -236,6 +236,117 @@ class Repository:
                 latest = (str(item["channel"]), str(item["at"]))
         return latest
 
+    # --- inventory: which variant an inventory item is; each product's stock ---------------
+    def keep_inventory_item(self, store_id: str, inventory_item_id: str, fields: dict[str, Any]) -> None:
+        """Remember which variant an inventory item is (product, variant, sku, titles, tracking);
+        what inventory_items/update said about tracking (`item_tracked`) is kept."""
+        self._set_attributes(
+            keys.inventory_item(store_id, inventory_item_id), store_id, keys.INVENTORY_ITEM, fields
+        )
+
+    def note_inventory_item_tracked(self, store_id: str, inventory_item_id: str, tracked: bool) -> None:
+        self._set_attributes(
+            keys.inventory_item(store_id, inventory_item_id),
+            store_id,
+            keys.INVENTORY_ITEM,
+            {"item_tracked": tracked},
+        )
+
+    def inventory_item(self, store_id: str, inventory_item_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key=keys.inventory_item(store_id, inventory_item_id)).get("Item")
+        return _plain(item) if item else None
+
+    def product_stock(self, store_id: str, product_id: str) -> dict[str, Any]:
+        """A product's stock item ({} when nothing is known yet): one GetItem."""
+        item = self._table.get_item(Key=keys.product_stock(store_id, product_id), ConsistentRead=True).get(
+            "Item"
+        )
+        return _plain(item) if item else {}
+
+    def update_product_stock(
+        self,
+        store_id: str,
+        product_id: str,
+        values: dict[str, Any],
+        *,
+        remove: tuple[str, ...] = (),
+        newer: tuple[str, str] | None = None,
+        condition: Any = None,
+    ) -> dict[str, Any] | None:
+        """Set (and remove) attributes of a product's stock item in one conditional update and return
+        the item as it is now. `newer` = (time attribute, time): only when that attribute is older
+        (a stock level out of order never overwrites a newer one); `condition` a boto3 condition.
+        None when the condition failed."""
+        key = keys.product_stock(store_id, product_id)
+        member = keys.store_member(store_id, key)
+        names: dict[str, str] = {"#type": "type"}
+        expr_values: dict[str, Any] = {
+            ":type": keys.STOCK,
+            ":store": store_id,
+            ":mp": member["GSI2PK"],
+            ":ms": member["GSI2SK"],
+        }
+        sets = ["#type = :type", "store_id = :store", "GSI2PK = :mp", "GSI2SK = :ms"]
+        for i, (name, value) in enumerate(values.items()):
+            names[f"#a{i}"] = name
+            expr_values[f":v{i}"] = value
+            sets.append(f"#a{i} = :v{i}")
+        update = "SET " + ", ".join(sets)
+        if remove:
+            for i, name in enumerate(remove):
+                names[f"#r{i}"] = name
+            update += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
+        request: dict[str, Any] = {
+            "Key": key,
+            "UpdateExpression": update,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": expr_values,
+            "ReturnValues": "ALL_NEW",
+        }
+        if newer is not None:
+            names["#at"] = newer[0]
+            expr_values[":at"] = newer[1]
+            request["ConditionExpression"] = "attribute_not_exists(#at) OR #at <= :at"
+        elif condition is not None:
+            request["ConditionExpression"] = condition
+        try:
+            answer = self._table.update_item(**request)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return _plain(answer["Attributes"])
+
+    def _set_attributes(self, key: keys.Key, store_id: str, item_type: str, fields: dict[str, Any]) -> None:
+        member = keys.store_member(store_id, key)
+        names = {"#type": "type"}
+        values: dict[str, Any] = {
+            ":type": item_type,
+            ":store": store_id,
+            ":mp": member["GSI2PK"],
+            ":ms": member["GSI2SK"],
+        }
+        sets = ["#type = :type", "store_id = :store", "GSI2PK = :mp", "GSI2SK = :ms"]
+        for i, (name, value) in enumerate(fields.items()):
+            names[f"#a{i}"] = name
+            values[f":v{i}"] = value
+            sets.append(f"#a{i} = :v{i}")
+        self._table.update_item(
+            Key=key,
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def jobs_due_at(self, store_id: str, kind: str, due_iso: str) -> list[JobRecord]:
+        """A store's jobs of one kind due at exactly this time (one narrow Query of its schedules)."""
+        query: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(f"STORE#{store_id}#SCHEDULES")
+            & Key("GSI1SK").begins_with(f"{due_iso}#"),
+        }
+        return [job for job in map(job_from_item, self._query_all(query)) if job.kind == kind]
+
     # --- runs and the action outbox ------------------------------------------------------
     def put_run(self, run: RunRecord) -> bool:
         return self._put_once(
