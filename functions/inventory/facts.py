@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from boto3.dynamodb.conditions import Attr
 from pydantic import ValidationError
@@ -101,7 +102,20 @@ class StockFacts:
         )
 
 
+#: what stock_of_event read for one event, so low-stock and sold-out share the reads (a Reader lives
+#: for one event)
+_READ: WeakKeyDictionary[Reader, StockFacts] = WeakKeyDictionary()
+
+
 def stock_of_event(resource: InventoryLevel | Product, read: Reader) -> StockFacts:
+    """The inventory item's variant and the product's stock (read once per event, however many
+    automations ask)."""
+    if read not in _READ:
+        _READ[read] = _stock_of_event(resource, read)
+    return _READ[read]
+
+
+def _stock_of_event(resource: InventoryLevel | Product, read: Reader) -> StockFacts:
     if isinstance(resource, InventoryLevel):
         found = read.repo.inventory_item(read.store_id, resource.inventory_item_id)
         if not found or "product_id" not in found:
