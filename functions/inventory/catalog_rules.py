@@ -50,8 +50,10 @@ def catalog_rules(product: Product, ctx: Context[CatalogRulesSettings, StockFact
                 tags.append(tag)
     actions: list[Action] = []
     notes: list[str] = []
-    if tags:
+    if tags and ctx.store.platform == "shopify":
         actions.append(AddTags(resource="product", resource_id=product.id, tags=tags))
+    elif tags:
+        notes.append(f"adding tags {', '.join(tags)} to a WooCommerce product is not available yet")
     collections = sorted({r.add_to_collection for r in matched if r.add_to_collection})
     if collections:
         missing = [c for c in collections if c not in product.category_ids]

@@ -29,18 +29,20 @@ def planned_changes(state: StockState, settings: SoldOutSettings, platform: str)
 
 
 def change_actions(
-    product_id: str, changes: SoldOutChanges, settings: SoldOutSettings, undo: bool
+    product_id: str, changes: SoldOutChanges, settings: SoldOutSettings, undo: bool, platform: str
 ) -> list[Action]:
     """The store writes that make (or undo) the changes."""
     out: list[Action] = []
-    if changes.tagged and not undo:
+    if changes.tagged and not undo and platform == "shopify":
         out.append(AddTags(resource="product", resource_id=product_id, tags=[settings.tag]))
     return out
 
 
-def unsupported(changes: SoldOutChanges, undo: bool) -> list[str]:
+def unsupported(changes: SoldOutChanges, undo: bool, platform: str) -> list[str]:
     """Changes this storeflow cannot write yet (said in the run's reason)."""
     gaps = []
+    if changes.tagged and platform != "shopify":
+        gaps.append("tagging a WooCommerce product is not available yet")
     if changes.hid:
         gaps.append(f"{'showing' if undo else 'hiding'} the product in the online store is not available yet")
     if changes.tagged and undo:
@@ -79,15 +81,15 @@ def sold_out(resource: InventoryLevel | Product, ctx: Context[SoldOutSettings, S
         return nothing(f"{name}: no variant's stock is tracked, or some tracked variant's stock is unknown")
     if now_sold_out and recorded is None:
         changes = planned_changes(after, ctx.settings, ctx.store.platform)
-        actions = change_actions(product_id, changes, ctx.settings, undo=False)
-        notes = unsupported(changes, undo=False)
+        actions = change_actions(product_id, changes, ctx.settings, undo=False, platform=ctx.store.platform)
+        notes = unsupported(changes, undo=False, platform=ctx.store.platform)
         if not changes.changed_anything():
             how = "hidden" if ctx.settings.on_sold_out == "hide" else f"tagged {ctx.settings.tag}"
             notes.append(f"{name} sold out and is already {how}: nothing to change (nor to undo later)")
         return Decision(actions, "; ".join(notes) or None)
     if not now_sold_out and recorded is not None:
-        actions = change_actions(product_id, recorded, ctx.settings, undo=True)
-        notes = unsupported(recorded, undo=True)
+        actions = change_actions(product_id, recorded, ctx.settings, undo=True, platform=ctx.store.platform)
+        notes = unsupported(recorded, undo=True, platform=ctx.store.platform)
         if ctx.settings.notify_back_in_stock:
             heading = f"Back in stock: {title or name}"
             link = admin_link(ctx.store, product_id)

@@ -362,3 +362,13 @@ def test_a_catalog_rule_needs_a_condition_and_an_effect() -> None:
         CatalogRulesSettings(rules=[{"add_tags": ["x"]}])  # type: ignore[list-item]
     with pytest.raises(ValidationError, match="needs an effect"):
         CatalogRulesSettings(rules=[{"vendor": "x"}])  # type: ignore[list-item]
+
+
+def test_woocommerce_product_tags_are_not_written_yet_and_the_run_says_so() -> None:
+    product = parsed(
+        FIXTURES / "woocommerce/product_created__rest-api-docs.json", Topic.PRODUCT_CREATED, "woocommerce"
+    )
+    rules = CatalogRulesSettings(rules=[{"title_words": ["premium"], "add_tags": ["premium"]}])  # type: ignore[list-item]
+    decision = catalog_rules(product, ctx(rules, StockFacts(), "woocommerce"))
+    assert list(decision) == []
+    assert decision.reason == "adding tags premium to a WooCommerce product is not available yet"
