@@ -10,7 +10,7 @@ import pytest
 
 from functions.engine.sweep import sweep
 from tests.payloads import load_fixture
-from tests.support import AUTH, body_json, put_store, shopify_headers, woo_headers
+from tests.support import AUTH, body_json, put_store, shopify_headers, store_body, woo_headers
 
 pytestmark = pytest.mark.integration
 
@@ -182,3 +182,37 @@ def test_woocommerce_product_with_managed_stock_goes_low(api: Any, pump: Any) ->
     pump.drain()
     [filed] = actions(api, "low-stock")
     assert filed["kind"] == "schedule_job"
+
+
+def test_an_item_inventory_items_update_says_is_untracked_is_never_low(api: Any, pump: Any) -> None:
+    low_stock_store(api)
+    ipod = json.loads(TRACKED_IPOD)
+    item_id = 271878346596884015  # the real inventory_items/update's item (its admin_graphql_api_id)
+    ipod["variants"][0]["inventory_item_id"] = item_id
+    deliver(api, json.dumps(ipod).encode(), "products/update", "p-1")
+    untracked = json.loads(load_fixture("shopify/inventory_items_update__hookdeck-2024-10.json")[0])
+    untracked["tracked"] = False
+    deliver(api, json.dumps(untracked).encode(), "inventory_items/update", "i-1")
+    pump.drain()
+    level(api, pump, "l-1", 0, "2026-11-24T11:00:00Z", item=item_id)
+    assert actions(api, "low-stock") == []
+    assert any("stock not tracked or sold on when out" in (r["reason"] or "") for r in runs(api, "low-stock"))
+
+
+def test_bad_inventory_settings_are_refused_naming_the_field(api: Any) -> None:
+    put_store(api)
+    for automation, settings, field in (
+        ("low-stock", {"rules": [{"sku": "A", "tag": "b", "threshold": 1}]}, "rules"),
+        ("low-stock", {"digest_minutes": 0}, "digest_minutes"),
+        ("sold-out", {"on_sold_out": "delete"}, "on_sold_out"),
+        ("catalog-rules", {"rules": [{"add_tags": ["x"]}]}, "rules"),
+    ):
+        answer = api.http.put(
+            "/stores/demo",
+            headers=AUTH,
+            body=json.dumps(store_body(automations={automation: {"settings": settings}})),
+        )
+        assert answer.status_code == 400, answer.body
+        assert field in answer.body.decode(), answer.body
+    stored = body_json(api.http.get("/stores/demo", headers=AUTH))
+    assert "low-stock" in json.dumps(stored)  # the store is still there, its settings untouched
