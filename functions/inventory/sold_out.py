@@ -78,6 +78,11 @@ def sold_out(resource: InventoryLevel | Product, ctx: Context[SoldOutSettings, S
     now_sold_out = after.product_sold_out()
     recorded = before.sold_out
     if now_sold_out is None:
+        if not after.variants:
+            return nothing(
+                f"{name}: its variants are not known yet (storeflow learns them from the product's "
+                "create/update events: subscribe products/create and products/update)"
+            )
         return nothing(f"{name}: no variant's stock is tracked, or some tracked variant's stock is unknown")
     if now_sold_out and recorded is None:
         changes = planned_changes(after, ctx.settings, ctx.store.platform)

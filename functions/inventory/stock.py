@@ -156,10 +156,10 @@ class StockState:
         return _replace(self, counted={**self.counted, variant_id: counted})
 
     def product_sold_out(self) -> bool | None:
-        """Every counted variant at 0 (or below): True; some in stock: False; None when no variant
-        counts or a counted variant's stock is unknown."""
-        variants = self.variants or tuple(self.counted)
-        counted = [v for v in variants if self.counted.get(v, False)]
+        """Every counted variant at 0 (or below): True; some in stock: False; None when the
+        product's variants are not known yet (no full product event seen), no variant counts, or a
+        counted variant's stock is unknown."""
+        counted = [v for v in self.variants if self.counted.get(v, False)]
         if not counted:
             return None
         amounts = [self.available(v) for v in counted]

@@ -372,3 +372,21 @@ def test_woocommerce_product_tags_are_not_written_yet_and_the_run_says_so() -> N
     decision = catalog_rules(product, ctx(rules, StockFacts(), "woocommerce"))
     assert list(decision) == []
     assert decision.reason == "adding tags premium to a WooCommerce product is not available yet"
+
+
+def test_a_woocommerce_variation_alone_never_sells_out_its_product() -> None:
+    """Variations of product 22 not seen yet may be in stock: without the product's own update
+    (its list of variations) nothing is judged sold out."""
+    variation = parsed(
+        FIXTURES / "woocommerce/product_variation__rest-api-docs.json",
+        Topic.PRODUCT_UPDATED,
+        "woocommerce",
+        manage_stock=True,
+        stock_quantity=0,
+    )
+    decision = sold_out(variation, ctx(SoldOutSettings(), StockFacts(), "woocommerce"))
+    assert list(decision) == [] and "variants are not known yet" in (decision.reason or "")
+    parent = {"VARIANTS": ["732", "733"], "C#733": True, "T#733": 0, "VIS": "visible"}
+    hide = SoldOutSettings(on_sold_out="hide")
+    decision = sold_out(variation, ctx(hide, StockFacts(stock_item=parent), "woocommerce"))
+    assert "hiding the product in the online store is not available yet" in (decision.reason or "")
