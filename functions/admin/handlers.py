@@ -9,6 +9,7 @@ from typing import Any
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
+from functions.admin.actions import action_detail
 from functions.admin.auth import new_store_token, require_admin, require_store_access
 from functions.admin.models import ScheduleInput, StoreInput
 from functions.admin.stores import save_store, store_view, validation_message
@@ -137,6 +138,14 @@ def list_actions(store_id: str) -> Response:
     if status is not None and status not in ACTION_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(ACTION_STATUSES)}")
     return _listing(store_id, "actions", status)
+
+
+@bp.route("/stores/{store_id}/actions/{action_id}", methods=["GET"])
+@answer_errors
+def get_action(store_id: str, action_id: str) -> Response:
+    """The action with its attempts, event, run and preview (what it sends or changes)."""
+    runtime = authorized(store_id)
+    return json_response(action_detail(existing_store(store_id, runtime), action_id, runtime))
 
 
 @bp.route("/stores/{store_id}/parked", methods=["GET"])

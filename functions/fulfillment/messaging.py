@@ -7,7 +7,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from functions.fulfillment.models import SMS_MAX_BYTES, CustomerMessageSettings, QuietHours
+from functions.fulfillment.models import CustomerMessageSettings, QuietHours
+from storekit.messages import sms_text as sms_text  # the text every SMS goes out as
 from storekit.models import Fulfillment, Order
 
 if TYPE_CHECKING:
@@ -84,22 +85,6 @@ def is_email_address(address: str | None) -> bool:
 def deliverable_email(address: str | None) -> str | None:
     """`address` when mail can go there, else None: one malformed address skips that message only."""
     return address if is_email_address(address) else None
-
-
-def sms_text(store_name: str, text: str) -> str:
-    """The text as sent: prefixed with the store's name unless it already names the store, and cut
-    to SNS's limit of 1600 bytes (on a word boundary when one is near, ending in an ellipsis)."""
-    text = text.strip()
-    if store_name.casefold() not in text.casefold():
-        text = f"{store_name}: {text}" if text else store_name
-    if len(text.encode()) <= SMS_MAX_BYTES:
-        return text
-    ellipsis = "\u2026"
-    cut = text.encode()[: SMS_MAX_BYTES - len(ellipsis.encode())].decode(errors="ignore")
-    space = cut.rfind(" ")
-    if space > len(cut) - 80:
-        cut = cut[:space]
-    return cut.rstrip() + ellipsis
 
 
 @lru_cache(maxsize=64)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from storekit.messages import MessageTemplate
+from storekit.messages import SMS_MAX_BYTES, MessageTemplate
 
 ShipmentStatus = Literal["in_transit", "out_for_delivery", "delivered", "failure", "attempted_delivery"]
 
@@ -40,11 +40,6 @@ class CustomerMessageSettings(BaseModel):
     email_template: MessageTemplate | None = None
     #: None = no quiet hours
     quiet_hours: QuietHours | None = QuietHours()
-
-
-#: the longest SMS text storeflow sends, in UTF-8 bytes (SNS's limit for one publish; longer texts
-#: are cut, so it also bounds the characters)
-SMS_MAX_BYTES = 1600
 
 
 class SmsTemplateSettings(CustomerMessageSettings):

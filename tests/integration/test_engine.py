@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from functions.engine.catalog import registry
 from functions.engine.registry import Automation
 from functions.engine.sweep import JOB_HANDLERS, sweep
-from storekit.actions import AddOrderNote
+from storekit.actions import AddTags
 from storekit.adapters import Topic, resource_from_json
 from storekit.clock import iso
 from storekit.payload_store import decompress
@@ -230,7 +230,7 @@ def test_out_of_order_update_never_overwrites_newer_state(api: Any, pump: Any, e
 
     def note_update(event: Any, ctx: Any) -> list[Any]:
         seen.append(event.resource.updated_at.isoformat())
-        return [AddOrderNote(order_id=event.resource.id, note=f"v {event.resource.updated_at.isoformat()}")]
+        return [AddTags(resource="order", resource_id=event.resource.id, tags=["seen"])]
 
     extra_automation(
         Automation(
