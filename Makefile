@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml requirements.txt
 
 setup: $(STAMP)
 
-## run: the local stack on http://127.0.0.1:8000 with a demo store (Ctrl-C stops it)
+## run: the local stack on http://127.0.0.1:8000 with a demo store (Ctrl-C stops it; ARGS=--verbose shows every log line)
 run: $(STAMP)
-	$(PY) -m infra.local_stack
+	$(PY) -m infra.local_stack $(ARGS)
 
 ## demo: the local stack without the demo seed
 demo: $(STAMP)
@@ -45,7 +45,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tests.bench
 
-## package: `chalice package` with the merged infra template into build/package (RUNTIME=python3.13 to target it)
+## package: `chalice package` with the merged infra template into build/package (Lambda python3.13; RUNTIME=python3.12 for 3.12)
 package: $(STAMP)
 	bash infra/package.sh
 
