@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from storekit import keys
 from storekit.clock import Clock, iso
 from storekit.records import ActionRecord, RunRecord
-from storekit.repository import _plain, action_from_item, is_conditional_failure
+from storekit.repository import action_from_item, is_conditional_failure
 
 
 class ActionHistory:
@@ -58,4 +58,4 @@ class ActionHistory:
 
     def get_run(self, store_id: str, run_id: str) -> RunRecord | None:
         item = self._table.get_item(Key=keys.run(store_id, run_id), ConsistentRead=True).get("Item")
-        return RunRecord.model_validate(_plain(item)) if item else None
+        return RunRecord.model_validate(item) if item else None  # key attributes are ignored
