@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint bench demo package setup browser clean
+.PHONY: run test lint bench demo package setup browser clean replay
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ setup: $(STAMP)
 ## run: the local stack on http://127.0.0.1:8000 with a demo store (Ctrl-C stops it; ARGS=--verbose shows every log line)
 run: $(STAMP)
 	$(PY) -m infra.local_stack $(ARGS)
+
+## replay: sign and post FILE (a payload or a folder of them) as TOPIC to the local stack's STORE (default demo)
+##         and print what each automation decided; TOKEN= the admin token `make run` printed
+replay: $(STAMP)
+	@test -n "$(FILE)" -a -n "$(TOPIC)" || { echo 'usage: make replay FILE=<payload.json|folder> TOPIC=orders/create [STORE=demo] [TOKEN=...]' >&2; exit 2; }
+	$(PY) -m infra.replay "$(FILE)" --topic "$(TOPIC)" --store "$(or $(STORE),demo)" $(if $(TOKEN),--token "$(TOKEN)")
 
 ## demo: the local stack without the demo seed
 demo: $(STAMP)

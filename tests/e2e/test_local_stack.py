@@ -111,6 +111,27 @@ def test_the_console_shows_one_line_per_webhook_and_action_and_nothing_else(stac
             assert line.split(" ", 2)[1] in ("webhook", "action", "run"), line
 
 
+def test_make_replay_posts_payloads_and_prints_each_automations_decision(stack: Any) -> None:
+    base, _, _ = stack
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STOREFLOW_"))}
+    env.update({"PYTHONPATH": f"{ROOT}:{ROOT / 'layers'}", "STOREFLOW_ADMIN_TOKEN": TOKEN})
+    folder = ROOT / "tests" / "events" / "shopify"
+    done = subprocess.run(
+        [sys.executable, "-m", "infra.replay", str(folder), "--topic", "orders/create", "--base", base],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "7/7" in done.stderr  # the progress bar over the folder
+    assert "orders_create__utm-instagram.json: processed" in done.stdout
+    assert "  channel-tags: actions" in done.stdout
+    assert "source:instagram" in done.stdout
+
+
 def test_verbose_shows_every_log_line() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STOREFLOW_"))}
     env.update(
