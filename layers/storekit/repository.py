@@ -32,7 +32,7 @@ def is_conditional_failure(exc: ClientError) -> bool:
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    """Drop key attributes and turn DynamoDB Decimals back into ints where they are whole."""
+    """The item without its key attributes, item type and TTL: what a listing shows."""
     out: dict[str, Any] = {}
     for name, value in item.items():
         if name in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "type", "expires_at"):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from functions.admin.models import ScheduleInput, StoreInput
 from functions.admin.stores import validation_message
-from functions.engine.catalog import registry
+from functions.composition import build_registry
 
 pytestmark = pytest.mark.unit
 
@@ -69,7 +69,7 @@ def fields_of(model: type[BaseModel]) -> st.SearchStrategy[dict[str, Any]]:
 MODELS: list[type[BaseModel]] = [
     StoreInput,
     ScheduleInput,
-    *(automation.settings_model for automation in registry().all()),
+    *(automation.settings_model for automation in build_registry().all()),
 ]
 
 
