@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from storekit import actions as a
 from storekit.errors import ConfigurationError, PermanentError
 from storekit.messages import sms_text
@@ -130,7 +132,11 @@ def preview(record_action: dict[str, Any], store: StoreConfig, runtime: Runtime)
 
     if record_action.get("redacted"):
         return "redacted"
-    action = a.action_from_json(record_action)
+    try:
+        action = a.action_from_json(record_action)
+    except ValidationError:
+        kind = str(record_action.get("kind", "action"))
+        return {"kind": kind, "error": f"{kind} is not an action kind this version of storeflow carries out"}
     try:
         request = render(action, store, runtime)
     except (PermanentError, ConfigurationError) as exc:

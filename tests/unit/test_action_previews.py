@@ -101,3 +101,11 @@ def test_a_message_that_would_fail_says_why_instead() -> None:
     assert isinstance(out, dict)
     assert out["error"] == "going live would fail: not a valid phone number for its region"
     assert "555" not in out["error"]
+
+
+def test_an_action_of_a_kind_no_longer_carried_out_says_so() -> None:
+    out = preview({"kind": "refund_order", "order_id": "1"}, store("shopify"), RUNTIME)
+    assert out == {
+        "kind": "refund_order",
+        "error": "refund_order is not an action kind this version of storeflow carries out",
+    }
