@@ -35,6 +35,19 @@ _STATUS: list[tuple[type[StoreflowError], int]] = [
 ]
 
 
+def json_of(
+    raw: bytes | str, error: type[BadRequest] = BadRequest, invalid: str = "body is not valid JSON"
+) -> Any:
+    """Parse a request body: the one place JSON bodies are read. Bad JSON, and JSON nested deeper
+    than the parser's recursion limit, are `error` (400), never an internal fault."""
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise error(invalid) from exc
+    except RecursionError as exc:
+        raise error("body is nested too deeply") from exc
+
+
 def json_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         body=json.dumps(body, default=str),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -12,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from functions.admin.auth import new_store_token, require_admin, require_store_access
 from functions.admin.models import ScheduleInput, StoreInput
 from functions.admin.stores import save_store, store_view, validation_message
-from functions.answers import answer_errors, json_response
+from functions.answers import answer_errors, json_of, json_response
 from functions.engine.execute import release_for_retry
 from functions.engine.sweep import JOB_HANDLERS
 from storekit.clock import iso, parse_iso
@@ -48,11 +47,7 @@ def existing_store(store_id: str, runtime: Runtime) -> StoreConfig:
 
 
 def json_body(model: type[BaseModel]) -> Any:
-    raw = bp.current_request.raw_body or b""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("body must be a JSON object") from exc
+    data = json_of(bp.current_request.raw_body or b"", invalid="body must be a JSON object")
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object")
     try:

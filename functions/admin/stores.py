@@ -8,8 +8,9 @@ from pydantic import ValidationError
 
 from functions.admin.models import StoreInput, WooCredentials
 from functions.engine.catalog import registry
-from storekit.errors import BadRequest, ConfigurationError
+from storekit.errors import BadRequest, ConfigurationError, Conflict
 from storekit.runtime import Runtime
+from storekit.shops import ShopDirectory
 from storekit.store import AutomationConfig, StoreConfig, StoreSecrets
 
 
@@ -55,9 +56,16 @@ def save_store(store_id: str, body: StoreInput, runtime: Runtime) -> tuple[Store
     except ValidationError as exc:
         raise BadRequest(validation_message(exc)) from exc
 
+    shops = ShopDirectory(runtime.table)
+    holder = shops.store_of(config.platform, config.shop)
+    if holder is not None and holder != store_id:  # checked again, atomically, when saving
+        raise Conflict(
+            f"shop_domain {config.shop_domain[:100]} already belongs to store {holder!r}: "
+            "one shop, one store (delete or change that store first)"
+        )
     secrets = _merged_secrets(store_id, body, existing is not None, runtime)
     runtime.save_store_secrets(store_id, secrets)
-    runtime.repo.put_store(config)
+    shops.save(config, existing)
     runtime.forget_store(store_id)
     return config, existing is None
 

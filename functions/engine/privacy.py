@@ -31,10 +31,13 @@ from storekit.observability import logger
 from storekit.payload_store import archive_prefix, compress, decompress
 from storekit.records import EventRecord
 from storekit.runtime import Runtime
+from storekit.shops import ShopDirectory
 
 PRIVACY_TOPICS = frozenset(
     {Topic.CUSTOMER_REDACT, Topic.SHOP_REDACT, Topic.CUSTOMER_DATA_REQUEST, Topic.APP_UNINSTALLED}
 )
+#: topics that delete or hand out data: honoured only when their signed body names the store's shop
+SHOP_NAMING_TOPICS = frozenset({Topic.CUSTOMER_REDACT, Topic.SHOP_REDACT, Topic.CUSTOMER_DATA_REQUEST})
 _LISTINGS = ("events", "runs", "actions", "schedules", "parked")
 #: action statuses that mean "not carried out": a redacted customer's are deleted, never run
 _NOT_CARRIED_OUT = frozenset({"pending", "retrying", "scheduled", "failed"})
@@ -46,7 +49,33 @@ _PHONE_CHARS = frozenset("0123456789+-(). ")
 _DELETE_CHUNK = 500
 
 
+def shop_named_in(resource: Any) -> str | None:
+    """The shop a privacy request or shop payload names in its (signed) body, if any."""
+    for name in ("shop_domain", "myshopify_domain"):
+        value = getattr(resource, name, None)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def names_its_store(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> bool:
+    """Whether a stored privacy delivery is about its store's own shop (ingest refuses any other;
+    this guards deliveries stored before that check existed, or replayed from elsewhere)."""
+    from functions.engine.dispatch import load_parsed
+
+    store = runtime.store(record.store_id, fresh=True)
+    if store is None or store.platform != "shopify":
+        return store is not None
+    named = shop_named_in(load_parsed(record, item, runtime).resource)
+    if named is None:
+        return record.topic not in SHOP_NAMING_TOPICS
+    return store.is_shop(named)
+
+
 def handle_privacy_topic(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> str:
+    if not names_its_store(record, item, runtime):
+        logger.warning("privacy request for another shop ignored", extra={"store_id": record.store_id})
+        return "ignored: the request does not name this store's shop_domain; nothing was deleted"
     if record.topic == Topic.SHOP_REDACT:
         return redact_shop(record.store_id, runtime)
     if record.topic == Topic.CUSTOMER_REDACT:
@@ -311,6 +340,8 @@ def redact_shop(store_id: str, runtime: Runtime) -> str:
         runtime.archive.delete_prefix(archive_prefix(store_id))
         runtime.archive.delete_prefix(f"fallback/{store_id}/")
     runtime.delete_store_secrets(store_id)
+    if (store := runtime.store(store_id, fresh=True)) is not None:
+        ShopDirectory(runtime.table).release(store)  # the shop may be given to a new store
     runtime.repo.delete_item_keys([keys.store_config(store_id)])
     runtime.forget_store(store_id)
     logger.info("shop redacted", extra={"store_id": store_id, "items": deleted})

@@ -10,7 +10,7 @@ from chalice.app import SQSEvent
 
 from functions.answers import answer_errors, error_response, json_response
 from functions.batch import process_batch
-from functions.webhooks.ingest import Delivery, ingest, message_to_delivery
+from functions.webhooks.ingest import Delivery, ingest, message_to_delivery, store_for_app_delivery
 from storekit.clock import iso
 from storekit.observability import logger, metrics
 from storekit.runtime import get_runtime
@@ -27,17 +27,34 @@ WEBHOOK_CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded"
 @bp.route("/webhooks/{platform}/{store_id}", methods=["POST"], content_types=WEBHOOK_CONTENT_TYPES)
 @answer_errors
 def receive_webhook(platform: str, store_id: str) -> Response:
+    return _receive(platform, store_id)
+
+
+@bp.route("/webhooks/shopify", methods=["POST"], content_types=WEBHOOK_CONTENT_TYPES)
+@answer_errors
+def receive_app_webhook() -> Response:
+    """One URL for the privacy topics of every shop of a Shopify app: routed to the store whose
+    shop_domain the signed body names."""
+    return _receive("shopify", None)
+
+
+def _receive(platform: str, store_id: str | None) -> Response:
     request = bp.current_request
     runtime = get_runtime()
-    delivery = Delivery(
-        platform=platform,
-        store_id=store_id,
-        headers={name.lower(): value for name, value in request.headers.items()},
-        body=request.raw_body or b"",
-        received_at=iso(runtime.clock.now()),
-    )
-    logger.append_keys(store_id=store_id, platform=platform)
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    raw = request.raw_body or b""
+    body = raw.encode() if isinstance(raw, str) else raw
     try:
+        if store_id is None:
+            store_id = store_for_app_delivery(headers, body, runtime)
+        delivery = Delivery(
+            platform=platform,
+            store_id=store_id,
+            headers=headers,
+            body=body,
+            received_at=iso(runtime.clock.now()),
+        )
+        logger.append_keys(store_id=store_id, platform=platform)
         outcome = ingest(delivery, runtime)
     except Exception as exc:
         metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
