@@ -16,6 +16,7 @@ from storekit.errors import (
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     StoreflowError,
     Unauthorized,
     UnknownStore,
@@ -23,6 +24,7 @@ from storekit.errors import (
 from storekit.observability import logger
 
 _STATUS: list[tuple[type[StoreflowError], int]] = [
+    (RateLimited, 429),
     (PayloadTooLarge, 413),
     (BadSignature, 401),
     (Unauthorized, 401),
@@ -60,6 +62,8 @@ def error_response(exc: Exception) -> Response:
     for kind, status in _STATUS:
         if isinstance(exc, kind):
             headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+            if isinstance(exc, RateLimited):
+                headers = {"Retry-After": str(exc.retry_after)}
             return json_response({"error": str(exc) or kind.__name__}, status, headers)
     # an internal fault (AWS unavailable, a bug): never a 500 with a traceback; 503 asks to retry
     logger.exception("internal fault", extra={"fault": type(exc).__name__})

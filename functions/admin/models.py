@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from storekit.ratelimit import RateLimits
 from storekit.store import AutomationConfig, Mode, Platform
 
 
@@ -32,6 +33,7 @@ class StoreInput(BaseModel):
     timezone: str | None = None
     currency: str | None = None
     automations: dict[str, AutomationConfig] | None = None
+    rate_limits: RateLimits | None = None
     webhook_secret: SecretStr | None = Field(default=None, min_length=8)
     #: during a rotation: [new, old]
     webhook_secrets: list[SecretStr] | None = Field(default=None, min_length=1, max_length=2)

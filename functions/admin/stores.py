@@ -44,7 +44,7 @@ def save_store(store_id: str, body: StoreInput, runtime: Runtime) -> tuple[Store
     if existing is not None and existing.platform != body.platform:
         raise BadRequest("a store's platform cannot change; create a new store id instead")
     base: dict[str, Any] = existing.model_dump() if existing else {"store_id": store_id, "created_at": now}
-    for field in ("platform", "shop_domain", "name", "mode", "timezone", "currency"):
+    for field in ("platform", "shop_domain", "name", "mode", "timezone", "currency", "rate_limits"):
         value = getattr(body, field)
         if value is not None:
             base[field] = value
@@ -125,6 +125,7 @@ def store_view(config: StoreConfig, runtime: Runtime) -> dict[str, Any]:
         "timezone": config.timezone,
         "currency": config.currency,
         "automations": automations,
+        "rate_limits": config.rate_limits.model_dump(),
         "secrets_saved": saved,
         "store_token_issued": config.token_sha256 is not None,
         "created_at": config.created_at.isoformat(),

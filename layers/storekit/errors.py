@@ -1,5 +1,5 @@
 """Typed errors. Raised inside; turned into HTTP answers or retry decisions in one place
-(functions/webhooks/answers.py for HTTP, storekit.executor for actions)."""
+(functions/answers.py for HTTP, storekit.executor for actions)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,14 @@ class NotFound(StoreflowError):
 
 class Conflict(StoreflowError):
     """The request conflicts with the stored state (HTTP 409)."""
+
+
+class RateLimited(StoreflowError):
+    """A public route was asked too often (HTTP 429 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
 
 
 # --- calls to the outside world (decide retry vs fail) --------------------------------

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from storekit.ratelimit import RateLimits
+
 Platform = Literal["shopify", "woocommerce"]
 Mode = Literal["dry-run", "live"]
 
@@ -76,6 +78,8 @@ class StoreConfig(BaseModel):
     timezone: str = "UTC"
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     automations: dict[str, AutomationConfig] = Field(default_factory=dict)
+    #: limits of the store's public routes (the shopper assistant, ...)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
     #: sha256 of the store-scoped admin token (the token itself is shown once, never stored)
     token_sha256: str | None = None
     created_at: datetime
