@@ -70,7 +70,8 @@ def proofs_of(question: Any) -> list[str]:
 
     if question.order_number is None or question.email is None:
         return []
-    return [f"order:{normalized_order_number(question.order_number)}", f"email:{question.email.strip().lower()}"]
+    number = normalized_order_number(question.order_number)
+    return [f"order:{number}", f"email:{question.email.strip().lower()}"]
 
 
 @bp.route("/stores/{store_id}/assistant", methods=["POST"], cors=True)

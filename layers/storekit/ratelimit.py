@@ -63,7 +63,9 @@ class RateLimiter:
         member = keys.store_member(store_id, key)
         answer = self._table.update_item(
             Key=key,
-            UpdateExpression="ADD hits :one SET expires_at = :e, #t = :t, store_id = :s, GSI2PK = :mp, GSI2SK = :ms",
+            UpdateExpression=(
+                "ADD hits :one SET expires_at = :e, #t = :t, store_id = :s, GSI2PK = :mp, GSI2SK = :ms"
+            ),
             ExpressionAttributeNames={"#t": "type"},
             ExpressionAttributeValues={
                 ":one": 1,
@@ -98,6 +100,8 @@ class RateLimiter:
             if item and int(item.get("hits", 0)) >= limits.proof_failures:
                 raise RateLimited("too many failed attempts; please wait and try again", left)
 
-    def note_failed_proofs(self, store_id: str, route: str, proofs: Iterable[str], limits: RateLimits) -> None:
+    def note_failed_proofs(
+        self, store_id: str, route: str, proofs: Iterable[str], limits: RateLimits
+    ) -> None:
         for proof in proofs:
             self._add(store_id, f"{route}#proof", proof, limits.proof_window_seconds)
