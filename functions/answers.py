@@ -70,6 +70,20 @@ def error_response(exc: Exception) -> Response:
     return json_response({"error": "temporarily unavailable, please retry"}, 503, {"Retry-After": "30"})
 
 
+def uniform_error(response: Any) -> Any:
+    """Chalice answers some requests itself (415 for a Content-Type a route does not declare, 405,
+    ...) with `{"Code", "Message"}`: give those our one error shape, `{"error": ...}`."""
+    body = getattr(response, "body", None)
+    if not (isinstance(body, dict) and set(body) == {"Code", "Message"}):
+        return response
+    status = int(response.status_code)
+    message = str(body["Message"])[:200]
+    if status == 415:
+        message = "unsupported Content-Type: send application/json"
+    headers = {k: v for k, v in (response.headers or {}).items() if k.lower() != "content-type"}
+    return json_response({"error": message}, status, headers)
+
+
 def answer_errors(handler: Callable[..., Response]) -> Callable[..., Response]:
     """Decorator for route handlers: any exception becomes a clear JSON answer."""
 

@@ -140,14 +140,24 @@ def main(argv: list[str] | None = None) -> int:
     session.client("ses").verify_email_identity(EmailAddress=DEMO_SENDER)
 
     from chalice.config import Config
-    from chalice.local import create_local_server
+    from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
+
+    class JsonErrorsHandler(ChaliceRequestHandler):
+        """The HTTP server's own refusals (414 URI too long, 400 bad request line) in the API's
+        error shape instead of an HTML page."""
+
+        error_message_format = '{"error": "%(message)s"}'
+        error_content_type = "application/json"
 
     sys.path.insert(0, str(ROOT))
     from app import app
 
     config = Config.create(chalice_app=app, app_name="storeflow", project_dir=str(ROOT), chalice_stage="dev")
     try:
-        server = create_local_server(app, config, "127.0.0.1", args.port)
+        # chalice.local.create_local_server, with the JSON error pages
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
+        server = LocalDevServer(app, config, "127.0.0.1", args.port, handler_cls=JsonErrorsHandler)
     except OSError as exc:
         moto_server.stop()
         print(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}. Is another `make run` running?")

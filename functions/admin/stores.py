@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from functions.admin.models import StoreInput, WooCredentials
 from functions.engine.catalog import registry
-from storekit.errors import BadRequest, ConfigurationError, Conflict
+from storekit.errors import BadRequest, ConfigurationError, Conflict, shown
 from storekit.runtime import Runtime
 from storekit.shops import ShopDirectory
 from storekit.store import AutomationConfig, StoreConfig, StoreSecrets
@@ -29,7 +29,7 @@ def checked_automations(automations: dict[str, AutomationConfig]) -> dict[str, A
     for name, config in automations.items():
         automation = known.get(name)
         if automation is None:
-            raise BadRequest(f"unknown automation {name!r}; known: {', '.join(known.names())}")
+            raise BadRequest(f"unknown automation {shown(name)}; known: {', '.join(known.names())}")
         try:
             automation.settings_model.model_validate(config.settings)
         except ValidationError as exc:

@@ -20,13 +20,13 @@ from functions.engine.privacy import PRIVACY_TOPICS, SHOP_NAMING_TOPICS, shop_na
 from storekit import keys
 from storekit.adapters import Parsed, canonical_topic, parse_delivery
 from storekit.clock import iso
-from storekit.errors import BadRequest, Forbidden, MalformedPayload, PayloadTooLarge, UnknownStore
+from storekit.errors import BadRequest, Forbidden, MalformedPayload, PayloadTooLarge, UnknownStore, shown
 from storekit.observability import logger
 from storekit.payload_store import MAX_INLINE_BYTES, archive_key, compress
 from storekit.runtime import Runtime
 from storekit.shops import ShopDirectory
 from storekit.signatures import is_woocommerce_ping, verify
-from storekit.store import StoreConfig, shop_identity
+from storekit.store import StoreConfig, is_store_id, shop_identity
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,9 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
     """
     names = HEADERS.get(delivery.platform)
     if names is None:
-        raise UnknownStore(f"unknown platform {delivery.platform!r}")
+        raise UnknownStore(f"unknown platform {shown(delivery.platform)}")
+    if not is_store_id(delivery.store_id):
+        raise UnknownStore(f"no {delivery.platform} store {shown(delivery.store_id)}")
     if len(delivery.body) > runtime.settings.max_body_bytes:
         raise PayloadTooLarge("webhook body is over 5 MiB")
     headers = delivery.headers
@@ -113,7 +115,7 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
         send_to_fallback(delivery, runtime)
         return Outcome({"ok": True, "queued": True})
     if store is None or store.platform != delivery.platform:
-        raise UnknownStore(f"no {delivery.platform} store {delivery.store_id!r}")
+        raise UnknownStore(f"no {delivery.platform} store {shown(delivery.store_id)}")
     if delivery.platform == "woocommerce" and is_woocommerce_ping(delivery.body, headers):
         return Outcome({"ok": True, "ping": True})
 

@@ -4,6 +4,12 @@
 from __future__ import annotations
 
 
+def shown(value: str, limit: int = 64) -> str:
+    """A caller's value as an error message quotes it: repr'd and cut short (never echo 100 KB)."""
+    text = repr(value[: limit + 1])
+    return text if len(value) <= limit else f"{repr(value[:limit])[:-1]}...{text[0]}"
+
+
 class StoreflowError(Exception):
     """Base of every error storeflow raises on purpose."""
 

@@ -91,7 +91,7 @@ class StoreConfig(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise ValueError(f"unknown time zone {value[:64]!r}") from exc
         return value
 
     @model_validator(mode="after")
