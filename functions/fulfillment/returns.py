@@ -30,6 +30,7 @@ refunds/create and a custom WooCommerce refund topic) is followed up exactly onc
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -48,6 +49,17 @@ SMS_FIRST_SOURCES = frozenset({"pos", "iphone", "android", "shopify_draft_order"
 
 
 class ReturnsFollowUpSettings(CustomerMessageSettings):
+    EMAIL_VARIABLES: ClassVar[dict[str, Any]] = {
+        "order_name": "#1001",
+        "first_name": "Ada",
+        "amount": "12.00",
+        "currency": "EUR",
+        "store_credit": True,
+        "credit_bonus": "10%",
+        "credit_url": "https://demo-shop.example/credit",
+        "exchange_url": "https://demo-shop.example/exchange",
+    }
+
     store_credit: bool = True
     #: what the store adds when the customer takes store credit instead, shown as written ("10%")
     credit_bonus: str = Field(default="10%", max_length=40)

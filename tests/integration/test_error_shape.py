@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from storekit.records import ActionRecord
-from tests.support import AUTH, body_json, put_store
+from tests.support import AUTH, body_json, put_store, store_body
 
 pytestmark = pytest.mark.integration
 
@@ -151,3 +152,23 @@ def test_a_losing_concurrent_retry_says_the_state_the_action_is_really_in(
     answer = api.http.post("/stores/demo/actions/a1/retry", headers=AUTH)
     assert answer.status_code == 409
     assert body_json(answer)["error"].startswith("action is pending")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("sms_template", "{{ 1/0 }}"),
+        ("sms_template", "{% for i in range(1000000) %}x{% endfor %}"),
+        ("email_template", {"subject": "Shipped", "html": "{{ 1/0 }}", "text": "x"}),
+    ],
+)
+def test_a_template_that_does_not_render_is_400_on_save_naming_the_field(
+    api: Any, field: str, value: Any
+) -> None:
+    put_store(api)
+    body = store_body(automations={"shipping-notice": {"settings": {field: value}}})
+    answer = api.http.put("/stores/demo", headers=AUTH, body=json.dumps(body))
+    assert answer.status_code == 400, answer.body
+    assert f"automations.shipping-notice.settings: {field}" in body_json(answer)["error"]
+    shown = body_json(api.http.get("/stores/demo", headers=AUTH))["automations"]["shipping-notice"]
+    assert shown["settings"][field] is None  # nothing saved
