@@ -21,6 +21,7 @@ from functions.fulfillment.messaging import customer_email
 from functions.fulfillment.models import CustomerMessageSettings
 from storekit.actions import Action, ScheduleJob, SendEmail
 from storekit.adapters import Parsed, Topic
+from storekit.clients.urls import PublicHttpsUrl
 from storekit.models import Fulfillment, Order
 from storekit.records import JobRecord
 
@@ -36,7 +37,7 @@ class FollowUpSettings(CustomerMessageSettings):
     }
 
     days_after_delivery: int = Field(default=7, ge=1, le=90)
-    review_url: str | None = Field(default=None, max_length=500)
+    review_url: PublicHttpsUrl | None = Field(default=None, max_length=500)
     #: a review request is marketing: only to customers who accept email marketing
     needs_marketing_consent: bool = True
 

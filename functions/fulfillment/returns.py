@@ -39,6 +39,7 @@ from functions.fulfillment.messaging import customer_email, sms_not_before, sms_
 from functions.fulfillment.models import CustomerMessageSettings
 from storekit.actions import Action, ScheduleJob, SendEmail, SendSms
 from storekit.adapters import Parsed, Topic
+from storekit.clients.urls import PublicHttpsUrl
 from storekit.models import Order, Refund
 from storekit.records import JobRecord
 
@@ -64,8 +65,8 @@ class ReturnsFollowUpSettings(CustomerMessageSettings):
     #: what the store adds when the customer takes store credit instead, shown as written ("10%")
     credit_bonus: str = Field(default="10%", max_length=40)
     #: where the customer takes store credit (the SMS offers credit only with this link)
-    credit_url: str | None = Field(default=None, max_length=500)
-    exchange_url: str | None = Field(default=None, max_length=500)
+    credit_url: PublicHttpsUrl | None = Field(default=None, max_length=500)
+    exchange_url: PublicHttpsUrl | None = Field(default=None, max_length=500)
     #: the store-credit / exchange offer is marketing: only to customers who accept marketing
     offers_need_marketing_consent: bool = True
 

@@ -172,3 +172,50 @@ def test_a_template_that_does_not_render_is_400_on_save_naming_the_field(
     assert f"automations.shipping-notice.settings: {field}" in body_json(answer)["error"]
     shown = body_json(api.http.get("/stores/demo", headers=AUTH))["automations"]["shipping-notice"]
     assert shown["settings"][field] is None  # nothing saved
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"slack_webhook_url": "file:///etc/passwd"}, "slack_webhook_url"),
+        ({"slack_webhook_url": "http://169.254.169.254/latest/meta-data/"}, "slack_webhook_url"),
+        ({"slack_webhook_url": "https://hooks.slack.com.evil.example/services/x"}, "slack_webhook_url"),
+        ({"webhook_secret": " " * 8}, "webhook_secret"),
+        ({"webhook_secret": None, "webhook_secrets": ["good-secret-1", "\t" * 9]}, "webhook_secrets"),
+        ({"outbound_webhook_secret": "   "}, "outbound_webhook_secret"),
+        ({"api_credentials": {"access_token": " "}}, "api_credentials"),
+        ({"name": "Demo\x00Shop"}, "name"),
+        ({"name": "Demo\nShop"}, "name"),
+        (
+            {
+                "automations": {
+                    "post-delivery-follow-up": {"settings": {"review_url": "http://localhost/review"}}
+                }
+            },
+            "review_url",
+        ),
+        (
+            {"automations": {"returns-follow-up": {"settings": {"credit_url": "https://10.0.0.5/credit"}}}},
+            "credit_url",
+        ),
+    ],
+)
+def test_unsafe_urls_blank_secrets_and_control_characters_are_refused_on_save(
+    api: Any, overrides: dict[str, Any], field: str
+) -> None:
+    answer = api.http.put("/stores/demo", headers=AUTH, body=json.dumps(store_body(**overrides)))
+    assert answer.status_code == 400, answer.body
+    error = body_json(answer)["error"]
+    assert field in error
+    assert "passwd" not in error and "169.254" not in error  # the URL (maybe a secret) is not echoed
+    assert api.http.get("/stores/demo", headers=AUTH).status_code == 404
+
+
+def test_a_slack_url_and_https_links_to_public_hosts_are_accepted(api: Any) -> None:
+    put_store(
+        api,
+        slack_webhook_url="https://hooks.slack.com/services/T000/B000/XXXX",
+        automations={
+            "post-delivery-follow-up": {"settings": {"review_url": "https://demo-shop.example/review"}}
+        },
+    )

@@ -164,9 +164,18 @@ def test_slack_only_posts_to_slack(http: responses.RequestsMock, url: str) -> No
 
 
 # --- outbound webhooks -----------------------------------------------------------------------
+def public_dns(host: str, port: int, **_: Any) -> list[tuple[Any, ...]]:
+    """A resolver for the tests (no network): every name is a public documentation address."""
+    return [(2, 1, 6, "", ("93.184.215.14", port))]
+
+
+def hooks(resolve: Any = public_dns) -> WebhookChannel:
+    return WebhookChannel(requests.Session(), FixedClock(NOW), resolve=resolve)
+
+
 def post_hook(http: responses.RequestsMock, payload: dict[str, Any], status: int = 204) -> Any:
     http.post(HOOK, status=status)
-    WebhookChannel(requests.Session(), FixedClock(NOW)).post(HOOK, payload, "s3cret", event_id="act-1")
+    hooks().post(HOOK, payload, "s3cret", event_id="act-1")
     return http.calls[-1].request
 
 
@@ -209,16 +218,49 @@ def test_outbound_webhook_answers_are_typed(
 @pytest.mark.parametrize("url", ["http://erp.example/hook", "ftp://erp.example", "https://u:p@erp.example/"])
 def test_outbound_webhook_refuses_unsafe_urls(http: responses.RequestsMock, url: str) -> None:
     with pytest.raises(ConfigurationError):
-        WebhookChannel(requests.Session(), FixedClock(NOW)).post(url, {}, "k", event_id="e")
+        hooks().post(url, {}, "k", event_id="e")
     assert len(http.calls) == 0
 
 
-def test_outbound_webhook_may_use_plain_http_locally(http: responses.RequestsMock) -> None:
-    http.post("http://127.0.0.1:9000/hook", status=200)
-    WebhookChannel(requests.Session(), FixedClock(NOW)).post(
-        "http://127.0.0.1:9000/hook", {}, "k", event_id="e"
-    )
-    assert len(http.calls) == 1
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9000/hook",
+        "https://127.0.0.1:9000/hook",
+        "https://localhost/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::ffff:10.0.0.1]/hook",
+        "https://10.1.2.3/hook",
+    ],
+)
+def test_outbound_webhooks_never_go_to_local_or_private_addresses(
+    http: responses.RequestsMock, url: str
+) -> None:
+    with pytest.raises(ConfigurationError):
+        hooks().post(url, {}, "k", event_id="e")
+    assert len(http.calls) == 0
+
+
+@pytest.mark.parametrize(
+    "address", ["169.254.169.254", "127.0.0.1", "10.0.0.7", "fd00::1", "::ffff:192.168.1.1"]
+)
+def test_a_public_name_that_resolves_to_a_private_address_is_refused_when_sending(
+    http: responses.RequestsMock, address: str
+) -> None:
+    def rebinding_dns(host: str, port: int, **_: Any) -> list[tuple[Any, ...]]:
+        return [(2, 1, 6, "", ("93.184.215.14", port)), (2, 1, 6, "", (address, port))]
+
+    with pytest.raises(ConfigurationError, match="private address"):
+        hooks(rebinding_dns).post(HOOK, {}, "k", event_id="e")
+    assert len(http.calls) == 0
+
+
+def test_a_host_that_does_not_resolve_is_retried_not_failed(http: responses.RequestsMock) -> None:
+    def no_dns(host: str, port: int, **_: Any) -> list[tuple[Any, ...]]:
+        raise OSError("no such host")
+
+    with pytest.raises(TransientError):
+        hooks(no_dns).post(HOOK, {}, "k", event_id="e")
 
 
 @given(

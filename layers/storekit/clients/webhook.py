@@ -12,14 +12,15 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
-from storekit.clients.http import LOCAL_HOSTS, send
+from storekit.clients.http import send
+from storekit.clients.urls import Resolver, check_public_url
 from storekit.clock import Clock
 from storekit.errors import ConfigurationError
 
@@ -57,22 +58,20 @@ def encode_payload(payload: dict[str, Any]) -> bytes:
 
 
 class WebhookChannel:
-    """POSTs signed JSON to a merchant's endpoint (https only, except localhost for local runs)."""
+    """POSTs signed JSON to a merchant's endpoint: https to a public host only (its addresses are
+    checked right before sending; redirects are not followed)."""
 
-    def __init__(self, session: requests.Session, clock: Clock) -> None:
+    def __init__(
+        self, session: requests.Session, clock: Clock, resolve: Resolver = socket.getaddrinfo
+    ) -> None:
         self._session = session
         self._clock = clock
+        self._resolve = resolve
 
     def post(self, url: str, payload: dict[str, Any], secret: str, event_id: str) -> None:
         """Sign and send `payload`; answers classified by storekit.clients.http (3xx are not followed)."""
-        parts = urlsplit(url.strip())
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ConfigurationError("outbound webhook URL must look like https://host/path")
-        if parts.scheme != "https" and parts.hostname not in LOCAL_HOSTS:
-            raise ConfigurationError("outbound webhooks go to https URLs only")
-        if parts.username is not None:
-            raise ConfigurationError("outbound webhook URL must not carry credentials")
-        if not secret:
+        check_public_url(url, "outbound webhook", self._resolve)
+        if not secret.strip():
             raise ConfigurationError("outbound webhook secret is empty")
         body = encode_payload(payload)
         timestamp = str(int(self._clock.now().timestamp()))
