@@ -19,6 +19,7 @@ from storekit.clock import iso
 from storekit.errors import MalformedPayload
 from storekit.models import Order, Refund
 from storekit.observability import logger
+from storekit.order_proofs import OrderProofs
 from storekit.payload_store import MAX_INLINE_BYTES, compress, decompress
 from storekit.records import ActionRecord, EventRecord, RunRecord
 from storekit.runtime import Runtime
@@ -71,6 +72,8 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         runtime.repo.mark_event(record, "stale", "a newer update of this entity was already processed")
         return "stale"
     keep_order_shipment(parsed, record.store_id, runtime)
+    if not behind and record.updated_at and isinstance(parsed.resource, Order):  # the assistant's proof
+        OrderProofs(runtime.table).keep(record.store_id, parsed.resource, record.updated_at)
 
     meta = EventMeta(
         event_id=record.event_id,

@@ -15,6 +15,7 @@ from functions.public import proof_guard, rate_limited
 from storekit.adapters import resource_from_json
 from storekit.errors import UnknownStore
 from storekit.models import Fulfillment, Order, Product
+from storekit.order_proofs import OrderProofs
 from storekit.payload_store import decompress
 from storekit.runtime import Runtime, get_runtime
 from storekit.store import StoreConfig
@@ -46,8 +47,16 @@ def proven_order(question: Any, store: StoreConfig, runtime: Runtime) -> Order |
         return order if isinstance(order, Order) else None
     if question.order_number is None or question.email is None:
         return None
-    blob = runtime.repo.order_snapshot_by_number(store.store_id, question.order_number)
-    order = resource_from_json(decompress(blob)) if blob else None
+    # the email is checked against the order's proof before any order is read: a wrong email and
+    # an unknown number do the same work (storekit.order_proofs)
+    order_id, legacy = OrderProofs(runtime.table).proven_order_id(
+        store.store_id, question.order_number, question.email
+    )
+    if legacy:  # kept before proofs existed: only its snapshot knows the email
+        blob = runtime.repo.order_snapshot_by_number(store.store_id, question.order_number)
+        order = resource_from_json(decompress(blob)) if blob else None
+    else:
+        order = _snapshot(runtime, store.store_id, "order", order_id) if order_id else None
     if isinstance(order, Order) and email_matches(order, question.email):
         return order
     return None
