@@ -12,7 +12,7 @@ from functions.engine.catalog import registry
 from functions.engine.privacy import PRIVACY_TOPICS, handle_privacy_topic
 from functions.engine.registry import Automation, Context, EventMeta
 from functions.reports.activity import count_event
-from storekit import keys
+from storekit import keys, snapshots
 from storekit.actions import Action
 from storekit.adapters import EntityKind, Parsed, Topic, parse_delivery, related_ids, resource_from_json
 from storekit.clock import iso
@@ -20,7 +20,7 @@ from storekit.errors import MalformedPayload
 from storekit.models import Order, Refund
 from storekit.observability import logger
 from storekit.order_proofs import OrderProofs
-from storekit.payload_store import MAX_INLINE_BYTES, compress, decompress
+from storekit.payload_store import compress, decompress
 from storekit.records import ActionRecord, EventRecord, RunRecord
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
@@ -65,7 +65,14 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         record.entity_id,
         record.updated_at,
         record.event_id,
-        snapshot_of(parsed),
+        snapshots.kept(
+            snapshot_of(parsed),
+            runtime.archive,
+            record.store_id,
+            record.entity_kind,
+            record.entity_id,
+            record.event_id,
+        ),
         order_number_of(parsed),
     )
     if behind and not announces_occurrence(record.topic):
@@ -111,8 +118,7 @@ def snapshot_of(parsed: Parsed) -> bytes | None:
     """The compressed canonical snapshot kept for the kinds automations read as related data."""
     if parsed.entity_kind not in SNAPSHOT_KINDS:
         return None
-    blob = compress(parsed.resource.model_dump_json().encode())
-    return blob if len(blob) <= MAX_INLINE_BYTES else None
+    return compress(parsed.resource.model_dump_json().encode())  # too big for an item: S3 (snapshots.kept)
 
 
 def order_number_of(parsed: Parsed) -> str | None:
@@ -155,7 +161,11 @@ def previous_order(parsed: Parsed, store: StoreConfig, topic: str, runtime: Runt
     ):
         return {}
     blob = runtime.repo.entity_snapshot(store.store_id, "order", parsed.entity_id)
-    return {"previous_order": resource_from_json(decompress(blob))} if blob is not None else {}
+    return (
+        {"previous_order": resource_from_json(snapshots.opened(blob, runtime.archive))}
+        if blob is not None
+        else {}
+    )
 
 
 def note_refund(parsed: Parsed, store_id: str, runtime: Runtime) -> None:
@@ -197,7 +207,7 @@ def load_related(parsed: Parsed, kinds: frozenset[str], store_id: str, runtime: 
         if kind in kinds:
             blob = runtime.repo.entity_snapshot(store_id, kind, entity_id)
             if blob is not None:
-                related[kind] = resource_from_json(decompress(blob))
+                related[kind] = resource_from_json(snapshots.opened(blob, runtime.archive))
     return related
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from storekit import keys
+from storekit import keys, snapshots
 from storekit.adapters import Topic, related_ids
 from storekit.observability import logger
 from storekit.payload_store import archive_prefix, compress, decompress
@@ -178,7 +178,7 @@ def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime)
     for kind, entity_id in _subject_entities(subject):
         blob = runtime.repo.entity_snapshot(store_id, kind, entity_id)
         if blob is not None:
-            subject.addresses |= addresses_in(json.loads(decompress(blob)))
+            subject.addresses |= addresses_in(json.loads(snapshots.opened(blob, runtime.archive)))
 
     events = _customer_events(record, subject, runtime)
     partitions = {
@@ -192,6 +192,11 @@ def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime)
     for event in events:
         if event.get("raw_s3_key") and runtime.archive.available:
             runtime.archive.delete_prefix(str(event["raw_s3_key"]))
+    if runtime.archive.available:  # snapshots too big for an item (storekit.snapshots)
+        entities = set(_subject_entities(subject))
+        entities |= {(str(e["entity_kind"]), str(e["entity_id"])) for e in events}
+        for kind, entity_id in sorted(entities):
+            runtime.archive.delete_prefix(snapshots.entity_prefix(store_id, kind, entity_id))
 
     event_ids = {f"{e['platform']}:{e['delivery_id']}" for e in events}
     jobs = list(runtime.repo.items_of(store_id, "schedules"))
@@ -339,6 +344,7 @@ def redact_shop(store_id: str, runtime: Runtime) -> str:
     if runtime.archive.available:
         runtime.archive.delete_prefix(archive_prefix(store_id))
         runtime.archive.delete_prefix(f"fallback/{store_id}/")
+        runtime.archive.delete_prefix(snapshots.store_prefix(store_id))
     runtime.delete_store_secrets(store_id)
     if (store := runtime.store(store_id, fresh=True)) is not None:
         ShopDirectory(runtime.table).release(store)  # the shop may be given to a new store

@@ -9,11 +9,10 @@ from functions.engine.catalog import registry
 from functions.engine.dispatch import decide_and_record, job_facts
 from functions.engine.execute import RETRY_JOB, release_for_retry
 from functions.engine.registry import EventMeta
-from storekit import keys
+from storekit import keys, snapshots
 from storekit.adapters import resource_from_json
 from storekit.clock import iso, parse_iso
 from storekit.observability import logger
-from storekit.payload_store import decompress
 from storekit.records import JobRecord
 from storekit.runtime import Runtime
 
@@ -63,7 +62,7 @@ def automation_job_handler(kind: str) -> JobHandler | None:
         if "order" in automation.needs and isinstance(order_id, str):
             blob = runtime.repo.entity_snapshot(store.store_id, "order", order_id)
             if blob is not None:
-                related["order"] = resource_from_json(decompress(blob))
+                related["order"] = resource_from_json(snapshots.opened(blob, runtime.archive))
         if isinstance(order_id, str):
             order = related.get("order")
             related.update(job_facts(automation.needs, store.store_id, order_id, order, runtime))

@@ -12,11 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions.admin.handlers import authorized, existing_store, json_body
 from functions.answers import answer_errors, json_response
 from functions.public import proof_guard, rate_limited
+from storekit import snapshots
 from storekit.adapters import resource_from_json
 from storekit.errors import UnknownStore
 from storekit.models import Fulfillment, Order, Product
 from storekit.order_proofs import OrderProofs
-from storekit.payload_store import decompress
 from storekit.runtime import Runtime, get_runtime
 from storekit.store import StoreConfig
 
@@ -32,7 +32,7 @@ class LinkRequest(BaseModel):
 
 def _snapshot(runtime: Runtime, store_id: str, kind: str, entity_id: str) -> object | None:
     blob = runtime.repo.entity_snapshot(store_id, kind, entity_id)
-    return resource_from_json(decompress(blob)) if blob else None
+    return resource_from_json(snapshots.opened(blob, runtime.archive)) if blob else None
 
 
 def proven_order(question: Any, store: StoreConfig, runtime: Runtime) -> Order | None:
@@ -54,7 +54,7 @@ def proven_order(question: Any, store: StoreConfig, runtime: Runtime) -> Order |
     )
     if legacy:  # kept before proofs existed: only its snapshot knows the email
         blob = runtime.repo.order_snapshot_by_number(store.store_id, question.order_number)
-        order = resource_from_json(decompress(blob)) if blob else None
+        order = resource_from_json(snapshots.opened(blob, runtime.archive)) if blob else None
     else:
         order = _snapshot(runtime, store.store_id, "order", order_id) if order_id else None
     if isinstance(order, Order) and email_matches(order, question.email):
@@ -68,7 +68,8 @@ def kept_shipments(order: Order, store_id: str, runtime: Runtime) -> list[Fulfil
     if not order.id:
         return []
     found = (
-        resource_from_json(decompress(b)) for b in runtime.repo.order_shipment_snapshots(store_id, order.id)
+        resource_from_json(snapshots.opened(b, runtime.archive))
+        for b in runtime.repo.order_shipment_snapshots(store_id, order.id)
     )
     return [f for f in found if isinstance(f, Fulfillment)]
 
