@@ -30,22 +30,31 @@ def client_address(request: Any) -> str:
     return str(identity.get("sourceIp") or "unknown")
 
 
+#: counters of public routes without a store in their path (`GET /u/{token}`) live under this id,
+#: which no store can have
+NO_STORE = "-"
+
+
 def rate_limited(bp: Blueprint, route: str) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Decorator for a public route with a `store_id` path parameter (put it under `answer_errors`):
-    counts the request per client address and per store before the handler runs; over a limit the
-    answer is 429 with Retry-After and the handler does not run."""
+    """Decorator for a public route (put it under `answer_errors`): counts the request per client
+    address and per store (the `store_id` path parameter; routes without one, such as a signed
+    token's, are counted together with the deployment's defaults) before the handler runs; over a
+    limit the answer is 429 with Retry-After and the handler does not run."""
 
     def decorate(handler: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(handler)
-        def wrapped(store_id: str, **kwargs: Any) -> Response:
-            if not is_store_id(store_id):
-                raise BadRequest("store id must be 1-63 characters of a-z, 0-9 and '-'")
+        def wrapped(**params: Any) -> Response:
             runtime = get_runtime()
-            store = runtime.store(store_id)
-            limits = store.rate_limits if store is not None else RateLimits()
+            store_id = params.get("store_id")
+            limits = RateLimits()
+            if store_id is not None:
+                if not is_store_id(store_id):
+                    raise BadRequest("store id must be 1-63 characters of a-z, 0-9 and '-'")
+                store = runtime.store(store_id)
+                limits = store.rate_limits if store is not None else limits
             limiter = RateLimiter(runtime.table, runtime.clock)
-            limiter.admit(store_id, route, client_address(bp.current_request), limits)
-            return handler(store_id, **kwargs)
+            limiter.admit(store_id or NO_STORE, route, client_address(bp.current_request), limits)
+            return handler(**params)
 
         return wrapped
 

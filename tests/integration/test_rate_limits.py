@@ -126,3 +126,27 @@ def test_counters_expire_and_keep_no_address_or_email(
     assert "203.0.113.5" not in text
     assert "someone@example.com" not in text
     assert all(int(i["expires_at"]) > runtime.clock.now().timestamp() for i in items)
+
+
+def test_a_later_public_route_uses_the_limiter_with_one_decorator(runtime: Any) -> None:
+    """How the waitlist, tracking and unsubscribe routes will use it; a route without a store in
+    its path (a signed token) is limited per client with the defaults."""
+    from chalice import Blueprint, Chalice
+    from chalice.test import Client
+
+    from functions.answers import answer_errors, json_response
+    from functions.public import rate_limited
+
+    bp = Blueprint("probe")
+
+    @bp.route("/t/o/{token}", methods=["GET"])
+    @answer_errors
+    @rate_limited(bp, "tracking")
+    def pixel(token: str) -> Any:
+        return json_response({"token": token})
+
+    app = Chalice(app_name="probe")
+    app.register_blueprint(bp)
+    with Client(app) as client:
+        statuses = [client.http.get("/t/o/abc").status_code for _ in range(32)]
+    assert statuses == [200] * 30 + [429] * 2
