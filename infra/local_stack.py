@@ -106,6 +106,20 @@ class StopFlag:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def local_server(app: Any, config: Any, port: int) -> Any:
+    """chalice.local.create_local_server, whose own refusals (414 URI too long, 400 bad request
+    line) answer in the API's error shape `{"error": ...}` instead of an HTML page."""
+    from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
+
+    class JsonErrorsHandler(ChaliceRequestHandler):
+        error_message_format = '{"error": "%(message)s"}'
+        error_content_type = "application/json"
+
+    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+    app.__class__ = CustomLocalChalice
+    return LocalDevServer(app, config, "127.0.0.1", port, handler_cls=JsonErrorsHandler)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="storeflow local stack")
     parser.add_argument("--port", type=int, default=8000)
@@ -140,24 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     session.client("ses").verify_email_identity(EmailAddress=DEMO_SENDER)
 
     from chalice.config import Config
-    from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
-
-    class JsonErrorsHandler(ChaliceRequestHandler):
-        """The HTTP server's own refusals (414 URI too long, 400 bad request line) in the API's
-        error shape instead of an HTML page."""
-
-        error_message_format = '{"error": "%(message)s"}'
-        error_content_type = "application/json"
 
     sys.path.insert(0, str(ROOT))
     from app import app
 
     config = Config.create(chalice_app=app, app_name="storeflow", project_dir=str(ROOT), chalice_stage="dev")
     try:
-        # chalice.local.create_local_server, with the JSON error pages
-        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
-        app.__class__ = CustomLocalChalice
-        server = LocalDevServer(app, config, "127.0.0.1", args.port, handler_cls=JsonErrorsHandler)
+        server = local_server(app, config, args.port)
     except OSError as exc:
         moto_server.stop()
         print(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}. Is another `make run` running?")

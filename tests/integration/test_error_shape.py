@@ -219,3 +219,29 @@ def test_a_slack_url_and_https_links_to_public_hosts_are_accepted(api: Any) -> N
             "post-delivery-follow-up": {"settings": {"review_url": "https://demo-shop.example/review"}}
         },
     )
+
+
+def test_the_local_servers_own_refusals_are_json_too() -> None:
+    """`make run`'s HTTP server answers a 100 KB URL itself (414) before any route runs."""
+    import http.client
+    import threading
+
+    from chalice import Chalice
+    from chalice.config import Config
+
+    from infra.local_stack import local_server
+
+    probe = Chalice(app_name="probe")
+    server = local_server(probe, Config.create(chalice_app=probe, app_name="probe"), 0)
+    port = server.server.server_address[1]
+    thread = threading.Thread(target=server.server.handle_request, daemon=True)
+    thread.start()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/stores/demo/events?cursor=" + "A" * 100_000)
+    answer = connection.getresponse()
+    assert answer.status == 414
+    assert answer.getheader("Content-Type") == "application/json"
+    assert set(json.loads(answer.read())) == {"error"}
+    connection.close()
+    thread.join(timeout=10)
+    server.server.server_close()
