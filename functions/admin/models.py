@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from storekit.clients.slack import slack_url_problem
 from storekit.ratelimit import RateLimits
 from storekit.store import AutomationConfig, Mode, Platform
+from storekit.urls import slack_url_problem
 
 
 def _usable_secret(value: SecretStr) -> SecretStr:

@@ -21,9 +21,9 @@ from functions.fulfillment.messaging import customer_email
 from functions.fulfillment.models import CustomerMessageSettings
 from storekit.actions import Action, ScheduleJob, SendEmail
 from storekit.adapters import Parsed, Topic
-from storekit.clients.urls import PublicHttpsUrl
 from storekit.models import Fulfillment, Order
 from storekit.records import JobRecord
+from storekit.urls import PublicHttpsUrl
 
 NAME = "post-delivery-follow-up"
 _GONE_BACK = {"refunded", "partially_refunded", "voided"}

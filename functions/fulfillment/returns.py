@@ -39,9 +39,9 @@ from functions.fulfillment.messaging import customer_email, sms_not_before, sms_
 from functions.fulfillment.models import CustomerMessageSettings
 from storekit.actions import Action, ScheduleJob, SendEmail, SendSms
 from storekit.adapters import Parsed, Topic
-from storekit.clients.urls import PublicHttpsUrl
 from storekit.models import Order, Refund
 from storekit.records import JobRecord
+from storekit.urls import PublicHttpsUrl
 
 NAME = "returns-follow-up"
 #: order sources (Shopify source_name, WooCommerce created_via / attribution source type) where the

@@ -4,34 +4,12 @@ posting; the host is pinned to Slack's, so a saved URL can never reach a private
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
 from storekit.clients.http import send
 from storekit.errors import ConfigurationError, PermanentError
-
-SLACK_HOST = "hooks.slack.com"
-
-
-def slack_url_problem(url: str) -> str | None:
-    """Why `url` is not a Slack incoming-webhook URL (None if it is); never quotes the URL."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        port = -1
-        parts = urlsplit("")
-    if (
-        parts.scheme != "https"
-        or parts.hostname != SLACK_HOST
-        or port is not None
-        or parts.username is not None
-        or not parts.path.startswith("/")
-        or any(ch.isspace() or ord(ch) < 32 for ch in url.strip())
-    ):
-        return "a Slack webhook URL starts with https://hooks.slack.com/"
-    return None
+from storekit.urls import slack_url_problem
 
 
 class SlackChannel:

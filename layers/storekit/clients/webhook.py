@@ -20,9 +20,9 @@ from typing import Any
 import requests
 
 from storekit.clients.http import send
-from storekit.clients.urls import Resolver, check_public_url
 from storekit.clock import Clock
 from storekit.errors import ConfigurationError
+from storekit.urls import Resolver, check_public_url
 
 
 def sign(body: bytes, timestamp: str, secret: str) -> str:

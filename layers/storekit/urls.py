@@ -86,5 +86,27 @@ def _public_https(value: str) -> str:
     return value.strip()
 
 
+SLACK_HOST = "hooks.slack.com"
+
+
+def slack_url_problem(url: str) -> str | None:
+    """Why `url` is not a Slack incoming-webhook URL (None if it is); never quotes the URL."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return "a Slack webhook URL starts with https://hooks.slack.com/"
+    if (
+        parts.scheme != "https"
+        or parts.hostname != SLACK_HOST
+        or port is not None
+        or parts.username is not None
+        or not parts.path.startswith("/")
+        or any(ch.isspace() or ord(ch) < 32 for ch in url.strip())
+    ):
+        return "a Slack webhook URL starts with https://hooks.slack.com/"
+    return None
+
+
 #: a setting holding an https URL of a public host (checked when the setting is saved)
 PublicHttpsUrl = Annotated[str, AfterValidator(_public_https)]
