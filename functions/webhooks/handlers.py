@@ -12,6 +12,7 @@ from functions.answers import answer_errors, error_response, json_response
 from functions.batch import process_batch
 from functions.webhooks.ingest import Delivery, ingest, message_to_delivery, store_for_app_delivery
 from storekit.clock import iso
+from storekit.errors import BadRequest, BadSignature, Forbidden, UnknownStore
 from storekit.observability import logger, metrics
 from storekit.runtime import get_runtime
 from storekit.settings import fallback_queue_arn_for_binding
@@ -74,7 +75,15 @@ def outcome_name(body: dict[str, Any]) -> str:
 def _drain_record(record: SQSRecord) -> None:
     runtime = get_runtime()
     delivery = message_to_delivery(record.body, runtime)
-    outcome = ingest(delivery, runtime, allow_fallback=False)
+    try:
+        outcome = ingest(delivery, runtime, allow_fallback=False)
+    except (BadRequest, Forbidden, UnknownStore, BadSignature) as exc:
+        # queued while the store config could not be read; now it can, and it refuses the delivery
+        # (another shop's, a store deleted meanwhile): retrying would refuse it again
+        logger.warning(
+            "fallback delivery refused", extra={"store_id": delivery.store_id, "reason": type(exc).__name__}
+        )
+        return
     logger.info("fallback delivery ingested", extra={"store_id": delivery.store_id, **outcome.body})
 
 

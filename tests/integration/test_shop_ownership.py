@@ -258,3 +258,33 @@ def test_woocommerce_ping_still_gets_exactly_200(api: Any) -> None:
         body=b"webhook_id=12",
     )
     assert answer.status_code == 200
+
+
+def test_a_foreign_delivery_queued_while_the_table_was_down_is_dropped_by_the_drainer(
+    api: Any, runtime: Any, app: Any, session: Any, resources: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Queued before the store's shop could be read (it is checked when drained): refused then,
+    stored nowhere, and not retried forever."""
+    from botocore.exceptions import ClientError
+
+    from tests.integration.test_ingest import fallback_drainer
+
+    put_store(api, "ry")
+    real_get = runtime.table.get_item
+
+    def failing_get(**kwargs: Any) -> Any:
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "boom"}}, "GetItem")
+
+    monkeypatch.setattr(runtime.table, "get_item", failing_get)
+    headers = shopify_headers(ORDER, "orders/create", "o-q", shop="evil.myshopify.com")
+    answer = post(api, "/webhooks/shopify/ry", ORDER, headers)
+    assert body_json(answer) == {"ok": True, "queued": True}
+    monkeypatch.setattr(runtime.table, "get_item", real_get)
+    drainer = fallback_drainer(app, session, resources)
+    assert drainer.poll_once() == 1
+    counts = session.client("sqs").get_queue_attributes(
+        QueueUrl=resources.fallback_queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    assert sum(int(n) for n in counts.values()) == 0  # deleted from the queue, not retried
+    assert runtime.repo.get_event_item("ry", "shopify", "o-q") is None
