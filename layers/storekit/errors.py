@@ -36,7 +36,7 @@ class Unauthorized(StoreflowError):
 
 
 class Forbidden(StoreflowError):
-    """A valid token that may not see this store (HTTP 403)."""
+    """A valid token that may not see this store, or a signed delivery of another shop (HTTP 403)."""
 
 
 class UnknownStore(StoreflowError):
