@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -89,6 +89,3 @@ class ScheduleInput(BaseModel):
     kind: str = Field(min_length=1, max_length=64)
     due_at: str
     params: dict[str, Any] = Field(default_factory=dict)
-
-
-ListingName = Literal["events", "runs", "actions", "schedules", "parked"]

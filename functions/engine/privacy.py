@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from functions.engine.payloads import load_parsed
 from storekit import keys, snapshots
 from storekit.adapters import Topic, related_ids
 from storekit.observability import logger
@@ -61,8 +62,6 @@ def shop_named_in(resource: Any) -> str | None:
 def names_its_store(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> bool:
     """Whether a stored privacy delivery is about its store's own shop (ingest refuses any other;
     this guards deliveries stored before that check existed, or replayed from elsewhere)."""
-    from functions.engine.dispatch import load_parsed
-
     store = runtime.store(record.store_id, fresh=True)
     if store is None or store.platform != "shopify":
         return store is not None
@@ -164,8 +163,6 @@ class Subject:
 
 
 def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> str:
-    from functions.engine.dispatch import load_parsed
-
     request = load_parsed(record, item, runtime).resource
     store_id = record.store_id
     subject = Subject(
@@ -249,8 +246,6 @@ def _subject_entities(subject: Subject) -> Iterator[tuple[str, str]]:
 def _customer_events(record: EventRecord, subject: Subject, runtime: Runtime) -> list[dict[str, Any]]:
     """The stored deliveries about the subject: by entity, by the entities their resource points at
     (a fulfillment's or refund's order), or by the addresses they carry (a guest checkout)."""
-    from functions.engine.dispatch import load_parsed
-
     found: list[dict[str, Any]] = []
     for event in runtime.repo.items_of(record.store_id, "events"):
         if event.get("delivery_id") == record.delivery_id:

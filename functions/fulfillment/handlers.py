@@ -16,7 +16,6 @@ from storekit import snapshots
 from storekit.adapters import resource_from_json
 from storekit.errors import UnknownStore
 from storekit.models import Fulfillment, Order, Product
-from storekit.order_proofs import OrderProofs
 from storekit.runtime import Runtime, get_runtime
 from storekit.store import StoreConfig
 
@@ -49,9 +48,7 @@ def proven_order(question: Any, store: StoreConfig, runtime: Runtime) -> Order |
         return None
     # the email is checked against the order's proof before any order is read: a wrong email and
     # an unknown number do the same work (storekit.order_proofs)
-    order_id, legacy = OrderProofs(runtime.table).proven_order_id(
-        store.store_id, question.order_number, question.email
-    )
+    order_id, legacy = runtime.repo.proven_order_id(store.store_id, question.order_number, question.email)
     if legacy:  # kept before proofs existed: only its snapshot knows the email
         blob = runtime.repo.order_snapshot_by_number(store.store_id, question.order_number)
         order = resource_from_json(snapshots.opened(blob, runtime.archive)) if blob else None

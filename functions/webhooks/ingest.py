@@ -15,7 +15,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from functions.answers import json_of
-from functions.engine.catalog import registry
 from functions.engine.privacy import PRIVACY_TOPICS, SHOP_NAMING_TOPICS, shop_named_in
 from storekit import keys
 from storekit.adapters import Parsed, canonical_topic, parse_delivery
@@ -131,7 +130,7 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
     topic = canonical_topic(delivery.platform, platform_topic)
     if topic not in PRIVACY_TOPICS:
         check_shop(store, headers)
-    if topic is None or (topic not in PRIVACY_TOPICS and not registry().uses_topic(store, topic)):
+    if topic is None or (topic not in PRIVACY_TOPICS and not runtime.registry.uses_topic(store, topic)):
         return Outcome({"ignored": platform_topic})
 
     parsed = parse_delivery(delivery.platform, topic, json_of(delivery.body, MalformedPayload))

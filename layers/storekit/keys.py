@@ -1,7 +1,8 @@
 """Every DynamoDB key storeflow writes is built here, and nowhere else.
 
-One table, string keys PK/SK, and one sparse GSI (GSI1PK/GSI1SK) for the per-store listings the
-admin API shows newest first. Items that must exist once are keyed by what makes them unique (a
+One table, string keys PK/SK, and two sparse GSIs: GSI1 (GSI1PK/GSI1SK) for the per-store listings
+the admin API shows newest first (and order numbers); GSI2 (GSI2PK/GSI2SK) for actions by status and
+for the store-member partition a shop/redact deletes. Items that must exist once are keyed by what makes them unique (a
 webhook delivery id, an action's idempotency key), so a conditional put is the duplicate check.
 
 | item          | PK                                   | SK                      | GSI1PK                              | GSI1SK        |

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -45,7 +44,6 @@ class Settings(BaseModel):
     #: cannot set that, so Lambda would ignore a partial answer and drop the failed records: without
     #: it a batch with a failure raises, Lambda retries it, and the record is parked after its tries.
     partial_batch_responses: bool = False
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     def secret_name(self, store_id: str) -> str:
         return f"{self.secrets_prefix}/{self.stage}/stores/{store_id}"
@@ -66,7 +64,6 @@ _ENV = {
     "store_cache_seconds": "STOREFLOW_STORE_CACHE_SECONDS",
     "email_sender": "STOREFLOW_EMAIL_SENDER",
     "partial_batch_responses": "STOREFLOW_PARTIAL_BATCH_RESPONSES",
-    "log_level": "STOREFLOW_LOG_LEVEL",
 }
 
 
