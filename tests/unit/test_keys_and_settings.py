@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,18 +18,34 @@ def test_idempotency_key_is_deterministic_and_sensitive_to_every_part() -> None:
     assert keys.idempotency_key("ab", "c") != keys.idempotency_key("a", "bc")
 
 
-def test_minute_buckets_cover_the_range_in_order() -> None:
-    start = datetime(2026, 11, 24, 11, 58, 30, tzinfo=UTC)
-    end = datetime(2026, 11, 24, 12, 1, 5, tzinfo=UTC)
-    assert keys.buckets_between(start, end) == [
-        "2026-11-24T11:58",
-        "2026-11-24T11:59",
-        "2026-11-24T12:00",
-        "2026-11-24T12:01",
+def test_job_hour_partitions_cover_the_range_in_order() -> None:
+    start = datetime(2026, 11, 24, 10, 58, 30, tzinfo=UTC)
+    end = datetime(2026, 11, 24, 13, 1, 5, tzinfo=UTC)
+    assert keys.job_partitions_between(start, end) == [
+        "2026-11-24T10",
+        "2026-11-24T11",
+        "2026-11-24T12",
+        "2026-11-24T13",
     ]
-    assert keys.buckets_between(end, end) == ["2026-11-24T12:01"]
-    # a sweeper that fell behind gets the oldest buckets first
-    assert keys.buckets_between(start, end, limit=2) == ["2026-11-24T11:58", "2026-11-24T11:59"]
+    assert keys.job_partitions_between(end, end) == ["2026-11-24T13"]
+    # a sweeper that fell behind gets the oldest partitions first
+    assert keys.job_partitions_between(start, end, limit=2) == ["2026-11-24T10", "2026-11-24T11"]
+    # a day of lookback is the current hour and the 24 before it, across a day boundary
+    day = keys.job_partitions_between(datetime(2026, 11, 24, 0, 30, tzinfo=UTC) - timedelta(hours=24), end)
+    assert day[0] == "2026-11-23T00" and day[-1] == "2026-11-24T13" and len(day) == 38
+
+
+def test_a_job_is_filed_in_the_hour_it_is_due_and_found_by_it() -> None:
+    due = datetime(2026, 11, 24, 12, 59, 59, 999999, tzinfo=UTC)
+    assert keys.job_partition(due) == "2026-11-24T12"
+    assert keys.job_partition_start("2026-11-24T12") == datetime(2026, 11, 24, 12, tzinfo=UTC)
+    # a cursor left by the former minute layout resumes at its hour
+    assert keys.job_partition_start("2026-11-24T12:37") == datetime(2026, 11, 24, 12, tzinfo=UTC)
+    key = keys.job("2026-11-24T12", "demo", "j1", "2026-11-24T12:30:00.000000Z")
+    assert key["PK"] == keys.job_partition_key("2026-11-24T12")
+    # `SK <= jobs_due_by(t)` takes a job due exactly at t, not one due a microsecond later
+    assert key["SK"] <= keys.jobs_due_by("2026-11-24T12:30:00.000000Z")
+    assert key["SK"] > keys.jobs_due_by("2026-11-24T12:29:59.999999Z")
 
 
 def test_listing_partitions_are_per_store() -> None:
