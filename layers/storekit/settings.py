@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Literal
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storekit.errors import ConfigurationError
 
@@ -19,14 +20,22 @@ PLACEHOLDER_STREAM_ARN = (
 )
 
 
-class Settings(BaseModel):
-    """Everything storeflow reads from its environment."""
+class Settings(BaseSettings):
+    """Everything storeflow reads from its environment: STOREFLOW_<FIELD> unless an alias names
+    the variable (empty values count as unset)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    model_config = SettingsConfigDict(
+        env_prefix="STOREFLOW_",
+        env_ignore_empty=True,
+        populate_by_name=True,
+        frozen=True,
+        extra="forbid",
+        defer_build=True,
+    )
 
     stage: str = "dev"
-    region: str = "us-east-1"
-    table_name: str = "storeflow"
+    region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
+    table_name: str = Field(default="storeflow", validation_alias="STOREFLOW_TABLE")
     fallback_queue_url: str | None = None
     archive_bucket: str | None = None
     #: admin token: an SSM SecureString parameter name, or a Secrets Manager secret name
@@ -35,9 +44,10 @@ class Settings(BaseModel):
     #: admin token given directly: only honoured in local mode
     admin_token: str | None = Field(default=None, repr=False)
     secrets_prefix: str = "storeflow"
-    local_mode: bool = False
-    raw_payload_ttl_days: int = Field(default=30, ge=1, le=3650)
-    max_body_bytes: int = 5 * 1024 * 1024
+    local_mode: bool = Field(default=False, validation_alias="STOREFLOW_LOCAL")
+    raw_payload_ttl_days: int = Field(default=30, ge=1, le=3650, validation_alias="STOREFLOW_RAW_TTL_DAYS")
+    #: the webhook body limit merchants rely on (413 above it): fixed, not read from the environment
+    max_body_bytes: ClassVar[int] = 5 * 1024 * 1024
     store_cache_seconds: int = Field(default=60, ge=0)
     email_sender: str | None = None
     #: the stream/queue event source mappings report batch item failures (FunctionResponseTypes
@@ -45,39 +55,26 @@ class Settings(BaseModel):
     #: cannot set that, so Lambda would ignore a partial answer and drop the failed records: without
     #: it a batch with a failure raises, Lambda retries it, and the record is parked after its tries.
     partial_batch_responses: bool = False
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     def secret_name(self, store_id: str) -> str:
         return f"{self.secrets_prefix}/{self.stage}/stores/{store_id}"
 
 
-_ENV = {
-    "stage": "STOREFLOW_STAGE",
-    "region": "AWS_DEFAULT_REGION",
-    "table_name": "STOREFLOW_TABLE",
-    "fallback_queue_url": "STOREFLOW_FALLBACK_QUEUE_URL",
-    "archive_bucket": "STOREFLOW_ARCHIVE_BUCKET",
-    "admin_token_parameter": "STOREFLOW_ADMIN_TOKEN_PARAMETER",
-    "admin_token_secret": "STOREFLOW_ADMIN_TOKEN_SECRET",
-    "admin_token": "STOREFLOW_ADMIN_TOKEN",
-    "secrets_prefix": "STOREFLOW_SECRETS_PREFIX",
-    "local_mode": "STOREFLOW_LOCAL",
-    "raw_payload_ttl_days": "STOREFLOW_RAW_TTL_DAYS",
-    "store_cache_seconds": "STOREFLOW_STORE_CACHE_SECONDS",
-    "email_sender": "STOREFLOW_EMAIL_SENDER",
-    "partial_batch_responses": "STOREFLOW_PARTIAL_BATCH_RESPONSES",
-    "log_level": "STOREFLOW_LOG_LEVEL",
-}
+def _field_named(location: object) -> str:
+    """The settings field an error is about (an alias names its environment variable)."""
+    for name, field in Settings.model_fields.items():
+        if location in (name, field.validation_alias) or str(location).upper() == field.validation_alias:
+            return name
+    return str(location)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Read and validate the environment once (first call, never at import)."""
-    values = {field: os.environ[name] for field, name in _ENV.items() if os.environ.get(name)}
     try:
-        return Settings.model_validate(values)
+        return Settings()
     except ValidationError as exc:
-        fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
+        fields = ", ".join(_field_named(err["loc"][0]) for err in exc.errors())
         raise ConfigurationError(f"invalid storeflow settings: {fields}") from exc
 
 

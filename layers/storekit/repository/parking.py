@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from storekit import keys
 from storekit.records import ParkedRecord
@@ -13,6 +14,10 @@ _TRIES_KEPT = timedelta(days=7)
 
 
 class ParkingRepository(TableRepository):
+    def stream_item(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        """The item a stream record names, read again (its record carried the keys only)."""
+        return self._get(keys.item_key(key), consistent=True)
+
     def count_stream_try(self, record_id: str) -> int:
         expires = int((self._clock.now() + _TRIES_KEPT).timestamp())
         answer = self._table.update_item(
