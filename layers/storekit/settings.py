@@ -1,15 +1,19 @@
-"""The one settings model. Read from the environment lazily, once, and validated."""
+"""The one settings model (storekit.settings_model.Settings), read from the environment lazily,
+once, and validated: `get_settings()`. pydantic-settings is loaded on that first call, not when a
+handler module is imported (it costs ~20 ms CPU of cold import)."""
 
 from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import ClassVar
+from typing import TYPE_CHECKING
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import ValidationError
 
 from storekit.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from storekit.settings_model import Settings
 
 #: Chalice binds stream event sources when app.py is imported (by `chalice package`/`deploy`).
 #: The packaged template replaces this with the real table's StreamArn (infra/merge-template.json);
@@ -20,61 +24,15 @@ PLACEHOLDER_STREAM_ARN = (
 )
 
 
-class Settings(BaseSettings):
-    """Everything storeflow reads from its environment: STOREFLOW_<FIELD> unless an alias names
-    the variable (empty values count as unset)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="STOREFLOW_",
-        env_ignore_empty=True,
-        populate_by_name=True,
-        frozen=True,
-        extra="forbid",
-        defer_build=True,
-    )
-
-    stage: str = "dev"
-    region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
-    table_name: str = Field(default="storeflow", validation_alias="STOREFLOW_TABLE")
-    fallback_queue_url: str | None = None
-    archive_bucket: str | None = None
-    #: admin token: an SSM SecureString parameter name, or a Secrets Manager secret name
-    admin_token_parameter: str | None = None
-    admin_token_secret: str | None = None
-    #: admin token given directly: only honoured in local mode
-    admin_token: str | None = Field(default=None, repr=False)
-    secrets_prefix: str = "storeflow"
-    local_mode: bool = Field(default=False, validation_alias="STOREFLOW_LOCAL")
-    raw_payload_ttl_days: int = Field(default=30, ge=1, le=3650, validation_alias="STOREFLOW_RAW_TTL_DAYS")
-    #: the webhook body limit merchants rely on (413 above it): fixed, not read from the environment
-    max_body_bytes: ClassVar[int] = 5 * 1024 * 1024
-    store_cache_seconds: int = Field(default=60, ge=0)
-    email_sender: str | None = None
-    #: the stream/queue event source mappings report batch item failures (FunctionResponseTypes
-    #: ReportBatchItemFailures: the packaged stack and the local pollers). Plain `chalice deploy`
-    #: cannot set that, so Lambda would ignore a partial answer and drop the failed records: without
-    #: it a batch with a failure raises, Lambda retries it, and the record is parked after its tries.
-    partial_batch_responses: bool = False
-
-    def secret_name(self, store_id: str) -> str:
-        return f"{self.secrets_prefix}/{self.stage}/stores/{store_id}"
-
-
-def _field_named(location: object) -> str:
-    """The settings field an error is about (an alias names its environment variable)."""
-    for name, field in Settings.model_fields.items():
-        if location in (name, field.validation_alias) or str(location).upper() == field.validation_alias:
-            return name
-    return str(location)
-
-
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Read and validate the environment once (first call, never at import)."""
+    from storekit.settings_model import Settings, field_named
+
     try:
         return Settings()
     except ValidationError as exc:
-        fields = ", ".join(_field_named(err["loc"][0]) for err in exc.errors())
+        fields = ", ".join(field_named(err["loc"][0]) for err in exc.errors())
         raise ConfigurationError(f"invalid storeflow settings: {fields}") from exc
 
 
