@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint bench demo package setup browser clean
+.PHONY: run test test-unit test-integration lint bench demo package setup browser clean
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ test: $(STAMP) browser
 	@# pytest exits 5 when it collects nothing (e.g. a -k filter): say so, do not fail
 	$(PY) -m pytest -n auto --dist loadfile -q $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo 'WARNING: pytest collected no tests' >&2; exit 0; fi; exit $$status
+
+## test-unit: the fast part: pure logic, no AWS (about half a minute)
+test-unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit $(PYTEST_ARGS)
+
+## test-integration: the moto-backed tests (no local stack, no browser)
+test-integration: $(STAMP)
+	$(PY) -m pytest -n auto --dist loadfile -q tests/integration $(PYTEST_ARGS)
 
 ## lint: ruff + mypy
 lint: $(STAMP)

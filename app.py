@@ -10,13 +10,16 @@ from typing import Any
 from chalice import Chalice
 
 from functions.admin.handlers import bp as admin_bp
+from functions.composition import registry
 from functions.engine.handlers import bp as engine_bp
 from functions.fulfillment.handlers import bp as fulfillment_bp
 from functions.reports.handlers import bp as reports_bp
 from functions.webhooks.handlers import bp as webhooks_bp
 from storekit.observability import logger, metrics, tracer
+from storekit.runtime import use_registry
 
 app = Chalice(app_name="storeflow")
+use_registry(registry)  # the automations of every domain, assembled on first use
 
 app.register_blueprint(webhooks_bp)
 app.register_blueprint(engine_bp)

@@ -58,6 +58,7 @@ def measure_ingest() -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
+    from functions.composition import build_registry
     from functions.webhooks.ingest import Delivery, event_item, ingest
     from infra.bootstrap import create_local_resources, env_for
     from storekit.adapters import canonical_topic, parse_delivery
@@ -73,7 +74,7 @@ def measure_ingest() -> dict[str, Any]:
         os.environ.update(env_for(resources))
         os.environ.update({"STOREFLOW_LOCAL": "true", "STOREFLOW_ADMIN_TOKEN": "bench"})
         reset_runtime()
-        runtime = Runtime(get_settings())
+        runtime = Runtime(get_settings(), registry=build_registry())
         set_runtime(runtime)
         from functions.admin.models import StoreInput
         from functions.admin.stores import save_store

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from functions.composition import build_registry
 from storekit.clock import FixedClock
 from storekit.runtime import Runtime, reset_runtime, set_runtime
 from storekit.settings import get_settings
@@ -63,7 +64,7 @@ def runtime(resources: Any, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("STOREFLOW_ADMIN_TOKEN", ADMIN_TOKEN)
     monkeypatch.setenv("STOREFLOW_STORE_CACHE_SECONDS", "0")
     reset_runtime()
-    rt = Runtime(get_settings(), clock)
+    rt = Runtime(get_settings(), clock, registry=build_registry())
     set_runtime(rt)
     yield rt
     reset_runtime()

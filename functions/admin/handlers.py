@@ -14,7 +14,6 @@ from functions.admin.models import ScheduleInput, StoreInput
 from functions.admin.stores import save_store, store_view, validation_message
 from functions.answers import answer_errors, json_response
 from functions.engine.execute import release_for_retry
-from functions.engine.sweep import JOB_HANDLERS
 from storekit.clock import iso, parse_iso
 from storekit.errors import BadRequest, Conflict, NotFound, UnknownStore
 from storekit.records import ACTION_STATUSES, JobRecord
@@ -23,9 +22,6 @@ from storekit.runtime import Runtime, get_runtime
 from storekit.store import StoreConfig, is_store_id
 
 bp = Blueprint(__name__)
-
-#: job kinds the engine files itself; merchants schedule the others
-INTERNAL_JOB_KINDS = frozenset({"retry_action"})
 
 
 def authorized(store_id: str, *, admin_only: bool = False) -> Runtime:
@@ -171,7 +167,7 @@ def add_schedule(store_id: str) -> Response:
     runtime = authorized(store_id)
     existing_store(store_id, runtime)
     body: ScheduleInput = json_body(ScheduleInput)
-    kinds = sorted(set(JOB_HANDLERS) - INTERNAL_JOB_KINDS)
+    kinds = runtime.registry.schedule_kinds()
     if body.kind not in kinds:
         raise BadRequest(f"unknown schedule kind {body.kind!r}; known: {', '.join(kinds) or 'none yet'}")
     try:

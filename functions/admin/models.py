@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -66,6 +66,3 @@ class ScheduleInput(BaseModel):
     kind: str = Field(min_length=1, max_length=64)
     due_at: str
     params: dict[str, Any] = Field(default_factory=dict)
-
-
-ListingName = Literal["events", "runs", "actions", "schedules", "parked"]

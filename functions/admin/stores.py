@@ -7,7 +7,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from functions.admin.models import StoreInput, WooCredentials
-from functions.engine.catalog import registry
 from storekit.errors import BadRequest, ConfigurationError
 from storekit.runtime import Runtime
 from storekit.store import AutomationConfig, StoreConfig, StoreSecrets
@@ -22,9 +21,11 @@ def validation_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def checked_automations(automations: dict[str, AutomationConfig]) -> dict[str, AutomationConfig]:
+def checked_automations(
+    automations: dict[str, AutomationConfig], runtime: Runtime
+) -> dict[str, AutomationConfig]:
     """Only known automations, each with settings its model accepts."""
-    known = registry()
+    known = runtime.registry
     for name, config in automations.items():
         automation = known.get(name)
         if automation is None:
@@ -48,7 +49,7 @@ def save_store(store_id: str, body: StoreInput, runtime: Runtime) -> tuple[Store
         if value is not None:
             base[field] = value
     if body.automations is not None:
-        base["automations"] = checked_automations(body.automations)
+        base["automations"] = checked_automations(body.automations, runtime)
     base["updated_at"] = now
     try:
         config = StoreConfig.model_validate(base)
@@ -89,7 +90,7 @@ def _merged_secrets(store_id: str, body: StoreInput, exists: bool, runtime: Runt
 def store_view(config: StoreConfig, runtime: Runtime) -> dict[str, Any]:
     """A store as the API shows it: settings with defaults filled in, secrets only as presence."""
     automations: dict[str, Any] = {}
-    for automation in registry().all():
+    for automation in runtime.registry.all():
         chosen = config.automation(automation.name)
         automations[automation.name] = {
             "enabled": chosen.enabled,

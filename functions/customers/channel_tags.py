@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.engine.registry import Automation, Context
 from storekit.actions import Action, AddTags
-from storekit.adapters import Parsed, Topic
+from storekit.adapters import Topic
+from storekit.automation import Automation, Context, Decision
 from storekit.models import Order
 
 #: Shopify limits a tag to 40 characters (WooCommerce keeps them in order meta)
@@ -106,16 +106,18 @@ def channel_tags_for(order: Order, own_domain: str, settings: ChannelTagSettings
     return [tag[:MAX_TAG_LENGTH] for tag in tags]
 
 
-def tag_sales_channel(event: Parsed, ctx: Context[ChannelTagSettings]) -> list[Action]:
-    order = event.resource
-    if not isinstance(order, Order):
-        return []
+def tag_sales_channel(order: Order, ctx: Context[ChannelTagSettings, None]) -> Decision:
     tags = channel_tags_for(order, ctx.store.shop_domain, ctx.settings)
     actions: list[Action] = [
         AddTags(resource="order", resource_id=order.id, tags=tags, once_per=f"order:{order.id}")
     ]
     customer = order.customer
-    if ctx.settings.tag_customer and customer is not None and customer.id:
+    note: str | None = None
+    if not ctx.settings.tag_customer:
+        note = "customer tagging is off (setting tag_customer): order tags only"
+    elif customer is None or not customer.id:
+        note = "the order has no customer account (a guest checkout): order tags only"
+    else:
         actions.append(
             AddTags(
                 resource="customer",
@@ -124,13 +126,14 @@ def tag_sales_channel(event: Parsed, ctx: Context[ChannelTagSettings]) -> list[A
                 once_per=f"customer:{customer.id}:{','.join(tags)}",
             )
         )
-    return actions
+    return Decision(actions, note)
 
 
-CHANNEL_TAGS: Automation[ChannelTagSettings] = Automation(
+CHANNEL_TAGS: Automation[Order, ChannelTagSettings, None] = Automation(
     name="channel-tags",
     description="Tag each new order and its customer with sales channel and acquisition source",
     topics=frozenset({Topic.ORDER_CREATED}),
     settings_model=ChannelTagSettings,
+    takes=(Order,),
     run=tag_sales_channel,
 )

@@ -1,37 +1,39 @@
-"""Event items from the stream -> the automations for their topic -> the action outbox + runs."""
+"""Event items from the stream -> the automations for their topic -> the action outbox + runs.
+
+The automations come from the registry the runtime holds (assembled at the top, in
+functions/composition.py); what they read before deciding and what their domains keep after an
+event is declared by the domains (storekit.automation). Nothing here names a domain.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
-from functions.engine.catalog import registry
+from functions.engine.payloads import load_parsed
 from functions.engine.privacy import PRIVACY_TOPICS, handle_privacy_topic
-from functions.engine.registry import Automation, Context, EventMeta
-from functions.reports.activity import count_event
 from storekit import keys
 from storekit.actions import Action
-from storekit.adapters import EntityKind, Parsed, Topic, parse_delivery, related_ids, resource_from_json
+from storekit.adapters import Parsed
+from storekit.automation import (
+    UNEXPLAINED,
+    AppliedEvent,
+    Automation,
+    Context,
+    Decision,
+    EventMeta,
+    Reader,
+)
 from storekit.clock import iso
 from storekit.errors import MalformedPayload
-from storekit.models import Order, Refund
+from storekit.models import Order
 from storekit.observability import logger
-from storekit.payload_store import MAX_INLINE_BYTES, compress, decompress
+from storekit.payload_store import MAX_INLINE_BYTES, compress
 from storekit.records import ActionRecord, EventRecord, RunRecord
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
-
-#: entity kinds whose newest version is kept as a snapshot for automations that need them
-SNAPSHOT_KINDS = frozenset({EntityKind.ORDER, EntityKind.CUSTOMER, EntityKind.PRODUCT})
-
-
-def load_parsed(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> Parsed:
-    """Re-read the raw payload the event item points at and parse it again (deterministic)."""
-    blob = bytes(item["raw"]) if "raw" in item else runtime.archive.get(str(record.raw_s3_key))
-    return parse_delivery(record.platform, Topic(record.topic), json.loads(decompress(blob)))
 
 
 def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
@@ -55,22 +57,29 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     except (MalformedPayload, ValueError) as exc:
         runtime.repo.mark_event(record, "failed", f"stored payload no longer parses: {exc}")
         return "unparseable"
+    registry = runtime.registry
+    automations = registry.enabled_for(store, record.topic)
+    # what each automation reads, before this event's state is applied (e.g. the order as it was)
+    reader = Reader(record.store_id, runtime.repo)
+    related = {a.name: a.load(parsed.resource, reader) for a in automations}
     # a newer version of this entity was already applied (deliveries come in any order)
-    previous = previous_order(parsed, store, record.topic, runtime)
-    note_refund(parsed, record.store_id, runtime)
     behind = record.updated_at is not None and not runtime.repo.advance_entity(
         record.store_id,
         record.entity_kind,
         record.entity_id,
         record.updated_at,
         record.event_id,
-        snapshot_of(parsed),
+        snapshot_of(parsed, registry.snapshot_kinds),
         order_number_of(parsed),
     )
     if behind and not announces_occurrence(record.topic):
         runtime.repo.mark_event(record, "stale", "a newer update of this entity was already processed")
         return "stale"
-    keep_order_shipment(parsed, record.store_id, runtime)
+    applied = AppliedEvent(
+        store=store, parsed=parsed, topic=record.topic, repo=runtime.repo, now=runtime.clock.now()
+    )
+    for keep in registry.keeps:
+        keep(applied)
 
     meta = EventMeta(
         event_id=record.event_id,
@@ -79,20 +88,14 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         delivery_id=record.delivery_id,
         received_at=record.received_at,
     )
-    automations = registry().enabled_for(store, record.topic)
-    related = load_related(
-        parsed, frozenset().union(*(a.needs for a in automations)), record.store_id, runtime
-    )
-    related.update(previous)
-    ran = 0
     for automation in automations:
-        run_automation(automation, parsed, meta, record, runtime, related)
-        ran += 1
-    outcome = f"{ran} automation(s) ran"
+        run_automation(automation, parsed, meta, store, runtime, related[automation.name])
+    outcome = f"{len(automations)} automation(s) ran"
     if behind:
         outcome += " (arrived after a newer update of this entity: its state was not applied)"
     if runtime.repo.mark_event(record, "processed", outcome):
-        count_event(store, record.topic, runtime)
+        for count in registry.counts:
+            count(applied)
     return outcome
 
 
@@ -104,126 +107,47 @@ def announces_occurrence(topic: str) -> bool:
     return not topic.endswith(".updated")
 
 
-def snapshot_of(parsed: Parsed) -> bytes | None:
-    """The compressed canonical snapshot kept for the kinds automations read as related data."""
-    if parsed.entity_kind not in SNAPSHOT_KINDS:
+def snapshot_of(parsed: Parsed, kinds: frozenset[str]) -> bytes | None:
+    """The compressed canonical snapshot kept for the kinds the domains read (registry.snapshot_kinds)."""
+    if parsed.entity_kind not in kinds:
         return None
     blob = compress(parsed.resource.model_dump_json().encode())
     return blob if len(blob) <= MAX_INLINE_BYTES else None
 
 
 def order_number_of(parsed: Parsed) -> str | None:
-    """What a shopper calls the order ('#1001'), for the order-status assistant's lookup."""
+    """What a shopper calls the order ('#1001'), kept with the entity for lookups by number."""
     resource = parsed.resource
     if isinstance(resource, Order):
         return resource.name or resource.number
     return None
 
 
-def keep_order_shipment(parsed: Parsed, store_id: str, runtime: Runtime) -> None:
-    """Keep the newest version of a shipment next to its order, for the order-status assistant
-    (fulfillments/create|update may be newer than the order snapshot's copy). Without the
-    shipment's name, email, phone and lines: only what tells where the parcel is."""
-    from storekit.models import Fulfillment
-
-    shipment = parsed.resource
-    if not isinstance(shipment, Fulfillment) or not (shipment.id and shipment.order_id and parsed.updated_at):
-        return
-    kept = shipment.model_copy(update={"email": None, "phone": None, "name": None, "line_items": []})
-    runtime.repo.keep_order_shipment(
-        store_id,
-        shipment.order_id,
-        shipment.id,
-        iso(parsed.updated_at),
-        compress(kept.model_dump_json().encode()),
-    )
-
-
-# --- facts the follow-ups read (functions/fulfillment/returns.py, follow_up.py) -------------------
-def previous_order(parsed: Parsed, store: StoreConfig, topic: str, runtime: Runtime) -> dict[str, Any]:
-    """The order as storeflow knew it before this update ({"previous_order": Order}), read before
-    the update is applied, for automations that need it to tell a refund id not seen before (so
-    only for an order carrying refunds: no extra read on other order events)."""
-    order = parsed.resource
-    if (
-        not isinstance(order, Order)
-        or not order.refunds
-        or not any("previous_order" in a.needs for a in registry().enabled_for(store, topic))
-    ):
-        return {}
-    blob = runtime.repo.entity_snapshot(store.store_id, "order", parsed.entity_id)
-    return {"previous_order": resource_from_json(decompress(blob))} if blob is not None else {}
-
-
-def note_refund(parsed: Parsed, store_id: str, runtime: Runtime) -> None:
-    """A refund event marks its order refunded at once (the order snapshot only shows it when an
-    orders/updated follows), so a post-delivery follow-up due later sees it."""
-    refund = parsed.resource
-    if isinstance(refund, Refund) and refund.order_id and refund.id:
-        runtime.repo.note_refund(store_id, refund.order_id, refund.id)
-
-
-def job_facts(
-    needs: frozenset[str], store_id: str, order_id: str, order: Any, runtime: Runtime
-) -> dict[str, Any]:
-    """What a due job of an order-related automation may read besides the order snapshot:
-    "refund" (refund ids recorded for the order) and "contact" ((channel, at) of the last message
-    storeflow sent to the order's customer)."""
-    facts: dict[str, Any] = {}
-    if "refund" in needs:
-        facts["refund"] = runtime.repo.order_refund_ids(store_id, order_id)
-    if "contact" in needs and isinstance(order, Order):
-        customer = order.customer
-        addresses = [
-            order.email,
-            order.phone,
-            customer.email if customer else None,
-            customer.phone if customer else None,
-            order.shipping_address.phone if order.shipping_address else None,
-        ]
-        contact = runtime.repo.last_contact(store_id, [a for a in addresses if a])
-        if contact is not None:
-            facts["contact"] = contact
-    return facts
-
-
-def load_related(parsed: Parsed, kinds: frozenset[str], store_id: str, runtime: Runtime) -> dict[str, Any]:
-    """The newest snapshots of the entities an event points at, for the kinds asked for."""
-    related: dict[str, Any] = {}
-    for kind, entity_id in related_ids(parsed.resource).items():
-        if kind in kinds:
-            blob = runtime.repo.entity_snapshot(store_id, kind, entity_id)
-            if blob is not None:
-                related[kind] = resource_from_json(decompress(blob))
-    return related
-
-
 def run_automation(
-    automation: Automation[Any],
+    automation: Automation[Any, Any, Any],
     parsed: Parsed,
     meta: EventMeta,
-    record: EventRecord,
+    store: StoreConfig,
     runtime: Runtime,
-    related: Mapping[str, Any] | None = None,
+    related: Any = None,
 ) -> RunRecord:
     """Run one automation on one event and write its run record and outbox actions."""
-    store = runtime.store(record.store_id)
-    assert store is not None
-    return decide_and_record(
-        automation, store, meta, related or {}, runtime, lambda ctx: automation.run(parsed, ctx)
-    )
+    run = automation.run
+    assert run is not None  # the registry refuses an automation with topics and no run
+    return decide_and_record(automation, store, meta, related, runtime, lambda ctx: run(parsed.resource, ctx))
 
 
 def decide_and_record(
-    automation: Automation[Any],
+    automation: Automation[Any, Any, Any],
     store: StoreConfig,
     meta: EventMeta,
-    related: Mapping[str, Any],
+    related: Any,
     runtime: Runtime,
-    decide: Callable[[Context[Any]], list[Action]],
+    decide: Callable[[Context[Any, Any]], Decision],
 ) -> RunRecord:
     """Let an automation decide (on an event, or a due job of its own) and write the outcome:
-    the actions to the outbox, once each, and a run record that explains them."""
+    the actions to the outbox, once each, and a run record that explains them. A run that decides
+    nothing always says why: an automation that gives no reason gets UNEXPLAINED (a defect)."""
     now = runtime.clock.now()
     run_id = keys.idempotency_key(store.store_id, meta.event_id, automation.name)
     mode = store.mode_for(automation.name)
@@ -232,9 +156,13 @@ def decide_and_record(
     reason: str | None = None
     try:
         settings = automation.settings_for(store)
-        needed = {k: v for k, v in related.items() if k in automation.needs}
-        actions = decide(Context(store=store, settings=settings, event=meta, now=now, related=needed))
+        decision = decide(Context(store=store, settings=settings, event=meta, now=now, related=related))
+        actions = list(decision)
+        reason = getattr(decision, "reason", None)
         outcome = "actions" if actions else "nothing-to-do"
+        if not actions and not reason:
+            logger.error("automation decided nothing without a reason", extra={"automation": automation.name})
+            reason = UNEXPLAINED
     except ValidationError as exc:
         outcome, reason = "error", f"invalid settings: {exc.error_count()} problem(s)"
     except Exception as exc:

@@ -16,8 +16,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
 
 from functions.engine.perform import perform
-from functions.reports.activity import count_action
 from storekit.actions import INTERNAL_KINDS, Action, ScheduleJob, SendEmail, SendSms, action_from_json
+from storekit.automation import SettledAction
 from storekit.clock import iso
 from storekit.errors import ConfigurationError, ExternalCallError, Throttled
 from storekit.observability import logger, metrics
@@ -128,7 +128,9 @@ def note_customer_contact(store_id: str, action: Action, runtime: Runtime) -> No
 def _settled(store: StoreConfig, status: str, runtime: Runtime) -> str:
     """Count an action that reached a final status (metrics + the activity report's counter)."""
     metrics.add_metric(name=f"Actions{status.capitalize()}", unit=MetricUnit.Count, value=1)
-    count_action(store, status, runtime)
+    settled = SettledAction(store=store, status=status, repo=runtime.repo, now=runtime.clock.now())
+    for hook in runtime.registry.settles:
+        hook(settled)
     return status
 
 

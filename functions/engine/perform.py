@@ -136,9 +136,9 @@ def _send_message(
     action: Any, store: StoreConfig, secrets: StoreSecrets, runtime: Runtime, action_id: str
 ) -> str | None:
     # the message channels load Jinja2 and phonenumbers: only when a message is really sent
-    from functions.fulfillment.messaging import sms_text
     from storekit.clients import EmailChannel, SlackChannel, SmsChannel, WebhookChannel, render_message
     from storekit.clients.email import sender_named
+    from storekit.messages import sms_text
 
     match action:
         case a.SendEmail():

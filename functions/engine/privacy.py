@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from functions.engine.payloads import load_parsed
 from storekit import keys
 from storekit.adapters import Topic, related_ids
 from storekit.observability import logger
@@ -135,8 +136,6 @@ class Subject:
 
 
 def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> str:
-    from functions.engine.dispatch import load_parsed
-
     request = load_parsed(record, item, runtime).resource
     store_id = record.store_id
     subject = Subject(
@@ -215,8 +214,6 @@ def _subject_entities(subject: Subject) -> Iterator[tuple[str, str]]:
 def _customer_events(record: EventRecord, subject: Subject, runtime: Runtime) -> list[dict[str, Any]]:
     """The stored deliveries about the subject: by entity, by the entities their resource points at
     (a fulfillment's or refund's order), or by the addresses they carry (a guest checkout)."""
-    from functions.engine.dispatch import load_parsed
-
     found: list[dict[str, Any]] = []
     for event in runtime.repo.items_of(record.store_id, "events"):
         if event.get("delivery_id") == record.delivery_id:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
-from functions.engine.catalog import registry
-from functions.engine.dispatch import decide_and_record, job_facts
+from functions.engine.dispatch import decide_and_record
 from functions.engine.execute import RETRY_JOB, release_for_retry
-from functions.engine.registry import EventMeta
 from storekit import keys
-from storekit.adapters import resource_from_json
+from storekit.automation import EventMeta, JobHandler, Reader
 from storekit.clock import iso
 from storekit.observability import logger
-from storekit.payload_store import decompress
 from storekit.records import JobRecord
 from storekit.runtime import Runtime
 
@@ -29,8 +25,6 @@ SETTLE = timedelta(minutes=1)
 #: executor (a Lambda runs 15 min at most), so it is put back in line (taken over)
 STALLED_AFTER = timedelta(minutes=20)
 
-JobHandler = Callable[[JobRecord, Runtime], str]
-
 
 def _retry_action(job: JobRecord, runtime: Runtime) -> str:
     released = release_for_retry(
@@ -39,12 +33,22 @@ def _retry_action(job: JobRecord, runtime: Runtime) -> str:
     return "released for retry" if released else "action no longer waiting"
 
 
-JOB_HANDLERS: dict[str, JobHandler] = {RETRY_JOB: _retry_action}
+#: job kinds the engine files itself (merchants schedule the kinds the domains declare)
+ENGINE_JOBS: dict[str, JobHandler] = {RETRY_JOB: _retry_action}
 
 
-def automation_job_handler(kind: str) -> JobHandler | None:
+def job_handler(kind: str, runtime: Runtime) -> JobHandler | None:
+    """The engine's own job kinds, then the kinds domains declare, then automations' own due jobs."""
+    return (
+        ENGINE_JOBS.get(kind)
+        or runtime.registry.schedule_handler(kind)
+        or automation_job_handler(kind, runtime)
+    )
+
+
+def automation_job_handler(kind: str, runtime: Runtime) -> JobHandler | None:
     """Jobs an automation filed for itself (ScheduleJob with job_kind = its name)."""
-    automation = registry().get(kind)
+    automation = runtime.registry.get(kind)
     if automation is None or automation.on_due is None:
         return None
     on_due = automation.on_due
@@ -62,25 +66,11 @@ def automation_job_handler(kind: str) -> JobHandler | None:
             delivery_id=job.job_id,
             received_at=iso(runtime.clock.now()),
         )
-        related = {}
-        order_id = job.params.get("order_id")
-        if "order" in automation.needs and isinstance(order_id, str):
-            blob = runtime.repo.entity_snapshot(store.store_id, "order", order_id)
-            if blob is not None:
-                related["order"] = resource_from_json(decompress(blob))
-        if isinstance(order_id, str):
-            order = related.get("order")
-            related.update(job_facts(automation.needs, store.store_id, order_id, order, runtime))
+        related = automation.load_due(job, Reader(store.store_id, runtime.repo))
         run = decide_and_record(automation, store, meta, related, runtime, lambda ctx: on_due(job, ctx))
         return f"{run.outcome}: {len(run.action_ids)} action(s)"
 
     return run
-
-
-def register_job_kind(kind: str, handler: JobHandler) -> None:
-    if kind in JOB_HANDLERS:
-        raise ValueError(f"job kind {kind!r} registered twice")
-    JOB_HANDLERS[kind] = handler
 
 
 def sweep(runtime: Runtime) -> dict[str, int]:
@@ -110,7 +100,7 @@ def sweep(runtime: Runtime) -> dict[str, int]:
                 logger.warning("job abandoned by a dead sweeper taken over", extra={"kind": job.kind})
                 counts["taken_over"] += 1
             counts["claimed"] += 1
-            handler = JOB_HANDLERS.get(job.kind) or automation_job_handler(job.kind)
+            handler = job_handler(job.kind, runtime)
             try:
                 if handler is None:
                     raise LookupError(f"no handler for job kind {job.kind!r}")

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from functions.engine.registry import Automation
 from functions.fulfillment.models import AssistantSettings
+from storekit.automation import Automation
 
-
-def _answers_on_request(event: Any, ctx: Any) -> list[Any]:
-    """The assistant acts on shoppers' requests (functions/fulfillment/handlers.py), not on events."""
-    return []
-
-
-ORDER_ASSISTANT: Automation[AssistantSettings] = Automation(
+#: answers shoppers' requests (functions/fulfillment/handlers.py), not events: no topics, no run;
+#: enabled, it keeps the deliveries of what it reads
+ORDER_ASSISTANT: Automation[None, AssistantSettings, None] = Automation(
     name="order-assistant",
     description="Answers shoppers' 'where is my order' and 'order again' (POST /stores/{id}/assistant); "
     "keeps the order, shipment and product snapshots it reads",
     topics=frozenset(),
     settings_model=AssistantSettings,
-    run=_answers_on_request,
-    needs=frozenset({"order", "fulfillment", "product"}),
+    reads=frozenset({"order", "fulfillment", "product"}),
 )

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from functions.engine.registry import Automation, Context
-from functions.fulfillment.messaging import customer_email
+from functions.fulfillment.facts import OrderFacts, order_and_refunds, order_of_shipment
+from functions.fulfillment.messaging import customer_email, order_not_received, why_no_email
 from functions.fulfillment.models import CustomerMessageSettings
-from storekit.actions import Action, ScheduleJob, SendEmail
-from storekit.adapters import Parsed, Topic
+from storekit.actions import ScheduleJob, SendEmail
+from storekit.adapters import Topic
+from storekit.automation import Automation, Context, Decision, nothing
 from storekit.models import Fulfillment, Order
 from storekit.records import JobRecord
 
@@ -39,33 +40,45 @@ def was_taken_back(order: Order) -> bool:
     return bool(order.refunds) or order.cancelled_at is not None or order.financial_status in _GONE_BACK
 
 
-def schedule_follow_up(event: Parsed, ctx: Context[FollowUpSettings]) -> list[Action]:
-    shipment = event.resource
-    if (
-        not isinstance(shipment, Fulfillment)
-        or shipment.shipment_status != "delivered"
-        or not shipment.order_id
-    ):
-        return []
-    related = ctx.related.get("order")
-    order = related if isinstance(related, Order) else None
+def _taken_back(order: Order) -> str:
+    name = order.name or f"#{order.id}"
+    return f"order {name} was refunded, voided or cancelled: no thank-you"
+
+
+def schedule_follow_up(shipment: Fulfillment, ctx: Context[FollowUpSettings, OrderFacts]) -> Decision:
+    if shipment.shipment_status != "delivered":
+        status = shipment.shipment_status or "not reported"
+        return nothing(f"shipment status is {status}: a follow-up is filed when it is delivered")
+    if not shipment.order_id:
+        return nothing(order_not_received(f"fulfillment {shipment.id}", None))
+    order = ctx.related.order
     settings = ctx.settings
-    email = customer_email(order, shipment, marketing=settings.needs_marketing_consent)
-    if not settings.email or not email or (order is not None and was_taken_back(order)):
-        return []
+    if order is not None and was_taken_back(order):
+        return nothing(_taken_back(order))
+    marketing = settings.needs_marketing_consent
+    email = customer_email(order, shipment, marketing=marketing)
+    if not settings.email or not email:
+        why = why_no_email(order, email, settings.email, marketing=marketing)
+        if order is None and settings.email:
+            why = f"{order_not_received(f'fulfillment {shipment.id}', shipment.order_id)}; {why}"
+        elif marketing and settings.email and email is None:
+            why += " (a review request is marketing; setting needs_marketing_consent)"
+        return nothing(why)
     params = {
         "order_id": shipment.order_id,
         "order_name": (order.name if order else None) or shipment.name or f"#{shipment.order_id}",
         "email": email,
     }
-    return [
-        ScheduleJob(
-            job_kind=NAME,
-            due_at=follow_up_due(shipment, ctx.now, settings),
-            params=params,
-            once_per=f"follow-up:{shipment.order_id}",
-        )
-    ]
+    return Decision(
+        [
+            ScheduleJob(
+                job_kind=NAME,
+                due_at=follow_up_due(shipment, ctx.now, settings),
+                params=params,
+                once_per=f"follow-up:{shipment.order_id}",
+            )
+        ]
+    )
 
 
 def follow_up_due(shipment: Fulfillment, now: datetime, settings: FollowUpSettings) -> datetime:
@@ -75,45 +88,63 @@ def follow_up_due(shipment: Fulfillment, now: datetime, settings: FollowUpSettin
     return delivered_at + timedelta(days=settings.days_after_delivery)
 
 
-def send_follow_up(job: JobRecord, ctx: Context[FollowUpSettings]) -> list[Action]:
-    related = ctx.related.get("order")
-    order = related if isinstance(related, Order) else None
-    if (order is not None and was_taken_back(order)) or ctx.related.get("refund"):
-        return []
+def send_follow_up(job: JobRecord, ctx: Context[FollowUpSettings, OrderFacts]) -> Decision:
+    order = ctx.related.order
+    if order is not None and was_taken_back(order):
+        return nothing(_taken_back(order))
+    if ctx.related.refund_ids:
+        refunds = ", ".join(sorted(ctx.related.refund_ids))
+        return nothing(
+            f"order {job.params.get('order_name')} was refunded meanwhile (refund {refunds}): no thank-you"
+        )
     settings = ctx.settings
     if settings.needs_marketing_consent:
         email = customer_email(order, marketing=True)  # consent may have been withdrawn meanwhile
     else:
         email = customer_email(order) or job.params.get("email")
     if not settings.email or not isinstance(email, str) or not email:
-        return []
+        found = email if isinstance(email, str) and email else None
+        why = why_no_email(order, found, settings.email, marketing=settings.needs_marketing_consent)
+        if order is None and settings.email:
+            why = f"{order_not_received('the follow-up', _order_id(job))}; {why}"
+        return nothing(why)
     context = {
         "order_name": job.params.get("order_name"),
         "first_name": order.customer.first_name if order and order.customer else None,
         "review_url": settings.review_url,
     }
-    return [
-        SendEmail(
-            to=email,
-            template="follow_up",
-            context=context,
-            marketing=settings.needs_marketing_consent,
-            template_override=settings.email_template,
-            sender=settings.sender,
-            reply_to=settings.reply_to,
-            once_per=f"follow-up:{job.params.get('order_id')}:email",
-        )
-    ]
+    return Decision(
+        [
+            SendEmail(
+                to=email,
+                template="follow_up",
+                context=context,
+                marketing=settings.needs_marketing_consent,
+                template_override=settings.email_template,
+                sender=settings.sender,
+                reply_to=settings.reply_to,
+                once_per=f"follow-up:{job.params.get('order_id')}:email",
+            )
+        ]
+    )
 
 
-POST_DELIVERY_FOLLOW_UP: Automation[FollowUpSettings] = Automation(
+def _order_id(job: JobRecord) -> str | None:
+    order_id = job.params.get("order_id")
+    return str(order_id) if order_id else None
+
+
+POST_DELIVERY_FOLLOW_UP: Automation[Fulfillment, FollowUpSettings, OrderFacts] = Automation(
     name=NAME,
     description="N days after delivery, thank the customer and ask for a review (marketing consent; "
     "not if refunded meanwhile)",
     topics=frozenset({Topic.FULFILLMENT_UPDATED}),
     settings_model=FollowUpSettings,
+    takes=(Fulfillment,),
     run=schedule_follow_up,
-    #: "refund": the refund ids recorded for the order (and refunds/create kept at ingest)
-    needs=frozenset({"order", "refund"}),
+    load=order_of_shipment,
     on_due=send_follow_up,
+    load_due=order_and_refunds,
+    #: "refund": the refund ids recorded for the order (refunds/create kept at ingest)
+    reads=frozenset({"order", "refund"}),
 )

@@ -7,11 +7,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from functions.fulfillment.models import SMS_MAX_BYTES, CustomerMessageSettings, QuietHours
 from storekit.models import Fulfillment, Order
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: the settings models validate templates with this module
     from jinja2 import Template
+
+    from functions.fulfillment.models import CustomerMessageSettings, QuietHours
 
 
 def customer_email(
@@ -30,19 +31,72 @@ def customer_email(
     return fulfillment.email if fulfillment is not None else None
 
 
-def sms_phone(order: Order | None, fulfillment: Fulfillment | None = None) -> str | None:
-    """A phone to text, only when the customer consented to SMS (known from the order's customer)."""
-    if order is None or order.customer is None or not order.customer.accepts_sms_marketing:
-        return None
-    for phone in (
-        order.customer.phone,
+def _phones(order: Order, fulfillment: Fulfillment | None) -> list[str]:
+    """The customer's phone numbers, the customer's own first."""
+    candidates = (
+        order.customer.phone if order.customer else None,
         order.phone,
         fulfillment.phone if fulfillment else None,
         order.shipping_address.phone if order.shipping_address else None,
-    ):
-        if phone:
-            return phone
+    )
+    return [phone for phone in candidates if phone]
+
+
+def textable(phone: str) -> str | None:
+    """The number in E.164 when SMS can reach it, by the rules the executor sends with (numbers
+    without a country code are read as US numbers); else None. So a number the executor would
+    refuse is never planned in dry-run."""
+    from storekit.clients.sms import normalize_phone  # phonenumbers: loaded when a phone is checked
+    from storekit.errors import PermanentError
+
+    try:
+        return normalize_phone(phone)
+    except PermanentError:
+        return None
+
+
+def sms_phone(order: Order | None, fulfillment: Fulfillment | None = None) -> str | None:
+    """A phone to text (E.164), only when the customer consented to SMS (known from the order's
+    customer): the first of their numbers that SMS can reach."""
+    if order is None or order.customer is None or not order.customer.accepts_sms_marketing:
+        return None
+    for phone in _phones(order, fulfillment):
+        if number := textable(phone):
+            return number
     return None
+
+
+def why_no_email(order: Order | None, address: str | None, enabled: bool, *, marketing: bool = False) -> str:
+    """Why no email goes to the customer, in a merchant's words (`address` as customer_email found it)."""
+    if not enabled:
+        return "email is off in the settings"
+    if marketing and (order is None or order.customer is None or not order.customer.accepts_email_marketing):
+        if order is None:
+            return "email marketing consent is unknown"
+        return "the customer does not accept email marketing"
+    if address is None:
+        return "no email address is known for the order"
+    return f"the email address is not deliverable ({'no @' if '@' not in address else 'malformed'})"
+
+
+def why_no_sms(order: Order | None, enabled: bool, fulfillment: Fulfillment | None = None) -> str:
+    """Why no SMS goes to the customer, in a merchant's words."""
+    if not enabled:
+        return "SMS is off in the settings"
+    if order is None:
+        return "SMS consent is unknown"
+    if order.customer is None or not order.customer.accepts_sms_marketing:
+        return "the customer has no SMS consent"
+    if _phones(order, fulfillment):
+        return "the customer's phone number is not one SMS can reach (not a valid number)"
+    return "the customer consented to SMS but left no phone number"
+
+
+def order_not_received(what: str, order_id: str | None) -> str:
+    """The reason a run names when the order it needs has not reached storeflow."""
+    if not order_id:
+        return f"{what} names no order"
+    return f"{what} names order {order_id}, which storeflow has not received: subscribe orders/create"
 
 
 def in_quiet_hours(local: datetime, quiet: QuietHours) -> bool:
@@ -84,22 +138,6 @@ def is_email_address(address: str | None) -> bool:
 def deliverable_email(address: str | None) -> str | None:
     """`address` when mail can go there, else None: one malformed address skips that message only."""
     return address if is_email_address(address) else None
-
-
-def sms_text(store_name: str, text: str) -> str:
-    """The text as sent: prefixed with the store's name unless it already names the store, and cut
-    to SNS's limit of 1600 bytes (on a word boundary when one is near, ending in an ellipsis)."""
-    text = text.strip()
-    if store_name.casefold() not in text.casefold():
-        text = f"{store_name}: {text}" if text else store_name
-    if len(text.encode()) <= SMS_MAX_BYTES:
-        return text
-    ellipsis = "\u2026"
-    cut = text.encode()[: SMS_MAX_BYTES - len(ellipsis.encode())].decode(errors="ignore")
-    space = cut.rfind(" ")
-    if space > len(cut) - 80:
-        cut = cut[:space]
-    return cut.rstrip() + ellipsis
 
 
 @lru_cache(maxsize=64)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import time
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from storekit.messages import MessageTemplate
+from functions.fulfillment.messaging import check_text_template
+from storekit.messages import SMS_MAX_BYTES, MessageTemplate
 
 ShipmentStatus = Literal["in_transit", "out_for_delivery", "delivered", "failure", "attempted_delivery"]
 
@@ -42,11 +43,6 @@ class CustomerMessageSettings(BaseModel):
     quiet_hours: QuietHours | None = QuietHours()
 
 
-#: the longest SMS text storeflow sends, in UTF-8 bytes (SNS's limit for one publish; longer texts
-#: are cut, so it also bounds the characters)
-SMS_MAX_BYTES = 1600
-
-
 class SmsTemplateSettings(CustomerMessageSettings):
     """A store's own SMS text: a Jinja2 string over the automation's message variables, checked when
     the settings are saved (a syntax error or an unknown variable is a 400 naming `sms_template`)."""
@@ -60,8 +56,6 @@ class SmsTemplateSettings(CustomerMessageSettings):
     @classmethod
     def _sms_template_renders(cls, value: str | None) -> str | None:
         if value is not None:
-            from functions.fulfillment.messaging import check_text_template  # jinja2 only when used
-
             check_text_template(value, cls.SMS_VARIABLES)
         return value
 
@@ -110,16 +104,7 @@ class DeliveryUpdateSettings(SmsTemplateSettings):
     notify: list[ShipmentStatus] = ["out_for_delivery", "delivered", "failure"]
     #: a failed delivery also tells the staff (Slack, and this address when set)
     staff_slack: bool = True
-    staff_email: str | None = Field(default=None, max_length=320)
-
-    @field_validator("staff_email")
-    @classmethod
-    def _staff_email_is_an_address(cls, value: str | None) -> str | None:
-        from functions.fulfillment.messaging import is_email_address
-
-        if value is not None and not is_email_address(value):
-            raise ValueError("not an email address")
-        return value
+    staff_email: EmailStr | None = Field(default=None, max_length=320)
 
 
 class AssistantSettings(BaseModel):

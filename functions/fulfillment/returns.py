@@ -33,11 +33,19 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import Field
 
-from functions.engine.registry import Automation, Context
-from functions.fulfillment.messaging import customer_email, sms_not_before, sms_phone
+from functions.fulfillment.facts import OrderFacts, order_and_last_contact, order_before_refunds
+from functions.fulfillment.messaging import (
+    customer_email,
+    order_not_received,
+    sms_not_before,
+    sms_phone,
+    why_no_email,
+    why_no_sms,
+)
 from functions.fulfillment.models import CustomerMessageSettings
-from storekit.actions import Action, ScheduleJob, SendEmail, SendSms
-from storekit.adapters import Parsed, Topic
+from storekit.actions import ScheduleJob, SendEmail, SendSms
+from storekit.adapters import Topic
+from storekit.automation import Automation, Context, Decision, nothing
 from storekit.models import Order, Refund
 from storekit.records import JobRecord
 
@@ -59,34 +67,61 @@ class ReturnsFollowUpSettings(CustomerMessageSettings):
 
 
 # --- on the event: which refunds are new -> one due job each ---------------------------------------
-def new_refunds(event: Parsed, ctx: Context[ReturnsFollowUpSettings]) -> list[Refund]:
-    """The refunds this event announces that deserve a follow-up (money actually returned)."""
-    resource = event.resource
+def new_refunds(
+    resource: Refund | Order, ctx: Context[ReturnsFollowUpSettings, OrderFacts]
+) -> tuple[list[Refund], str]:
+    """The refunds this event announces that deserve a follow-up (money actually returned); when
+    there are none, why."""
     if isinstance(resource, Refund):
         candidates = [resource]
-    elif isinstance(resource, Order) and ctx.event.platform == "woocommerce":
-        previous = ctx.related.get("previous_order")
-        if not isinstance(previous, Order):
-            return []  # an order never seen before: its refunds may be long done
+    elif ctx.event.platform != "woocommerce":
+        return [], "a Shopify order update is not read for refunds: refunds/create is"
+    elif not resource.refunds:
+        return [], f"order {_name(resource)} carries no refund"
+    else:
+        previous = ctx.related.previous_order
+        if previous is None:
+            return [], (
+                f"order {_name(resource)} was never seen before this update: its refunds may be long "
+                "done, so none is followed up (subscribe order.created too)"
+            )
         # the same version again (a repeated delivery, a retried stream record): every refund is a
         # candidate, the outbox key (the refund id) keeps each one followed up once
         seen = set() if previous.updated_at == resource.updated_at else {r.id for r in previous.refunds}
         candidates = [r for r in resource.refunds if r.id not in seen]
-    else:
-        return []
-    return [r for r in candidates if r.id and r.order_id and r.total > 0]
+        if not candidates:
+            return (
+                [],
+                f"order {_name(resource)} carries no refund storeflow had not seen: each is followed up once",
+            )
+    kept = [r for r in candidates if r.id and r.order_id and r.total > 0]
+    if not kept:
+        refund = candidates[0]
+        if not (refund.id and refund.order_id):
+            return [], "the refund names no order: nothing to follow up"
+        return [], f"refund {refund.id} returned no money (a restock only): no message"
+    return kept, ""
 
 
-def schedule_returns_follow_up(event: Parsed, ctx: Context[ReturnsFollowUpSettings]) -> list[Action]:
-    return [
+def schedule_returns_follow_up(
+    resource: Refund | Order, ctx: Context[ReturnsFollowUpSettings, OrderFacts]
+) -> Decision:
+    refunds, none_because = new_refunds(resource, ctx)
+    if not refunds:
+        return nothing(none_because)
+    return Decision(
         ScheduleJob(
             job_kind=NAME,
             due_at=ctx.now,
             params={"order_id": refund.order_id, "refund_id": refund.id, "amount": str(refund.total)},
             once_per=f"returns:{refund.id}",
         )
-        for refund in new_refunds(event, ctx)
-    ]
+        for refund in refunds
+    )
+
+
+def _name(order: Order) -> str:
+    return order.name or f"#{order.id}"
 
 
 # --- when the job comes up: channel, consent, message ------------------------------------------------
@@ -120,23 +155,30 @@ def refund_amount(job: JobRecord) -> Decimal:
     return amount if amount.is_finite() else Decimal("0")
 
 
-def send_returns_follow_up(job: JobRecord, ctx: Context[ReturnsFollowUpSettings]) -> list[Action]:
+def send_returns_follow_up(job: JobRecord, ctx: Context[ReturnsFollowUpSettings, OrderFacts]) -> Decision:
     amount = refund_amount(job)
     refund_id = job.params.get("refund_id")
     if amount <= 0 or not refund_id:
-        return []
-    related = ctx.related.get("order")
-    order = related if isinstance(related, Order) else None
+        return nothing(f"refund {refund_id or '(no id)'} returned no money: no message")
+    order = ctx.related.order
     settings = ctx.settings
     phone = sms_phone(order) if settings.sms else None
     email = customer_email(order) if settings.email else None
-    first = preferred_channel(order, ctx.related.get("contact"))
+    first = preferred_channel(order, ctx.related.last_contact)
     for channel in (first, "email" if first == "sms" else "sms"):
         if channel == "sms" and phone:
-            return [_sms(phone, amount, str(refund_id), order, job, ctx)]
+            return Decision([_sms(phone, amount, str(refund_id), order, job, ctx)])
         if channel == "email" and email:
-            return [_email(email, amount, str(refund_id), order, job, ctx)]
-    return []
+            return Decision([_email(email, amount, str(refund_id), order, job, ctx)])
+    why = (
+        f"{why_no_email(order, customer_email(order), settings.email)}, and {why_no_sms(order, settings.sms)}"
+    )
+    if order is None:
+        order_id = job.params.get("order_id")
+        return nothing(
+            f"{order_not_received(f'refund {refund_id}', str(order_id) if order_id else None)}; {why}"
+        )
+    return nothing(f"no way to reach the customer of {_order_name(order, job)}: {why}")
 
 
 def _order_name(order: Order | None, job: JobRecord) -> str:
@@ -149,7 +191,7 @@ def _sms(
     refund_id: str,
     order: Order | None,
     job: JobRecord,
-    ctx: Context[ReturnsFollowUpSettings],
+    ctx: Context[ReturnsFollowUpSettings, OrderFacts],
 ) -> SendSms:
     settings = ctx.settings
     currency = (order.currency if order else None) or ctx.store.currency
@@ -177,7 +219,7 @@ def _email(
     refund_id: str,
     order: Order | None,
     job: JobRecord,
-    ctx: Context[ReturnsFollowUpSettings],
+    ctx: Context[ReturnsFollowUpSettings, OrderFacts],
 ) -> SendEmail:
     settings = ctx.settings
     offer = offer_allowed(order, "email", settings)
@@ -203,13 +245,16 @@ def _email(
     )
 
 
-RETURNS_FOLLOW_UP: Automation[ReturnsFollowUpSettings] = Automation(
+RETURNS_FOLLOW_UP: Automation[Refund | Order, ReturnsFollowUpSettings, OrderFacts] = Automation(
     name=NAME,
     description="After a refund, a notice with store-credit / exchange options (offers only with "
     "marketing consent) on the channel the customer was last reached on, else by order source",
     topics=frozenset({Topic.REFUND_CREATED, Topic.ORDER_UPDATED}),
     settings_model=ReturnsFollowUpSettings,
+    takes=(Refund, Order),
     run=schedule_returns_follow_up,
-    needs=frozenset({"order", "previous_order", "contact"}),
+    load=order_before_refunds,
     on_due=send_returns_follow_up,
+    load_due=order_and_last_contact,
+    reads=frozenset({"order"}),
 )

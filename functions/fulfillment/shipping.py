@@ -19,14 +19,16 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import quote
 
-from functions.engine.registry import Automation, Context
+from functions.fulfillment.facts import OrderFacts, order_of_shipment
 from functions.fulfillment.messaging import (
     customer_email,
     deliverable_email,
+    order_not_received,
     render_text_template,
     sms_not_before,
     sms_phone,
-    sms_text,
+    why_no_email,
+    why_no_sms,
 )
 from functions.fulfillment.models import (
     DeliveryUpdateSettings,
@@ -34,7 +36,9 @@ from functions.fulfillment.models import (
     SmsTemplateSettings,
 )
 from storekit.actions import Action, PostSlack, SendEmail, SendSms
-from storekit.adapters import Parsed, Topic
+from storekit.adapters import Topic
+from storekit.automation import Automation, Context, Decision, nothing
+from storekit.messages import sms_text
 from storekit.models import Fulfillment, Order
 from storekit.observability import logger
 
@@ -108,24 +112,32 @@ def shipped_recently(shipment: Fulfillment, now: datetime, within_days: int) -> 
     return now - shipment.created_at <= timedelta(days=within_days)
 
 
-def shipments(event: Parsed, ctx: Context[ShippingNoticeSettings]) -> tuple[Order | None, list[Fulfillment]]:
-    """The order and the new shipments an event announces (empty when it announces none)."""
-    resource = event.resource
+def shipments(
+    resource: Fulfillment | Order, ctx: Context[ShippingNoticeSettings, OrderFacts]
+) -> tuple[Order | None, list[Fulfillment], str | None]:
+    """The order and the new shipments an event announces; when it announces none, why."""
     if isinstance(resource, Fulfillment):
-        order = ctx.related.get("order")
-        return (order if isinstance(order, Order) else None), [resource]
-    if (
-        isinstance(resource, Order)
-        and ctx.store.platform == "woocommerce"
-        and (resource.status or "").lower() in ctx.settings.shipped_statuses
-    ):
-        tracked = [f for f in resource.fulfillments if f.tracking_number]
-        fresh = [f for f in tracked if shipped_recently(f, ctx.now, ctx.settings.announce_within_days)]
-        if len(tracked) == 1 and fresh and not fresh[0].line_items:
-            # the extension records no items per package: one package carries the whole order
-            fresh = [fresh[0].model_copy(update={"line_items": resource.line_items})]
-        return resource, fresh
-    return None, []
+        return ctx.related.order, [resource], None
+    if ctx.store.platform != "woocommerce":
+        return None, [], "an order update announces no shipment on Shopify: fulfillments/create does"
+    status = (resource.status or "").lower()
+    name = resource.name or f"#{resource.id}"
+    if status not in ctx.settings.shipped_statuses:
+        shipped = ", ".join(ctx.settings.shipped_statuses)
+        return resource, [], f"order {name} is {status or 'without status'}, not shipped ({shipped})"
+    tracked = [f for f in resource.fulfillments if f.tracking_number]
+    if not tracked:
+        why = f"order {name} is {status} but carries no tracking number: nothing to announce"
+        return resource, [], f"{why} (add one with the Shipment Tracking extension)"
+    days = ctx.settings.announce_within_days
+    fresh = [f for f in tracked if shipped_recently(f, ctx.now, days)]
+    if not fresh:
+        why = f"order {name}'s shipments left more than {days} day(s) ago (or on no known date)"
+        return resource, [], f"{why}: not announced again (setting announce_within_days)"
+    if len(tracked) == 1 and not fresh[0].line_items:
+        # the extension records no items per package: one package carries the whole order
+        fresh = [fresh[0].model_copy(update={"line_items": resource.line_items})]
+    return resource, fresh, None
 
 
 def shipment_key(order_id: str | None, shipment: Fulfillment) -> str:
@@ -155,7 +167,7 @@ def _sms(
     to: str,
     default_text: str,
     context: dict[str, Any],
-    ctx: Context[ShippingNoticeSettings] | Context[DeliveryUpdateSettings],
+    ctx: Context[ShippingNoticeSettings, OrderFacts] | Context[DeliveryUpdateSettings, OrderFacts],
     once_per: str,
 ) -> SendSms:
     """A transactional SMS: the store's template (else the default text), naming the store, within
@@ -179,9 +191,14 @@ def _sms(
     )
 
 
-def shipping_notice(event: Parsed, ctx: Context[ShippingNoticeSettings]) -> list[Action]:
-    order, shipped = shipments(event, ctx)
+def shipping_notice(
+    resource: Fulfillment | Order, ctx: Context[ShippingNoticeSettings, OrderFacts]
+) -> Decision:
+    order, shipped, none_because = shipments(resource, ctx)
+    if none_because is not None:
+        return nothing(none_because)
     actions: list[Action] = []
+    left_out: list[str] = []
     for shipment in shipped:
         order_id = shipment.order_id or (order.id if order else None)
         key = shipment_key(order_id, shipment)
@@ -195,7 +212,8 @@ def shipping_notice(event: Parsed, ctx: Context[ShippingNoticeSettings]) -> list
             "tracking_url": link,
             "items": [{"title": li.title, "quantity": li.quantity} for li in shipment.line_items],
         }
-        email = deliverable_email(customer_email(order, shipment)) if ctx.settings.email else None
+        address = customer_email(order, shipment)
+        email = deliverable_email(address) if ctx.settings.email else None
         if email:
             actions.append(_email(email, "shipping_notice", context, ctx.settings, f"shipping:{key}:email"))
         phone = sms_phone(order, shipment) if ctx.settings.sms else None
@@ -205,23 +223,57 @@ def shipping_notice(event: Parsed, ctx: Context[ShippingNoticeSettings]) -> list
             text = f"{ctx.store.display_name}: your order {order_name} has shipped{carrier}.{track}"
             sms_context = {"store_name": ctx.store.display_name, **context}
             actions.append(_sms(phone, text, sms_context, ctx, f"shipping:{key}:sms"))
-    return actions
+        left_out.append(
+            _channels_left_out(order, shipment, address, bool(email), bool(phone), ctx.settings, order_name)
+        )
+    return Decision(actions, "; ".join(r for r in left_out if r) or None)
 
 
-def delivery_update(event: Parsed, ctx: Context[DeliveryUpdateSettings]) -> list[Action]:
-    shipment = event.resource
-    if not isinstance(shipment, Fulfillment) or shipment.shipment_status not in ctx.settings.notify:
-        return []
+def _channels_left_out(
+    order: Order | None,
+    shipment: Fulfillment,
+    address: str | None,
+    emailed: bool,
+    texted: bool,
+    settings: SmsTemplateSettings,
+    order_name: str,
+) -> str:
+    """Why a shipment's customer gets no message, or only one channel ("" when both go). When the
+    order is unknown (its consent and addresses with it), that comes first, with what to do."""
+    if emailed and texted:
+        return ""
+    if emailed:
+        why = f"{why_no_sms(order, settings.sms, shipment)}: email only"
+    elif texted:
+        why = f"{why_no_email(order, address, settings.email)}: SMS only"
+    else:
+        no_email, no_sms = (
+            why_no_email(order, address, settings.email),
+            why_no_sms(order, settings.sms, shipment),
+        )
+        why = f"no message: {no_email}, and {no_sms}"
+    if order is None:
+        return f"{order_not_received(f'fulfillment {shipment.id or order_name}', shipment.order_id)}; {why}"
+    return f"{order_name}: {why}" if not (emailed or texted) else why
+
+
+def delivery_update(resource: Fulfillment, ctx: Context[DeliveryUpdateSettings, OrderFacts]) -> Decision:
+    shipment = resource
     status = shipment.shipment_status
-    related = ctx.related.get("order")
-    order = related if isinstance(related, Order) else None
+    if status not in ctx.settings.notify:
+        notified = ", ".join(ctx.settings.notify) or "none"
+        reported = f"is {status}" if status else "is not reported by the carrier"
+        return nothing(f"shipment status {reported}: the store notifies on {notified} (setting notify)")
+    order = ctx.related.order
     key = f"{shipment_key(shipment.order_id, shipment)}:{status}"
     headline, detail = _HEADLINES[status]
     order_name = (order.name if order else None) or shipment.name or f"#{shipment.order_id}"
     link = tracking_link(shipment)
     actions: list[Action] = []
     phone = sms_phone(order, shipment) if ctx.settings.sms else None
-    email = deliverable_email(customer_email(order, shipment)) if ctx.settings.email else None
+    address = customer_email(order, shipment)
+    email = deliverable_email(address) if ctx.settings.email else None
+    note: str | None = None
     if phone:
         track = f" {link}" if link else ""
         sms_context = {
@@ -244,6 +296,9 @@ def delivery_update(event: Parsed, ctx: Context[DeliveryUpdateSettings]) -> list
             "tracking_url": link,
         }
         actions.append(_email(email, "delivery_update", context, ctx.settings, f"delivery:{key}:email"))
+        note = f"{why_no_sms(order, ctx.settings.sms, shipment)}: email only"
+    else:
+        note = _channels_left_out(order, shipment, address, False, False, ctx.settings, order_name)
     if status == "failure":
         staff = (
             f"Delivery failed for order {order_name}"
@@ -261,23 +316,29 @@ def delivery_update(event: Parsed, ctx: Context[DeliveryUpdateSettings]) -> list
                     once_per=f"delivery:{key}:staff-email",
                 )
             )
-    return actions
+        elif not ctx.settings.staff_slack and not actions:
+            note = f"{note}; staff alerts are off (settings staff_slack, staff_email)"
+    return Decision(actions, note)
 
 
-SHIPPING_NOTICE: Automation[ShippingNoticeSettings] = Automation(
+SHIPPING_NOTICE: Automation[Fulfillment | Order, ShippingNoticeSettings, OrderFacts] = Automation(
     name="shipping-notice",
     description="Tell the customer their order shipped: carrier, tracking link, items (email, SMS)",
     topics=frozenset({Topic.FULFILLMENT_CREATED, Topic.ORDER_UPDATED}),
     settings_model=ShippingNoticeSettings,
+    takes=(Fulfillment, Order),
     run=shipping_notice,
-    needs=frozenset({"order"}),
+    load=order_of_shipment,
+    reads=frozenset({"order"}),
 )
 
-DELIVERY_UPDATES: Automation[DeliveryUpdateSettings] = Automation(
+DELIVERY_UPDATES: Automation[Fulfillment, DeliveryUpdateSettings, OrderFacts] = Automation(
     name="delivery-updates",
     description="Short notices as the carrier reports progress; a failed delivery also alerts the staff",
     topics=frozenset({Topic.FULFILLMENT_UPDATED}),
     settings_model=DeliveryUpdateSettings,
+    takes=(Fulfillment,),
     run=delivery_update,
-    needs=frozenset({"order"}),
+    load=order_of_shipment,
+    reads=frozenset({"order"}),
 )

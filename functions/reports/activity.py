@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storekit.automation import AppliedEvent, SettledAction
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
 
@@ -20,12 +21,16 @@ def store_day(store: StoreConfig, at: datetime) -> str:
     return at.astimezone(ZoneInfo(store.timezone)).date().isoformat()
 
 
-def count_event(store: StoreConfig, topic: str, runtime: Runtime) -> None:
-    runtime.repo.add_to_counter(store.store_id, EVENTS, store_day(store, runtime.clock.now()), topic)
+def count_event(applied: AppliedEvent) -> None:
+    """Kept after each event processed (once): events per topic and store-local day."""
+    store = applied.store
+    applied.repo.add_to_counter(store.store_id, EVENTS, store_day(store, applied.now), applied.topic)
 
 
-def count_action(store: StoreConfig, status: str, runtime: Runtime) -> None:
-    runtime.repo.add_to_counter(store.store_id, ACTIONS, store_day(store, runtime.clock.now()), status)
+def count_action(settled: SettledAction) -> None:
+    """On each action that settles: actions per final status and store-local day."""
+    store = settled.store
+    settled.repo.add_to_counter(store.store_id, ACTIONS, store_day(store, settled.now), settled.status)
 
 
 def activity_report(store: StoreConfig, days: int, runtime: Runtime) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from functions.engine.catalog import registry
 from functions.engine.privacy import PRIVACY_TOPICS
 from storekit import keys
 from storekit.adapters import Parsed, canonical_topic, parse_delivery
@@ -124,7 +123,7 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
     if not delivery_id or len(delivery_id) > 200:
         raise BadRequest(f"missing or oversized {names.delivery_id} header")
     topic = canonical_topic(delivery.platform, platform_topic)
-    if topic is None or (topic not in PRIVACY_TOPICS and not registry().uses_topic(store, topic)):
+    if topic is None or (topic not in PRIVACY_TOPICS and not runtime.registry.uses_topic(store, topic)):
         return Outcome({"ignored": platform_topic})
 
     try:

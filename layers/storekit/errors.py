@@ -1,5 +1,5 @@
-"""Typed errors. Raised inside; turned into HTTP answers or retry decisions in one place
-(functions/webhooks/answers.py for HTTP, storekit.executor for actions)."""
+"""Typed errors. Raised inside; turned into HTTP answers or retry decisions in one place each
+(functions/answers.py for HTTP answers, functions/engine/execute.py for an action's retries)."""
 
 from __future__ import annotations
 

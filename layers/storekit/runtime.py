@@ -1,7 +1,10 @@
-"""The composition root: settings, clock, lazily created AWS clients and the repositories.
+"""The composition root: settings, clock, lazily created AWS clients, the repositories and the
+automation registry.
 
 Handlers call `get_runtime()`; nothing is created at import. Tests and the local stack call
-`reset_runtime()` after changing the environment (moto), so nothing needs patching.
+`reset_runtime()` after changing the environment (moto), so nothing needs patching. The registry is
+assembled at the top (functions/composition.py, installed by app.py with `use_registry`); a test
+passes its own to `Runtime(..., registry=...)`.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from storekit.automation import Registry
 from storekit.clock import Clock, SystemClock
 from storekit.errors import ConfigurationError
 from storekit.payload_store import S3Archive
@@ -25,11 +30,32 @@ if TYPE_CHECKING:
 SECRET_CACHE_SECONDS = 300
 
 
+#: builds the registry of the deployed automations; installed by the app (functions/composition.py)
+_REGISTRY_SOURCE: Callable[[], Registry] | None = None
+
+
+def use_registry(source: Callable[[], Registry]) -> None:
+    """Install what builds the app's registry (called once, by app.py; builds nothing yet)."""
+    global _REGISTRY_SOURCE
+    _REGISTRY_SOURCE = source
+
+
 class Runtime:
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, registry: Registry | None = None
+    ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self._store_cache: dict[str, tuple[float, StoreConfig | None]] = {}
+        if registry is not None:
+            self.__dict__["registry"] = registry
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The automations this deployment runs (given to the constructor, else the app's)."""
+        if _REGISTRY_SOURCE is None:
+            raise ConfigurationError("no automations installed: app.py installs functions.composition's")
+        return _REGISTRY_SOURCE()
 
     # --- AWS clients, created on first use ------------------------------------------------
     @cached_property

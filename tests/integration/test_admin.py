@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from functions.engine.sweep import JOB_HANDLERS
+from functions.composition import build_registry
+from storekit.automation import Domain
 from tests.payloads import load_fixture
 from tests.support import ADMIN_TOKEN, AUTH, SECRET, body_json, put_store, shopify_headers, store_body
 
@@ -238,40 +239,37 @@ def test_retry_of_unknown_action_is_404(api: Any) -> None:
     assert api.http.post("/stores/demo/actions/nope/retry", headers=AUTH).status_code == 404
 
 
-def test_schedules_can_be_added_listed_and_cancelled(api: Any) -> None:
-    JOB_HANDLERS["test-reminder"] = lambda job, rt: "ok"
-    try:
-        put_store(api)
-        bad = api.http.post(
-            "/stores/demo/schedules",
-            headers=AUTH,
-            body=json.dumps({"kind": "nope", "due_at": "2026-12-01T09:00:00+01:00"}),
-        )
-        assert bad.status_code == 400
-        assert "test-reminder" in body_json(bad)["error"]
-        naive = api.http.post(
-            "/stores/demo/schedules",
-            headers=AUTH,
-            body=json.dumps({"kind": "test-reminder", "due_at": "2026-12-01T09:00:00"}),
-        )
-        assert naive.status_code == 400
-        made = api.http.post(
-            "/stores/demo/schedules",
-            headers=AUTH,
-            body=json.dumps({"kind": "test-reminder", "due_at": "2026-12-01T09:00:00+01:00"}),
-        )
-        assert made.status_code == 201
-        job = body_json(made)
-        assert job["due_at"] == "2026-12-01T08:00:00.000000Z"
-        [listed] = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
-        assert listed["job_id"] == job["job_id"]
-        gone = api.http.delete(f"/stores/demo/schedules/{job['job_id']}", headers=AUTH)
-        assert gone.status_code == 200
-        assert api.http.delete(f"/stores/demo/schedules/{job['job_id']}", headers=AUTH).status_code == 409
-        [listed] = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
-        assert listed["status"] == "cancelled"
-    finally:
-        JOB_HANDLERS.pop("test-reminder")
+def test_schedules_can_be_added_listed_and_cancelled(api: Any, runtime: Any) -> None:
+    runtime.registry = build_registry(Domain(name="test", schedules={"test-reminder": lambda job, rt: "ok"}))
+    put_store(api)
+    bad = api.http.post(
+        "/stores/demo/schedules",
+        headers=AUTH,
+        body=json.dumps({"kind": "nope", "due_at": "2026-12-01T09:00:00+01:00"}),
+    )
+    assert bad.status_code == 400
+    assert "test-reminder" in body_json(bad)["error"]
+    naive = api.http.post(
+        "/stores/demo/schedules",
+        headers=AUTH,
+        body=json.dumps({"kind": "test-reminder", "due_at": "2026-12-01T09:00:00"}),
+    )
+    assert naive.status_code == 400
+    made = api.http.post(
+        "/stores/demo/schedules",
+        headers=AUTH,
+        body=json.dumps({"kind": "test-reminder", "due_at": "2026-12-01T09:00:00+01:00"}),
+    )
+    assert made.status_code == 201
+    job = body_json(made)
+    assert job["due_at"] == "2026-12-01T08:00:00.000000Z"
+    [listed] = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
+    assert listed["job_id"] == job["job_id"]
+    gone = api.http.delete(f"/stores/demo/schedules/{job['job_id']}", headers=AUTH)
+    assert gone.status_code == 200
+    assert api.http.delete(f"/stores/demo/schedules/{job['job_id']}", headers=AUTH).status_code == 409
+    [listed] = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
+    assert listed["status"] == "cancelled"
 
 
 def test_dashboard_page_is_served_without_secrets(api: Any) -> None:

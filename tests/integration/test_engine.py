@@ -12,12 +12,13 @@ import pytest
 import responses
 from pydantic import BaseModel
 
-from functions.engine.catalog import registry
-from functions.engine.registry import Automation
-from functions.engine.sweep import JOB_HANDLERS, sweep
+from functions.composition import build_registry
+from functions.engine.sweep import sweep
 from storekit.actions import AddOrderNote
 from storekit.adapters import Topic, resource_from_json
+from storekit.automation import UNEXPLAINED, Automation, Decision, Domain, JobHandler
 from storekit.clock import iso
+from storekit.models import Order
 from storekit.payload_store import decompress
 from storekit.records import JobRecord
 from tests.payloads import load_fixture
@@ -60,34 +61,31 @@ def tags_added(resource_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def extra_automation() -> Iterator[Any]:
-    """Register a test automation for a topic and remove it afterwards."""
-    added: list[str] = []
+def extra_automation(runtime: Any) -> Iterator[Any]:
+    """Run the test with the app's domains plus a test domain holding the automations it adds (a
+    registry of its own, given to its runtime)."""
+    added: list[Automation[Any, Any, Any]] = []
 
-    def add(automation: Automation[Any]) -> None:
-        registry().add(automation)
-        added.append(automation.name)
+    def add(automation: Automation[Any, Any, Any]) -> None:
+        added.append(automation)
+        runtime.registry = build_registry(Domain(name="test", automations=tuple(added)))
 
     yield add
-    for name in added:
-        registry().remove(name)
 
 
 @pytest.fixture
-def job_kind() -> Iterator[Any]:
-    """Register job kinds whose runs are recorded: `calls = job_kind("test-x")` (job ids, in order);
-    removed again after the test."""
-    added: list[str] = []
+def job_kind(runtime: Any) -> Iterator[Any]:
+    """Declare job kinds whose runs are recorded: `calls = job_kind("test-x")` (job ids, in order),
+    in a test domain of the test's own registry."""
+    schedules: dict[str, JobHandler] = {}
 
     def register(kind: str) -> list[str]:
         calls: list[str] = []
-        JOB_HANDLERS[kind] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
-        added.append(kind)
+        schedules[kind] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
+        runtime.registry = build_registry(Domain(name="test", schedules=dict(schedules)))
         return calls
 
     yield register
-    for kind in added:
-        JOB_HANDLERS.pop(kind, None)
 
 
 def test_dry_run_store_plans_channel_tags_for_order_and_customer(api: Any, pump: Any) -> None:
@@ -228,9 +226,10 @@ def test_switching_one_automation_to_dry_run_in_a_live_store(api: Any, pump: Any
 def test_out_of_order_update_never_overwrites_newer_state(api: Any, pump: Any, extra_automation: Any) -> None:
     seen: list[str] = []
 
-    def note_update(event: Any, ctx: Any) -> list[Any]:
-        seen.append(event.resource.updated_at.isoformat())
-        return [AddOrderNote(order_id=event.resource.id, note=f"v {event.resource.updated_at.isoformat()}")]
+    def note_update(order: Order, ctx: Any) -> list[Any]:
+        assert order.updated_at is not None
+        seen.append(order.updated_at.isoformat())
+        return [AddOrderNote(order_id=order.id, note=f"v {order.updated_at.isoformat()}")]
 
     extra_automation(
         Automation(
@@ -238,6 +237,7 @@ def test_out_of_order_update_never_overwrites_newer_state(api: Any, pump: Any, e
             description="t",
             topics=frozenset({Topic.ORDER_UPDATED}),
             settings_model=NoSettings,
+            takes=(Order,),
             run=note_update,
         )
     )
@@ -266,6 +266,7 @@ def test_failing_automation_is_recorded_and_does_not_block_others(
             description="t",
             topics=frozenset({Topic.ORDER_CREATED}),
             settings_model=NoSettings,
+            takes=(Order,),
             run=broken,
         )
     )
@@ -277,6 +278,42 @@ def test_failing_automation_is_recorded_and_does_not_block_others(
     assert "bug in automation" in runs["broken"]["reason"]
     assert runs["channel-tags"]["outcome"] == "actions"
     assert len(listing(api, "actions")) == 2
+
+
+def test_a_run_that_decides_nothing_shows_why_in_the_run_listing(api: Any, pump: Any) -> None:
+    """A fulfillment whose order storeflow never received: each automation says why it did nothing."""
+    put_store(api)
+    deliver(api, "shopify/fulfillments_create__python-api-fulfillment.json", "f-1", "fulfillments/create")
+    pump.drain()
+    [run] = listing(api, "runs")
+    assert run["automation"] == "shipping-notice"
+    assert run["outcome"] == "nothing-to-do"
+    assert run["reason"].startswith(
+        "fulfillment 255858046 names order 450789469, which storeflow has not received: "
+        "subscribe orders/create"
+    )
+    assert listing(api, "actions") == []
+
+
+def test_an_automation_that_gives_no_reason_gets_the_engines_last_resort(
+    api: Any, pump: Any, extra_automation: Any
+) -> None:
+    extra_automation(
+        Automation(
+            name="test-silent",
+            description="t",
+            topics=frozenset({Topic.ORDER_CREATED}),
+            settings_model=NoSettings,
+            takes=(Order,),
+            run=lambda order, ctx: Decision(),
+        )
+    )
+    put_store(api)
+    deliver(api)
+    pump.drain()
+    runs = {r["automation"]: r for r in listing(api, "runs")}
+    assert runs["test-silent"]["outcome"] == "nothing-to-do"
+    assert runs["test-silent"]["reason"] == UNEXPLAINED
 
 
 def test_unexpected_client_error_fails_the_action_with_its_reason(api: Any, pump: Any) -> None:

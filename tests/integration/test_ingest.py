@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from functions.engine.catalog import registry
 from storekit import keys
 from tests.payloads import load_fixture
 from tests.support import AUTH, SECRET, body_json, put_store, shopify_headers, woo_headers
@@ -155,9 +154,9 @@ def test_topic_no_automation_uses_is_ignored_and_not_stored(api: Any) -> None:
     assert events(api) == []
 
 
-def test_disabled_automation_makes_its_topic_ignored(api: Any) -> None:
+def test_disabled_automation_makes_its_topic_ignored(api: Any, runtime: Any) -> None:
     off = {"enabled": False}
-    put_store(api, automations=dict.fromkeys(registry().names(), off))
+    put_store(api, automations=dict.fromkeys(runtime.registry.names(), off))
     body, _ = load_fixture(ORDER)
     answer = post(api, body, shopify_headers(body, "orders/create", "d-off"))
     assert body_json(answer) == {"ignored": "orders/create"}

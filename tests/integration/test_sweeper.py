@@ -3,13 +3,14 @@ runs exactly once, is taken over when its sweeper died, and is caught up after a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from functions.engine.sweep import JOB_HANDLERS, MAX_PARTITIONS_PER_SWEEP, sweep
+from functions.composition import build_registry
+from functions.engine.sweep import MAX_PARTITIONS_PER_SWEEP, sweep
+from storekit.automation import Domain
 from storekit.clock import FixedClock, iso
 from storekit.records import JobRecord
 from storekit.runtime import Runtime
@@ -21,12 +22,16 @@ KIND = "test-sweeper"
 
 
 @pytest.fixture
-def ran() -> Iterator[list[str]]:
-    """The ids of the KIND jobs the sweeper ran, in order."""
+def ran(runtime: Runtime) -> list[str]:
+    """The ids of the KIND jobs the sweeper ran, in order (a test domain declares the kind)."""
     calls: list[str] = []
-    JOB_HANDLERS[KIND] = lambda job, rt: calls.append(job.job_id) or "ok"  # type: ignore[func-returns-value]
-    yield calls
-    JOB_HANDLERS.pop(KIND, None)
+
+    def record(job: JobRecord, _: Runtime) -> str:
+        calls.append(job.job_id)
+        return "ok"
+
+    runtime.registry = build_registry(Domain(name="test", schedules={KIND: record}))
+    return calls
 
 
 def file_job(runtime: Runtime, job_id: str, due: datetime) -> JobRecord:
@@ -75,7 +80,7 @@ def test_a_sweep_after_an_outage_reads_a_day_at_most_and_the_next_one_goes_on(
 
 def test_two_sweepers_at_once_run_a_job_once(runtime: Runtime, clock: FixedClock, ran: list[str]) -> None:
     """Both see the job due; the conditional claim lets only one of them run it."""
-    other = Runtime(runtime.settings, clock)
+    other = Runtime(runtime.settings, clock, registry=runtime.registry)
     file_job(runtime, "contested", clock.now())
     claim = runtime.repo.claim_job
     counts_of_other: list[dict[str, int]] = []

@@ -19,9 +19,9 @@ from functions.customers.channel_tags import (
     tag_sales_channel,
     tag_value,
 )
-from functions.engine.registry import Context, EventMeta
 from storekit.actions import AddTags
 from storekit.adapters import Topic, parse_delivery
+from storekit.automation import Context, EventMeta
 from storekit.store import StoreConfig
 from tests.payloads import load_fixture
 
@@ -31,7 +31,7 @@ EVENTS = Path(__file__).resolve().parents[1] / "events"
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
 
-def context(platform: str = "shopify", **settings: Any) -> Context[ChannelTagSettings]:
+def context(platform: str = "shopify", **settings: Any) -> Context[ChannelTagSettings, None]:
     store = StoreConfig(
         store_id="demo",
         platform=platform,  # type: ignore[arg-type]
@@ -46,7 +46,7 @@ def context(platform: str = "shopify", **settings: Any) -> Context[ChannelTagSet
         delivery_id="d",
         received_at="2026-11-24T12:00:00.000000Z",
     )
-    return Context(store=store, settings=ChannelTagSettings(**settings), event=meta, now=NOW)
+    return Context(store=store, settings=ChannelTagSettings(**settings), event=meta, now=NOW, related=None)
 
 
 def order_event(platform: str, payload: bytes) -> Any:
@@ -55,7 +55,7 @@ def order_event(platform: str, payload: bytes) -> Any:
 
 def test_draft_order_with_customer_tags_order_and_customer() -> None:
     event = order_event("shopify", load_fixture("shopify/orders_create__2025-store-fixed-discount.json")[0])
-    actions = tag_sales_channel(event, context())
+    actions = tag_sales_channel(event.resource, context())
     assert actions == [
         AddTags(
             resource="order",
@@ -74,13 +74,13 @@ def test_draft_order_with_customer_tags_order_and_customer() -> None:
 
 def test_guest_order_tags_only_the_order() -> None:
     event = order_event("shopify", load_fixture("shopify/orders_create__2025-store-guest.json")[0])
-    actions = tag_sales_channel(event, context())
+    actions = tag_sales_channel(event.resource, context())
     assert [a.resource for a in actions if isinstance(a, AddTags)] == ["order"]
 
 
 def test_utm_parameters_win_over_the_referrer() -> None:
     event = order_event("shopify", (EVENTS / "shopify" / "orders_create__utm-instagram.json").read_bytes())
-    [order_tags, _] = tag_sales_channel(event, context())
+    [order_tags, _] = tag_sales_channel(event.resource, context())
     assert isinstance(order_tags, AddTags)
     assert order_tags.tags == [
         "channel:online-store",
@@ -92,7 +92,7 @@ def test_utm_parameters_win_over_the_referrer() -> None:
 
 def test_referrer_names_the_source_when_no_utm() -> None:
     event = order_event("shopify", load_fixture("shopify/orders_create__python-api-order.json")[0])
-    [order_tags, *_] = tag_sales_channel(event, context())
+    [order_tags, *_] = tag_sales_channel(event.resource, context())
     assert isinstance(order_tags, AddTags)
     assert order_tags.tags[:2] == ["channel:online-store", "source:otherexample"]
 
@@ -100,7 +100,7 @@ def test_referrer_names_the_source_when_no_utm() -> None:
 def test_settings_change_prefixes_and_skip_customer() -> None:
     event = order_event("shopify", load_fixture("shopify/orders_create__2025-store-fixed-discount.json")[0])
     actions = tag_sales_channel(
-        event, context(channel_prefix="ch-", source_prefix="src-", tag_customer=False)
+        event.resource, context(channel_prefix="ch-", source_prefix="src-", tag_customer=False)
     )
     assert len(actions) == 1
     assert isinstance(actions[0], AddTags)
@@ -109,7 +109,7 @@ def test_settings_change_prefixes_and_skip_customer() -> None:
 
 def test_woocommerce_order_is_tagged_from_created_via() -> None:
     event = order_event("woocommerce", load_fixture("woocommerce/order_created__rest-api-docs.json")[0])
-    [order_tags, *_] = tag_sales_channel(event, context("woocommerce"))
+    [order_tags, *_] = tag_sales_channel(event.resource, context("woocommerce"))
     assert isinstance(order_tags, AddTags)
     assert order_tags.tags[0].startswith("channel:")
     assert order_tags.resource == "order"
@@ -159,6 +159,6 @@ def test_tags_never_exceed_shopify_limit() -> None:
     payload = json.loads((EVENTS / "shopify" / "orders_create__utm-instagram.json").read_bytes())
     payload["landing_site"] = "/?utm_campaign=" + "a" * 300
     event = order_event("shopify", json.dumps(payload).encode())
-    for action in tag_sales_channel(event, context()):
+    for action in tag_sales_channel(event.resource, context()):
         assert isinstance(action, AddTags)
         assert all(len(tag) <= MAX_TAG_LENGTH for tag in action.tags)

@@ -42,7 +42,12 @@ def test_sms_needs_the_customers_consent() -> None:
     payload["customer"]["sms_marketing_consent"]["state"] = "subscribed"
     subscribed = parse_delivery("shopify", Topic.ORDER_CREATED, payload).resource
     assert isinstance(subscribed, Order)
-    assert sms_phone(subscribed) == "+85255500043"
+    # the captured numbers are placeholders no carrier reaches (+852 5550 0043): nothing to text
+    assert sms_phone(subscribed) is None
+    payload["customer"]["phone"] = "+852 9123 4567"
+    reachable = parse_delivery("shopify", Topic.ORDER_CREATED, payload).resource
+    assert isinstance(reachable, Order)
+    assert sms_phone(reachable) == "+85291234567"  # E.164, as the executor sends it
     assert sms_phone(None, Fulfillment(id="1", phone="+15555550100")) is None  # consent unknown
 
 

@@ -11,13 +11,15 @@ import pytest
 from pydantic import ValidationError
 
 from functions.engine.dispatch import action_key
-from functions.engine.registry import Context, EventMeta
-from functions.fulfillment.messaging import is_email_address, sms_text
-from functions.fulfillment.models import SMS_MAX_BYTES, DeliveryUpdateSettings, ShippingNoticeSettings
+from functions.fulfillment.facts import OrderFacts
+from functions.fulfillment.messaging import is_email_address
+from functions.fulfillment.models import DeliveryUpdateSettings, ShippingNoticeSettings
 from functions.fulfillment.shipping import carrier_tracking_url, delivery_update, shipping_notice
 from storekit.actions import Action, PostSlack, SendEmail, SendSms
 from storekit.adapters import Parsed, Topic, parse_delivery
+from storekit.automation import Context, EventMeta
 from storekit.clients.email import sender_named
+from storekit.messages import SMS_MAX_BYTES, sms_text
 from storekit.models import Order
 from storekit.store import StoreConfig
 from tests.payloads import load_fixture
@@ -49,7 +51,7 @@ def store(platform: str = "shopify", name: str | None = "Demo Shop") -> StoreCon
     )
 
 
-def ctx(settings: Any, related: dict[str, Any] | None = None, **kw: Any) -> Context[Any]:
+def ctx(settings: Any, related: dict[str, Any] | None = None, **kw: Any) -> Context[Any, OrderFacts]:
     platform = kw.pop("platform", "shopify")
     meta = EventMeta(
         event_id=f"{platform}:d",
@@ -63,7 +65,7 @@ def ctx(settings: Any, related: dict[str, Any] | None = None, **kw: Any) -> Cont
         settings=settings,
         event=meta,
         now=kw.pop("now", NOW),
-        related=related or {},
+        related=OrderFacts(**(related or {})),
     )
 
 
@@ -82,7 +84,7 @@ def notices(
 ) -> list[Action]:
     settings = kw.pop("settings", ShippingNoticeSettings())
     related = {"order": order(order_payload)} if order_payload else {}
-    return shipping_notice(fulfillment(shipment), ctx(settings, related, **kw))
+    return shipping_notice(fulfillment(shipment).resource, ctx(settings, related, **kw))
 
 
 def keys(actions: list[Action]) -> list[str]:
@@ -111,7 +113,7 @@ def entry(
 
 
 def woo_notices(event: Parsed, **settings: Any) -> list[Action]:
-    return shipping_notice(event, ctx(ShippingNoticeSettings(**settings), platform="woocommerce"))
+    return shipping_notice(event.resource, ctx(ShippingNoticeSettings(**settings), platform="woocommerce"))
 
 
 # --- shipping notice ---------------------------------------------------------------------------
@@ -290,7 +292,7 @@ def test_carrier_links_are_found_case_insensitively(carrier: str, host: str) -> 
 def test_shopify_order_updates_never_announce_shipments() -> None:
     payload = json.loads(json.dumps(PY_ORDER))
     event = parse_delivery("shopify", Topic.ORDER_UPDATED, payload)
-    assert shipping_notice(event, ctx(ShippingNoticeSettings())) == []
+    assert shipping_notice(event.resource, ctx(ShippingNoticeSettings())) == []
 
 
 # --- delivery updates ------------------------------------------------------------------------
@@ -301,7 +303,7 @@ def update(status: str, order_payload: dict[str, Any] | None = PY_ORDER, **setti
     shipment["shipment_status"] = status
     related = {"order": order(order_payload)} if order_payload else {}
     event = fulfillment(shipment, Topic.FULFILLMENT_UPDATED)
-    return delivery_update(event, ctx(DeliveryUpdateSettings(**settings), related))
+    return delivery_update(event.resource, ctx(DeliveryUpdateSettings(**settings), related))
 
 
 def test_delivery_update_goes_by_sms_when_consented_else_email() -> None:
@@ -346,6 +348,15 @@ def test_staff_email_must_be_an_address() -> None:
     with pytest.raises(ValidationError) as caught:
         DeliveryUpdateSettings(staff_email="x")
     assert caught.value.errors()[0]["loc"] == ("staff_email",)
+
+
+def test_staff_email_is_checked_by_email_validator_when_saved() -> None:
+    """An address SES would refuse (two dots in a row) is a 400 on save, not a failed alert later."""
+    assert DeliveryUpdateSettings(staff_email="Ops@Demo-Shop.example").staff_email == "Ops@demo-shop.example"
+    with pytest.raises(ValidationError) as caught:
+        DeliveryUpdateSettings(staff_email="ops..team@demo-shop.example")
+    [error] = caught.value.errors()
+    assert error["loc"] == ("staff_email",) and "period" in error["msg"]
 
 
 # --- every message names the store --------------------------------------------------------------

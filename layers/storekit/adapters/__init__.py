@@ -5,84 +5,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from enum import StrEnum
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from storekit.adapters.base import (
+    TOPIC_RESOURCES,
+    EntityKind,
+    Parsed,
+    Topic,
+    describe,
+    gid_tail,
+    utm_params,
+)
 from storekit.errors import MalformedPayload
 from storekit.models import Resource
 
 
-class Topic(StrEnum):
-    ORDER_CREATED = "order.created"
-    ORDER_UPDATED = "order.updated"
-    ORDER_PAID = "order.paid"
-    ORDER_CANCELLED = "order.cancelled"
-    ORDER_FULFILLED = "order.fulfilled"
-    ORDER_DELETED = "order.deleted"
-    ORDER_RISK_CHANGED = "order.risk_changed"
-    FULFILLMENT_CREATED = "fulfillment.created"
-    FULFILLMENT_UPDATED = "fulfillment.updated"
-    FULFILLMENT_EVENT_CREATED = "fulfillment_event.created"
-    REFUND_CREATED = "refund.created"
-    TRANSACTION_CREATED = "transaction.created"
-    DISPUTE_CREATED = "dispute.created"
-    CHECKOUT_CREATED = "checkout.created"
-    CHECKOUT_UPDATED = "checkout.updated"
-    CART_UPDATED = "cart.updated"
-    PRODUCT_CREATED = "product.created"
-    PRODUCT_UPDATED = "product.updated"
-    PRODUCT_DELETED = "product.deleted"
-    VARIANT_OUT_OF_STOCK = "variant.out_of_stock"
-    INVENTORY_UPDATED = "inventory.updated"
-    INVENTORY_ITEM_UPDATED = "inventory_item.updated"
-    CUSTOMER_CREATED = "customer.created"
-    CUSTOMER_UPDATED = "customer.updated"
-    CUSTOMER_DELETED = "customer.deleted"
-    APP_UNINSTALLED = "app.uninstalled"
-    CUSTOMER_REDACT = "customer.redact"
-    CUSTOMER_DATA_REQUEST = "customer.data_request"
-    SHOP_REDACT = "shop.redact"
-
-
-class EntityKind(StrEnum):
-    ORDER = "order"
-    CUSTOMER = "customer"
-    PRODUCT = "product"
-    INVENTORY = "inventory"
-    INVENTORY_ITEM = "inventory_item"
-    FULFILLMENT = "fulfillment"
-    FULFILLMENT_EVENT = "fulfillment_event"
-    CHECKOUT = "checkout"
-    CART = "cart"
-    REFUND = "refund"
-    TRANSACTION = "transaction"
-    DISPUTE = "dispute"
-    SHOP = "shop"
-    PRIVACY = "privacy"
-
-
-class Parsed(BaseModel):
-    """One webhook delivery in canonical form."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    topic: Topic
-    entity_kind: EntityKind
-    #: the stable id of the thing the delivery is about (Shopify: the admin_graphql_api_id's tail)
-    entity_id: str
-    #: the payload's own updated_at (aware UTC); orders out of order are judged by it
-    updated_at: datetime | None
-    resource: Resource
-
-
 def canonical_topic(platform: str, topic: str) -> Topic | None:
     """The canonical topic for a platform's topic header (any case); None = not handled."""
-    from storekit.adapters import shopify, woocommerce
+    from storekit.adapters import shopify, woocommerce  # on first use: keeps the cold import of app short
 
     if not isinstance(platform, str) or not isinstance(topic, str):
         return None
@@ -139,34 +82,8 @@ def related_ids(resource: Any) -> dict[str, str]:
     return out
 
 
-def describe(exc: ValidationError) -> str:
-    """Where the payload is wrong, without echoing its values."""
-    first = exc.errors(include_input=False, include_url=False)[:3]
-    parts = [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in first]
-    more = exc.error_count() - len(first)
-    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
-
-
-def utm_params(landing_site: str | None) -> dict[str, str]:
-    """utm_* parameters of a landing page ('/p?utm_source=x' or a full URL); {} for what is no URL."""
-    if not landing_site:
-        return {}
-    try:
-        query = urlsplit(landing_site).query
-    except ValueError:  # 'http://[::1' - a broken landing page never costs the order
-        return {}
-    return {k.lower(): v for k, v in parse_qsl(query) if k.lower().startswith("utm_") and v}
-
-
-def gid_tail(gid: Any) -> str | None:
-    """'gid://shopify/Order/123' -> '123'."""
-    if isinstance(gid, str) and gid.startswith("gid://"):
-        tail = gid.rsplit("/", 1)[-1].split("?", 1)[0]
-        return tail or None
-    return None
-
-
 __all__ = [
+    "TOPIC_RESOURCES",
     "EntityKind",
     "Parsed",
     "Topic",

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from storekit import models as m
-from storekit.adapters import EntityKind, Parsed, Topic, gid_tail, utm_params
+from storekit.adapters.base import EntityKind, Parsed, Topic, gid_tail, utm_params
 from storekit.errors import MalformedPayload
 from storekit.models import Count, Id, Money, Tags, Time
 

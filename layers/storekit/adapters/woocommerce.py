@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from storekit import models as m
-from storekit.adapters import EntityKind, Parsed, Topic, utm_params
+from storekit.adapters.base import EntityKind, Parsed, Topic, utm_params
 from storekit.errors import MalformedPayload
 from storekit.models import Count, Id, Money, Tags, Time
 

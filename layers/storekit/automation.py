@@ -1,0 +1,251 @@
+"""The automation contract: what a domain declares and what the engine runs.
+
+A domain (functions/<domain>/domain.py) exports one `Domain`: its automations, the entity kinds
+whose newest version it wants kept as snapshots, and its "kept after" hooks (refund markers,
+shipments, counters). One composition point at the top (functions/composition.py) puts the
+domains in a `Registry`, which checks the declarations when it is built; the runtime hands it to
+the engine, the webhook ingest and the admin API. The engine itself names no domain.
+
+An automation is pure: `run(resource, ctx) -> Decision`. It declares the resource type it takes
+(`Order`, `Fulfillment`, ...), and a loader that reads its related data (a typed model) before it
+decides. A decision that does nothing says why, in a merchant's words (`nothing(reason)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from storekit.actions import Action
+from storekit.adapters import TOPIC_RESOURCES, Parsed, Topic, resource_from_json
+from storekit.models import Order, Resource
+from storekit.payload_store import decompress
+from storekit.records import JobRecord
+from storekit.store import StoreConfig
+
+if TYPE_CHECKING:  # types only: the runtime holds the registry, handlers receive the runtime
+    from storekit.repository import Repository
+    from storekit.runtime import Runtime
+
+R = TypeVar("R")
+S = TypeVar("S", bound=BaseModel)
+D = TypeVar("D")
+
+#: what the engine records for a run that decided nothing and gave no reason: a defect of the
+#: automation (tests fail on it), never a merchant's answer
+UNEXPLAINED = "decided nothing and did not say why (a storeflow defect: please report it)"
+
+
+class ContractError(ValueError):
+    """A domain's declarations do not fit together (found when the registry is built)."""
+
+
+class EventMeta(BaseModel):
+    """Where an event came from (no payload)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    event_id: str
+    platform: str
+    topic: str
+    delivery_id: str
+    received_at: str
+
+
+@dataclass(frozen=True)
+class Context(Generic[S, D]):
+    """What an automation may read: the store, its own settings, the event's origin, the time, and
+    the related data its loader read before it decides."""
+
+    store: StoreConfig
+    settings: S
+    event: EventMeta
+    now: datetime
+    related: D
+
+
+class Decision(list[Action]):
+    """The actions an automation decided (a list) and, when it decided nothing or left something
+    out, why: "customer has no SMS consent: email only". A decision without actions needs a reason."""
+
+    def __init__(self, actions: Iterable[Action] = (), reason: str | None = None) -> None:
+        super().__init__(actions)
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Decision({list(self)!r}, reason={self.reason!r})"
+
+
+def nothing(reason: str) -> Decision:
+    """Nothing to do, and why (with what the merchant can do about it, where there is something)."""
+    return Decision((), reason)
+
+
+class Reader:
+    """What loaders read before an automation decides: snapshots of the entities storeflow keeps
+    (read once per event however many automations ask) and the repository's own lookups."""
+
+    def __init__(self, store_id: str, repo: Repository) -> None:
+        self.store_id = store_id
+        self.repo = repo
+        self._snapshots: dict[tuple[str, str], Resource | None] = {}
+
+    def snapshot(self, kind: str, entity_id: str) -> Resource | None:
+        """The newest kept version of an entity; None when storeflow has not received it."""
+        key = (kind, entity_id)
+        if key not in self._snapshots:
+            blob = self.repo.entity_snapshot(self.store_id, kind, entity_id)
+            self._snapshots[key] = resource_from_json(decompress(blob)) if blob is not None else None
+        return self._snapshots[key]
+
+    def order(self, order_id: str | None) -> Order | None:
+        found = self.snapshot("order", order_id) if order_id else None
+        return found if isinstance(found, Order) else None
+
+
+@dataclass(frozen=True)
+class AppliedEvent:
+    """An event whose state storeflow just applied: what a domain's "kept after" hooks see."""
+
+    store: StoreConfig
+    parsed: Parsed
+    topic: str
+    repo: Repository
+    now: datetime
+
+
+@dataclass(frozen=True)
+class SettledAction:
+    """An action that reached a final status (done, failed, planned): what "settled" hooks see."""
+
+    store: StoreConfig
+    status: str
+    repo: Repository
+    now: datetime
+
+
+#: a "kept after" hook: keeps what a domain reads later (refund markers, shipments, counters)
+Keeper = Callable[[AppliedEvent], None]
+#: a hook on each action that settles (the activity report's counters)
+Settled = Callable[[SettledAction], None]
+#: a job kind merchants schedule through the admin API (POST /stores/{id}/schedules)
+JobHandler = Callable[[JobRecord, "Runtime"], str]
+
+
+def _no_related(_: object, __: Reader) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Automation(Generic[R, S, D]):
+    name: str
+    description: str
+    topics: frozenset[Topic]
+    settings_model: type[S]
+    #: the resource types the automation takes; every topic must yield one of them
+    takes: tuple[type[R], ...] = ()
+    run: Callable[[R, Context[S, D]], Decision] | None = None
+    #: reads the related data (a typed model) for an event's resource, before its update is applied
+    load: Callable[[R, Reader], D] = _no_related  # type: ignore[assignment]
+    #: decides when a due job of this automation's own comes up (ScheduleJob(job_kind=<name>))
+    on_due: Callable[[JobRecord, Context[S, D]], Decision] | None = None
+    #: reads the related data for a due job
+    load_due: Callable[[JobRecord, Reader], D] = _no_related  # type: ignore[assignment]
+    #: entity kinds ("order", "refund") whose deliveries it needs kept, even when it does not run
+    #: on their topics (ingest answers {"ignored"} for a topic nothing enabled uses)
+    reads: frozenset[str] = frozenset()
+    #: built-ins run for every store and cannot be disabled
+    builtin: bool = False
+
+    def settings_for(self, store: StoreConfig) -> S:
+        return self.settings_model.model_validate(store.automation(self.name).settings)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One domain package's declarations."""
+
+    name: str
+    automations: tuple[Automation[Any, Any, Any], ...] = ()
+    #: entity kinds whose newest version is kept (compressed) for loaders and lookups
+    snapshots: frozenset[str] = frozenset()
+    #: run each time an event's state is applied (idempotent: stream records repeat)
+    keeps: tuple[Keeper, ...] = ()
+    #: run once, when an event is first marked processed (counters)
+    counts: tuple[Keeper, ...] = ()
+    #: run once per action that reaches a final status (counters)
+    settles: tuple[Settled, ...] = ()
+    #: job kinds merchants schedule
+    schedules: Mapping[str, JobHandler] = field(default_factory=dict)
+
+
+class Registry:
+    """Every automation of the domains it is built from, checked once when built."""
+
+    def __init__(self, domains: Iterable[Domain]) -> None:
+        self.domains = tuple(domains)
+        self._by_name: dict[str, Automation[Any, Any, Any]] = {}
+        self._schedules: dict[str, JobHandler] = {}
+        for domain in self.domains:
+            for automation in domain.automations:
+                if automation.name in self._by_name:
+                    raise ContractError(f"automation {automation.name!r} registered twice")
+                check_automation(automation)
+                self._by_name[automation.name] = automation
+            for kind, handler in domain.schedules.items():
+                if kind in self._schedules or kind in self._by_name:
+                    raise ContractError(f"job kind {kind!r} declared twice")
+                self._schedules[kind] = handler
+        self.snapshot_kinds = frozenset().union(*(d.snapshots for d in self.domains))
+        self.keeps = tuple(keep for d in self.domains for keep in d.keeps)
+        self.counts = tuple(count for d in self.domains for count in d.counts)
+        self.settles = tuple(settle for d in self.domains for settle in d.settles)
+
+    def get(self, name: str) -> Automation[Any, Any, Any] | None:
+        return self._by_name.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def all(self) -> list[Automation[Any, Any, Any]]:
+        return [self._by_name[name] for name in self.names()]
+
+    def for_topic(self, topic: str) -> list[Automation[Any, Any, Any]]:
+        return [a for a in self.all() if topic in a.topics]
+
+    def enabled_for(self, store: StoreConfig, topic: str) -> list[Automation[Any, Any, Any]]:
+        return [a for a in self.for_topic(topic) if a.builtin or store.automation(a.name).enabled]
+
+    def uses_topic(self, store: StoreConfig, topic: str) -> bool:
+        """A topic is used when an enabled automation runs on it or reads the entity it updates."""
+        if self.enabled_for(store, topic):
+            return True
+        kind = topic.split(".", 1)[0]
+        return any(kind in a.reads for a in self.all() if a.builtin or store.automation(a.name).enabled)
+
+    def schedule_kinds(self) -> list[str]:
+        return sorted(self._schedules)
+
+    def schedule_handler(self, kind: str) -> JobHandler | None:
+        return self._schedules.get(kind)
+
+
+def check_automation(automation: Automation[Any, Any, Any]) -> None:
+    """Raise ContractError unless every topic yields a resource the automation takes."""
+    name = automation.name
+    if automation.topics and automation.run is None:
+        raise ContractError(f"automation {name!r} listens to topics but has no run")
+    taken = ", ".join(t.__name__ for t in automation.takes) or "nothing"
+    for topic in sorted(automation.topics):
+        yields = TOPIC_RESOURCES.get(topic)
+        if yields is None:
+            raise ContractError(f"automation {name!r} listens to {topic}, which storeflow does not parse")
+        if not any(issubclass(yields, taken_type) for taken_type in automation.takes):
+            raise ContractError(
+                f"automation {name!r} listens to {topic}, whose events carry {yields.__name__} resources, "
+                f"but it takes {taken}: add {yields.__name__} to `takes` or drop the topic"
+            )
