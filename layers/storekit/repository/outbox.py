@@ -1,5 +1,6 @@
 """The outbox: runs (what an automation decided) and actions (what the executor carries out),
-each written once per idempotency key and moved between statuses conditionally."""
+each written once per idempotency key and moved between statuses conditionally; each attempt at
+an action is kept on the action's own item (the action detail of the admin API shows them)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from storekit import keys
 from storekit.clock import iso
 from storekit.records import ActionRecord, RunRecord
 from storekit.repository.base import TableRepository, is_conditional_failure
-from storekit.repository.items import action_from_item
+from storekit.repository.items import action_from_item, attributes_of
 
 
 class OutboxRepository(TableRepository):
@@ -43,6 +44,10 @@ class OutboxRepository(TableRepository):
             }
         )
 
+    def get_run(self, store_id: str, run_id: str) -> RunRecord | None:
+        item = self._get(keys.run(store_id, run_id), consistent=True)
+        return RunRecord.model_validate(attributes_of(item)) if item else None
+
     def actions_in_status(self, store_id: str, status: str) -> Iterator[ActionRecord]:
         partition = keys.action_status_partition(store_id, status)
         for item in self._query({"IndexName": "GSI2", "KeyConditionExpression": Key("GSI2PK").eq(partition)}):
@@ -51,6 +56,37 @@ class OutboxRepository(TableRepository):
     def get_action(self, store_id: str, action_id: str) -> ActionRecord | None:
         item = self._get(keys.action(store_id, action_id), consistent=True)
         return action_from_item(item) if item else None
+
+    def action_with_history(
+        self, store_id: str, action_id: str
+    ) -> tuple[ActionRecord, list[dict[str, Any]]] | None:
+        """An action and its attempts (time, outcome, reason), oldest first."""
+        item = self._get(keys.action(store_id, action_id), consistent=True)
+        if not item:
+            return None
+        history = [dict(entry) for entry in item.get("history") or []]
+        return action_from_item(item), history
+
+    def note_attempt(
+        self,
+        store_id: str,
+        action_id: str,
+        outcome: str,
+        *,
+        reason: str | None = None,
+        mode: str | None = None,
+        result: str | None = None,
+    ) -> None:
+        """Append one attempt to the action's history (an action deleted meanwhile keeps none)."""
+        entry = {"at": iso(self._clock.now()), "outcome": outcome, "reason": reason, "mode": mode}
+        if result is not None:
+            entry["result"] = result
+        self._update_if(
+            Key=keys.action(store_id, action_id),
+            UpdateExpression="SET history = list_append(if_not_exists(history, :none), :entry)",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":none": [], ":entry": [entry]},
+        )
 
     def move_action(
         self,
