@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from storekit import snapshots
 from storekit.actions import Action
 from storekit.adapters import TOPIC_RESOURCES, Parsed, Topic, resource_from_json
 from storekit.models import Order, Resource
-from storekit.payload_store import decompress
+from storekit.payload_store import S3Archive, decompress
 from storekit.records import JobRecord
 from storekit.store import StoreConfig
 
@@ -89,9 +90,11 @@ class Reader:
     """What loaders read before an automation decides: snapshots of the entities storeflow keeps
     (read once per event however many automations ask) and the repository's own lookups."""
 
-    def __init__(self, store_id: str, repo: Repository) -> None:
+    def __init__(self, store_id: str, repo: Repository, archive: S3Archive | None = None) -> None:
         self.store_id = store_id
         self.repo = repo
+        #: where snapshots too big for a table item are kept (storekit.snapshots)
+        self.archive = archive
         self._snapshots: dict[tuple[str, str], Resource | None] = {}
 
     def snapshot(self, kind: str, entity_id: str) -> Resource | None:
@@ -99,7 +102,12 @@ class Reader:
         key = (kind, entity_id)
         if key not in self._snapshots:
             blob = self.repo.entity_snapshot(self.store_id, kind, entity_id)
-            self._snapshots[key] = resource_from_json(decompress(blob)) if blob is not None else None
+            if blob is None:
+                self._snapshots[key] = None
+            elif self.archive is not None:
+                self._snapshots[key] = resource_from_json(snapshots.opened(blob, self.archive))
+            else:
+                self._snapshots[key] = resource_from_json(decompress(blob))
         return self._snapshots[key]
 
     def order(self, order_id: str | None) -> Order | None:

@@ -24,6 +24,9 @@ conditional put is the duplicate check.
 | last contact   | STORE#{s}#CONTACT#{hash of address}   | CONTACT                  | -                                   | -               |
 | store member   | (state, counters, refunds, shipments, | contacts: what no        | GSI2 STORE#{s}#ITEMS                | {PK}|{SK}       |
 |                |  listing above finds)                 |                          |                                     |                 |
+| shop claim     | SHOP#{platform}#{shop identity}       | STORE                    | -                                   | -               |
+| rate counter   | STORE#{s}#RATE#{scope}#{hash}         | {window start}           | (store member)                      |                 |
+| order proof    | (storekit.order_proofs: in the order's partition)                                                          |
 
 Due jobs are filed by the hour they are due in (the current hour if already due), so the sweeper
 reads one partition per hour (`SK <= now`), never a scan: a first sweep over its day of lookback
@@ -49,6 +52,8 @@ ORDER_REFUNDS = "ORDER_REFUNDS"
 CONTACT = "CONTACT"
 SHIPMENT = "SHIPMENT"
 CURSOR = "CURSOR"
+SHOP_CLAIM = "SHOP_CLAIM"
+RATE = "RATE"
 
 Key = dict[str, str]
 
@@ -59,6 +64,12 @@ def _store(store_id: str) -> str:
 
 def store_config(store_id: str) -> Key:
     return {"PK": _store(store_id), "SK": "CONFIG"}
+
+
+def shop_claim(platform: str, shop: str) -> Key:
+    """Which store a shop's deliveries belong to (one store per shop): routes the app-wide
+    privacy webhooks by the signed shop domain with one GetItem. `shop` is `store.shop_identity`."""
+    return {"PK": f"SHOP#{platform}#{shop}", "SK": "STORE"}
 
 
 #: GSI1 partition of the store list
@@ -256,3 +267,10 @@ def idempotency_key(*parts: str) -> str:
     """A deterministic id from what makes a thing unique (same parts -> same id, always)."""
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return digest[:32]
+
+
+def rate_counter(store_id: str, scope: str, subject: str, window_start: int) -> Key:
+    """One fixed-window request counter of a public route (storekit.ratelimit). The subject (a
+    client address, an email, an order number) is hashed: no personal data in keys."""
+    digest = hashlib.sha256(f"{store_id}\x1f{scope}\x1f{subject}".encode()).hexdigest()[:32]
+    return {"PK": f"{_store(store_id)}#RATE#{scope}#{digest}", "SK": str(window_start)}

@@ -10,6 +10,8 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from storekit import keys
 from storekit.clock import parse_iso
+from storekit.models import Order
+from storekit.order_proofs import OrderProofs
 from storekit.repository.base import TableRepository
 
 
@@ -135,3 +137,10 @@ class EntityRepository(TableRepository):
             if item and (latest is None or str(item["at"]) > latest[1]):
                 latest = (str(item["channel"]), str(item["at"]))
         return latest
+
+    # --- the order-status assistant's proofs (storekit.order_proofs) ---------------------------
+    def keep_order_proof(self, store_id: str, order: Order, updated_at: str) -> bool:
+        return OrderProofs(self._table).keep(store_id, order, updated_at)
+
+    def proven_order_id(self, store_id: str, number: str, email: str) -> tuple[str | None, bool]:
+        return OrderProofs(self._table).proven_order_id(store_id, number, email)
