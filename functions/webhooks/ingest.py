@@ -23,7 +23,6 @@ from storekit.errors import BadRequest, Forbidden, MalformedPayload, PayloadTooL
 from storekit.observability import logger
 from storekit.payload_store import MAX_INLINE_BYTES, archive_key, compress
 from storekit.runtime import Runtime
-from storekit.shops import ShopDirectory
 from storekit.signatures import is_woocommerce_ping, verify
 from storekit.store import StoreConfig, is_store_id, shop_identity
 
@@ -191,7 +190,7 @@ def store_for_app_delivery(headers: dict[str, str], body: bytes, runtime: Runtim
             (v for k in ("shop_domain", "myshopify_domain") if isinstance(v := payload.get(k), str)), None
         )
     shop = shop_identity("shopify", named or headers.get("x-shopify-shop-domain"))
-    store_id = ShopDirectory(runtime.table).store_of("shopify", shop) if shop else None
+    store_id = runtime.repo.store_of_shop("shopify", shop) if shop else None
     if store_id is None:
         raise UnknownStore("no store has this delivery's shop as its shop_domain")
     return store_id

@@ -19,6 +19,7 @@ from storekit.repository.listings import (
 )
 from storekit.repository.outbox import OutboxRepository
 from storekit.repository.parking import ParkingRepository
+from storekit.repository.rates import RateRepository
 from storekit.repository.redaction import REDACTED, RedactionRepository
 from storekit.repository.stores import StoreRepository
 
@@ -47,6 +48,7 @@ class Repository(
     JobRepository,
     ParkingRepository,
     CounterRepository,
+    RateRepository,
     ListingRepository,
     RedactionRepository,
 ):
