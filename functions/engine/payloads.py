@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from functions.answers import json_of
 from storekit.adapters import Parsed, Topic, parse_delivery
 from storekit.errors import MalformedPayload
 from storekit.payload_store import decompress
@@ -18,5 +18,8 @@ def load_parsed(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> 
     Ingest validated the platform's shape and keyed the event; the canonical resource is built
     here. MalformedPayload when it cannot be (the callers mark the event failed with the reason)."""
     blob = bytes(item["raw"]) if "raw" in item else runtime.archive.get(str(record.raw_s3_key))
-    payload = json_of(decompress(blob), MalformedPayload)
+    try:
+        payload = json.loads(decompress(blob))
+    except (ValueError, RecursionError) as exc:  # ingest took it as JSON: only a damaged blob
+        raise MalformedPayload("stored payload is not valid JSON") from exc
     return parse_delivery(record.platform, Topic(record.topic), payload)
