@@ -52,7 +52,7 @@ def rate_limited(bp: Blueprint, route: str) -> Callable[[Callable[..., Response]
                     raise BadRequest("store id must be 1-63 characters of a-z, 0-9 and '-'")
                 store = runtime.store(store_id)
                 limits = store.rate_limits if store is not None else limits
-            limiter = RateLimiter(runtime.table, runtime.clock)
+            limiter = RateLimiter(runtime.repo, runtime.clock)
             limiter.admit(store_id or NO_STORE, route, client_address(bp.current_request), limits)
             return handler(**params)
 
@@ -71,7 +71,7 @@ class ProofGuard:
     runtime: Runtime
 
     def _limiter(self) -> RateLimiter:
-        return RateLimiter(self.runtime.table, self.runtime.clock)
+        return RateLimiter(self.runtime.repo, self.runtime.clock)
 
     def check(self, proofs: Iterable[str]) -> None:
         self._limiter().check_proofs(self.store.store_id, self.route, proofs, self.store.rate_limits)

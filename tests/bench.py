@@ -1,7 +1,8 @@
 """`make bench`: webhook ingest cost against a baseline measured in the same run, AWS calls per
 webhook, and cold import time of `app`. Ratios, not absolute times: this machine is shared.
 
-Targets: ingest CPU per webhook <= 1.5 x (json.loads + HMAC + one bare put_item of the same item);
+Targets: ingest CPU per webhook <= 1.3 x (json.loads + HMAC + one bare put_item of the same item),
+median of the interleaved rounds, and no round over 1.5 x;
 exactly 1 DynamoDB write and 0 reads per webhook once the store config is cached; cold import of
 `app` <= 2 x `import boto3, pydantic`.
 """
@@ -26,6 +27,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 N = 1000
 ROUNDS = 9
+#: baseline and ingest alternate every STRIDE webhooks inside a round, so both see the same load
+STRIDE = 10
+RATIO_TARGET = 1.3
+ROUND_LIMIT = 1.5
 IMPORT_RUNS = 11
 SAMPLE = "shopify/orders_create__2025-store-line-item-discount.json"  # a real ~10 KB order
 
@@ -124,7 +129,6 @@ def measure_ingest() -> dict[str, Any]:
         table.put_item(Item=items[0])  # warm the client
 
         def run_baseline(chunk: range) -> float:
-            gc.collect()
             start = time.process_time()
             for i in chunk:
                 json.loads(payloads[i])
@@ -153,7 +157,6 @@ def measure_ingest() -> dict[str, Any]:
 
         def run_ingest(chunk: range) -> float:
             nonlocal counting
-            gc.collect()
             counting = True
             start = time.process_time()
             for i in chunk:
@@ -168,15 +171,19 @@ def measure_ingest() -> dict[str, Any]:
         # would show up in "AWS calls seen" and break the 1 write / 0 reads target
         for service in ("secretsmanager", "s3", "sqs", "ssm"):
             runtime.client(service).meta.events.register("before-call.*.*", count)
-        # interleave baseline and ingest in rounds so both see the same machine load; the
-        # median of the per-round ratios is what we report (this machine is shared and noisy)
+        # interleave baseline and ingest (every STRIDE webhooks) in rounds so both see the same
+        # machine load; the median of the per-round ratios is what we report (this machine is
+        # shared and noisy)
         ratios: list[float] = []
         base_total = ingest_total = 0.0
         size = (N - 1) // ROUNDS
         for r in range(ROUNDS):
-            chunk = range(1 + r * size, 1 + (r + 1) * size)
-            b = run_baseline(chunk)
-            i = run_ingest(chunk)
+            gc.collect()
+            b = i = 0.0
+            for first in range(1 + r * size, 1 + (r + 1) * size, STRIDE):
+                stride = range(first, min(first + STRIDE, 1 + (r + 1) * size))
+                b += run_baseline(stride)
+                i += run_ingest(stride)
             ratios.append(i / b)
             base_total += b
             ingest_total += i
@@ -237,16 +244,16 @@ def main() -> int:
     _environment()
     result = measure_ingest()
     app_import, base_import = cold_imports()
-    ok_ratio = result["ratio"] <= 1.5
+    ok_ratio = result["ratio"] <= RATIO_TARGET and max(result["ratios"]) <= ROUND_LIMIT
     ok_calls = result["writes_per_webhook"] == 1 and result["reads_per_webhook"] == 0
     ok_import = app_import / base_import <= 2
     print(f"ingest of {N} real-shaped ~10 KB order webhooks (in-process moto)")
     print(f"  baseline json.loads + HMAC + put_item : {result['baseline_ms']:.3f} ms CPU/webhook")
     print(f"  storeflow ingest                      : {result['ingest_ms']:.3f} ms CPU/webhook")
     rounds = " ".join(f"{r:.2f}" for r in result["ratios"])
-    print(f"  per-round ratios ({ROUNDS} interleaved)   : {rounds}")
+    print(f"  per-round ratios ({ROUNDS} interleaved)   : {rounds}  (each <= {ROUND_LIMIT})")
     print(
-        f"  ratio (median of rounds)              : {result['ratio']:.2f}  (target <= 1.5) "
+        f"  ratio (median of rounds)              : {result['ratio']:.2f}  (target <= {RATIO_TARGET}) "
         f"{'OK' if ok_ratio else 'MISSED'}"
     )
     print(

@@ -10,7 +10,6 @@ from pydantic import ValidationError
 from functions.admin.models import StoreInput, WooCredentials
 from storekit.errors import BadRequest, ConfigurationError, Conflict, shown
 from storekit.runtime import Runtime
-from storekit.shops import ShopDirectory
 from storekit.store import AutomationConfig, StoreConfig, StoreSecrets
 
 
@@ -138,8 +137,7 @@ def save_store(store_id: str, body: StoreInput, runtime: Runtime) -> tuple[Store
     except ValidationError as exc:
         raise BadRequest(validation_message(exc)) from exc
 
-    shops = ShopDirectory(runtime.table)
-    holder = shops.store_of(config.platform, config.shop)
+    holder = runtime.repo.store_of_shop(config.platform, config.shop)
     if holder is not None and holder != store_id:  # checked again, atomically, when saving
         raise Conflict(
             f"shop_domain {config.shop_domain[:100]} already belongs to store {holder!r}: "
@@ -147,7 +145,7 @@ def save_store(store_id: str, body: StoreInput, runtime: Runtime) -> tuple[Store
         )
     secrets = _merged_secrets(store_id, body, existing is not None, runtime)
     runtime.save_store_secrets(store_id, secrets)
-    shops.save(config, existing)
+    runtime.repo.save_store_claiming_shop(config, existing)
     runtime.forget_store(store_id)
     return config, existing is None
 

@@ -55,7 +55,9 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     try:
         parsed = load_parsed(record, full, runtime)
     except (MalformedPayload, ValueError) as exc:
-        runtime.repo.mark_event(record, "failed", f"stored payload no longer parses: {exc}")
+        # ingest checked the platform's shape only: a body whose canonical resource cannot be built
+        # (e.g. amounts that add up out of range) is kept, and fails here with the reason
+        runtime.repo.mark_event(record, "failed", f"payload does not parse: {exc}")
         return "unparseable"
     registry = runtime.registry
     automations = registry.enabled_for(store, record.topic)

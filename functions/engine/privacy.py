@@ -32,7 +32,6 @@ from storekit.observability import logger
 from storekit.payload_store import archive_prefix, compress, decompress
 from storekit.records import EventRecord
 from storekit.runtime import Runtime
-from storekit.shops import ShopDirectory
 
 PRIVACY_TOPICS = frozenset(
     {Topic.CUSTOMER_REDACT, Topic.SHOP_REDACT, Topic.CUSTOMER_DATA_REQUEST, Topic.APP_UNINSTALLED}
@@ -342,7 +341,7 @@ def redact_shop(store_id: str, runtime: Runtime) -> str:
         runtime.archive.delete_prefix(snapshots.store_prefix(store_id))
     runtime.delete_store_secrets(store_id)
     if (store := runtime.store(store_id, fresh=True)) is not None:
-        ShopDirectory(runtime.table).release(store)  # the shop may be given to a new store
+        runtime.repo.release_shop(store)  # the shop may be given to a new store
     runtime.repo.delete_item_keys([keys.store_config(store_id)])
     runtime.forget_store(store_id)
     logger.info("shop redacted", extra={"store_id": store_id, "items": deleted})

@@ -40,7 +40,7 @@ def replay_event(store: StoreConfig, event_id: str, runtime: Runtime) -> dict[st
     try:
         parsed = load_parsed(record, item, runtime)
     except (MalformedPayload, ValueError) as exc:
-        raise Conflict(f"the stored payload no longer parses: {exc}") from exc
+        raise Conflict(f"the stored payload does not parse: {exc}") from exc
     except KeyError as exc:
         raise Conflict("the stored payload is gone (expired or redacted)") from exc
     dry_run = store.model_copy(update={"mode": "dry-run"})

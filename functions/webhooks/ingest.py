@@ -1,4 +1,5 @@
-"""Webhook ingest: verify -> adapter -> canonical event -> ONE conditional write -> answer.
+"""Webhook ingest: verify -> adapter (the platform's shape, the event's key) -> ONE conditional
+write -> answer. The canonical resource is built by the dispatcher, from the stored raw payload.
 
 A verified delivery is never refused for an internal fault: if the table write fails it goes to
 the fallback queue (drained later by `drain_fallback`) and the store still gets its 200.
@@ -9,21 +10,28 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from functions.answers import json_of
 from functions.engine.privacy import PRIVACY_TOPICS, SHOP_NAMING_TOPICS, shop_named_in
 from storekit import keys
-from storekit.adapters import Parsed, canonical_topic, parse_delivery
+from storekit.adapters import (
+    EntityKind,
+    Parsed,
+    Topic,
+    canonical_topic,
+    key_delivery,
+    key_payload,
+    parse_delivery,
+)
 from storekit.clock import iso
 from storekit.errors import BadRequest, Forbidden, MalformedPayload, PayloadTooLarge, UnknownStore, shown
 from storekit.observability import logger
 from storekit.payload_store import MAX_INLINE_BYTES, archive_key, compress
 from storekit.runtime import Runtime
-from storekit.shops import ShopDirectory
 from storekit.signatures import is_woocommerce_ping, verify
 from storekit.store import StoreConfig, is_store_id, shop_identity
 
@@ -133,11 +141,11 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
     if topic is None or (topic not in PRIVACY_TOPICS and not runtime.registry.uses_topic(store, topic)):
         return Outcome({"ignored": platform_topic})
 
-    parsed = parse_delivery(delivery.platform, topic, json_of(delivery.body, MalformedPayload))
-    if topic in PRIVACY_TOPICS:
-        check_shop(store, headers, parsed)
+    key = event_key(delivery.platform, topic, delivery.body)
+    if isinstance(key, Parsed):
+        check_shop(store, headers, key)
     try:
-        item = event_item(delivery, platform_topic, delivery_id, parsed, runtime)
+        item = event_item(delivery, platform_topic, delivery_id, key, runtime)
         recorded = runtime.repo.record_event(item)
     except Exception:
         if not allow_fallback:
@@ -148,6 +156,31 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
     if not recorded:
         return Outcome({"ok": True, "duplicate": True})
     return Outcome({"ok": True})
+
+
+class Keyed(Protocol):
+    """What an event item is keyed by: an adapter's EventKey, or a whole Parsed event."""
+
+    @property
+    def topic(self) -> Topic: ...
+    @property
+    def entity_kind(self) -> EntityKind: ...
+    @property
+    def entity_id(self) -> str: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+
+
+def event_key(platform: str, topic: Topic, body: bytes) -> Keyed:
+    """What ingest needs of a verified body: its platform shape validated in full (a wrong shape is
+    a 400) and the event's key. The canonical resource is left to the dispatcher, except for the
+    privacy topics (rare), parsed in full here: their shop check reads the signed body."""
+    if topic in PRIVACY_TOPICS:
+        return parse_delivery(platform, topic, json_of(body, MalformedPayload))
+    key = key_delivery(platform, topic, body)
+    if key is None:  # JSON pydantic's reader refuses: read as json.loads reads it (or the same 400)
+        return key_payload(platform, topic, json_of(body, MalformedPayload))
+    return key
 
 
 def check_shop(store: StoreConfig, headers: dict[str, str], parsed: Parsed | None = None) -> None:
@@ -191,14 +224,14 @@ def store_for_app_delivery(headers: dict[str, str], body: bytes, runtime: Runtim
             (v for k in ("shop_domain", "myshopify_domain") if isinstance(v := payload.get(k), str)), None
         )
     shop = shop_identity("shopify", named or headers.get("x-shopify-shop-domain"))
-    store_id = ShopDirectory(runtime.table).store_of("shopify", shop) if shop else None
+    store_id = runtime.repo.store_of_shop("shopify", shop) if shop else None
     if store_id is None:
         raise UnknownStore("no store has this delivery's shop as its shop_domain")
     return store_id
 
 
 def event_item(
-    delivery: Delivery, platform_topic: str, delivery_id: str, parsed: Parsed, runtime: Runtime
+    delivery: Delivery, platform_topic: str, delivery_id: str, parsed: Keyed, runtime: Runtime
 ) -> dict[str, Any]:
     """The one item a delivery becomes: summary fields + the compressed raw payload (TTL)."""
     names = HEADERS[delivery.platform]

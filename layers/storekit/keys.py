@@ -28,7 +28,8 @@ conditional put is the duplicate check.
 | product stock  | STORE#{s}#STOCK#{product_id}          | STOCK                    | (store member)                      |                 |
 | shop claim     | SHOP#{platform}#{shop identity}       | STORE                    | -                                   | -               |
 | rate counter   | STORE#{s}#RATE#{scope}#{hash}         | {window start}           | (store member)                      |                 |
-| order proof    | (storekit.order_proofs: in the order's partition)                                                          |
+| order proof    | STORE#{s}#ORDER#{order_id}            | PROOF                    | GSI1 STORE#{s}#ORDERPROOF#{n}       | {order_id}      |
+|                |                                       |                          | (and store member)                  |                 |
 
 Due jobs are filed by the hour they are due in (the current hour if already due), so the sweeper
 reads one partition per hour (`SK <= now`), never a scan: a first sweep over its day of lookback
@@ -58,6 +59,7 @@ STOCK = "STOCK"
 CURSOR = "CURSOR"
 SHOP_CLAIM = "SHOP_CLAIM"
 RATE = "RATE"
+PROOF = "PROOF"
 
 Key = dict[str, str]
 
@@ -289,3 +291,19 @@ def rate_counter(store_id: str, scope: str, subject: str, window_start: int) -> 
     client address, an email, an order number) is hashed: no personal data in keys."""
     digest = hashlib.sha256(f"{store_id}\x1f{scope}\x1f{subject}".encode()).hexdigest()[:32]
     return {"PK": f"{_store(store_id)}#RATE#{scope}#{digest}", "SK": str(window_start)}
+
+
+def order_proof(store_id: str, order_id: str) -> Key:
+    """What proves a shopper's order (digests of its emails; storekit.order_proofs), in the order's
+    partition so customers/redact deletes it with the order."""
+    return {"PK": entity_partition(store_id, "order", order_id), "SK": PROOF}
+
+
+def order_proof_lookup(store_id: str, number: str, order_id: str) -> Key:
+    """GSI1 keys on an order's proof item, so the assistant finds the proofs of an order number."""
+    return {"GSI1PK": order_proof_partition(store_id, number), "GSI1SK": order_id}
+
+
+def order_proof_partition(store_id: str, number: str) -> str:
+    """GSI1 partition of the proofs of the orders with this number (normalized here)."""
+    return f"{_store(store_id)}#ORDERPROOF#{normalized_order_number(number)}"

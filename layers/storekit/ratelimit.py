@@ -13,18 +13,18 @@ its own (`rate_limits` of PUT /stores/{store_id}).
 
 Counter keys hold a hash of the address or proof, never the value itself (no personal data in
 keys); the items expire with TTL after their window and carry the store-member index, so
-shop/redact deletes them with the rest of the store.
+shop/redact deletes them with the rest of the store. The repository keeps them
+(storekit.repository.rates); this module decides the windows and the limits.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storekit import keys
 from storekit.clock import Clock
 from storekit.errors import RateLimited
 
@@ -44,11 +44,21 @@ class RateLimits(BaseModel):
     proof_window_seconds: int = Field(default=3600, ge=60, le=86_400)
 
 
+class RateCounters(Protocol):
+    """Where the counters are kept (`runtime.repo`: storekit.repository.rates)."""
+
+    def count_rate_hit(
+        self, store_id: str, scope: str, subject: str, window_start: int, expires_at: int
+    ) -> int: ...
+
+    def rate_hits(self, store_id: str, scope: str, subject: str, window_start: int) -> int: ...
+
+
 class RateLimiter:
     """Counts requests and failed proofs; raises RateLimited (429 + Retry-After) over a limit."""
 
-    def __init__(self, table: Any, clock: Clock) -> None:
-        self._table = table
+    def __init__(self, counters: RateCounters, clock: Clock) -> None:
+        self._counters = counters
         self._clock = clock
 
     def _window(self, seconds: int) -> tuple[int, int]:
@@ -59,25 +69,9 @@ class RateLimiter:
 
     def _add(self, store_id: str, scope: str, subject: str, window_seconds: int) -> tuple[int, int]:
         start, left = self._window(window_seconds)
-        key = keys.rate_counter(store_id, scope, subject, start)
-        member = keys.store_member(store_id, key)
-        answer = self._table.update_item(
-            Key=key,
-            UpdateExpression=(
-                "ADD hits :one SET expires_at = :e, #t = :t, store_id = :s, GSI2PK = :mp, GSI2SK = :ms"
-            ),
-            ExpressionAttributeNames={"#t": "type"},
-            ExpressionAttributeValues={
-                ":one": 1,
-                ":e": start + window_seconds + 60,
-                ":t": keys.RATE,
-                ":s": store_id,
-                ":mp": member["GSI2PK"],
-                ":ms": member["GSI2SK"],
-            },
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(answer["Attributes"]["hits"]), left
+        # kept a minute past its window, then TTL deletes it
+        hits = self._counters.count_rate_hit(store_id, scope, subject, start, start + window_seconds + 60)
+        return hits, left
 
     def admit(self, store_id: str, route: str, client: str, limits: RateLimits) -> None:
         """Count one request of `client` to `route`; RateLimited if the client or the store is over
@@ -94,10 +88,8 @@ class RateLimiter:
         """RateLimited if any of these proofs failed too often in the current proof window (read
         before the proof is checked, so a locked proof reveals nothing even when it is right)."""
         start, left = self._window(limits.proof_window_seconds)
-        wanted = [keys.rate_counter(store_id, f"{route}#proof", p, start) for p in proofs]
-        for key in wanted:
-            item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
-            if item and int(item.get("hits", 0)) >= limits.proof_failures:
+        for proof in list(proofs):
+            if self._counters.rate_hits(store_id, f"{route}#proof", proof, start) >= limits.proof_failures:
                 raise RateLimited("too many failed attempts; please wait and try again", left)
 
     def note_failed_proofs(

@@ -98,7 +98,7 @@ def test_unknown_number_and_wrong_email_do_the_same_work(
 
 
 def test_an_order_kept_before_proofs_existed_is_still_found(shop: Any, runtime: Any) -> None:
-    runtime.table.delete_item(Key={"PK": keys.entity_partition("demo", "order", "450789469"), "SK": "PROOF"})
+    runtime.table.delete_item(Key=keys.order_proof("demo", "450789469"))
     assert "#1001" in ask(shop, "#1001", EMAIL)["reply"]
     assert "couldn't find" in ask(shop, "#1001", "someone.else@example.com")["reply"]
 

@@ -598,3 +598,24 @@ def test_first_sweep_runs_a_job_due_in_the_current_minute(runtime: Any, clock: A
     )
     assert sweep(runtime)["done"] == 1
     assert calls == ["j-now"]
+
+
+def test_order_whose_canonical_parse_fails_is_kept_and_marked_failed_with_the_reason(
+    api: Any, pump: Any
+) -> None:
+    """Ingest checks the platform's shape and keys the event; the canonical order is built at
+    dispatch. Two shipping lines each within range whose sum is not (over 10**15): the delivery is
+    accepted and kept (a store does not redeliver it forever, WooCommerce never does), and the
+    event shows `failed` with the field that could not be read; no automation runs on it."""
+    put_store(api)
+    order = json.loads(load_fixture(ORDER)[0])
+    order["total_shipping_price_set"] = None
+    order["shipping_lines"] = [{"price": "900000000000000"}] * 2
+    assert deliver(api, body=json.dumps(order).encode(), delivery_id="d-sum") == {"ok": True}
+    pump.drain()
+    [event] = listing(api, "events")
+    assert event["status"] == "failed"
+    assert event["reason"].startswith("payload does not parse: total_shipping: ")
+    assert "out of range" in event["reason"]
+    assert listing(api, "runs") == []
+    assert listing(api, "actions") == []

@@ -132,6 +132,27 @@ def test_malformed_body_with_valid_signature_is_400_and_stores_nothing(api: Any,
     assert answer.status_code == 400
     assert body_json(answer)["error"]
     assert events(api) == []
+    if body.startswith(b"[" * 1000):
+        assert body_json(answer)["error"] == "body is nested too deeply"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda body: b"\xef\xbb\xbf" + body,  # a UTF-8 byte-order mark
+        lambda body: body.rstrip()[:-1] + b', "x": ' + b"[" * 300 + b"]" * 300 + b"}",  # nested 300 deep
+    ],
+    ids=["utf8-bom", "nested-300"],
+)
+def test_json_that_json_loads_reads_is_accepted_as_before(api: Any, variant: Any) -> None:
+    """Ingest reads the body with pydantic's JSON reader; what that reader refuses but json.loads
+    (which the dispatcher uses) reads is still accepted, exactly as json.loads would."""
+    put_store(api)
+    body = variant(load_fixture(ORDER)[0])
+    answer = post(api, body, shopify_headers(body, "orders/create", "d-lenient"))
+    assert answer.status_code == 200, answer.body
+    assert body_json(answer) == {"ok": True}
+    assert [e["delivery_id"] for e in events(api)] == ["d-lenient"]
 
 
 def test_missing_delivery_id_or_topic_is_400(api: Any) -> None:

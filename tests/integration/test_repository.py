@@ -3,11 +3,14 @@ pages there too) and stops at the items asked for."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from storekit.clock import FixedClock, iso
+from storekit.models import Order
 from storekit.records import JobRecord, ParkedRecord
 from storekit.runtime import Runtime
 from tests.support import AUTH, QueryLog, body_json, put_store
@@ -90,3 +93,34 @@ def test_every_item_of_a_listing_is_found_for_redaction_past_1_mb(
 ) -> None:
     park_big_records(runtime, clock, 9)
     assert len(list(runtime.repo.items_of("demo", "parked"))) == 9
+
+
+@contextmanager
+def one_item_per_page(runtime: Runtime) -> Iterator[None]:
+    """Every Query answers one item a page (as DynamoDB does when a page reaches 1 MB early)."""
+    events = runtime.table.meta.client.meta.events
+
+    def cap(params: dict[str, Any], **_: Any) -> None:
+        params["Limit"] = 1
+
+    events.register("provide-client-params.dynamodb.Query", cap)
+    try:
+        yield
+    finally:
+        events.unregister("provide-client-params.dynamodb.Query", cap)
+
+
+def test_an_order_proof_lookup_reads_every_page(runtime: Runtime) -> None:
+    """Two orders share number #1001 (a re-created order): the assistant must see both proofs and
+    name neither by the email alone, even when the proofs come back one per page."""
+    email = "bob.norman@hostmail.com"
+    for order_id in ("o1", "o2"):
+        assert runtime.repo.keep_order_proof(
+            "demo", Order(id=order_id, name="#1001", email=email), "2026-11-24"
+        )
+    runtime.repo.keep_order_proof("demo", Order(id="o3", name="#1002", email=email), "2026-11-24")
+    with one_item_per_page(runtime), QueryLog(runtime.table) as queries:
+        assert runtime.repo.proven_order_id("demo", "1001", email) == (None, False)
+        assert runtime.repo.proven_order_id("demo", "No. 1002", email) == ("o3", False)
+        assert runtime.repo.proven_order_id("demo", "1002", "someone.else@example.com") == (None, False)
+    assert queries.count > 6  # more than one page each

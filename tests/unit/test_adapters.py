@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from storekit.adapters import EntityKind, Parsed, Topic, canonical_topic, parse_delivery
+from storekit.adapters import (
+    EntityKind,
+    Parsed,
+    Topic,
+    canonical_topic,
+    key_delivery,
+    key_payload,
+    parse_delivery,
+)
 from storekit.errors import MalformedPayload
 from storekit.models import (
     Checkout,
@@ -61,6 +69,32 @@ def test_every_real_fixture_parses(path: Path) -> None:
     if parsed.updated_at is not None:
         assert parsed.updated_at.tzinfo is not None
         assert parsed.updated_at.utcoffset() == UTC.utcoffset(None)
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_ingest_key_is_the_full_parse_key_on_every_real_fixture(path: Path) -> None:
+    """Ingest keys an event from the raw shape alone; the dispatcher's full parse must name the same
+    entity and updated_at (the stored item is keyed by ingest's, the resource built by dispatch)."""
+    platform, header = topic_for(path)
+    topic = canonical_topic(platform, header)
+    assert topic is not None
+    body = path.read_bytes()
+    parsed = parse_delivery(platform, topic, json.loads(body))
+    full = (parsed.topic, parsed.entity_kind, parsed.entity_id, parsed.updated_at)
+    for key in (key_delivery(platform, topic, body), key_payload(platform, topic, json.loads(body))):
+        assert key is not None
+        assert (key.topic, key.entity_kind, key.entity_id, key.updated_at) == full
+
+
+def test_key_from_bytes_leaves_json_it_does_not_read_to_json_loads() -> None:
+    body, _ = load_fixture("shopify/orders_create__python-api-order.json")
+    nested = body.rstrip()[:-1] + b', "note_attributes_x": ' + b"[" * 300 + b"]" * 300 + b"}"
+    for refused in (b"\xef\xbb\xbf" + body, body.decode().encode("utf-16"), nested, b"{not json"):
+        assert key_delivery("shopify", Topic.ORDER_CREATED, refused) is None
+    key = key_payload("shopify", Topic.ORDER_CREATED, json.loads(nested))
+    assert key.entity_id == parse("shopify/orders_create__python-api-order.json").entity_id
+    with pytest.raises(MalformedPayload, match="body must be a JSON object"):
+        key_delivery("shopify", Topic.ORDER_CREATED, b"[1, 2]")
 
 
 def test_there_are_fixtures_to_test() -> None:
@@ -464,6 +498,23 @@ def test_bad_values_are_malformed_and_named_without_echoing(field: str, value: A
         parse_delivery("shopify", Topic.ORDER_CREATED, payload)
     assert named in str(caught.value)
     assert str(value) not in str(caught.value) or value is None
+    # ingest's shape check refuses the same body the same way (a 400 before anything is written)
+    with pytest.raises(MalformedPayload) as at_ingest:
+        key_delivery("shopify", Topic.ORDER_CREATED, json.dumps(payload).encode())
+    assert str(at_ingest.value) == str(caught.value)
+
+
+def test_a_body_the_shape_takes_but_the_canonical_parse_refuses_is_keyed_at_ingest() -> None:
+    """Two shipping lines each within range whose sum is not (over 10**15): the raw shape is
+    fine, so ingest keys and keeps the event; the dispatcher's full parse refuses it (and marks the
+    event failed with this reason: tests/integration/test_engine.py)."""
+    payload = real("shopify/orders_create__python-api-order.json")
+    payload["total_shipping_price_set"] = None
+    payload["shipping_lines"] = [{"price": "900000000000000"}] * 2
+    key = key_delivery("shopify", Topic.ORDER_CREATED, json.dumps(payload).encode())
+    assert key is not None and key.entity_id
+    with pytest.raises(MalformedPayload, match="total_shipping"):
+        parse_delivery("shopify", Topic.ORDER_CREATED, payload)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@ resource each topic carries. The platform adapters (shopify.py, woocommerce.py) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -75,6 +77,48 @@ class Parsed(BaseModel):
     #: the payload's own updated_at (aware UTC); orders out of order are judged by it
     updated_at: datetime | None
     resource: Resource
+
+
+@dataclass(frozen=True, slots=True)
+class EventKey:
+    """What keys and orders one delivery's event (ingest's part of a parse): its topic, the entity
+    it is about and the payload's own updated_at. Always equal to the `Parsed` fields of the same
+    name for the same body (a test checks every real payload)."""
+
+    topic: Topic
+    entity_kind: EntityKind
+    entity_id: str
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Family:
+    """How one family of topics (orders, products, ...) reads a platform's body: the platform's raw
+    shape (a pydantic model, extra fields ignored), the event's key taken from that shape (entity
+    id, updated_at; MalformedPayload when there is no id), and the canonical resource built from it.
+
+    Ingest validates the shape and takes the key (`key_json`); the dispatcher builds the resource
+    (`parse`), from the same shape, so a body ingest accepted names the same entity at dispatch."""
+
+    shape: type[BaseModel]
+    kind: EntityKind
+    key: Callable[[Any], tuple[str, datetime | None]]
+    resource: Callable[[Any], Resource]
+
+    def parse(self, topic: Topic, payload: dict[str, Any]) -> Parsed:
+        shape = self.shape.model_validate(payload)
+        entity_id, updated_at = self.key(shape)
+        return Parsed(
+            topic=topic,
+            entity_kind=self.kind,
+            entity_id=entity_id,
+            updated_at=updated_at,
+            resource=self.resource(shape),
+        )
+
+    def key_of(self, topic: Topic, shape: BaseModel) -> EventKey:
+        entity_id, updated_at = self.key(shape)
+        return EventKey(topic, self.kind, entity_id, updated_at)
 
 
 #: the canonical resource each topic's events carry, whatever the platform (the registry checks

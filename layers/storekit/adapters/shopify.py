@@ -7,13 +7,14 @@ admin_graphql_api_id keeps the true id, so ids are taken from its tail when pres
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from storekit import models as m
-from storekit.adapters.base import EntityKind, Parsed, Topic, gid_tail, utm_params
+from storekit.adapters.base import EntityKind, Family, Topic, gid_tail, utm_params
 from storekit.errors import MalformedPayload
 from storekit.models import Count, Id, Money, Tags, Time
 
@@ -555,122 +556,61 @@ def _required(value: str | None, what: str) -> str:
     return value
 
 
-def _order(topic: Topic, p: dict[str, Any]) -> Parsed:
-    order = SOrder.model_validate(p).canonical()
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.ORDER,
-        entity_id=order.id,
-        updated_at=order.updated_at,
-        resource=order,
-    )
+def _own_id(what: str) -> Callable[[Any], tuple[str, datetime | None]]:
+    """Key of a shape whose entity is itself (id from admin_graphql_api_id's tail, else id)."""
+
+    def key(shape: Any) -> tuple[str, datetime | None]:
+        entity_id = _required(_true_id(shape.id, shape.admin_graphql_api_id), what)
+        return entity_id, getattr(shape, "updated_at", None)
+
+    return key
 
 
-def _customer(topic: Topic, p: dict[str, Any]) -> Parsed:
-    customer = SCustomer.model_validate(p).canonical()
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.CUSTOMER,
-        entity_id=_required(customer.id, "customer"),
-        updated_at=customer.updated_at,
-        resource=customer,
-    )
+def _unordered(key: Callable[[Any], tuple[str, datetime | None]]) -> Callable[[Any], tuple[str, None]]:
+    """The same key without updated_at: the event happened once, it is never stale."""
+    return lambda shape: (key(shape)[0], None)
 
 
-def _product(topic: Topic, p: dict[str, Any]) -> Parsed:
-    product = SProduct.model_validate(p).canonical()
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.PRODUCT,
-        entity_id=product.id,
-        updated_at=product.updated_at,
-        resource=product,
-    )
+def _variant_product(v: SVariant) -> m.Product:
+    return m.Product(id=_variant_key(v)[0], variants=[v.canonical()], updated_at=v.updated_at)
 
 
-def _variant_out_of_stock(topic: Topic, p: dict[str, Any]) -> Parsed:
-    variant = SVariant.model_validate(p)
-    canonical = variant.canonical()
-    product_id = _required(canonical.product_id, "variant's product")
-    product = m.Product(id=product_id, variants=[canonical], updated_at=variant.updated_at)
-    return Parsed(
-        topic=topic, entity_kind=EntityKind.PRODUCT, entity_id=product_id, updated_at=None, resource=product
-    )
+def _variant_key(v: SVariant) -> tuple[str, None]:
+    return _required(v.product_id, "variant's product"), None
 
 
-def _inventory(topic: Topic, p: dict[str, Any]) -> Parsed:
-    level = SInventoryLevel.model_validate(p)
+def _inventory_key(level: SInventoryLevel) -> tuple[str, datetime | None]:
     item_id = _required(level.inventory_item_id, "inventory level")
-    resource = m.InventoryLevel(
-        inventory_item_id=item_id,
+    return (f"{item_id}@{level.location_id}" if level.location_id else item_id), level.updated_at
+
+
+def _inventory_level(level: SInventoryLevel) -> m.InventoryLevel:
+    return m.InventoryLevel(
+        inventory_item_id=_required(level.inventory_item_id, "inventory level"),
         location_id=level.location_id,
         available=level.available,
         updated_at=level.updated_at,
     )
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.INVENTORY,
-        entity_id=f"{item_id}@{level.location_id}" if level.location_id else item_id,
-        updated_at=level.updated_at,
-        resource=resource,
-    )
 
 
-def _inventory_item(topic: Topic, p: dict[str, Any]) -> Parsed:
-    item = SInventoryItem.model_validate(p)
-    item_id = _required(_true_id(item.id, item.admin_graphql_api_id), "inventory item")
-    resource = m.InventoryItem(
-        id=item_id, sku=item.sku or None, cost=item.cost, tracked=item.tracked, updated_at=item.updated_at
-    )
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.INVENTORY_ITEM,
-        entity_id=item_id,
+def _inventory_item(item: SInventoryItem) -> m.InventoryItem:
+    return m.InventoryItem(
+        id=_own_id("inventory item")(item)[0],
+        sku=item.sku or None,
+        cost=item.cost,
+        tracked=item.tracked,
         updated_at=item.updated_at,
-        resource=resource,
     )
 
 
-def _fulfillment(topic: Topic, p: dict[str, Any]) -> Parsed:
-    fulfillment = SFulfillment.model_validate(p).canonical()
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.FULFILLMENT,
-        entity_id=_required(fulfillment.id, "fulfillment"),
-        updated_at=fulfillment.updated_at,
-        resource=fulfillment,
-    )
+def _fulfillment_event(e: SFulfillmentEvent) -> m.FulfillmentEvent:
+    event_id = _own_id("fulfillment event")(e)[0]
+    return m.FulfillmentEvent(id=event_id, **e.model_dump(exclude={"id", "admin_graphql_api_id"}))
 
 
-def _fulfillment_event(topic: Topic, p: dict[str, Any]) -> Parsed:
-    e = SFulfillmentEvent.model_validate(p)
-    event_id = _required(_true_id(e.id, e.admin_graphql_api_id), "fulfillment event")
-    resource = m.FulfillmentEvent(id=event_id, **e.model_dump(exclude={"id", "admin_graphql_api_id"}))
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.FULFILLMENT_EVENT,
-        entity_id=event_id,
-        updated_at=None,
-        resource=resource,
-    )
-
-
-def _refund(topic: Topic, p: dict[str, Any]) -> Parsed:
-    refund = SRefund.model_validate(p).canonical()
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.REFUND,
-        entity_id=_required(refund.id, "refund"),
-        updated_at=None,
-        resource=refund,
-    )
-
-
-def _transaction(topic: Topic, p: dict[str, Any]) -> Parsed:
-    t = STransaction.model_validate(p)
-    transaction_id = _required(_true_id(t.id, t.admin_graphql_api_id), "transaction")
-    resource = m.Transaction(
-        id=transaction_id,
+def _transaction(t: STransaction) -> m.Transaction:
+    return m.Transaction(
+        id=_own_id("transaction")(t)[0],
         order_id=t.order_id,
         transaction_kind=t.kind,
         status=t.status,
@@ -679,48 +619,27 @@ def _transaction(topic: Topic, p: dict[str, Any]) -> Parsed:
         currency=t.currency,
         created_at=t.created_at,
     )
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.TRANSACTION,
-        entity_id=transaction_id,
-        updated_at=None,
-        resource=resource,
-    )
 
 
-def _dispute(topic: Topic, p: dict[str, Any]) -> Parsed:
-    d = SDispute.model_validate(p)
-    dispute_id = _required(d.id, "dispute")
-    resource = m.Dispute(**{**d.model_dump(), "id": dispute_id})
-    return Parsed(
-        topic=topic, entity_kind=EntityKind.DISPUTE, entity_id=dispute_id, updated_at=None, resource=resource
-    )
+def _dispute_key(d: SDispute) -> tuple[str, None]:
+    return _required(d.id, "dispute"), None
 
 
 #: Shopify's own orders/risk_assessment_changed sample body names no order
 UNKNOWN_ORDER = "unknown"
 
 
-def _risk(topic: Topic, p: dict[str, Any]) -> Parsed:
-    r = SRisk.model_validate(p)
-    resource = m.RiskAssessment(**r.model_dump())
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.ORDER,
-        entity_id=r.order_id or UNKNOWN_ORDER,
-        updated_at=None,
-        resource=resource,
-    )
-
-
-def _checkout(topic: Topic, p: dict[str, Any]) -> Parsed:
-    c = SCheckout.model_validate(p)
+def _checkout_key(c: SCheckout) -> tuple[str, datetime | None]:
     token = c.token or c.id
     if not token:
         raise MalformedPayload("checkout has no token")
-    checkout = m.Checkout(
+    return token, c.updated_at
+
+
+def _checkout(c: SCheckout) -> m.Checkout:
+    return m.Checkout(
         id=c.id,
-        token=token,
+        token=_checkout_key(c)[0],
         email=c.email,
         phone=c.phone,
         customer=c.customer.canonical() if c.customer and c.customer.id else None,
@@ -737,45 +656,28 @@ def _checkout(topic: Topic, p: dict[str, Any]) -> Parsed:
         created_at=c.created_at,
         updated_at=c.updated_at,
     )
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.CHECKOUT,
-        entity_id=token,
-        updated_at=c.updated_at,
-        resource=checkout,
-    )
 
 
-def _cart(topic: Topic, p: dict[str, Any]) -> Parsed:
-    c = SCart.model_validate(p)
-    cart_id = _required(c.id or c.token, "cart")
-    cart = m.Cart(
-        id=cart_id,
+def _cart_key(c: SCart) -> tuple[str, datetime | None]:
+    return _required(c.id or c.token, "cart"), c.updated_at
+
+
+def _cart(c: SCart) -> m.Cart:
+    return m.Cart(
+        id=_cart_key(c)[0],
         token=c.token,
         line_items=[li.canonical() for li in c.line_items],
         created_at=c.created_at,
         updated_at=c.updated_at,
     )
-    return Parsed(
-        topic=topic, entity_kind=EntityKind.CART, entity_id=cart_id, updated_at=c.updated_at, resource=cart
-    )
 
 
-def _shop(topic: Topic, p: dict[str, Any]) -> Parsed:
-    s = SShop.model_validate(p)
-    shop = m.Shop(**s.model_dump())
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.SHOP,
-        entity_id=s.id or s.myshopify_domain or "shop",
-        updated_at=None,
-        resource=shop,
-    )
+def _privacy_key(r: SPrivacyRequest) -> tuple[str, None]:
+    return (r.customer.id if r.customer else None) or r.shop_id or "shop", None
 
 
-def _privacy(topic: Topic, p: dict[str, Any]) -> Parsed:
-    r = SPrivacyRequest.model_validate(p)
-    request = m.PrivacyRequest(
+def _privacy(r: SPrivacyRequest) -> m.PrivacyRequest:
+    return m.PrivacyRequest(
         shop_id=r.shop_id,
         shop_domain=r.shop_domain,
         customer_id=r.customer.id if r.customer else None,
@@ -784,47 +686,70 @@ def _privacy(topic: Topic, p: dict[str, Any]) -> Parsed:
         orders_requested=[o for o in r.orders_requested if o],
         data_request_id=r.data_request.id if r.data_request else None,
     )
-    entity = request.customer_id or request.shop_id or "shop"
-    return Parsed(
-        topic=topic, entity_kind=EntityKind.PRIVACY, entity_id=entity, updated_at=None, resource=request
-    )
 
 
-_PARSERS: dict[Topic, Callable[[Topic, dict[str, Any]], Parsed]] = {
-    Topic.ORDER_CREATED: _order,
-    Topic.ORDER_UPDATED: _order,
-    Topic.ORDER_PAID: _order,
-    Topic.ORDER_CANCELLED: _order,
-    Topic.ORDER_FULFILLED: _order,
-    Topic.ORDER_DELETED: _order,
-    Topic.ORDER_RISK_CHANGED: _risk,
-    Topic.FULFILLMENT_CREATED: _fulfillment,
-    Topic.FULFILLMENT_UPDATED: _fulfillment,
-    Topic.FULFILLMENT_EVENT_CREATED: _fulfillment_event,
-    Topic.REFUND_CREATED: _refund,
-    Topic.TRANSACTION_CREATED: _transaction,
-    Topic.DISPUTE_CREATED: _dispute,
-    Topic.CHECKOUT_CREATED: _checkout,
-    Topic.CHECKOUT_UPDATED: _checkout,
-    Topic.CART_UPDATED: _cart,
-    Topic.PRODUCT_CREATED: _product,
-    Topic.PRODUCT_UPDATED: _product,
-    Topic.PRODUCT_DELETED: _product,
-    Topic.VARIANT_OUT_OF_STOCK: _variant_out_of_stock,
-    Topic.INVENTORY_UPDATED: _inventory,
-    Topic.INVENTORY_ITEM_UPDATED: _inventory_item,
-    Topic.CUSTOMER_CREATED: _customer,
-    Topic.CUSTOMER_UPDATED: _customer,
-    Topic.CUSTOMER_DELETED: _customer,
-    Topic.APP_UNINSTALLED: _shop,
-    Topic.CUSTOMER_REDACT: _privacy,
-    Topic.CUSTOMER_DATA_REQUEST: _privacy,
-    Topic.SHOP_REDACT: _privacy,
+_ORDER = Family(SOrder, EntityKind.ORDER, _own_id("order"), SOrder.canonical)
+_FULFILLMENT = Family(SFulfillment, EntityKind.FULFILLMENT, _own_id("fulfillment"), SFulfillment.canonical)
+_CHECKOUT = Family(SCheckout, EntityKind.CHECKOUT, _checkout_key, _checkout)
+_PRODUCT = Family(SProduct, EntityKind.PRODUCT, _own_id("product"), SProduct.canonical)
+_CUSTOMER = Family(SCustomer, EntityKind.CUSTOMER, _own_id("customer"), SCustomer.canonical)
+_PRIVACY = Family(SPrivacyRequest, EntityKind.PRIVACY, _privacy_key, _privacy)
+
+#: each topic's family: its raw shape, its event key and its canonical resource
+FAMILIES: dict[Topic, Family] = {
+    Topic.ORDER_CREATED: _ORDER,
+    Topic.ORDER_UPDATED: _ORDER,
+    Topic.ORDER_PAID: _ORDER,
+    Topic.ORDER_CANCELLED: _ORDER,
+    Topic.ORDER_FULFILLED: _ORDER,
+    Topic.ORDER_DELETED: _ORDER,
+    Topic.ORDER_RISK_CHANGED: Family(
+        SRisk,
+        EntityKind.ORDER,
+        lambda r: (r.order_id or UNKNOWN_ORDER, None),
+        lambda r: m.RiskAssessment(**r.model_dump()),
+    ),
+    Topic.FULFILLMENT_CREATED: _FULFILLMENT,
+    Topic.FULFILLMENT_UPDATED: _FULFILLMENT,
+    Topic.FULFILLMENT_EVENT_CREATED: Family(
+        SFulfillmentEvent,
+        EntityKind.FULFILLMENT_EVENT,
+        _unordered(_own_id("fulfillment event")),
+        _fulfillment_event,
+    ),
+    Topic.REFUND_CREATED: Family(
+        SRefund, EntityKind.REFUND, _unordered(_own_id("refund")), SRefund.canonical
+    ),
+    Topic.TRANSACTION_CREATED: Family(
+        STransaction, EntityKind.TRANSACTION, _unordered(_own_id("transaction")), _transaction
+    ),
+    Topic.DISPUTE_CREATED: Family(
+        SDispute,
+        EntityKind.DISPUTE,
+        _dispute_key,
+        lambda d: m.Dispute(**{**d.model_dump(), "id": _dispute_key(d)[0]}),
+    ),
+    Topic.CHECKOUT_CREATED: _CHECKOUT,
+    Topic.CHECKOUT_UPDATED: _CHECKOUT,
+    Topic.CART_UPDATED: Family(SCart, EntityKind.CART, _cart_key, _cart),
+    Topic.PRODUCT_CREATED: _PRODUCT,
+    Topic.PRODUCT_UPDATED: _PRODUCT,
+    Topic.PRODUCT_DELETED: _PRODUCT,
+    Topic.VARIANT_OUT_OF_STOCK: Family(SVariant, EntityKind.PRODUCT, _variant_key, _variant_product),
+    Topic.INVENTORY_UPDATED: Family(SInventoryLevel, EntityKind.INVENTORY, _inventory_key, _inventory_level),
+    Topic.INVENTORY_ITEM_UPDATED: Family(
+        SInventoryItem, EntityKind.INVENTORY_ITEM, _own_id("inventory item"), _inventory_item
+    ),
+    Topic.CUSTOMER_CREATED: _CUSTOMER,
+    Topic.CUSTOMER_UPDATED: _CUSTOMER,
+    Topic.CUSTOMER_DELETED: _CUSTOMER,
+    Topic.APP_UNINSTALLED: Family(
+        SShop,
+        EntityKind.SHOP,
+        lambda s: (s.id or s.myshopify_domain or "shop", None),
+        lambda s: m.Shop(**s.model_dump()),
+    ),
+    Topic.CUSTOMER_REDACT: _PRIVACY,
+    Topic.CUSTOMER_DATA_REQUEST: _PRIVACY,
+    Topic.SHOP_REDACT: _PRIVACY,
 }
-
-
-def parse(topic: Topic, payload: dict[str, Any]) -> Parsed:
-    parser = _PARSERS.get(topic)
-    if parser is None:
-        raise MalformedPayload(f"Shopify sends no {topic} deliveries")
-    return parser(topic, payload)

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from storekit import models as m
-from storekit.adapters.base import EntityKind, Parsed, Topic, utm_params
+from storekit.adapters.base import EntityKind, Family, Topic, utm_params
 from storekit.errors import MalformedPayload
 from storekit.models import Count, Id, Money, Tags, Time
 
@@ -465,66 +465,44 @@ class WRefund(_Shape):
         )
 
 
-def _order(topic: Topic, p: dict[str, Any]) -> Parsed:
-    order = WOrder.model_validate(p).canonical()
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.ORDER,
-        entity_id=order.id,
-        updated_at=order.updated_at,
-        resource=order,
-    )
+def _own_id(what: str) -> Callable[[Any], tuple[str, datetime | None]]:
+    """Key of a shape whose entity is itself, ordered by its date_modified_gmt when it has one."""
+
+    def key(shape: Any) -> tuple[str, datetime | None]:
+        if not shape.id:
+            raise MalformedPayload(f"{what} has no id")
+        return shape.id, getattr(shape, "date_modified_gmt", None)
+
+    return key
 
 
-def _product(topic: Topic, p: dict[str, Any]) -> Parsed:
-    product = WProduct.model_validate(p).canonical()
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.PRODUCT,
-        entity_id=product.variants[0].id or product.id,
-        updated_at=product.updated_at,
-        resource=product,
-    )
+def _customer(c: WCustomer) -> m.Customer:
+    _own_id("customer")(c)
+    return c.canonical()
 
 
-def _customer(topic: Topic, p: dict[str, Any]) -> Parsed:
-    customer = WCustomer.model_validate(p).canonical()
-    if not customer.id:
-        raise MalformedPayload("customer has no id")
-    return Parsed(
-        topic=topic,
-        entity_kind=EntityKind.CUSTOMER,
-        entity_id=customer.id,
-        updated_at=customer.updated_at,
-        resource=customer,
-    )
+def _refund(r: WRefund) -> m.Refund:
+    _own_id("refund")(r)
+    return r.canonical()
 
 
-def _refund(topic: Topic, p: dict[str, Any]) -> Parsed:
-    refund = WRefund.model_validate(p).canonical()
-    if not refund.id:
-        raise MalformedPayload("refund has no id")
-    return Parsed(
-        topic=topic, entity_kind=EntityKind.REFUND, entity_id=refund.id, updated_at=None, resource=refund
-    )
+_ORDER = Family(WOrder, EntityKind.ORDER, _own_id("order"), WOrder.canonical)
+#: a variation's event is keyed by the variation's own id (see the module's docstring)
+_PRODUCT = Family(WProduct, EntityKind.PRODUCT, _own_id("product"), WProduct.canonical)
+_CUSTOMER = Family(WCustomer, EntityKind.CUSTOMER, _own_id("customer"), _customer)
 
-
-_PARSERS: dict[Topic, Callable[[Topic, dict[str, Any]], Parsed]] = {
-    Topic.ORDER_CREATED: _order,
-    Topic.ORDER_UPDATED: _order,
-    Topic.ORDER_DELETED: _order,
-    Topic.REFUND_CREATED: _refund,
-    Topic.PRODUCT_CREATED: _product,
-    Topic.PRODUCT_UPDATED: _product,
-    Topic.PRODUCT_DELETED: _product,
-    Topic.CUSTOMER_CREATED: _customer,
-    Topic.CUSTOMER_UPDATED: _customer,
-    Topic.CUSTOMER_DELETED: _customer,
+#: each topic's family: its raw shape, its event key and its canonical resource
+FAMILIES: dict[Topic, Family] = {
+    Topic.ORDER_CREATED: _ORDER,
+    Topic.ORDER_UPDATED: _ORDER,
+    Topic.ORDER_DELETED: _ORDER,
+    Topic.REFUND_CREATED: Family(
+        WRefund, EntityKind.REFUND, lambda r: (_own_id("refund")(r)[0], None), _refund
+    ),
+    Topic.PRODUCT_CREATED: _PRODUCT,
+    Topic.PRODUCT_UPDATED: _PRODUCT,
+    Topic.PRODUCT_DELETED: _PRODUCT,
+    Topic.CUSTOMER_CREATED: _CUSTOMER,
+    Topic.CUSTOMER_UPDATED: _CUSTOMER,
+    Topic.CUSTOMER_DELETED: _CUSTOMER,
 }
-
-
-def parse(topic: Topic, payload: dict[str, Any]) -> Parsed:
-    parser = _PARSERS.get(topic)
-    if parser is None:
-        raise MalformedPayload(f"WooCommerce sends no {topic} deliveries")
-    return parser(topic, payload)

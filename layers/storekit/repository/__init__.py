@@ -20,6 +20,7 @@ from storekit.repository.listings import (
 )
 from storekit.repository.outbox import OutboxRepository
 from storekit.repository.parking import ParkingRepository
+from storekit.repository.rates import RateRepository
 from storekit.repository.redaction import REDACTED, RedactionRepository
 from storekit.repository.stores import StoreRepository
 
@@ -49,6 +50,7 @@ class Repository(
     InventoryRepository,
     ParkingRepository,
     CounterRepository,
+    RateRepository,
     ListingRepository,
     RedactionRepository,
 ):

@@ -83,3 +83,13 @@ class TableRepository:
                 return False
             raise
         return True
+
+    def _delete_if(self, **delete: Any) -> bool:
+        """One conditional delete_item; False when its ConditionExpression fails."""
+        try:
+            self._table.delete_item(**delete)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True

@@ -11,7 +11,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from storekit import keys
 from storekit.clock import parse_iso
 from storekit.models import Order
-from storekit.order_proofs import OrderProofs
+from storekit.order_proofs import proof_of, proven
 from storekit.repository.base import TableRepository
 
 
@@ -138,9 +138,51 @@ class EntityRepository(TableRepository):
                 latest = (str(item["channel"]), str(item["at"]))
         return latest
 
-    # --- the order-status assistant's proofs (storekit.order_proofs) ---------------------------
+    # --- the order-status assistant's proofs (decided in storekit.order_proofs) ------------------
     def keep_order_proof(self, store_id: str, order: Order, updated_at: str) -> bool:
-        return OrderProofs(self._table).keep(store_id, order, updated_at)
+        """Keep the newest proof of an order (False if a newer one is kept already, or the order
+        has nothing to be asked by)."""
+        proof = proof_of(store_id, order)
+        if proof is None:
+            return False
+        key = keys.order_proof(store_id, proof.order_id)
+        item = {
+            **key,
+            **keys.store_member(store_id, key),
+            **keys.order_proof_lookup(store_id, proof.number, proof.order_id),
+            "type": keys.PROOF,
+            "store_id": store_id,
+            "order_id": proof.order_id,
+            "updated_at": updated_at,
+            "emails": proof.emails,
+        }
+        return self._put_once(item, _if_newer("updated_at", updated_at))
 
     def proven_order_id(self, store_id: str, number: str, email: str) -> tuple[str | None, bool]:
-        return OrderProofs(self._table).proven_order_id(store_id, number, email)
+        """(the id of the order with this number whose email this is, or None; whether the order
+        with this number was kept before proofs existed). Always the same work: both keys-only
+        Queries run (each followed past its pages, at most 5 items), whatever the first finds."""
+        normalized = keys.normalized_order_number(number)
+        proofs = list(
+            self._query(
+                {
+                    "IndexName": "GSI1",
+                    "KeyConditionExpression": Key("GSI1PK").eq(keys.order_proof_partition(store_id, number)),
+                    "ProjectionExpression": "order_id, emails",
+                },
+                limit=5,
+            )
+        )
+        numbered = list(
+            self._query(
+                {
+                    "IndexName": "GSI1",
+                    "KeyConditionExpression": Key("GSI1PK").eq(
+                        keys.order_number_partition(store_id, normalized or "-")
+                    ),
+                    "ProjectionExpression": "PK",
+                },
+                limit=5,
+            )
+        )
+        return proven(store_id, email, proofs, numbered)
