@@ -24,6 +24,8 @@ conditional put is the duplicate check.
 | last contact   | STORE#{s}#CONTACT#{hash of address}   | CONTACT                  | -                                   | -               |
 | store member   | (state, counters, refunds, shipments, | contacts: what no        | GSI2 STORE#{s}#ITEMS                | {PK}|{SK}       |
 |                |  listing above finds)                 |                          |                                     |                 |
+| inventory item | STORE#{s}#INVITEM#{inventory_item_id} | VARIANT                  | (store member)                      |                 |
+| product stock  | STORE#{s}#STOCK#{product_id}          | STOCK                    | (store member)                      |                 |
 | shop claim     | SHOP#{platform}#{shop identity}       | STORE                    | -                                   | -               |
 | rate counter   | STORE#{s}#RATE#{scope}#{hash}         | {window start}           | (store member)                      |                 |
 | order proof    | STORE#{s}#ORDER#{order_id}            | PROOF                    | GSI1 STORE#{s}#ORDERPROOF#{n}       | {order_id}      |
@@ -52,6 +54,8 @@ COUNTER = "COUNTER"
 ORDER_REFUNDS = "ORDER_REFUNDS"
 CONTACT = "CONTACT"
 SHIPMENT = "SHIPMENT"
+INVENTORY_ITEM = "INVITEM"
+STOCK = "STOCK"
 CURSOR = "CURSOR"
 SHOP_CLAIM = "SHOP_CLAIM"
 RATE = "RATE"
@@ -243,6 +247,17 @@ def last_contact(store_id: str, address: str) -> Key:
     """When and on which channel storeflow last reached an address (hashed: no address in keys)."""
     digest = hashlib.sha256(f"{store_id}\x1f{contact_address(address)}".encode()).hexdigest()[:32]
     return {"PK": f"{_store(store_id)}#CONTACT#{digest}", "SK": CONTACT}
+
+
+def inventory_item(store_id: str, inventory_item_id: str) -> Key:
+    """Which variant of which product a Shopify inventory item is (kept from products/create|update)."""
+    return {"PK": f"{_store(store_id)}#INVITEM#{inventory_item_id}", "SK": "VARIANT"}
+
+
+def product_stock(store_id: str, product_id: str) -> Key:
+    """One product's stock: every variant's levels per location, what alerts are out, what storeflow
+    changed when it sold out (one item, so one read decides for the whole product)."""
+    return {"PK": f"{_store(store_id)}#STOCK#{product_id}", "SK": STOCK}
 
 
 def store_member(store_id: str, key: Key) -> Key:

@@ -282,6 +282,13 @@ class Variant(Canonical):
     compare_at_price: Money = None
     inventory_quantity: Count | None = None
     inventory_item_id: Id = None
+    #: whether the platform counts this variant's stock (Shopify inventory_management, WooCommerce
+    #: manage_stock); None = the payload does not say (Shopify 2024+ webhooks: see inventory_items)
+    tracked: bool | None = None
+    #: sold on when out of stock (Shopify inventory_policy "continue", WooCommerce backorders allowed)
+    keeps_selling: bool = False
+    #: WooCommerce stock_status: instock, outofstock, onbackorder
+    stock_status: str | None = None
 
 
 class Product(Canonical):
@@ -294,6 +301,14 @@ class Product(Canonical):
     vendor: str | None = None
     product_type: str | None = None
     variants: list[Variant] = []
+    #: on the online store (Shopify: published_at set; WooCommerce: status publish); None = not said
+    published: bool | None = None
+    #: WooCommerce catalog_visibility: visible, catalog, search, hidden
+    catalog_visibility: str | None = None
+    #: WooCommerce category ids
+    category_ids: list[str] = []
+    #: WooCommerce: the ids of a variable product's variations
+    variation_ids: list[str] = []
     created_at: Time = None
     updated_at: Time = None
 

@@ -295,6 +295,15 @@ class _NothingStored:
     def last_contact(self, store_id: str, addresses: list[str]) -> None:
         return None
 
+    def inventory_item(self, store_id: str, inventory_item_id: str) -> None:
+        return None
+
+    def product_stock(self, store_id: str, product_id: str) -> dict[str, Any]:
+        return {}
+
+    def jobs_due_at(self, store_id: str, kind: str, due_iso: str) -> list[JobRecord]:
+        return []
+
 
 def _real_events() -> list[tuple[str, str, Any]]:
     found = []

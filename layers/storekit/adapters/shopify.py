@@ -394,9 +394,12 @@ class SVariant(_Shape):
     compare_at_price: Money = None
     inventory_quantity: Count | None = None
     inventory_item_id: Id = None
+    inventory_management: str | None = None
+    inventory_policy: str | None = None
     updated_at: Time = None
 
     def canonical(self) -> m.Variant:
+        tracked = bool(self.inventory_management) if "inventory_management" in self.model_fields_set else None
         return m.Variant(
             id=_true_id(self.id, self.admin_graphql_api_id),
             product_id=self.product_id,
@@ -406,6 +409,8 @@ class SVariant(_Shape):
             compare_at_price=self.compare_at_price,
             inventory_quantity=self.inventory_quantity,
             inventory_item_id=self.inventory_item_id,
+            tracked=tracked,
+            keeps_selling=(self.inventory_policy or "").lower() == "continue",
         )
 
 
@@ -437,6 +442,7 @@ class SProduct(_Shape):
             vendor=self.vendor,
             product_type=self.product_type,
             variants=[v.canonical() for v in self.variants],
+            published=self.published_at is not None if "published_at" in self.model_fields_set else None,
             created_at=self.created_at,
             updated_at=self.updated_at,
         )

@@ -327,6 +327,10 @@ def _up_id(links: WLinks | None) -> str | None:
     return None
 
 
+class WCategory(_Shape):
+    id: Id = None
+
+
 class WProduct(_Shape):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
@@ -341,6 +345,13 @@ class WProduct(_Shape):
     regular_price: Money = None
     sale_price: Money = None
     stock_quantity: Count | None = None
+    #: true, false, or "parent" (a variation whose parent manages its stock)
+    manage_stock: bool | str | None = None
+    stock_status: str | None = None
+    backorders: str | None = None
+    catalog_visibility: str | None = None
+    categories: list[WCategory] = []
+    variations: list[Id] = []
     tags: Tags = []
     type: str | None = None
     date_created_gmt: Time = None
@@ -367,6 +378,9 @@ class WProduct(_Shape):
             price=price,
             compare_at_price=was,
             inventory_quantity=self.stock_quantity,
+            tracked=self.manage_stock if isinstance(self.manage_stock, bool) else None,
+            keeps_selling=(self.backorders or "no").lower() in ("yes", "notify"),
+            stock_status=self.stock_status,
         )
         return m.Product(
             id=product_id,
@@ -376,6 +390,10 @@ class WProduct(_Shape):
             tags=self.tags,
             product_type=self.type,
             variants=[variant],
+            published=status == "active" if isinstance(self.status, str) else None,
+            catalog_visibility=self.catalog_visibility,
+            category_ids=[c.id for c in self.categories if c.id],
+            variation_ids=[v for v in self.variations if v],
             created_at=self.date_created_gmt,
             updated_at=self.date_modified_gmt,
         )

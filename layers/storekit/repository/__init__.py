@@ -7,6 +7,7 @@ from __future__ import annotations
 from storekit.repository.base import Page, TableRepository, is_conditional_failure
 from storekit.repository.entities import EntityRepository
 from storekit.repository.events import EventRepository
+from storekit.repository.inventory import InventoryRepository
 from storekit.repository.items import action_from_item, attributes_of, job_from_item, view_of
 from storekit.repository.jobs import JobRepository
 from storekit.repository.listings import (
@@ -46,6 +47,7 @@ class Repository(
     EntityRepository,
     OutboxRepository,
     JobRepository,
+    InventoryRepository,
     ParkingRepository,
     CounterRepository,
     RateRepository,
