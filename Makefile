@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-unit test-integration lint bench demo package setup browser clean
+.PHONY: run test test-unit test-integration lint bench demo package setup browser clean replay
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,15 @@ $(STAMP): pyproject.toml requirements.txt
 
 setup: $(STAMP)
 
-## run: the local stack on http://127.0.0.1:8000 with a demo store (Ctrl-C stops it)
+## run: the local stack on http://127.0.0.1:8000 with a demo store (Ctrl-C stops it; ARGS=--verbose shows every log line)
 run: $(STAMP)
-	$(PY) -m infra.local_stack
+	$(PY) -m infra.local_stack $(ARGS)
+
+## replay: sign and post FILE (a payload or a folder of them) as TOPIC to the local stack's STORE (default demo)
+##         and print what each automation decided; TOKEN= the admin token `make run` printed
+replay: $(STAMP)
+	@test -n "$(FILE)" -a -n "$(TOPIC)" || { echo 'usage: make replay FILE=<payload.json|folder> TOPIC=orders/create [STORE=demo] [TOKEN=...]' >&2; exit 2; }
+	$(PY) -m infra.replay "$(FILE)" --topic "$(TOPIC)" --store "$(or $(STORE),demo)" $(if $(TOKEN),--token "$(TOKEN)")
 
 ## demo: the local stack without the demo seed
 demo: $(STAMP)
@@ -53,7 +59,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tests.bench
 
-## package: `chalice package` with the merged infra template into build/package (RUNTIME=python3.13 to target it)
+## package: `chalice package` with the merged infra template into build/package (Lambda python3.13; RUNTIME=python3.12 for 3.12)
 package: $(STAMP)
 	bash infra/package.sh
 

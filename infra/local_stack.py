@@ -4,6 +4,10 @@ Starts embedded moto on 127.0.0.1, creates the infra/ resources in it, serves th
 http://127.0.0.1:8000, runs the stream dispatcher/executor, the fallback drainer and the minute
 sweeper as local pollers through the same handlers, seeds a `demo` store in dry-run and replays
 sample webhooks so `GET /stores/demo/actions` shows planned actions at once. Ctrl-C stops it all.
+
+The console is quiet: the banner, the demo summary, then one line per webhook received and per
+action decided (infra/pollers.py `console_line`). `--verbose` (`make run ARGS=--verbose`) shows
+every log line instead: botocore, Powertools, moto and the HTTP access log.
 """
 
 from __future__ import annotations
@@ -30,11 +34,11 @@ DEMO_SENDER = "notifications@demo-shop.example"
 log = logging.getLogger("storeflow.local")
 
 
-def start_moto() -> Any:
+def start_moto(verbose: bool = False) -> Any:
     from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=verbose)
     server.start()
     host, port = server.get_host_and_port()
     os.environ.update(
@@ -95,6 +99,38 @@ def seed_demo(base: str, token: str) -> int:
     return sent
 
 
+def api_server(app: Any, config: Any, port: int, verbose: bool) -> Any:
+    """Chalice's local server; quiet, its access log shows only refused webhook deliveries."""
+    from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
+
+    class QuietRequestHandler(ChaliceRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if verbose:
+                super().log_request(code, size)
+            elif self.path.startswith("/webhooks/") and str(code) != "200":
+                print(
+                    f"{time.strftime('%H:%M:%S')} webhook  {self.command} {self.path}  -> {code}", flush=True
+                )
+
+    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)  # what chalice's create_local_server does
+    app.__class__ = CustomLocalChalice
+    return LocalDevServer(app, config, "127.0.0.1", port, handler_cls=QuietRequestHandler)
+
+
+class Console:
+    """Prints `console_line` for each stream record once the demo summary is out (`live`)."""
+
+    def __init__(self) -> None:
+        self.live = False
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        from infra.pollers import console_line
+
+        line = console_line(record) if self.live else None
+        if line:
+            print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+
+
 class StopFlag:
     """Set from a signal handler without taking any lock; a second Ctrl-C interrupts as usual."""
 
@@ -111,9 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo store")
     parser.add_argument("--sweep-seconds", type=float, default=60.0)
+    parser.add_argument("--verbose", action="store_true", help="show every log line (botocore, access log)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if args.verbose else "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
@@ -123,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     stop = StopFlag()
     signal.signal(signal.SIGINT, stop.request)
     signal.signal(signal.SIGTERM, stop.request)
+    print("storeflow: starting the local stack (moto, API, pollers)...", flush=True)
 
-    moto_server = start_moto()
+    moto_server = start_moto(args.verbose)
     import boto3
 
     from infra.bootstrap import create_local_resources, env_for
@@ -140,25 +179,26 @@ def main(argv: list[str] | None = None) -> int:
     session.client("ses").verify_email_identity(EmailAddress=DEMO_SENDER)
 
     from chalice.config import Config
-    from chalice.local import create_local_server
 
     sys.path.insert(0, str(ROOT))
     from app import app
 
     config = Config.create(chalice_app=app, app_name="storeflow", project_dir=str(ROOT), chalice_stage="dev")
     try:
-        server = create_local_server(app, config, "127.0.0.1", args.port)
+        server = api_server(app, config, args.port, args.verbose)
     except OSError as exc:
         moto_server.stop()
         print(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}. Is another `make run` running?")
         return 1
-    http = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+    http = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
     http.start()
 
+    console = Console()
     streams = StreamPoller(
         session,
         resources.stream_arn,
         {"dispatch": app.handler_map["dispatch"], "execute": app.handler_map["execute"]},
+        observer=console,
     )
     sqs = session.client("sqs")
     fallback_arn = sqs.get_queue_attributes(
@@ -212,7 +252,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - [{item['automation']}] {item['summary']}")
     print("\ntry:")
     print(f'  curl -s -H "Authorization: Bearer {token}" {base}/stores/demo/actions')
-    print("Ctrl-C stops everything.\n", flush=True)
+    print(
+        f'  curl -s -H "Authorization: Bearer {token}" {base}/stores/demo/actions/<action_id>   # its preview'
+    )
+    print(f"  {base}/dashboard   (paste the admin token)")
+    print("Ctrl-C stops everything. From now on: one line per webhook received and action decided", end="")
+    print(" (make run ARGS=--verbose shows every log line).\n" if not args.verbose else ".\n", flush=True)
+    console.live = True
 
     while not stop.requested:
         time.sleep(0.2)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make package`: the deployable SAM template and zips in build/package.
-#   RUNTIME=python3.12|python3.13 make package   targets that Lambda runtime (default: this interpreter's)
+#   make package                                  targets Lambda's python3.13 runtime
+#   RUNTIME=python3.12 make package               targets python3.12 instead
+#   RUNTIME=local make package                    this interpreter's version (tests import that build)
 #   STAGE=prod make package                       packages the prod stage (default dev)
 #   OUT=dir                                       where to write (default build/package)
 # Dependency wheels are downloaded once per requirements.txt into build/wheels/ and reused offline.
@@ -10,10 +12,10 @@ PY="${PY:-.venv/bin/python}"
 CHALICE="${CHALICE:-.venv/bin/chalice}"
 OUT="${OUT:-build/package}"
 STAGE="${STAGE:-dev}"
-RUNTIME="${RUNTIME:-}"
+RUNTIME="${RUNTIME:-python3.13}"
 case "$RUNTIME" in
-  "" | python3.11 | python3.12 | python3.13) ;;
-  *) echo "RUNTIME must be python3.11, python3.12 or python3.13 (got $RUNTIME)" >&2; exit 2 ;;
+  python3.12 | python3.13 | local) ;;
+  *) echo "RUNTIME must be python3.13 (the default) or python3.12 (got $RUNTIME)" >&2; exit 2 ;;
 esac
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 export PYTHONPATH="$PWD:$PWD/layers"
@@ -85,12 +87,13 @@ precompile() {
 
 rm -rf "$OUT"
 mkdir -p build
+local_version="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+if [ "$RUNTIME" = local ]; then RUNTIME="python$local_version"; fi
 merge_args=(merge build/merge-template.json --stage "$STAGE")
-if [ -n "$RUNTIME" ]; then merge_args+=(--runtime "$RUNTIME"); fi
+if [ "$RUNTIME" != "python$local_version" ]; then merge_args+=(--runtime "$RUNTIME"); fi
 "$PY" -m infra.templates "${merge_args[@]}"
 
 # Chalice builds its layer for this interpreter (from .chalice/deployments when nothing changed).
-local_version="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 wheelhouse "$local_version"
 if ! PIP_NO_INDEX=1 PIP_FIND_LINKS="$WHEELS" \
   "$CHALICE" package --stage "$STAGE" --merge-template build/merge-template.json "$OUT"; then
@@ -98,7 +101,6 @@ if ! PIP_NO_INDEX=1 PIP_FIND_LINKS="$WHEELS" \
   rm -rf "$OUT"
   "$CHALICE" package --stage "$STAGE" --merge-template build/merge-template.json "$OUT"
 fi
-RUNTIME="${RUNTIME:-python$local_version}"
 if [ "$RUNTIME" = "python$local_version" ]; then
   drop_runtime_provided "$OUT/layer-deployment.zip"
 else
@@ -128,4 +130,4 @@ for kind in managed-layer appcode; do
   find .chalice/deployments -maxdepth 1 -name "$kind-*.zip" -printf '%T@ %p\n' 2>/dev/null |
     sort -rn | tail -n +5 | cut -d' ' -f2- | xargs -r rm -f
 done
-echo "packaged stage $STAGE (${RUNTIME:-python$local_version}) into $OUT"
+echo "packaged stage $STAGE ($RUNTIME) into $OUT"

@@ -57,8 +57,14 @@ class StreamPoller:
     """One table stream, every shard, each batch given to every consumer (dispatch, execute)."""
 
     def __init__(
-        self, session: Any, stream_arn: str, consumers: dict[str, Handler], batch_size: int = 25
+        self,
+        session: Any,
+        stream_arn: str,
+        consumers: dict[str, Handler],
+        batch_size: int = 25,
+        observer: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
+        self._observer = observer
         self._streams = session.client("dynamodbstreams")
         self._arn = stream_arn
         self._region = session.region_name or "us-east-1"
@@ -87,6 +93,9 @@ class StreamPoller:
                 if records:
                     self._deliver(records)
                     delivered += len(records)
+                    if self._observer is not None:
+                        for record in records:
+                            self._observer(record)
                 self._iterators[shard_id] = next_iterator or iterator
                 if not records or not next_iterator:
                     break
@@ -190,3 +199,38 @@ class Ticker(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+
+
+# --- the quiet console of `make run`: one line per webhook received and per action decided ---------
+#: action statuses an attempt ends in (pending and running are steps on the way)
+_DECIDED = frozenset({"planned", "done", "failed", "retrying", "scheduled"})
+
+
+def _image(record: dict[str, Any], which: str) -> dict[str, Any]:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    raw = record.get("dynamodb", {}).get(which) or {}
+    deserializer = TypeDeserializer()
+    return {name: deserializer.deserialize(value) for name, value in raw.items()}
+
+
+def console_line(record: dict[str, Any]) -> str | None:
+    """What `make run` prints for one table stream record, or None for the records nobody needs
+    to see: a webhook stored (store, platform topic), a run that decided nothing or failed
+    (automation, outcome, reason), an action's attempt (automation, what, outcome). Never personal
+    data: action summaries mask recipients, and payloads are never read."""
+    new = _image(record, "NewImage")
+    kind = new.get("type")
+    if kind == "EVENT" and record.get("eventName") == "INSERT":
+        return f"webhook  {new.get('store_id')}  {new.get('platform')} {new.get('platform_topic')}  received"
+    if kind == "RUN" and record.get("eventName") == "INSERT" and new.get("outcome") != "actions":
+        reason = f": {new['reason']}" if new.get("reason") else ""
+        return f"run      {new.get('store_id')}  {new.get('automation')}  {new.get('outcome')}{reason}"
+    if kind == "ACTION" and record.get("eventName") == "MODIFY":
+        status = new.get("status")
+        if status not in _DECIDED or _image(record, "OldImage").get("status") == status:
+            return None
+        tail = f" ({new['reason']})" if new.get("reason") and status != "planned" else ""
+        what = f"{new.get('automation')}  {new.get('summary')}"
+        return f"action   {new.get('store_id')}  {what}  -> {status}{tail}"
+    return None

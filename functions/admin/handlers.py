@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
+from functions.admin.actions import action_detail
 from functions.admin.auth import new_store_token, require_admin, require_store_access
 from functions.admin.models import ScheduleInput, StoreInput
 from functions.admin.stores import save_store, store_view, validation_message
 from functions.answers import answer_errors, json_response
 from functions.engine.execute import release_for_retry
+from functions.engine.replay import replay_event
 from storekit.clock import iso, parse_iso
 from storekit.errors import BadRequest, Conflict, NotFound, UnknownStore
 from storekit.records import ACTION_STATUSES, JobRecord
@@ -133,6 +136,23 @@ def list_actions(store_id: str) -> Response:
     if status is not None and status not in ACTION_STATUSES:
         raise BadRequest(f"status must be one of {', '.join(ACTION_STATUSES)}")
     return _listing(store_id, "actions", status)
+
+
+@bp.route("/stores/{store_id}/actions/{action_id}", methods=["GET"])
+@answer_errors
+def get_action(store_id: str, action_id: str) -> Response:
+    """The action with its attempts, event, run and preview (what it sends or changes)."""
+    runtime = authorized(store_id)
+    return json_response(action_detail(existing_store(store_id, runtime), action_id, runtime))
+
+
+@bp.route("/stores/{store_id}/events/{event_id}/replay", methods=["POST"])
+@answer_errors
+def replay(store_id: str, event_id: str) -> Response:
+    """The store's current settings on a stored event, in dry-run: what each automation would plan,
+    with previews. Nothing is executed, written or counted."""
+    runtime = authorized(store_id)
+    return json_response(replay_event(existing_store(store_id, runtime), unquote(event_id), runtime))
 
 
 @bp.route("/stores/{store_id}/parked", methods=["GET"])

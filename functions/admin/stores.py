@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,12 +14,92 @@ from storekit.store import AutomationConfig, StoreConfig, StoreSecrets
 
 
 def validation_message(exc: ValidationError) -> str:
-    """Field paths and messages only: never the submitted values (they may be secrets)."""
-    parts = []
+    """Each problem as `field: what it needs`, in words a merchant understands ("webhook_secret: at
+    least 8 characters"), never the submitted values (they may be secrets)."""
+    parts: list[str] = []
     for err in exc.errors(include_input=False, include_url=False):
-        where = ".".join(str(p) for p in err["loc"]) or "body"
-        parts.append(f"{where}: {err['msg']}")
+        # union members ("ShopifyCredentials") and validator wrappers are not fields the merchant sent
+        loc = [str(p) for p in err["loc"] if not re.match(r"^[A-Z][A-Za-z]*$|.*[\[\]]", str(p))]
+        part = f"{'.'.join(loc) or 'body'}: {_plain_words(err['type'], err['msg'], err.get('ctx') or {})}"
+        if part not in parts:
+            parts.append(part)
     return "; ".join(parts)
+
+
+_NEEDS: dict[str, str] = {
+    "missing": "required",
+    "extra_forbidden": "not a field this takes (check the spelling)",
+    "string_type": "must be text",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "decimal_type": "must be a number",
+    "decimal_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "dict_type": "must be an object {...}",
+    "model_type": "must be an object {...}",
+    "model_attributes_type": "must be an object {...}",
+    "list_type": "must be a list [...]",
+    "set_type": "must be a list [...]",
+    "json_invalid": "is not valid JSON",
+    "json_type": "is not valid JSON",
+    "date_type": "must be a date like 2026-11-24",
+    "date_parsing": "must be a date like 2026-11-24",
+    "date_from_datetime_parsing": "must be a date like 2026-11-24",
+    "datetime_type": "must be a date and time like 2026-11-24T09:00:00+01:00",
+    "datetime_parsing": "must be a date and time like 2026-11-24T09:00:00+01:00",
+    "datetime_from_date_parsing": "must be a date and time like 2026-11-24T09:00:00+01:00",
+    "timezone_aware": "must give a UTC offset, like 2026-11-24T09:00:00+01:00",
+    "time_type": "must be a time like 21:00",
+    "time_parsing": "must be a time like 21:00",
+    "url_type": "must be a URL like https://example.com/path",
+    "url_parsing": "must be a URL like https://example.com/path",
+    "url_scheme": "must be an https:// URL",
+    "uuid_parsing": "must be a UUID",
+    "string_unicode": "must be text",
+    "bytes_type": "must be text",
+}
+
+
+def _plain_words(kind: str, message: str, ctx: dict[str, Any]) -> str:
+    """What a field needs, from pydantic's error type and context (its own message as the fallback)."""
+    if kind in _NEEDS:
+        return _NEEDS[kind]
+    if kind in ("string_too_short", "too_short", "string_too_long", "too_long"):
+        bound = ctx.get("min_length", ctx.get("max_length"))
+        unit = {"List": "item", "Dictionary": "entry", "Set": "item", "Tuple": "item"}.get(
+            str(ctx.get("field_type", "Value")), "character"
+        )
+        if kind.endswith("too_short") and bound == 1:
+            return "must not be empty"
+        most = "at least" if kind.endswith("too_short") else "at most"
+        return f"{most} {bound} {unit}{'' if bound == 1 else 's'}"
+    if kind in ("literal_error", "enum"):
+        return f"must be {ctx.get('expected')}"
+    comparisons = {
+        "greater_than": ("more than", "gt"),
+        "greater_than_equal": ("at least", "ge"),
+        "less_than": ("less than", "lt"),
+        "less_than_equal": ("at most", "le"),
+        "multiple_of": ("a multiple of", "multiple_of"),
+    }
+    if kind in comparisons:
+        words, key = comparisons[kind]
+        return f"must be {words} {ctx.get(key)}"
+    if kind == "string_pattern_mismatch":
+        return f"is not in the form this takes (pattern {ctx.get('pattern')})"
+    if kind == "union_tag_invalid":
+        return f"{ctx.get('discriminator')} must be one of {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return f"needs a {ctx.get('discriminator')} field"
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message.replace("Input should be", "must be")
 
 
 def checked_automations(

@@ -15,12 +15,14 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
 
-from functions.engine.perform import perform
-from storekit.actions import INTERNAL_KINDS, Action, ScheduleJob, SendEmail, SendSms, action_from_json
+from functions.engine.perform import perform, render
+from storekit.action_history import ActionHistory
+from storekit.actions import INTERNAL_KINDS, Action, SendEmail, SendSms, action_from_json
 from storekit.automation import SettledAction
 from storekit.clock import iso
 from storekit.errors import ConfigurationError, ExternalCallError, Throttled
 from storekit.observability import logger, metrics
+from storekit.outbound import DueJob
 from storekit.records import ActionRecord, JobRecord
 from storekit.repository import action_from_item
 from storekit.runtime import Runtime
@@ -49,55 +51,46 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
         return "skipped"  # another worker (or a repeated stream record) got it first
     store = runtime.store(record.store_id, fresh=True)
     if store is None:
-        runtime.repo.move_action(
-            claimed, "failed", from_statuses=("running",), reason="store no longer exists"
-        )
+        _finish(claimed, "failed", runtime, reason="store no longer exists")
         return "failed"
     mode = store.mode_for(record.automation)
     if mode == "dry-run" and record.kind not in INTERNAL_KINDS:
-        runtime.repo.move_action(
-            claimed, "planned", from_statuses=("running",), reason="dry-run: nothing was called", mode=mode
-        )
+        _finish(claimed, "planned", runtime, reason="dry-run: nothing was called", mode=mode)
         return _settled(store, "planned", runtime)
     action = action_from_json(record.action)
     if action.not_before is not None and action.not_before > runtime.clock.now():
         due = iso(action.not_before)
         _file_retry(claimed, action.not_before, runtime)
-        runtime.repo.move_action(
-            claimed,
-            "scheduled",
-            from_statuses=("running",),
-            reason=f"held until {due}",
-            next_attempt_at=due,
-            mode=mode,
-        )
+        _finish(claimed, "scheduled", runtime, reason=f"held until {due}", next_attempt_at=due, mode=mode)
         return "scheduled"
-    if isinstance(action, ScheduleJob):
+    if action.kind in INTERNAL_KINDS:
+        request = render(action, store, runtime)
+        assert isinstance(request, DueJob)
         job = runtime.repo.put_job(
             JobRecord(
                 job_id=record.action_id,  # the outbox key: the same decision files one job
                 store_id=record.store_id,
-                kind=action.job_kind,
-                due_at=iso(action.due_at),
-                params=action.params,
+                kind=request.job_kind,
+                due_at=request.due_at,
+                params=request.params,
                 created_at=iso(runtime.clock.now()),
             )
         )
-        runtime.repo.move_action(
+        _finish(
             claimed,
             "done",
-            from_statuses=("running",),
+            runtime,
             result=f"job {record.action_id}",
             mode=mode,
             reason=None if job else "job already filed",
         )
         return _settled(store, "done", runtime)
     try:
-        result = perform(action, store, runtime, record.action_id)
+        result = perform(action, store, runtime)
     except ExternalCallError as exc:
         return _after_failure(claimed, exc, store, runtime)
     except ConfigurationError as exc:
-        runtime.repo.move_action(claimed, "failed", from_statuses=("running",), reason=str(exc), mode=mode)
+        _finish(claimed, "failed", runtime, reason=str(exc), mode=mode)
         return _settled(store, "failed", runtime)
     except Exception as exc:
         # a bug, not the outside world: record it rather than leave the action running
@@ -105,12 +98,38 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
             "action raised unexpectedly", extra={"store_id": record.store_id, "kind": record.kind}
         )
         reason = f"unexpected {type(exc).__name__}: {exc}"[:500]
-        runtime.repo.move_action(claimed, "failed", from_statuses=("running",), reason=reason, mode=mode)
+        _finish(claimed, "failed", runtime, reason=reason, mode=mode)
         return _settled(store, "failed", runtime)
-    runtime.repo.move_action(claimed, "done", from_statuses=("running",), result=result, mode=mode)
+    _finish(claimed, "done", runtime, result=result, mode=mode)
     note_customer_contact(record.store_id, action, runtime)
     logger.info("action done", extra={"store_id": record.store_id, "kind": record.kind})
     return _settled(store, "done", runtime)
+
+
+def _finish(
+    claimed: ActionRecord,
+    status: str,
+    runtime: Runtime,
+    *,
+    reason: str | None = None,
+    result: str | None = None,
+    next_attempt_at: str | None = None,
+    mode: str | None = None,
+) -> None:
+    """End one attempt: move the running action to `status` and add the attempt to its history."""
+    moved = runtime.repo.move_action(
+        claimed,
+        status,
+        from_statuses=("running",),
+        reason=reason,
+        result=result,
+        next_attempt_at=next_attempt_at,
+        mode=mode,
+    )
+    if moved is not None:
+        ActionHistory(runtime.table, runtime.clock).note_attempt(
+            claimed.store_id, claimed.action_id, status, reason=reason, mode=mode, result=result
+        )
 
 
 def note_customer_contact(store_id: str, action: Action, runtime: Runtime) -> None:
@@ -138,15 +157,13 @@ def _after_failure(record: ActionRecord, exc: ExternalCallError, store: StoreCon
     reason = f"{type(exc).__name__}: {exc}"[:500]
     if not exc.retryable or record.attempts >= MAX_ATTEMPTS:
         final = reason if not exc.retryable else f"gave up after {record.attempts} attempts: {reason}"
-        runtime.repo.move_action(record, "failed", from_statuses=("running",), reason=final, mode="live")
+        _finish(record, "failed", runtime, reason=final, mode="live")
         logger.warning("action failed", extra={"store_id": record.store_id, "kind": record.kind})
         return _settled(store, "failed", runtime)
     retry_after = exc.retry_after if isinstance(exc, Throttled) else None
     due = runtime.clock.now() + timedelta(seconds=backoff_seconds(record.attempts, retry_after))
     _file_retry(record, due, runtime)
-    runtime.repo.move_action(
-        record, "retrying", from_statuses=("running",), reason=reason, next_attempt_at=iso(due), mode="live"
-    )
+    _finish(record, "retrying", runtime, reason=reason, next_attempt_at=iso(due), mode="live")
     metrics.add_metric(name="ActionRetries", unit=MetricUnit.Count, value=1)
     return "retrying"
 

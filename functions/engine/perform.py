@@ -1,33 +1,120 @@
-"""One function per action kind and platform: turn an Action into client calls (live mode only)."""
+"""Each action is first rendered into the request or message it sends (`render`), then sent (`send`).
+
+`render` calls nothing outside storeflow and needs no credentials: the action preview of the admin API
+is `render` alone, so it shows exactly what the executor sends or changes (in dry-run: what going
+live would send). `perform` = `send(render(...))`, live mode only.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from pydantic import ValidationError
 
 from storekit import actions as a
 from storekit.errors import ConfigurationError, PermanentError
+from storekit.messages import sms_text
 from storekit.observability import traced
+from storekit.outbound import ApiCall, DueJob, EmailMessage, Outbound, SlackMessage, SmsMessage
 from storekit.runtime import Runtime
-from storekit.store import StoreConfig, StoreSecrets
+from storekit.store import StoreConfig
 
-if TYPE_CHECKING:
-    from storekit.clients import ShopifyClient, WooClient
-
-#: WooCommerce has no order/customer tags: storeflow keeps them in this meta key (comma-separated)
-WOO_TAGS_META = "_storeflow_tags"
+_SHOPIFY_TYPES = {"order": "Order", "customer": "Customer", "product": "Product"}
 
 
-def shopify_client(store: StoreConfig, secrets: StoreSecrets, runtime: Runtime) -> ShopifyClient:
-    from storekit.clients import ShopifyClient
+def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
+    """What carrying out `action` sends or changes, exactly. Raises the typed error the send would
+    (PermanentError for a bad recipient or template, ConfigurationError for a missing sender)."""
+    match action:
+        case a.SendEmail():
+            return _email(action, store, runtime)
+        case a.SendSms():
+            # the message channels load Jinja2 and phonenumbers: only when a message is rendered
+            from storekit.clients.sms import sms_message
 
+            text = sms_text(store.display_name, action.text)  # every SMS names the store
+            return sms_message(action.to, text, transactional=not action.marketing)
+        case a.PostSlack():
+            from storekit.clients.slack import slack_message
+
+            return slack_message(action.text)
+        case a.AddTags() if store.platform == "shopify":
+            from storekit.clients.shopify import tags_add_call
+
+            return tags_add_call(
+                store.shop_domain, _SHOPIFY_TYPES[action.resource], action.resource_id, action.tags
+            )
+        case a.AddTags():
+            from storekit.clients.woocommerce import tags_add_call as woo_tags_add_call
+
+            return woo_tags_add_call(store.shop_domain, action.resource, action.resource_id, action.tags)
+        case a.ScheduleJob():
+            from storekit.clock import iso
+
+            return DueJob(job_kind=action.job_kind, due_at=iso(action.due_at), params=action.params)
+    raise PermanentError(f"{action.kind} has no rendering")
+
+
+def _email(action: a.SendEmail, store: StoreConfig, runtime: Runtime) -> EmailMessage:
+    from storekit.clients.email import email_message, sender_named
+    from storekit.clients.templates import render_message
+
+    sender = action.sender or runtime.settings.email_sender
+    if not sender:
+        raise ConfigurationError("no email sender configured (store setting or STOREFLOW_EMAIL_SENDER)")
+    context = {"store_name": store.display_name, **action.context}
+    rendered = render_message(action.template_override, action.template, context)
+    return email_message(sender_named(store.display_name, sender), action.to, rendered, action.reply_to)
+
+
+@traced
+def perform(action: a.Action, store: StoreConfig, runtime: Runtime) -> str | None:
+    """Carry out one action (live): render it, then send exactly that. Returns a short result (an
+    id, the tags now saved) or None. Raises typed errors."""
+    return send(render(action, store, runtime), store, runtime)
+
+
+def send(request: Outbound, store: StoreConfig, runtime: Runtime) -> str | None:
+    match request:
+        case EmailMessage():
+            from storekit.clients.email import EmailChannel
+
+            return EmailChannel(runtime.client("ses")).send(request)
+        case SmsMessage():
+            from storekit.clients.sms import SmsChannel
+
+            return SmsChannel(runtime.client("sns")).send(request)
+        case SlackMessage():
+            from storekit.clients.slack import SlackChannel
+
+            secrets = runtime.store_secrets(store.store_id)
+            if secrets.slack_webhook_url is None:
+                raise ConfigurationError("store has no Slack webhook URL saved")
+            SlackChannel(runtime.http).post(secrets.slack_webhook_url.get_secret_value(), request)
+            return None
+        case ApiCall(platform="shopify"):
+            _shopify(store, runtime).send(request)
+            return None
+        case ApiCall():
+            return _woocommerce(store, runtime).send(request)
+        case DueJob():
+            raise PermanentError("a due job is filed by the executor, not sent")
+    raise PermanentError(f"{type(request).__name__} cannot be sent")
+
+
+def _shopify(store: StoreConfig, runtime: Runtime) -> Any:
+    from storekit.clients.shopify import ShopifyClient
+
+    secrets = runtime.store_secrets(store.store_id)
     if secrets.access_token is None:
         raise ConfigurationError("store has no Shopify access token saved")
     return ShopifyClient(store.shop_domain, secrets.access_token.get_secret_value(), runtime.http)
 
 
-def woo_client(store: StoreConfig, secrets: StoreSecrets, runtime: Runtime) -> WooClient:
-    from storekit.clients import WooClient
+def _woocommerce(store: StoreConfig, runtime: Runtime) -> Any:
+    from storekit.clients.woocommerce import WooClient
 
+    secrets = runtime.store_secrets(store.store_id)
     if secrets.consumer_key is None or secrets.consumer_secret is None:
         raise ConfigurationError("store has no WooCommerce API keys saved")
     return WooClient(
@@ -38,136 +125,23 @@ def woo_client(store: StoreConfig, secrets: StoreSecrets, runtime: Runtime) -> W
     )
 
 
-@traced
-def perform(action: a.Action, store: StoreConfig, runtime: Runtime, action_id: str) -> str | None:
-    """Carry out one action; returns a short result (an id) or None. Raises typed errors."""
-    secrets = runtime.store_secrets(store.store_id)
-    if isinstance(action, a.SendEmail | a.SendSms | a.PostSlack | a.SendWebhook):
-        return _send_message(action, store, secrets, runtime, action_id)
-    if store.platform == "shopify":
-        return _shopify(action, shopify_client(store, secrets, runtime), store.currency)
-    return _woocommerce(action, woo_client(store, secrets, runtime))
+def preview(record_action: dict[str, Any], store: StoreConfig, runtime: Runtime) -> dict[str, Any] | str:
+    """The stored action's preview: what `perform` would send or change, rendered by the same code.
+    "redacted" after a customers/redact; {"error": ...} when going live would fail before sending."""
+    from storekit.outbound import shown
 
-
-_SHOPIFY_TYPES = {"order": "Order", "customer": "Customer", "product": "Product"}
-
-
-def _shopify(action: a.Action, client: ShopifyClient, currency: str) -> str | None:
-    match action:
-        case a.AddTags():
-            client.add_tags(_SHOPIFY_TYPES[action.resource], action.resource_id, action.tags)
-        case a.RemoveTags():
-            client.remove_tags(_SHOPIFY_TYPES[action.resource], action.resource_id, action.tags)
-        case a.AddOrderNote():
-            client.set_order_note(action.order_id, action.note)
-        case a.HoldFulfillment():
-            client.hold_fulfillment(action.order_id, action.reason, action.reason)
-        case a.ReleaseFulfillment():
-            client.release_fulfillment(action.order_id)
-        case a.CancelOrder():
-            client.cancel_order(
-                action.order_id, action.reason, action.refund, action.restock, action.notify_customer
-            )
-        case a.RefundOrder():
-            client.refund_order(action.order_id, action.amount, action.note, action.notify_customer)
-        case a.SetProductStatus():
-            client.set_product_status(action.product_id, action.status.upper())
-        case a.SetVariantPrice():
-            client.set_variant_price(
-                action.product_id, action.variant_id, action.price, action.compare_at_price
-            )
-        case a.CreateDiscountCode():
-            return str(
-                client.create_discount_code(
-                    title=action.title,
-                    code=action.code,
-                    percentage=action.percentage,
-                    amount=action.amount,
-                    currency_code=currency,
-                    starts_at=action.starts_at,
-                    ends_at=action.ends_at,
-                    usage_limit=action.usage_limit,
-                    once_per_customer=action.once_per_customer,
-                )
-            )
-        case _:
-            raise PermanentError(f"{action.kind} is not supported for Shopify stores")
-    return None
-
-
-_WOO_STATUS = {"active": "publish", "draft": "draft", "archived": "private"}
-
-
-def _woocommerce(action: a.Action, client: WooClient) -> str | None:
-    match action:
-        case a.AddTags(resource="order" | "customer"):
-            return client.change_tags_meta(
-                action.resource, action.resource_id, WOO_TAGS_META, add=action.tags
-            )
-        case a.RemoveTags(resource="order" | "customer"):
-            return client.change_tags_meta(
-                action.resource, action.resource_id, WOO_TAGS_META, remove=action.tags
-            )
-        case a.AddOrderNote():
-            client.add_order_note(action.order_id, action.note)
-        case a.CancelOrder():
-            client.set_order_status(action.order_id, "cancelled")
-        case a.SetProductStatus():
-            client.set_product_status(action.product_id, _WOO_STATUS[action.status])
-        case a.SetStock():
-            client.set_stock(action.product_id, action.quantity, variation_id=action.variant_id)
-        case a.SetVariantPrice():
-            client.set_prices(action.product_id, action.price, None, variation_id=action.variant_id)
-        case a.CreateDiscountCode():
-            discount_type = "percent" if action.percentage is not None else "fixed_cart"
-            amount = action.percentage if action.percentage is not None else action.amount
-            assert amount is not None
-            return str(
-                client.create_coupon(
-                    action.code, discount_type, amount, action.ends_at, action.usage_limit, True
-                )
-            )
-        case _:
-            raise PermanentError(f"{action.kind} is not supported for WooCommerce stores")
-    return None
-
-
-def _send_message(
-    action: Any, store: StoreConfig, secrets: StoreSecrets, runtime: Runtime, action_id: str
-) -> str | None:
-    # the message channels load Jinja2 and phonenumbers: only when a message is really sent
-    from storekit.clients import EmailChannel, SlackChannel, SmsChannel, WebhookChannel, render_message
-    from storekit.clients.email import sender_named
-    from storekit.messages import sms_text
-
-    match action:
-        case a.SendEmail():
-            sender = action.sender or runtime.settings.email_sender
-            if not sender:
-                raise ConfigurationError(
-                    "no email sender configured (store setting or STOREFLOW_EMAIL_SENDER)"
-                )
-            context = {"store_name": store.display_name, **action.context}
-            rendered = render_message(action.template_override, action.template, context)
-            channel = EmailChannel(runtime.client("ses"), sender_named(store.display_name, sender))
-            return str(channel.send(action.to, rendered, reply_to=action.reply_to))
-        case a.SendSms():
-            text = sms_text(store.display_name, action.text)  # every SMS names the store
-            sms = SmsChannel(runtime.client("sns"))
-            return str(sms.send(action.to, text, transactional=not action.marketing))
-        case a.PostSlack():
-            if secrets.slack_webhook_url is None:
-                raise ConfigurationError("store has no Slack webhook URL saved")
-            SlackChannel(runtime.http).post(secrets.slack_webhook_url.get_secret_value(), action.text)
-            return None
-        case a.SendWebhook():
-            if secrets.outbound_webhook_secret is None:
-                raise ConfigurationError("store has no outbound webhook secret saved")
-            WebhookChannel(runtime.http, runtime.clock).post(
-                action.url,
-                action.payload,
-                secrets.outbound_webhook_secret.get_secret_value(),
-                event_id=action_id,
-            )
-            return None
-    raise PermanentError(f"{action.kind} is not a message action")
+    if record_action.get("redacted"):
+        return "redacted"
+    try:
+        action = a.action_from_json(record_action)
+    except ValidationError:
+        kind = str(record_action.get("kind", "action"))
+        return {"kind": kind, "error": f"{kind} is not an action kind this version of storeflow carries out"}
+    try:
+        request = render(action, store, runtime)
+    except (PermanentError, ConfigurationError) as exc:
+        return {"kind": action.kind, "error": f"going live would fail: {exc}"}
+    out: dict[str, Any] = {"kind": action.kind, **shown(request)}
+    if action.not_before is not None:
+        out["not_before"] = action.not_before.isoformat()
+    return out

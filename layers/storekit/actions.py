@@ -3,12 +3,15 @@
 An automation returns a list of these; it never calls anything itself. `once_per` names what makes
 an action unique across deliveries (e.g. "order:123"): the outbox key is built from it, so the same
 decision reached again by a repeated or later webhook is written, and carried out, once.
+
+A kind exists only while an automation produces one (add it back with the automation that needs it),
+and every kind renders into what it sends or changes (functions/engine/perform.py `render`): that
+render is both what the executor sends and the action's preview.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -51,143 +54,6 @@ class AddTags(_Action):
 
     def summary(self) -> str:
         return f"add tags {', '.join(self.tags)} to {self.resource} {self.resource_id}"
-
-
-class RemoveTags(_Action):
-    kind: Literal["remove_tags"] = "remove_tags"
-    resource: Resource
-    resource_id: str
-    tags: list[str] = Field(min_length=1)
-
-    def target(self) -> str:
-        return f"{self.resource}:{self.resource_id}"
-
-    def summary(self) -> str:
-        return f"remove tags {', '.join(self.tags)} from {self.resource} {self.resource_id}"
-
-
-class AddOrderNote(_Action):
-    kind: Literal["add_order_note"] = "add_order_note"
-    order_id: str
-    note: str = Field(min_length=1, max_length=5000)
-
-    def target(self) -> str:
-        return f"order:{self.order_id}"
-
-    def summary(self) -> str:
-        return f"add a note to order {self.order_id}"
-
-
-class HoldFulfillment(_Action):
-    kind: Literal["hold_fulfillment"] = "hold_fulfillment"
-    order_id: str
-    reason: str
-
-    def target(self) -> str:
-        return f"order:{self.order_id}"
-
-    def summary(self) -> str:
-        return f"hold fulfillment of order {self.order_id}: {self.reason}"
-
-
-class ReleaseFulfillment(_Action):
-    kind: Literal["release_fulfillment"] = "release_fulfillment"
-    order_id: str
-
-    def target(self) -> str:
-        return f"order:{self.order_id}"
-
-    def summary(self) -> str:
-        return f"release the fulfillment hold on order {self.order_id}"
-
-
-class CancelOrder(_Action):
-    kind: Literal["cancel_order"] = "cancel_order"
-    order_id: str
-    reason: Literal["customer", "fraud", "inventory", "declined", "other"] = "other"
-    refund: bool = False
-    restock: bool = True
-    notify_customer: bool = False
-
-    def target(self) -> str:
-        return f"order:{self.order_id}"
-
-    def summary(self) -> str:
-        refund = " and refund" if self.refund else ""
-        return f"cancel{refund} order {self.order_id} ({self.reason})"
-
-
-class RefundOrder(_Action):
-    kind: Literal["refund_order"] = "refund_order"
-    order_id: str
-    amount: Decimal | None = Field(default=None, gt=0)
-    note: str | None = None
-    notify_customer: bool = False
-
-    def target(self) -> str:
-        return f"order:{self.order_id}"
-
-    def summary(self) -> str:
-        amount = f" {self.amount}" if self.amount is not None else " in full"
-        return f"refund order {self.order_id}{amount}"
-
-
-class SetProductStatus(_Action):
-    kind: Literal["set_product_status"] = "set_product_status"
-    product_id: str
-    status: Literal["active", "draft", "archived"]
-
-    def target(self) -> str:
-        return f"product:{self.product_id}"
-
-    def summary(self) -> str:
-        return f"set product {self.product_id} to {self.status}"
-
-
-class SetVariantPrice(_Action):
-    kind: Literal["set_variant_price"] = "set_variant_price"
-    product_id: str
-    variant_id: str
-    price: Decimal = Field(ge=0)
-    compare_at_price: Decimal | None = Field(default=None, ge=0)
-
-    def target(self) -> str:
-        return f"variant:{self.variant_id}"
-
-    def summary(self) -> str:
-        return f"set variant {self.variant_id} price to {self.price}"
-
-
-class SetStock(_Action):
-    kind: Literal["set_stock"] = "set_stock"
-    product_id: str
-    variant_id: str | None = None
-    quantity: int
-
-    def target(self) -> str:
-        return f"variant:{self.variant_id}" if self.variant_id else f"product:{self.product_id}"
-
-    def summary(self) -> str:
-        return f"set stock of {self.target()} to {self.quantity}"
-
-
-class CreateDiscountCode(_Action):
-    kind: Literal["create_discount_code"] = "create_discount_code"
-    code: str = Field(min_length=1, max_length=255)
-    title: str
-    percentage: Decimal | None = Field(default=None, gt=0, le=100)
-    amount: Decimal | None = Field(default=None, gt=0)
-    starts_at: datetime
-    ends_at: datetime | None = None
-    usage_limit: int | None = Field(default=None, ge=1)
-    once_per_customer: bool = True
-
-    def target(self) -> str:
-        return f"discount:{self.code}"
-
-    def summary(self) -> str:
-        value = f"{self.percentage}%" if self.percentage is not None else f"{self.amount} off"
-        return f"create discount code {self.code} ({value})"
 
 
 class SendEmail(_Action):
@@ -234,18 +100,6 @@ class PostSlack(_Action):
         return f"post to Slack: {self.text[:80]}"
 
 
-class SendWebhook(_Action):
-    kind: Literal["send_webhook"] = "send_webhook"
-    url: str
-    payload: dict[str, Any]
-
-    def target(self) -> str:
-        return f"webhook:{self.url.split('?')[0]}"
-
-    def summary(self) -> str:
-        return f"POST a signed webhook to {self.target()[8:]}"
-
-
 class ScheduleJob(_Action):
     """Internal: file a due job for an automation's `on_due` (e.g. a follow-up N days later).
     It touches nothing outside storeflow, so it is carried out in dry-run too."""
@@ -266,22 +120,7 @@ class ScheduleJob(_Action):
 INTERNAL_KINDS = frozenset({"schedule_job"})
 
 Action = Annotated[
-    AddTags
-    | RemoveTags
-    | AddOrderNote
-    | HoldFulfillment
-    | ReleaseFulfillment
-    | CancelOrder
-    | RefundOrder
-    | SetProductStatus
-    | SetVariantPrice
-    | SetStock
-    | CreateDiscountCode
-    | SendEmail
-    | SendSms
-    | PostSlack
-    | SendWebhook
-    | ScheduleJob,
+    AddTags | SendEmail | SendSms | PostSlack | ScheduleJob,
     Field(discriminator="kind"),
 ]
 

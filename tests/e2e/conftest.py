@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -68,6 +69,9 @@ def stack() -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
         pytest.fail("local stack did not start:\n" + "".join(lines))
     if proc.poll() is not None:
         pytest.fail("local stack exited:\n" + "".join(lines))
+    # keep reading what the console prints after the banner (the tests look at those lines)
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True)
+    reader.start()
     yield f"http://127.0.0.1:{port}", proc, lines
     if proc.poll() is None:
         proc.kill()

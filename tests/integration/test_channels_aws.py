@@ -12,7 +12,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
-from storekit.clients import EmailChannel, SmsChannel, render_message
+from storekit.clients import EmailChannel, SmsChannel, email_message, render_message, sms_message
 from storekit.errors import PermanentError
 
 pytestmark = pytest.mark.integration
@@ -50,8 +50,8 @@ def sent_sms() -> list[tuple[str, str]]:
 
 def test_email_lands_with_the_rendered_template(ses: Any) -> None:
     rendered = render_message(None, "notice", NOTICE)
-    message_id = EmailChannel(ses, SENDER).send(
-        "jane@example.com", rendered, reply_to="help@demo-shop.example"
+    message_id = EmailChannel(ses).send(
+        email_message(SENDER, "jane@example.com", rendered, reply_to="help@demo-shop.example")
     )
     [mail] = sent_mail()
     assert mail.id == message_id
@@ -64,9 +64,9 @@ def test_email_lands_with_the_rendered_template(ses: Any) -> None:
 
 def test_unverified_sender_is_a_permanent_error(aws: boto3.session.Session) -> None:
     rendered = render_message(None, "notice", NOTICE)
-    channel = EmailChannel(aws.client("ses"), "nobody@unverified.example")
+    channel = EmailChannel(aws.client("ses"))
     with pytest.raises(PermanentError, match="SES send_email: MessageRejected") as info:
-        channel.send("jane@example.com", rendered)
+        channel.send(email_message("nobody@unverified.example", "jane@example.com", rendered))
     assert "unverified.example" not in str(info.value)
     assert sent_mail() == []
 
@@ -75,13 +75,13 @@ def test_unverified_sender_is_a_permanent_error(aws: boto3.session.Session) -> N
 def test_invalid_recipient_is_refused_before_sending(ses: Any, address: str) -> None:
     rendered = render_message(None, "notice", NOTICE)
     with pytest.raises(PermanentError, match="not a valid email address"):
-        EmailChannel(ses, SENDER).send(address, rendered)
+        EmailChannel(ses).send(email_message(SENDER, address, rendered))
     assert sent_mail() == []
 
 
 def test_sms_lands_in_e164(aws: boto3.session.Session) -> None:
     message_id = SmsChannel(aws.client("sns")).send(
-        "(415) 555-0132", "Your order shipped", default_region="US", sender_id="DemoShop"
+        sms_message("(415) 555-0132", "Your order shipped", default_region="US"), sender_id="DemoShop"
     )
     assert message_id
     assert sent_sms() == [("+14155550132", "Your order shipped")]
@@ -89,7 +89,7 @@ def test_sms_lands_in_e164(aws: boto3.session.Session) -> None:
 
 def test_promotional_sms_in_another_region(aws: boto3.session.Session) -> None:
     SmsChannel(aws.client("sns")).send(
-        "030 901820", "Sale starts now", default_region="DE", transactional=False
+        sms_message("030 901820", "Sale starts now", default_region="DE", transactional=False)
     )
     assert sent_sms() == [("+4930901820", "Sale starts now")]
 
@@ -97,6 +97,6 @@ def test_promotional_sms_in_another_region(aws: boto3.session.Session) -> None:
 @pytest.mark.parametrize("phone", ["555", "not a number", "+1 555"])
 def test_invalid_phone_sends_nothing(aws: boto3.session.Session, phone: str) -> None:
     with pytest.raises(PermanentError) as info:
-        SmsChannel(aws.client("sns")).send(phone, "hello")
+        SmsChannel(aws.client("sns")).send(sms_message(phone, "hello"))
     assert not any(ch.isdigit() for ch in str(info.value))
     assert sent_sms() == []

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from functions.composition import build_registry
 from functions.engine.sweep import sweep
-from storekit.actions import AddOrderNote
+from storekit.actions import AddTags
 from storekit.adapters import Topic, resource_from_json
 from storekit.automation import UNEXPLAINED, Automation, Decision, Domain, JobHandler
 from storekit.clock import iso
@@ -229,7 +229,7 @@ def test_out_of_order_update_never_overwrites_newer_state(api: Any, pump: Any, e
     def note_update(order: Order, ctx: Any) -> list[Any]:
         assert order.updated_at is not None
         seen.append(order.updated_at.isoformat())
-        return [AddOrderNote(order_id=order.id, note=f"v {order.updated_at.isoformat()}")]
+        return [AddTags(resource="order", resource_id=order.id, tags=["seen"])]
 
     extra_automation(
         Automation(

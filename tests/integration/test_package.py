@@ -29,7 +29,8 @@ RUNTIME_LIFECYCLE_RULES = "W2531,E2531,E2533"
 TARGET_RUNTIME = "python3.13"
 
 
-def build(out: Path, runtime: str | None = None) -> Path:
+def build(out: Path, runtime: str | None) -> Path:
+    """`make package` into `out`; runtime None = the default (no RUNTIME), "local" = this interpreter."""
     env = {**os.environ, "OUT": str(out), "PY": sys.executable, "CHALICE": str(BIN / "chalice")}
     env.pop("RUNTIME", None)
     env.pop("STAGE", None)
@@ -51,12 +52,12 @@ def cfn_lint(template: Path, *ignore: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("package"))
+    return build(tmp_path_factory.mktemp("package"), "local")  # the build this interpreter can import
 
 
 @pytest.fixture(scope="module")
 def targeted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(tmp_path_factory.mktemp("package-target"), TARGET_RUNTIME)
+    return build(tmp_path_factory.mktemp("package-target"), None)  # the default targets python3.13
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +190,16 @@ def test_packaged_template_passes_cfn_lint(package: Path) -> None:
 def test_data_stack_alone_passes_cfn_lint() -> None:
     done = cfn_lint(ROOT / "infra" / "resources.json")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("runtime", ["python3.11", "python3.14", "3.13"])
+def test_other_runtimes_are_refused_with_the_choices(runtime: str, tmp_path: Path) -> None:
+    env = {**os.environ, "OUT": str(tmp_path), "PY": sys.executable, "RUNTIME": runtime}
+    done = subprocess.run(
+        ["bash", "infra/package.sh"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert "python3.13 (the default) or python3.12" in done.stderr
 
 
 def test_target_runtime_build_sets_the_runtime_everywhere_and_passes_cfn_lint(targeted: Path) -> None:

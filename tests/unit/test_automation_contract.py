@@ -12,7 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from functions.composition import build_registry, discovered_domains
-from storekit.actions import AddOrderNote
+from storekit.actions import AddTags
 from storekit.adapters import TOPIC_RESOURCES, Topic, canonical_topic, parse_delivery
 from storekit.automation import Automation, ContractError, Decision, Domain, Registry
 from storekit.models import Fulfillment, Order
@@ -28,7 +28,7 @@ class NoSettings(BaseModel):
 
 
 def note(order: Order, ctx: Any) -> Decision:
-    return Decision([AddOrderNote(order_id=order.id, note="seen")])
+    return Decision([AddTags(resource="order", resource_id=order.id, tags=["seen"])])
 
 
 def automation(name: str = "test-note", **changes: Any) -> Automation[Any, Any, Any]:

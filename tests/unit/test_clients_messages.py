@@ -1,20 +1,17 @@
-"""Message rendering and the HTTP message channels: templates, Slack, signed outbound webhooks,
-phone numbers, and the AWS fault mapping used by the SES and SNS channels."""
+"""Message rendering and the message channels: templates, Slack, phone numbers, the rendered email and
+SMS, and the AWS fault mapping used by the SES and SNS channels."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
 import responses
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
-from hypothesis import given
-from hypothesis import strategies as st
 
 from storekit.clients import (
     EmailChannel,
@@ -22,21 +19,19 @@ from storekit.clients import (
     RenderedMessage,
     SlackChannel,
     SmsChannel,
-    WebhookChannel,
+    email_message,
     normalize_phone,
     render_message,
-    verify_signature,
+    slack_message,
+    sms_message,
 )
 from storekit.clients.email import check_address
-from storekit.clients.webhook import encode_payload, sign
-from storekit.clock import FixedClock
 from storekit.errors import ConfigurationError, PermanentError, Throttled, TransientError
 
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 SLACK = "https://hooks.slack.com/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX"
-HOOK = "https://erp.example/hooks/storeflow"
 NOTICE = {"store_name": "Bob's <Shop>", "heading": "Shipped", "body": "<b>Order #1001</b> is on its way"}
 
 
@@ -114,7 +109,7 @@ def test_store_templates_cannot_reach_python_internals(attack: str) -> None:
 def test_slack_posts_text_and_blocks(http: responses.RequestsMock) -> None:
     http.post(SLACK, body="ok")
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Order #1001* failed delivery"}}]
-    SlackChannel(requests.Session()).post(SLACK, "Order #1001 failed delivery", blocks=blocks)
+    SlackChannel(requests.Session()).post(SLACK, slack_message("Order #1001 failed delivery", blocks=blocks))
     request = http.calls[0].request
     assert request.url == SLACK
     assert json.loads(request.body) == {"text": "Order #1001 failed delivery", "blocks": blocks}  # type: ignore[arg-type]
@@ -136,14 +131,14 @@ def test_slack_errors_are_typed_and_name_slacks_code(
 ) -> None:
     http.post(SLACK, status=status, body=body)
     with pytest.raises(error, match=f"HTTP {status} {body}") as info:
-        SlackChannel(requests.Session()).post(SLACK, "hello")
+        SlackChannel(requests.Session()).post(SLACK, slack_message("hello"))
     assert "XXXXXXXX" not in str(info.value)  # the URL is the secret
 
 
 def test_slack_429_is_throttled_with_retry_after(http: responses.RequestsMock) -> None:
     http.post(SLACK, status=429, headers={"Retry-After": "30"}, body="rate_limited")
     with pytest.raises(Throttled) as info:
-        SlackChannel(requests.Session()).post(SLACK, "hello")
+        SlackChannel(requests.Session()).post(SLACK, slack_message("hello"))
     assert info.value.retry_after == 30.0
 
 
@@ -159,89 +154,8 @@ def test_slack_429_is_throttled_with_retry_after(http: responses.RequestsMock) -
 )
 def test_slack_only_posts_to_slack(http: responses.RequestsMock, url: str) -> None:
     with pytest.raises(ConfigurationError):
-        SlackChannel(requests.Session()).post(url, "hello")
+        SlackChannel(requests.Session()).post(url, slack_message("hello"))
     assert len(http.calls) == 0
-
-
-# --- outbound webhooks -----------------------------------------------------------------------
-def post_hook(http: responses.RequestsMock, payload: dict[str, Any], status: int = 204) -> Any:
-    http.post(HOOK, status=status)
-    WebhookChannel(requests.Session(), FixedClock(NOW)).post(HOOK, payload, "s3cret", event_id="act-1")
-    return http.calls[-1].request
-
-
-def test_outbound_webhook_is_signed_and_verifiable(http: responses.RequestsMock) -> None:
-    payload = {"order": "1001", "total": Decimal("19.99"), "at": NOW}
-    request = post_hook(http, payload)
-    body = request.body
-    assert isinstance(body, bytes)
-    assert body == b'{"order":"1001","total":"19.99","at":"2026-11-24T12:00:00+00:00"}'
-    assert request.headers["Content-Type"] == "application/json"
-    assert request.headers["X-Storeflow-Event-Id"] == "act-1"
-    assert request.headers["X-Storeflow-Timestamp"] == str(int(NOW.timestamp()))
-    timestamp, signature = request.headers["X-Storeflow-Timestamp"], request.headers["X-Storeflow-Signature"]
-    assert signature == sign(body, timestamp, "s3cret")
-    assert verify_signature(body, timestamp, signature, "s3cret", NOW + timedelta(seconds=299))
-    assert not verify_signature(body, timestamp, signature, "other", NOW)
-    assert not verify_signature(body, timestamp, signature, "s3cret", NOW + timedelta(seconds=301))
-    assert not verify_signature(body, timestamp, signature, "s3cret", NOW - timedelta(seconds=301))
-
-
-@pytest.mark.parametrize(
-    ("timestamp", "signature"),
-    [("", "x"), ("12a", "x"), ("+1764000000", "x"), ("1_764_000_000", "x"), ("1764000000", "sïgnature")],
-)
-def test_verification_rejects_malformed_input_without_raising(timestamp: str, signature: str) -> None:
-    assert verify_signature(b"{}", timestamp, signature, "k", NOW) is False
-
-
-@pytest.mark.parametrize(
-    ("status", "error"),
-    [(410, PermanentError), (301, PermanentError), (503, TransientError), (429, Throttled)],
-)
-def test_outbound_webhook_answers_are_typed(
-    http: responses.RequestsMock, status: int, error: type[Exception]
-) -> None:
-    with pytest.raises(error):
-        post_hook(http, {"a": 1}, status=status)
-
-
-@pytest.mark.parametrize("url", ["http://erp.example/hook", "ftp://erp.example", "https://u:p@erp.example/"])
-def test_outbound_webhook_refuses_unsafe_urls(http: responses.RequestsMock, url: str) -> None:
-    with pytest.raises(ConfigurationError):
-        WebhookChannel(requests.Session(), FixedClock(NOW)).post(url, {}, "k", event_id="e")
-    assert len(http.calls) == 0
-
-
-def test_outbound_webhook_may_use_plain_http_locally(http: responses.RequestsMock) -> None:
-    http.post("http://127.0.0.1:9000/hook", status=200)
-    WebhookChannel(requests.Session(), FixedClock(NOW)).post(
-        "http://127.0.0.1:9000/hook", {}, "k", event_id="e"
-    )
-    assert len(http.calls) == 1
-
-
-@given(
-    body=st.binary(min_size=1, max_size=512),
-    secret=st.text(min_size=1, max_size=40),
-    index=st.integers(min_value=0),
-    flip=st.integers(min_value=1, max_value=255),
-)
-def test_tampering_any_byte_fails_verification(body: bytes, secret: str, index: int, flip: int) -> None:
-    timestamp = str(int(NOW.timestamp()))
-    good = sign(body, timestamp, secret)
-    assert verify_signature(body, timestamp, good, secret, NOW)
-    tampered = bytearray(body)
-    tampered[index % len(body)] ^= flip
-    assert not verify_signature(bytes(tampered), timestamp, good, secret, NOW)
-
-
-@given(payload=st.dictionaries(st.text(max_size=10), st.text(max_size=20) | st.integers(), max_size=5))
-def test_signed_bytes_are_the_bytes_sent(payload: dict[str, Any]) -> None:
-    body = encode_payload(payload)
-    assert json.loads(body) == payload
-    timestamp = str(int(NOW.timestamp()))
-    assert verify_signature(body, timestamp, sign(body, timestamp, "k"), "k", NOW)
 
 
 # --- phone numbers ---------------------------------------------------------------------------
@@ -266,6 +180,21 @@ def test_invalid_phone_numbers_are_permanent_errors_without_digits(raw: str) -> 
 
 
 # --- AWS fault mapping (SES and SNS share it) -------------------------------------------------
+class RecordingAws:
+    """A stand-in boto3 client that keeps each send_email/publish request."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    def send_email(self, **request: Any) -> dict[str, str]:
+        self.requests.append(request)
+        return {"MessageId": "m-1"}
+
+    def publish(self, **request: Any) -> dict[str, str]:
+        self.requests.append(request)
+        return {"MessageId": "m-1"}
+
+
 class FailingAws:
     """A stand-in boto3 client whose send_email/publish raise the given error."""
 
@@ -310,8 +239,10 @@ RENDERED = RenderedMessage(subject="s", html="<p>h</p>", text="t")
 )
 def test_aws_faults_map_to_retry_decisions(error: Exception, expected: type[Exception]) -> None:
     for send in (
-        lambda: EmailChannel(FailingAws(error), "orders@shop.example").send("jane@example.com", RENDERED),
-        lambda: SmsChannel(FailingAws(error)).send("+14155550132", "hi"),
+        lambda: EmailChannel(FailingAws(error)).send(
+            email_message("orders@shop.example", "jane@example.com", RENDERED)
+        ),
+        lambda: SmsChannel(FailingAws(error)).send(sms_message("+14155550132", "hi")),
     ):
         with pytest.raises(expected) as info:
             send()
@@ -324,12 +255,12 @@ def test_aws_faults_map_to_retry_decisions(error: Exception, expected: type[Exce
     "address",
     ["jane", "a@b@c", "@example.com", "jane@", "jane@example.com\r\nBcc: x@y.z", "jane doe@example.com", ""],
 )
-def test_bad_recipients_are_refused_before_calling_aws(address: str) -> None:
-    ses = FailingAws(RuntimeError("must not be called"))
+def test_bad_recipients_are_refused_when_rendering(address: str) -> None:
     with pytest.raises(PermanentError) as info:
-        EmailChannel(ses, "orders@shop.example").send(address, RENDERED)
-    assert ses.calls == 0
+        email_message("orders@shop.example", address, RENDERED)
     assert str(info.value) == "not a valid email address"
+    with pytest.raises(PermanentError):
+        email_message("orders@shop.example", "jane@example.com", RENDERED, reply_to=address or "x")
 
 
 def test_good_addresses_pass_the_minimal_check() -> None:
@@ -339,11 +270,47 @@ def test_good_addresses_pass_the_minimal_check() -> None:
 
 def test_sender_must_be_an_address() -> None:
     with pytest.raises(ConfigurationError):
-        EmailChannel(FailingAws(RuntimeError()), "orders\r\n@shop.example")
+        email_message("orders\r\n@shop.example", "jane@example.com", RENDERED)
 
 
 def test_sms_sender_id_is_checked() -> None:
     sns = FailingAws(RuntimeError("must not be called"))
     with pytest.raises(ConfigurationError):
-        SmsChannel(sns).send("+14155550132", "hi", sender_id="TOO-LONG-SENDER")
+        SmsChannel(sns).send(sms_message("+14155550132", "hi"), sender_id="TOO-LONG-SENDER")
     assert sns.calls == 0
+
+
+def test_the_email_sent_is_the_rendered_message() -> None:
+    """The action preview shows `email_message`; SES gets exactly its parts."""
+    ses = RecordingAws()
+    message = email_message(
+        "Demo <orders@shop.example>", "jane@example.com", RENDERED, reply_to="help@shop.example"
+    )
+    assert message.model_dump(by_alias=True)["from"] == "Demo <orders@shop.example>"
+    EmailChannel(ses).send(message)
+    [request] = ses.requests
+    assert request["Source"] == message.sender
+    assert request["Destination"] == {"ToAddresses": ["jane@example.com"]}
+    assert request["ReplyToAddresses"] == ["help@shop.example"]
+    assert request["Message"]["Subject"]["Data"] == message.subject
+    assert request["Message"]["Body"]["Html"]["Data"] == message.html
+    assert request["Message"]["Body"]["Text"]["Data"] == message.text
+
+
+@pytest.mark.parametrize(("transactional", "sms_type"), [(True, "Transactional"), (False, "Promotional")])
+def test_the_sms_sent_is_the_rendered_message(transactional: bool, sms_type: str) -> None:
+    sns = RecordingAws()
+    message = sms_message("(415) 555-0132", "Demo Shop: shipped", transactional=transactional)
+    assert (message.to, message.sms_type) == ("+14155550132", sms_type)
+    SmsChannel(sns).send(message)
+    [request] = sns.requests
+    assert request["PhoneNumber"] == "+14155550132"
+    assert request["Message"] == "Demo Shop: shipped"
+    assert request["MessageAttributes"]["AWS.SNS.SMS.SMSType"]["StringValue"] == sms_type
+
+
+def test_an_empty_sms_or_slack_text_is_refused_when_rendering() -> None:
+    with pytest.raises(PermanentError):
+        sms_message("+14155550132", "  ")
+    with pytest.raises(PermanentError):
+        slack_message(" ")

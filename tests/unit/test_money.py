@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storekit.actions import RefundOrder
 from storekit.models import to_money
 
 pytestmark = pytest.mark.unit
@@ -46,10 +45,3 @@ def test_integers_are_exact(value: int) -> None:
 def test_non_money_is_refused(bad: object) -> None:
     with pytest.raises(ValueError):
         to_money(bad)
-
-
-@given(amounts.filter(lambda a: a > 0))
-def test_action_amounts_survive_json_exactly(amount: Decimal) -> None:
-    action = RefundOrder(order_id="1", amount=amount)
-    again = RefundOrder.model_validate_json(action.model_dump_json())
-    assert again.amount == amount

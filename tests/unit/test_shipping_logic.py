@@ -421,11 +421,11 @@ class _Runtime:
 def test_sms_goes_out_as_transactional_or_promotional_by_the_actions_flag(
     marketing: bool, sms_type: str
 ) -> None:
-    from functions.engine.perform import _send_message
+    from functions.engine.perform import perform
 
     runtime = _Runtime()
     action = SendSms(to="(415) 555-0132", text="20% off this weekend", marketing=marketing)
-    _send_message(action, store(), None, runtime, "a-1")  # type: ignore[arg-type]
+    perform(action, store(), runtime)  # type: ignore[arg-type]
     [request] = runtime.sns.requests
     assert request["MessageAttributes"]["AWS.SNS.SMS.SMSType"]["StringValue"] == sms_type
     assert request["Message"] == "Demo Shop: 20% off this weekend"  # the store is named

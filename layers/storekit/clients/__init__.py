@@ -1,12 +1,13 @@
-"""Outbound clients. Only the executor (functions/engine/perform.py) uses them; each takes an injected
-requests.Session or boto3 client and raises typed errors (storekit.errors) on failure."""
+"""Outbound clients. Only the executor (functions/engine/perform.py) uses them. Each action is first
+rendered into a storekit.outbound request (the `*_message` / `*_call` functions), then a channel or
+platform client (taking an injected requests.Session or boto3 client) sends exactly that and raises
+typed errors (storekit.errors) on failure."""
 
-from storekit.clients.email import EmailChannel
+from storekit.clients.email import EmailChannel, email_message, sender_named
 from storekit.clients.shopify import ShopifyClient
-from storekit.clients.slack import SlackChannel
-from storekit.clients.sms import SmsChannel, normalize_phone
+from storekit.clients.slack import SlackChannel, slack_message
+from storekit.clients.sms import SmsChannel, normalize_phone, sms_message
 from storekit.clients.templates import render_message
-from storekit.clients.webhook import WebhookChannel, verify_signature
 from storekit.clients.woocommerce import WooClient
 from storekit.messages import MessageTemplate, RenderedMessage
 
@@ -17,9 +18,11 @@ __all__ = [
     "ShopifyClient",
     "SlackChannel",
     "SmsChannel",
-    "WebhookChannel",
     "WooClient",
+    "email_message",
     "normalize_phone",
     "render_message",
-    "verify_signature",
+    "sender_named",
+    "slack_message",
+    "sms_message",
 ]

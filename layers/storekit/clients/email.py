@@ -1,4 +1,5 @@
-"""Email through SES (HTML + text bodies), and the one mapping of AWS faults to retry decisions."""
+"""Email through SES (HTML + text bodies): rendered into an EmailMessage, then sent.
+And the one mapping of AWS faults to retry decisions."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from botocore.exceptions import (
 
 from storekit.errors import ConfigurationError, ExternalCallError, PermanentError, Throttled, TransientError
 from storekit.messages import RenderedMessage
+from storekit.outbound import EmailMessage
 
 THROTTLING: Final = frozenset(
     {
@@ -101,40 +103,47 @@ def sender_named(store_name: str, sender: str) -> str:
     return formataddr((name, address), charset="utf-8") if name else address
 
 
+def email_message(
+    sender: str, to: str, rendered: RenderedMessage, reply_to: str | None = None
+) -> EmailMessage:
+    """The email as it will be sent: From, To, Reply-To, subject, text and HTML. Refuses a sender that
+    is not an address (configuration) and a malformed recipient or reply-to (permanent)."""
+    if "@" not in sender or any(c in sender for c in "\r\n"):
+        raise ConfigurationError("email sender must be an address (optionally 'Name <address>')")
+    check_address(to)
+    if reply_to:
+        check_address(reply_to)
+    return EmailMessage(
+        sender=sender,
+        to=to,
+        reply_to=reply_to or None,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+    )
+
+
 class EmailChannel:
-    """Sends one rendered message to one recipient through SES `send_email`."""
+    """Sends one rendered email through SES `send_email`."""
 
-    def __init__(self, ses_client: Any, sender: str) -> None:
-        if "@" not in sender or any(c in sender for c in "\r\n"):
-            raise ConfigurationError("email sender must be an address (optionally 'Name <address>')")
+    def __init__(self, ses_client: Any) -> None:
         self._ses = ses_client
-        self._sender = sender
 
-    def send(
-        self,
-        to: str,
-        rendered: RenderedMessage,
-        reply_to: str | None = None,
-        configuration_set: str | None = None,
-    ) -> str:
-        """Send HTML + text bodies; returns the SES message id."""
-        check_address(to)
+    def send(self, message: EmailMessage) -> str:
+        """Send HTML + text bodies exactly as rendered; returns the SES message id."""
         request: dict[str, Any] = {
-            "Source": self._sender,
-            "Destination": {"ToAddresses": [to]},
+            "Source": message.sender,
+            "Destination": {"ToAddresses": [message.to]},
             "Message": {
-                "Subject": {"Data": rendered.subject, "Charset": "UTF-8"},
+                "Subject": {"Data": message.subject, "Charset": "UTF-8"},
                 "Body": {
-                    "Html": {"Data": rendered.html, "Charset": "UTF-8"},
-                    "Text": {"Data": rendered.text, "Charset": "UTF-8"},
+                    "Html": {"Data": message.html, "Charset": "UTF-8"},
+                    "Text": {"Data": message.text, "Charset": "UTF-8"},
                 },
             },
         }
-        if reply_to:
-            check_address(reply_to)
-            request["ReplyToAddresses"] = [reply_to]
-        if configuration_set:
-            request["ConfigurationSetName"] = configuration_set
+        if message.reply_to:
+            request["ReplyToAddresses"] = [message.reply_to]
         try:
             answer = self._ses.send_email(**request)
         except (ClientError, BotoCoreError) as exc:

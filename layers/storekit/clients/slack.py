@@ -9,8 +9,19 @@ import requests
 
 from storekit.clients.http import send
 from storekit.errors import ConfigurationError, PermanentError
+from storekit.outbound import SlackMessage
 
 SLACK_HOST = "hooks.slack.com"
+
+
+def slack_message(text: str, blocks: list[dict[str, Any]] | None = None) -> SlackMessage:
+    """The JSON posted: `text` (and optional Block Kit `blocks`, with `text` as the notification fallback)."""
+    if not text.strip():
+        raise PermanentError("Slack webhook: the message text is empty")
+    payload: dict[str, Any] = {"text": text}
+    if blocks:
+        payload["blocks"] = blocks
+    return SlackMessage(payload=payload)
 
 
 class SlackChannel:
@@ -19,8 +30,8 @@ class SlackChannel:
     def __init__(self, session: requests.Session) -> None:
         self._session = session
 
-    def post(self, webhook_url: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        """Post `text` (and optional Block Kit `blocks`, with `text` as the notification fallback).
+    def post(self, webhook_url: str, message: SlackMessage) -> None:
+        """Post the rendered payload.
 
         Slack answers 200 "ok"; 429 -> Throttled (Retry-After); 400 invalid_payload, 403, 404
         no_service / channel_not_found, 410 channel_is_archived -> PermanentError; 5xx -> TransientError.
@@ -34,9 +45,4 @@ class SlackChannel:
             or not parts.path.startswith("/")
         ):
             raise ConfigurationError("a Slack webhook URL starts with https://hooks.slack.com/")
-        if not text.strip():
-            raise PermanentError("Slack webhook: the message text is empty")
-        body: dict[str, Any] = {"text": text}
-        if blocks:
-            body["blocks"] = blocks
-        send(self._session, "POST", webhook_url.strip(), "Slack webhook", json=body)
+        send(self._session, "POST", webhook_url.strip(), "Slack webhook", json=message.payload)

@@ -1,0 +1,77 @@
+"""What the executor sends or changes, rendered before it is sent.
+
+Every action kind is first rendered into one of these (functions/engine/perform.py `render`), then
+the channel or platform client sends exactly that. The action preview of the admin API is the same
+render without the send, so a dry-run shows what going live would send.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(frozen=True, defer_build=True, populate_by_name=True)
+
+
+class EmailMessage(_Request):
+    channel: Literal["email"] = "email"
+    sender: str = Field(alias="from")
+    to: str
+    reply_to: str | None = None
+    subject: str
+    text: str
+    html: str
+
+
+class SmsMessage(_Request):
+    channel: Literal["sms"] = "sms"
+    #: E.164 (+14155550132)
+    to: str
+    text: str
+    sms_type: Literal["Transactional", "Promotional"]
+
+
+class SlackMessage(_Request):
+    """The JSON posted to the store's Slack incoming webhook (whose URL is a secret, never shown)."""
+
+    channel: Literal["slack"] = "slack"
+    payload: dict[str, Any]
+
+
+class ApiCall(_Request):
+    """One call to the store's API: Shopify Admin GraphQL (body = query + variables) or WooCommerce
+    REST (body = the JSON sent)."""
+
+    channel: Literal["api"] = "api"
+    platform: Literal["shopify", "woocommerce"]
+    #: what the call does, e.g. "tagsAdd" or "update order"
+    operation: str
+    method: Literal["GET", "POST", "PUT", "DELETE"]
+    url: str
+    path: str
+    body: dict[str, Any] | None = None
+    #: a read made first whose answer shapes the body (WooCommerce tags: the tags already saved)
+    reads_first: str | None = None
+    note: str | None = None
+
+
+class DueJob(_Request):
+    """A due job storeflow files for itself (nothing leaves storeflow; carried out in dry-run too)."""
+
+    channel: Literal["storeflow"] = "storeflow"
+    job_kind: str
+    due_at: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+Outbound = Annotated[
+    EmailMessage | SmsMessage | SlackMessage | ApiCall | DueJob, Field(discriminator="channel")
+]
+
+
+def shown(request: Outbound) -> dict[str, Any]:
+    """The request as the admin API shows it (`from` for the email sender)."""
+    return request.model_dump(mode="json", by_alias=True)

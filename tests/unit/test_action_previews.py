@@ -1,0 +1,111 @@
+"""Every action kind has a preview: `render` turns it into what the executor sends or changes.
+
+The test walks the Action union, so a kind added without a rendering (and a sample here) fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any, get_args
+
+import pytest
+
+from functions.engine.perform import preview, render
+from storekit.actions import Action, AddTags, PostSlack, ScheduleJob, SendEmail, SendSms
+from storekit.outbound import shown
+from storekit.store import StoreConfig
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
+RUNTIME: Any = SimpleNamespace(settings=SimpleNamespace(email_sender="orders@demo-shop.example"))
+
+SAMPLES: dict[str, Any] = {
+    "add_tags": AddTags(resource="order", resource_id="450789469", tags=["channel:pos"]),
+    "send_email": SendEmail(
+        to="jane@example.com", template="notice", context={"heading": "Shipped", "body": "On its way"}
+    ),
+    "send_sms": SendSms(to="(415) 555-0132", text="Your parcel is here"),
+    "post_slack": PostSlack(text="Order #1001 failed delivery"),
+    "schedule_job": ScheduleJob(job_kind="follow_up", due_at=NOW, params={"order_id": "1"}),
+}
+
+
+def action_kinds() -> set[str]:
+    union = get_args(Action)[0]
+    return {cls.model_fields["kind"].default for cls in get_args(union)}
+
+
+def store(platform: str) -> StoreConfig:
+    return StoreConfig(
+        store_id="demo",
+        platform=platform,
+        shop_domain="demo-shop.myshopify.com" if platform == "shopify" else "https://woo.example",
+        name="Demo Shop",
+        timezone="Europe/Berlin",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def test_every_action_kind_has_a_sample_to_preview() -> None:
+    missing = action_kinds() - set(SAMPLES)
+    assert not missing, f"new action kinds need a rendering in perform.render and a sample here: {missing}"
+    assert set(SAMPLES) == action_kinds()  # and no sample of a kind that is gone
+
+
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce"])
+@pytest.mark.parametrize("kind", sorted(action_kinds()))
+def test_every_action_kind_renders_what_it_sends(kind: str, platform: str) -> None:
+    request = render(SAMPLES[kind], store(platform), RUNTIME)
+    out = shown(request)
+    assert out["channel"] in {"email", "sms", "slack", "api", "storeflow"}
+    shown_preview = preview(SAMPLES[kind].model_dump(mode="json"), store(platform), RUNTIME)
+    assert isinstance(shown_preview, dict) and "error" not in shown_preview, shown_preview
+    assert shown_preview == {"kind": kind, **out}
+
+
+def test_the_sms_preview_is_the_text_as_sent() -> None:
+    out = preview(SAMPLES["send_sms"].model_dump(mode="json"), store("shopify"), RUNTIME)
+    assert out == {
+        "kind": "send_sms",
+        "channel": "sms",
+        "to": "+14155550132",
+        "text": "Demo Shop: Your parcel is here",
+        "sms_type": "Transactional",
+    }
+
+
+def test_a_held_sms_says_when_it_may_go() -> None:
+    held = SendSms(to="+14155550132", text="hi", not_before=NOW).model_dump(mode="json")
+    out = preview(held, store("shopify"), RUNTIME)
+    assert isinstance(out, dict) and out["not_before"] == NOW.isoformat()
+
+
+def test_the_slack_preview_is_the_json_payload_without_the_secret_url() -> None:
+    out = preview(SAMPLES["post_slack"].model_dump(mode="json"), store("shopify"), RUNTIME)
+    assert out == {
+        "kind": "post_slack",
+        "channel": "slack",
+        "payload": {"text": "Order #1001 failed delivery"},
+    }
+
+
+def test_a_redacted_action_previews_as_redacted() -> None:
+    assert preview({"kind": "send_email", "redacted": True}, store("shopify"), RUNTIME) == "redacted"
+
+
+def test_a_message_that_would_fail_says_why_instead() -> None:
+    bad = SendSms(to="555", text="hi").model_dump(mode="json")
+    out = preview(bad, store("shopify"), RUNTIME)
+    assert isinstance(out, dict)
+    assert out["error"] == "going live would fail: not a valid phone number for its region"
+    assert "555" not in out["error"]
+
+
+def test_an_action_of_a_kind_no_longer_carried_out_says_so() -> None:
+    out = preview({"kind": "refund_order", "order_id": "1"}, store("shopify"), RUNTIME)
+    assert out == {
+        "kind": "refund_order",
+        "error": "refund_order is not an action kind this version of storeflow carries out",
+    }
