@@ -48,6 +48,35 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
             from storekit.clients.woocommerce import tags_add_call as woo_tags_add_call
 
             return woo_tags_add_call(store.shop_domain, action.resource, action.resource_id, action.tags)
+        case a.RemoveTags() if store.platform == "shopify":
+            from storekit.clients.shopify import tags_remove_call
+
+            return tags_remove_call(
+                store.shop_domain, _SHOPIFY_TYPES[action.resource], action.resource_id, action.tags
+            )
+        case a.RemoveTags():
+            from storekit.clients.woocommerce import tags_remove_call as woo_tags_remove_call
+
+            return woo_tags_remove_call(store.shop_domain, action.resource, action.resource_id, action.tags)
+        case a.SetProductVisibility() if store.platform == "shopify":
+            from storekit.clients.shopify import publish_call
+
+            return publish_call(store.shop_domain, action.product_id, action.visible, action.publication_id)
+        case a.SetProductVisibility():
+            from storekit.clients.woocommerce import catalog_visibility_call
+
+            shown_as = action.woo_visibility if action.visible else "hidden"
+            return catalog_visibility_call(store.shop_domain, action.product_id, shown_as)
+        case a.AddToCollection() if store.platform == "shopify":
+            from storekit.clients.shopify import collection_add_call
+
+            return collection_add_call(store.shop_domain, action.collection_id, action.product_id)
+        case a.AddToCollection():
+            from storekit.clients.woocommerce import categories_call
+
+            return categories_call(
+                store.shop_domain, action.product_id, action.categories, action.collection_id
+            )
         case a.ScheduleJob():
             from storekit.clock import iso
 

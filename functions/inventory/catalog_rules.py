@@ -10,7 +10,7 @@ from typing import Any
 
 from functions.inventory.facts import StockFacts, is_full_product, product_before
 from functions.inventory.models import CatalogRulesSettings
-from storekit.actions import Action, AddTags
+from storekit.actions import Action, AddTags, AddToCollection
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, nothing
 from storekit.models import Product
@@ -55,10 +55,21 @@ def catalog_rules(product: Product, ctx: Context[CatalogRulesSettings, StockFact
     elif tags:
         notes.append(f"adding tags {', '.join(tags)} to a WooCommerce product is not available yet")
     collections = sorted({r.add_to_collection for r in matched if r.add_to_collection})
-    if collections:
+    if ctx.store.platform == "shopify":
+        # a product event does not list its collections: each is added once per product
+        actions += [
+            AddToCollection(product_id=product.id, collection_id=c, once_per=f"collection:{product.id}:{c}")
+            for c in collections
+        ]
+    else:
         missing = [c for c in collections if c not in product.category_ids]
-        if missing:
-            notes.append(f"adding to collection(s) {', '.join(missing)} is not available yet")
+        # every call carries all the categories it should end with (the ones it has and the new ones)
+        actions += [
+            AddToCollection(
+                product_id=product.id, collection_id=c, categories=[*product.category_ids, *missing]
+            )
+            for c in missing
+        ]
     if not actions and not notes:
         notes.append(f"product {product.title or product.id} already has what its {len(matched)} rule(s) add")
     return Decision(actions, "; ".join(notes) or None)

@@ -99,6 +99,8 @@ class SoldOutSettings(StaffChannels):
     """What a product that sold out gets: hidden from the online store, or a `sold-out` tag."""
 
     on_sold_out: Literal["hide", "tag"] = "tag"
+    #: Shopify: the Online Store publication's id (else it is looked up when the product is hidden)
+    publication_id: str | None = Field(default=None, min_length=1, max_length=100)
     tag: str = Field(default=SOLD_OUT_TAG, min_length=1, max_length=255)
     #: tell marketing when a product is back in stock (Slack and/or `email`)
     notify_back_in_stock: bool = True

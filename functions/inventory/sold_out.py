@@ -11,13 +11,13 @@ The product's waitlist (issue 12, item 4) is not emailed yet: `waitlist_hook` is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from functions.inventory.facts import SOLD_OUT_NAME, StockFacts, stock_of_event
 from functions.inventory.low_stock import _staff_message, admin_link, no_channel_reason
 from functions.inventory.models import SoldOutSettings
 from functions.inventory.stock import SoldOutChanges, StockState, changes_when_sold_out
-from storekit.actions import Action, AddTags
+from storekit.actions import Action, AddTags, RemoveTags, SetProductVisibility
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, nothing
 from storekit.models import InventoryLevel, Product
@@ -33,21 +33,38 @@ def change_actions(
 ) -> list[Action]:
     """The store writes that make (or undo) the changes."""
     out: list[Action] = []
-    if changes.tagged and not undo and platform == "shopify":
-        out.append(AddTags(resource="product", resource_id=product_id, tags=[settings.tag]))
+    if changes.hid is not None:
+        out.append(
+            SetProductVisibility(
+                product_id=product_id,
+                visible=undo,
+                woo_visibility=_shown_as(changes.visibility_before),
+                publication_id=settings.publication_id,
+            )
+        )
+    if changes.tagged and platform == "shopify":
+        tags = [settings.tag]
+        out.append(
+            RemoveTags(resource="product", resource_id=product_id, tags=tags)
+            if undo
+            else AddTags(resource="product", resource_id=product_id, tags=tags)
+        )
     return out
+
+
+def _shown_as(visibility: str | None) -> Literal["visible", "catalog", "search"]:
+    if visibility == "catalog":
+        return "catalog"
+    if visibility == "search":
+        return "search"
+    return "visible"
 
 
 def unsupported(changes: SoldOutChanges, undo: bool, platform: str) -> list[str]:
     """Changes this storeflow cannot write yet (said in the run's reason)."""
-    gaps = []
     if changes.tagged and platform != "shopify":
-        gaps.append("tagging a WooCommerce product is not available yet")
-    if changes.hid:
-        gaps.append(f"{'showing' if undo else 'hiding'} the product in the online store is not available yet")
-    if changes.tagged and undo:
-        gaps.append("removing the sold-out tag is not available yet")
-    return gaps
+        return ["tagging a WooCommerce product is not available yet: use on_sold_out hide"]
+    return []
 
 
 def waitlist_hook(

@@ -56,6 +56,54 @@ class AddTags(_Action):
         return f"add tags {', '.join(self.tags)} to {self.resource} {self.resource_id}"
 
 
+class RemoveTags(_Action):
+    kind: Literal["remove_tags"] = "remove_tags"
+    resource: Resource
+    resource_id: str
+    tags: list[str] = Field(min_length=1)
+
+    def target(self) -> str:
+        return f"{self.resource}:{self.resource_id}"
+
+    def summary(self) -> str:
+        return f"remove tags {', '.join(self.tags)} from {self.resource} {self.resource_id}"
+
+
+class SetProductVisibility(_Action):
+    """Hide a product from the online store, or show it again: Shopify unpublishes it from (or
+    publishes it to) the Online Store publication; WooCommerce sets its catalog visibility."""
+
+    kind: Literal["set_product_visibility"] = "set_product_visibility"
+    product_id: str
+    visible: bool
+    #: WooCommerce: the catalog visibility it is shown with (what it had before storeflow hid it)
+    woo_visibility: Literal["visible", "catalog", "search"] = "visible"
+    #: Shopify: the Online Store publication's id (else looked up when the call is sent)
+    publication_id: str | None = Field(default=None, max_length=100)
+
+    def target(self) -> str:
+        return f"product:{self.product_id}"
+
+    def summary(self) -> str:
+        return f"{'show' if self.visible else 'hide'} product {self.product_id} in the online store"
+
+
+class AddToCollection(_Action):
+    """Put a product into a Shopify collection or a WooCommerce category."""
+
+    kind: Literal["add_to_collection"] = "add_to_collection"
+    product_id: str
+    collection_id: str
+    #: WooCommerce: the product's categories now (kept: the new one is added to them)
+    categories: list[str] = Field(default_factory=list)
+
+    def target(self) -> str:
+        return f"product:{self.product_id}"
+
+    def summary(self) -> str:
+        return f"add product {self.product_id} to collection {self.collection_id}"
+
+
 class SendEmail(_Action):
     kind: Literal["send_email"] = "send_email"
     to: str = Field(min_length=3, max_length=320)
@@ -120,7 +168,14 @@ class ScheduleJob(_Action):
 INTERNAL_KINDS = frozenset({"schedule_job"})
 
 Action = Annotated[
-    AddTags | SendEmail | SendSms | PostSlack | ScheduleJob,
+    AddTags
+    | RemoveTags
+    | SetProductVisibility
+    | AddToCollection
+    | SendEmail
+    | SendSms
+    | PostSlack
+    | ScheduleJob,
     Field(discriminator="kind"),
 ]
 

@@ -158,9 +158,8 @@ def test_sold_out_tags_then_back_in_stock_tells_marketing(api: Any, pump: Any) -
     notices = [a for a in actions(api, "sold-out") if a["kind"] == "post_slack"]
     [notice] = notices
     assert notice["summary"].startswith("post to Slack: Back in stock: IPod Nano - 8GB")
-    assert any(
-        "removing the sold-out tag is not available yet" in (r["reason"] or "") for r in runs(api, "sold-out")
-    )
+    [untag] = [a for a in actions(api, "sold-out") if a["kind"] == "remove_tags"]
+    assert untag["summary"] == "remove tags sold-out from product 632910392"
 
 
 def test_woocommerce_product_with_managed_stock_goes_low(api: Any, pump: Any) -> None:
@@ -216,3 +215,24 @@ def test_bad_inventory_settings_are_refused_naming_the_field(api: Any) -> None:
         assert field in answer.body.decode(), answer.body
     stored = body_json(api.http.get("/stores/demo", headers=AUTH))
     assert "low-stock" in json.dumps(stored)  # the store is still there, its settings untouched
+
+
+def test_hidden_when_sold_out_and_shown_again_on_restock_with_a_preview(api: Any, pump: Any) -> None:
+    put_store(
+        api, automations={"low-stock": {"enabled": False}, "sold-out": {"settings": {"on_sold_out": "hide"}}}
+    )
+    deliver(api, TRACKED_IPOD, "products/update", "p-1")
+    pump.drain()
+    for item in (PINK, RED, 39072856, 457924702):
+        level(api, pump, f"z-{item}", 0, "2026-11-24T11:00:00Z", item=item)
+    [hide] = actions(api, "sold-out")
+    assert hide["summary"] == "hide product 632910392 in the online store"
+    detail = body_json(api.http.get(f"/stores/demo/actions/{hide['action_id']}", headers=AUTH))
+    preview = detail["preview"]
+    assert preview["operation"] == "publishableUnpublish"
+    assert preview["body"]["variables"]["id"] == "gid://shopify/Product/632910392"
+    level(api, pump, "back", 2, "2026-11-24T11:02:00Z")
+    shown = [
+        a for a in actions(api, "sold-out") if a["summary"] == "show product 632910392 in the online store"
+    ]
+    assert len(shown) == 1

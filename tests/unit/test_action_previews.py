@@ -11,7 +11,17 @@ from typing import Any, get_args
 import pytest
 
 from functions.engine.perform import preview, render
-from storekit.actions import Action, AddTags, PostSlack, ScheduleJob, SendEmail, SendSms
+from storekit.actions import (
+    Action,
+    AddTags,
+    AddToCollection,
+    PostSlack,
+    RemoveTags,
+    ScheduleJob,
+    SendEmail,
+    SendSms,
+    SetProductVisibility,
+)
 from storekit.outbound import shown
 from storekit.store import StoreConfig
 
@@ -27,6 +37,9 @@ SAMPLES: dict[str, Any] = {
     ),
     "send_sms": SendSms(to="(415) 555-0132", text="Your parcel is here"),
     "post_slack": PostSlack(text="Order #1001 failed delivery"),
+    "remove_tags": RemoveTags(resource="order", resource_id="450789469", tags=["sold-out"]),
+    "set_product_visibility": SetProductVisibility(product_id="632910392", visible=False),
+    "add_to_collection": AddToCollection(product_id="632910392", collection_id="841564295", categories=["9"]),
     "schedule_job": ScheduleJob(job_kind="follow_up", due_at=NOW, params={"order_id": "1"}),
 }
 

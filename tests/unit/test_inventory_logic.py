@@ -17,7 +17,15 @@ from functions.inventory.low_stock import low_stock, send_digest, window_end
 from functions.inventory.models import CatalogRulesSettings, LowStockSettings, ProductFacts, SoldOutSettings
 from functions.inventory.sold_out import sold_out
 from functions.inventory.stock import SoldOutChanges, StockState, changes_when_sold_out, low_transition
-from storekit.actions import AddTags, PostSlack, ScheduleJob, SendEmail
+from storekit.actions import (
+    AddTags,
+    AddToCollection,
+    PostSlack,
+    RemoveTags,
+    ScheduleJob,
+    SendEmail,
+    SetProductVisibility,
+)
 from storekit.adapters import Topic, parse_delivery
 from storekit.automation import Context, EventMeta
 from storekit.models import InventoryLevel, Product
@@ -295,7 +303,8 @@ def test_restock_tells_marketing_and_names_the_waitlist_gap() -> None:
     recorded = _all_zero(product) | {"SOLDOUT": SoldOutChanges(tagged=True).to_json()}
     facts = StockFacts(item=pink_item(), stock_item=recorded)
     decision = sold_out(level(4), ctx(SoldOutSettings(), facts))
-    [notice] = decision
+    [untag, notice] = decision
+    assert untag == RemoveTags(resource="product", resource_id="632910392", tags=["sold-out"])
     assert isinstance(notice, PostSlack) and notice.text.startswith("Back in stock: IPod Nano - 8GB")
     assert "waitlist" in (decision.reason or "")
 
@@ -388,5 +397,53 @@ def test_a_woocommerce_variation_alone_never_sells_out_its_product() -> None:
     assert list(decision) == [] and "variants are not known yet" in (decision.reason or "")
     parent = {"VARIANTS": ["732", "733"], "C#733": True, "T#733": 0, "VIS": "visible"}
     hide = SoldOutSettings(on_sold_out="hide")
-    decision = sold_out(variation, ctx(hide, StockFacts(stock_item=parent), "woocommerce"))
-    assert "hiding the product in the online store is not available yet" in (decision.reason or "")
+    [hidden] = sold_out(variation, ctx(hide, StockFacts(stock_item=parent), "woocommerce"))
+    assert hidden == SetProductVisibility(product_id="22", visible=False)
+
+
+def test_hide_then_show_exactly_what_storeflow_hid() -> None:
+    product = ipod()
+    before = stock_of(product, **{f"T#{v.id}": 0 for v in product.variants[1:]})
+    hide = SoldOutSettings(on_sold_out="hide")
+    [unpublish] = sold_out(level(0), ctx(hide, StockFacts(item=pink_item(), stock_item=before)))
+    assert unpublish == SetProductVisibility(product_id="632910392", visible=False)
+    recorded = _all_zero(product) | {"SOLDOUT": SoldOutChanges(hid="unpublished").to_json()}
+    [publish, _notice] = sold_out(level(3), ctx(hide, StockFacts(item=pink_item(), stock_item=recorded)))
+    assert publish == SetProductVisibility(product_id="632910392", visible=True)
+    # hidden by the merchant before it sold out: nothing hidden, so nothing shown again
+    nothing_done = _all_zero(product) | {"SOLDOUT": SoldOutChanges().to_json()}
+    [only_notice] = sold_out(level(3), ctx(hide, StockFacts(item=pink_item(), stock_item=nothing_done)))
+    assert isinstance(only_notice, PostSlack)
+    woo = {
+        "VARIANTS": ["732"],
+        "C#732": True,
+        "T#732": 0,
+        "SOLDOUT": SoldOutChanges(hid="hidden", visibility_before="search").to_json(),
+    }
+    variation = parsed(
+        FIXTURES / "woocommerce/product_variation__rest-api-docs.json",
+        Topic.PRODUCT_UPDATED,
+        "woocommerce",
+        manage_stock=True,
+        stock_quantity=4,
+    )
+    [show, _] = sold_out(variation, ctx(hide, StockFacts(stock_item=woo), "woocommerce"))
+    assert show == SetProductVisibility(product_id="22", visible=True, woo_visibility="search")
+
+
+def test_collections_shopify_once_per_product_woocommerce_only_when_missing() -> None:
+    rules = CatalogRulesSettings(rules=[{"vendor": "apple", "add_to_collection": "841564295"}])  # type: ignore[list-item]
+    product = parsed(FIXTURES / "shopify" / "products_update__python-api-product.json", Topic.PRODUCT_UPDATED)
+    [add] = catalog_rules(product, ctx(rules, StockFacts()))
+    assert add == AddToCollection(
+        product_id="632910392", collection_id="841564295", once_per="collection:632910392:841564295"
+    )
+    woo = parsed(
+        FIXTURES / "woocommerce/product_created__rest-api-docs.json", Topic.PRODUCT_CREATED, "woocommerce"
+    )
+    into = CatalogRulesSettings(rules=[{"title_words": ["premium"], "add_to_collection": "20"}])  # type: ignore[list-item]
+    [category] = catalog_rules(woo, ctx(into, StockFacts(), "woocommerce"))
+    assert category == AddToCollection(product_id="794", collection_id="20", categories=["9", "14", "20"])
+    already = CatalogRulesSettings(rules=[{"title_words": ["premium"], "add_to_collection": "14"}])  # type: ignore[list-item]
+    decision = catalog_rules(woo, ctx(already, StockFacts(), "woocommerce"))
+    assert list(decision) == [] and "already has what its 1 rule(s) add" in (decision.reason or "")

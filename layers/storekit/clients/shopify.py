@@ -31,6 +31,20 @@ TAGS_ADD = """mutation tagsAdd($id: ID!, $tags: [String!]!) {
   tagsAdd(id: $id, tags: $tags) { node { id } userErrors { field message } } }"""
 
 
+TAGS_REMOVE = """mutation tagsRemove($id: ID!, $tags: [String!]!) {
+  tagsRemove(id: $id, tags: $tags) { node { id } userErrors { field message } } }"""
+PUBLISHABLE_PUBLISH = """mutation publishablePublish($id: ID!, $input: [PublicationInput!]!) {
+  publishablePublish(id: $id, input: $input) { userErrors { field message } } }"""
+PUBLISHABLE_UNPUBLISH = """mutation publishableUnpublish($id: ID!, $input: [PublicationInput!]!) {
+  publishableUnpublish(id: $id, input: $input) { userErrors { field message } } }"""
+COLLECTION_ADD_PRODUCTS = """mutation collectionAddProducts($id: ID!, $productIds: [ID!]!) {
+  collectionAddProducts(id: $id, productIds: $productIds) { userErrors { field message } } }"""
+PUBLICATIONS = """query publications { publications(first: 50) { nodes { id name } } }"""
+#: what a publish/unpublish call carries until the Online Store publication's id is read
+ONLINE_STORE: Final = "Online Store"
+ONLINE_STORE_LOOKUP: Final = "publications: the id of the publication named Online Store"
+
+
 def gid(kind: str, ident: str | int) -> str:
     """'123' -> 'gid://shopify/Order/123'; a GID of the same kind passes unchanged."""
     text = str(ident).strip()
@@ -109,6 +123,65 @@ def tags_add_call(shop_domain: str, resource_type: str, resource_id: str, tags: 
     )
 
 
+def tags_remove_call(shop_domain: str, resource_type: str, resource_id: str, tags: list[str]) -> ApiCall:
+    """tagsRemove on an Order, Customer or Product (other tags are kept)."""
+    if resource_type not in TAG_RESOURCES:
+        raise PermanentError(
+            f"Shopify tagsRemove: tags are on Order, Customer or Product, not {resource_type}"
+        )
+    clean = [tag.strip() for tag in tags if tag.strip()]
+    if not clean:
+        raise PermanentError("Shopify tagsRemove: every tag is blank")
+    return graphql_call(
+        shop_domain, "tagsRemove", TAGS_REMOVE, {"id": gid(resource_type, resource_id), "tags": clean}
+    )
+
+
+def publish_call(shop_domain: str, product_id: str, published: bool, publication_id: str | None) -> ApiCall:
+    """publishablePublish / publishableUnpublish of a product on the Online Store publication (its
+    id given, else read first by the client: `publications`, the one named Online Store)."""
+    root, query = (
+        ("publishablePublish", PUBLISHABLE_PUBLISH)
+        if published
+        else ("publishableUnpublish", PUBLISHABLE_UNPUBLISH)
+    )
+    publication = gid("Publication", publication_id) if publication_id else ONLINE_STORE
+    call = graphql_call(
+        shop_domain,
+        root,
+        query,
+        {"id": gid("Product", product_id), "input": [{"publicationId": publication}]},
+    )
+    if publication_id:
+        return call
+    return call.model_copy(
+        update={
+            "reads_first": ONLINE_STORE_LOOKUP,
+            "note": "the Online Store publication's id is read first and replaces 'Online Store'",
+        }
+    )
+
+
+def collection_add_call(shop_domain: str, collection_id: str, product_id: str) -> ApiCall:
+    """collectionAddProducts: one product into a (custom) collection."""
+    return graphql_call(
+        shop_domain,
+        "collectionAddProducts",
+        COLLECTION_ADD_PRODUCTS,
+        {"id": gid("Collection", collection_id), "productIds": [gid("Product", product_id)]},
+    )
+
+
+def online_store_publication(data: dict[str, Any]) -> str:
+    """The Online Store's publication id from a `publications` answer."""
+    found = data.get("publications")
+    nodes = found.get("nodes") if isinstance(found, dict) else None
+    for node in nodes if isinstance(nodes, list) else []:
+        if isinstance(node, dict) and node.get("name") == ONLINE_STORE and isinstance(node.get("id"), str):
+            return str(node["id"])
+    raise PermanentError("Shopify: the store has no Online Store publication (sales channel) to publish to")
+
+
 class ShopifyClient:
     """Sends rendered Admin GraphQL calls for one shop; raises a typed ExternalCallError on failure."""
 
@@ -127,6 +200,10 @@ class ShopifyClient:
         """POST one rendered operation to this shop; returns `data`."""
         if call.platform != "shopify" or call.url != self._url or call.body is None:
             raise PermanentError(f"Shopify {call.operation}: the call is not for this shop")
+        if call.reads_first == ONLINE_STORE_LOOKUP:
+            publication = online_store_publication(self._post({"query": PUBLICATIONS}, "publications"))
+            variables = {**call.body["variables"], "input": [{"publicationId": publication}]}
+            return self._post({**call.body, "variables": variables}, call.operation)
         return self._post(call.body, call.operation)
 
     def graphql(self, query: str, variables: dict[str, Any], root: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from storekit.outbound import ApiCall
 #: WooCommerce has no order/customer tags: storeflow keeps them in this meta key (comma-separated)
 WOO_TAGS_META: Final = "_storeflow_tags"
 ADD_TAGS: Final = "add tags"
+REMOVE_TAGS: Final = "remove tags"
 _NUMERIC = re.compile(r"^[0-9]{1,20}$")
 
 
@@ -94,6 +95,44 @@ def tags_add_call(base_url: str, resource: str, resource_id: str, tags: list[str
     )
 
 
+def tags_remove_call(base_url: str, resource: str, resource_id: str, tags: list[str]) -> ApiCall:
+    """The PUT that removes `tags` from the order's or customer's tags meta field (read first; the
+    other tags saved there are kept)."""
+    if resource not in ("order", "customer"):
+        raise PermanentError(f"WooCommerce keeps storeflow tags on orders and customers, not {resource}s")
+    clean = merge_tags([], tags)
+    if not clean:
+        raise PermanentError("WooCommerce remove tags: every tag is blank")
+    path = f"{resource}s/{_id(resource_id, resource)}"
+    return rest_call(
+        base_url,
+        REMOVE_TAGS,
+        "PUT",
+        path,
+        {"meta_data": [{"key": WOO_TAGS_META, "value": ",".join(clean)}]},
+        reads_first=f"GET {api_root(base_url)[1]}/{path}",
+        note=f"these tags are taken out of the ones saved in {WOO_TAGS_META}, the others kept "
+        "(the PUT is skipped when none is there)",
+    )
+
+
+def catalog_visibility_call(base_url: str, product_id: str, visibility: str) -> ApiCall:
+    """PUT a product's catalog visibility (visible, catalog, search, hidden)."""
+    if visibility not in ("visible", "catalog", "search", "hidden"):
+        raise PermanentError("WooCommerce catalog visibility is visible, catalog, search or hidden")
+    path = f"products/{_id(product_id, 'product')}"
+    return rest_call(base_url, "update product visibility", "PUT", path, {"catalog_visibility": visibility})
+
+
+def categories_call(base_url: str, product_id: str, categories: list[str], add: str) -> ApiCall:
+    """PUT a product's categories: the ones it has, and `add`."""
+    ids = list(dict.fromkeys([*categories, add]))
+    body = {"categories": [{"id": int(_id(c, "category"))} for c in ids]}
+    return rest_call(
+        base_url, "update product categories", "PUT", f"products/{_id(product_id, 'product')}", body
+    )
+
+
 class WooClient:
     """Sends rendered REST calls for one WooCommerce store; raises a typed ExternalCallError on failure."""
 
@@ -116,8 +155,8 @@ class WooClient:
         one after another, so only a merchant's own edit could race). Returns the tags now saved."""
         if call.platform != "woocommerce" or not call.url.startswith(self._origin + "/"):
             raise PermanentError(f"WooCommerce {call.operation}: the call is not for this store")
-        if call.operation == ADD_TAGS:
-            return self._add_tags(call)
+        if call.operation in (ADD_TAGS, REMOVE_TAGS):
+            return self._change_tags(call, remove=call.operation == REMOVE_TAGS)
         self._send(call.method, call.url, call.body, call.operation)
         return None
 
@@ -133,7 +172,7 @@ class WooClient:
         )
         return json_of(resp, f"WooCommerce {what}")
 
-    def _add_tags(self, call: ApiCall) -> str:
+    def _change_tags(self, call: ApiCall, remove: bool = False) -> str:
         assert call.body is not None
         [field] = call.body["meta_data"]
         current = self._send("GET", call.url, None, call.operation)
@@ -146,7 +185,12 @@ class WooClient:
             ),
             "",
         )
-        value = ",".join(merge_tags(saved.split(","), str(field["value"]).split(",")))
+        given = str(field["value"]).split(",")
+        if remove:
+            gone = {tag.strip().casefold() for tag in given}
+            value = ",".join(t for t in merge_tags(saved.split(",")) if t.casefold() not in gone)
+        else:
+            value = ",".join(merge_tags(saved.split(","), given))
         if value != saved:
             body = {"meta_data": [{"key": field["key"], "value": value}]}
             self._send(call.method, call.url, body, call.operation)
