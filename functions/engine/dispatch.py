@@ -60,7 +60,7 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     registry = runtime.registry
     automations = registry.enabled_for(store, record.topic)
     # what each automation reads, before this event's state is applied (e.g. the order as it was)
-    reader = Reader(record.store_id, runtime.repo)
+    reader = Reader(record.store_id, runtime.repo, store, runtime.clock.now())
     related = {a.name: a.load(parsed.resource, reader) for a in automations}
     # a newer version of this entity was already applied (deliveries come in any order)
     behind = record.updated_at is not None and not runtime.repo.advance_entity(

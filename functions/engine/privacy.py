@@ -36,7 +36,7 @@ from storekit.runtime import Runtime
 PRIVACY_TOPICS = frozenset(
     {Topic.CUSTOMER_REDACT, Topic.SHOP_REDACT, Topic.CUSTOMER_DATA_REQUEST, Topic.APP_UNINSTALLED}
 )
-_LISTINGS = ("events", "runs", "actions", "schedules", "parked")
+_LISTINGS = ("events", "runs", "actions", "schedules", "parked", "purchase-orders")
 #: action statuses that mean "not carried out": a redacted customer's are deleted, never run
 _NOT_CARRIED_OUT = frozenset({"pending", "retrying", "scheduled", "failed"})
 #: entity kinds whose deliveries never carry customer data (not parsed by customers/redact)
