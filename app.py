@@ -10,6 +10,7 @@ from typing import Any
 from chalice import Chalice
 
 from functions.admin.handlers import bp as admin_bp
+from functions.answers import uniform_error
 from functions.composition import registry
 from functions.engine.handlers import bp as engine_bp
 from functions.fulfillment.handlers import bp as fulfillment_bp
@@ -45,7 +46,7 @@ def observability(event: Any, get_response: Any) -> Any:
     try:
         # one X-Ray subsegment per invocation (a no-op when tracing is off: locally and in tests)
         with tracer().provider.in_subsegment(name=f"## {type(event).__name__}"):
-            return get_response(event)
+            return uniform_error(get_response(event))
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()

@@ -100,14 +100,20 @@ def seed_demo(base: str, token: str) -> int:
 
 
 def api_server(app: Any, config: Any, port: int, verbose: bool) -> Any:
-    """Chalice's local server; quiet, its access log shows only refused webhook deliveries."""
+    """Chalice's local server; quiet, its access log shows only refused webhook deliveries. Its own
+    refusals (414 URI too long, 400 bad request line) answer in the API's error shape
+    `{"error": ...}` instead of an HTML page."""
     from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
 
     class QuietRequestHandler(ChaliceRequestHandler):
+        error_message_format = '{"error": "%(message)s"}'
+        error_content_type = "application/json"
+
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             if verbose:
                 super().log_request(code, size)
-            elif self.path.startswith("/webhooks/") and str(code) != "200":
+            # a refused request line (414, 400) is logged before `path` is known
+            elif getattr(self, "path", "").startswith("/webhooks/") and str(code) != "200":
                 print(
                     f"{time.strftime('%H:%M:%S')} webhook  {self.command} {self.path}  -> {code}", flush=True
                 )

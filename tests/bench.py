@@ -142,6 +142,7 @@ def measure_ingest() -> dict[str, Any]:
                     "x-shopify-hmac-sha256": sig,
                     "x-shopify-webhook-id": f"bench-{i}",
                     "x-shopify-api-version": "2025-01",
+                    "x-shopify-shop-domain": "bench.myshopify.com",
                 },
                 body=body,
                 received_at=iso(runtime.clock.now()),

@@ -169,7 +169,8 @@ def measure_reorder() -> dict[str, Any]:
             {**level, "inventory_item_id": RED, "location_id": "905684977"}
         )
         counting = True
-        reader = Reader("h1k", runtime.repo, stores["h1k"], now)  # one per event, as dispatch makes
+        # one Reader per event, as dispatch makes
+        reader = Reader("h1k", runtime.repo, runtime.archive, store=stores["h1k"], now=now)
         for automation in runtime.registry.enabled_for(stores["h1k"], "inventory.updated"):
             automation.load(resource, reader)
         counting = False
@@ -179,7 +180,8 @@ def measure_reorder() -> dict[str, Any]:
             store = stores[store_id]
             automation = runtime.registry.get("reorder")
             assert automation is not None
-            related = load_reorder(resource, Reader(store_id, repos[store_id], store, now))
+            reader = Reader(store_id, repos[store_id], runtime.archive, store=store, now=now)
+            related = load_reorder(resource, reader)
             meta = EventMeta(event_id="b", platform="shopify", topic="t", delivery_id="b", received_at="x")
             ctx = Context(
                 store=store, settings=automation.settings_for(store), event=meta, now=now, related=related

@@ -12,13 +12,20 @@ SECRET = "shpss_test_webhook_secret_1"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
 
 
-def shopify_headers(body: bytes, topic: str, delivery_id: str, secret: str = SECRET) -> dict[str, str]:
+def shop_of(store_id: str = "demo") -> str:
+    """The Shopify shop domain a test store is saved with (one shop, one store)."""
+    return f"{store_id}-shop.myshopify.com"
+
+
+def shopify_headers(
+    body: bytes, topic: str, delivery_id: str, secret: str = SECRET, shop: str = "demo-shop.myshopify.com"
+) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "X-Shopify-Topic": topic,
         "X-Shopify-Hmac-Sha256": sign(body, secret),
         "X-Shopify-Webhook-Id": delivery_id,
-        "X-Shopify-Shop-Domain": "demo-shop.myshopify.com",
+        "X-Shopify-Shop-Domain": shop,
         "X-Shopify-API-Version": "2025-01",
     }
 
@@ -55,6 +62,8 @@ def store_body(platform: str = "shopify", **overrides: Any) -> dict[str, Any]:
 
 
 def put_store(api: Any, store_id: str = "demo", platform: str = "shopify", **overrides: Any) -> Any:
+    if platform == "shopify":
+        overrides.setdefault("shop_domain", shop_of(store_id))
     answer = api.http.put(
         f"/stores/{store_id}", headers=AUTH, body=json.dumps(store_body(platform, **overrides))
     )

@@ -8,6 +8,7 @@ import secrets as token_source
 
 from storekit.errors import Forbidden, Unauthorized
 from storekit.runtime import Runtime
+from storekit.store import is_store_id
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -39,7 +40,7 @@ def require_store_access(authorization: str | None, store_id: str, runtime: Runt
     token = bearer_token(authorization)
     if is_admin(token, runtime):
         return
-    store = runtime.store(store_id, fresh=True)
+    store = runtime.store(store_id, fresh=True) if is_store_id(store_id) else None
     if store is not None and store.token_sha256 and hmac.compare_digest(_digest(token), store.token_sha256):
         return
     # a valid token of another store must not learn whether this store exists

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.admin.actions import action_detail
 from functions.admin.auth import new_store_token, require_admin, require_store_access
 from functions.admin.models import ScheduleInput, StoreInput
 from functions.admin.stores import save_store, store_view, validation_message
-from functions.answers import answer_errors, json_response
+from functions.answers import answer_errors, json_of, json_response
 from functions.engine.execute import release_for_retry
 from functions.engine.replay import replay_event
 from storekit.clock import iso, parse_iso
-from storekit.errors import BadRequest, Conflict, NotFound, UnknownStore
+from storekit.errors import BadRequest, Conflict, NotFound, UnknownStore, shown
 from storekit.records import ACTION_STATUSES, JobRecord
 from storekit.repository import DEFAULT_LIMIT, MAX_LIMIT
 from storekit.runtime import Runtime, get_runtime
@@ -42,22 +41,31 @@ def authorized(store_id: str, *, admin_only: bool = False) -> Runtime:
 def existing_store(store_id: str, runtime: Runtime) -> StoreConfig:
     store = runtime.store(store_id, fresh=True)
     if store is None:
-        raise UnknownStore(f"no store {store_id!r}")
+        raise UnknownStore(f"no store {shown(store_id)}")
     return store
 
 
+#: ids in paths (actions, schedules) are ours: 32-64 characters; anything longer names nothing
+MAX_ID_LENGTH = 200
+
+
+def path_id(value: str, what: str, store_id: str) -> str:
+    """An id from the path, or NotFound (with the id cut short) if it cannot be one of ours."""
+    if not value or len(value) > MAX_ID_LENGTH or not value.isprintable():
+        raise NotFound(f"no {what} {shown(value)} in store {store_id!r}")
+    return value
+
+
 def json_body(model: type[BaseModel]) -> Any:
-    raw = bp.current_request.raw_body or b""
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("body must be a JSON object") from exc
+    data = json_of(bp.current_request.raw_body or b"", invalid="body must be a JSON object")
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise BadRequest(validation_message(exc)) from exc
+    except RecursionError as exc:
+        raise BadRequest("body is nested too deeply") from exc
 
 
 def query_params() -> dict[str, str]:
@@ -65,18 +73,43 @@ def query_params() -> dict[str, str]:
     return {name: params[name] for name in params} if params else {}
 
 
-def _listing(store_id: str, what: str, status: str | None = None) -> Response:
+class ListingQuery(BaseModel):
+    """`?limit=&cursor=` of every listing (a cursor we give out is well under 1 KB)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(default=None, min_length=1, max_length=1024)
+
+
+class ActionsQuery(ListingQuery):
+    status: str | None = None
+
+    def model_post_init(self, context: Any) -> None:
+        if self.status is not None and self.status not in ACTION_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(ACTION_STATUSES)}")
+
+
+Q = TypeVar("Q", bound=BaseModel)
+
+
+def query_model(model: type[Q]) -> Q:
+    """The request's query parameters as `model`: the one place they are parsed (400 on bad ones)."""
+    try:
+        return model.model_validate(query_params())
+    except ValidationError as exc:
+        raise BadRequest(validation_message(exc)) from exc
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+def _listing(store_id: str, what: str, query: ListingQuery | None = None) -> Response:
     runtime = authorized(store_id)
     existing_store(store_id, runtime)
-    params = query_params()
-    try:
-        limit = int(params.get("limit", DEFAULT_LIMIT))
-    except ValueError as exc:
-        raise BadRequest("limit must be a whole number") from exc
-    if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+    query = query or query_model(ListingQuery)
+    status = query.status if isinstance(query, ActionsQuery) else None
     items, cursor = runtime.repo.listing(
-        store_id, what, status=status, limit=limit, cursor=params.get("cursor")
+        store_id, what, status=status, limit=query.limit, cursor=query.cursor
     )
     return json_response({"items": items, "next": cursor})
 
@@ -131,11 +164,7 @@ def list_runs(store_id: str) -> Response:
 @bp.route("/stores/{store_id}/actions", methods=["GET"])
 @answer_errors
 def list_actions(store_id: str) -> Response:
-    query = query_params()
-    status = query.get("status")
-    if status is not None and status not in ACTION_STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(ACTION_STATUSES)}")
-    return _listing(store_id, "actions", status)
+    return _listing(store_id, "actions", query_model(ActionsQuery))
 
 
 @bp.route("/stores/{store_id}/actions/{action_id}", methods=["GET"])
@@ -167,11 +196,15 @@ def list_parked(store_id: str) -> Response:
 def retry_action(store_id: str, action_id: str) -> Response:
     runtime = authorized(store_id)
     existing_store(store_id, runtime)
+    path_id(action_id, "action", store_id)
     record = runtime.repo.get_action(store_id, action_id)
     if record is None:
-        raise NotFound(f"no action {action_id!r} in store {store_id!r}")
+        raise NotFound(f"no action {shown(action_id)} in store {store_id!r}")
     if not release_for_retry(store_id, action_id, runtime, from_statuses=("failed", "retrying")):
-        raise Conflict(f"action is {record.status}; only failed or retrying actions can be retried")
+        # the conditional update failed: say the state it is in now (another retry may have won)
+        now = runtime.repo.get_action(store_id, action_id)
+        status = now.status if now is not None else "gone"
+        raise Conflict(f"action is {status}; only failed or retrying actions can be retried")
     return json_response({"action_id": action_id, "status": "pending"}, 202)
 
 
@@ -212,9 +245,10 @@ def add_schedule(store_id: str) -> Response:
 @answer_errors
 def cancel_schedule(store_id: str, job_id: str) -> Response:
     runtime = authorized(store_id)
+    path_id(job_id, "schedule", store_id)
     job = runtime.repo.find_job(store_id, job_id)
     if job is None:
-        raise NotFound(f"no schedule {job_id!r} in store {store_id!r}")
+        raise NotFound(f"no schedule {shown(job_id)} in store {store_id!r}")
     if not runtime.repo.move_job(job, "cancelled", "pending", "cancelled through the admin API"):
         raise Conflict("this schedule already ran or was cancelled")
     return json_response({"job_id": job_id, "status": "cancelled"})

@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from storekit.ratelimit import RateLimits
 from storekit.store import AutomationConfig, Mode, Platform
+from storekit.urls import slack_url_problem
+
+
+def _usable_secret(value: SecretStr) -> SecretStr:
+    """A secret that is not blank and has no spaces or control characters (a paste gone wrong)."""
+    text = value.get_secret_value()
+    if not text.strip():
+        raise ValueError("must not be blank")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ValueError("must not contain spaces or control characters")
+    return value
+
+
+Secret = Annotated[SecretStr, AfterValidator(_usable_secret)]
 
 
 class ShopifyCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    access_token: SecretStr = Field(min_length=1)
+    access_token: Secret = Field(min_length=1)
 
 
 class WooCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    consumer_key: SecretStr = Field(min_length=1)
-    consumer_secret: SecretStr = Field(min_length=1)
+    consumer_key: Secret = Field(min_length=1)
+    consumer_secret: Secret = Field(min_length=1)
 
 
 class StoreInput(BaseModel):
@@ -32,12 +47,20 @@ class StoreInput(BaseModel):
     timezone: str | None = None
     currency: str | None = None
     automations: dict[str, AutomationConfig] | None = None
-    webhook_secret: SecretStr | None = Field(default=None, min_length=8)
+    rate_limits: RateLimits | None = None
+    webhook_secret: Secret | None = Field(default=None, min_length=8)
     #: during a rotation: [new, old]
-    webhook_secrets: list[SecretStr] | None = Field(default=None, min_length=1, max_length=2)
+    webhook_secrets: list[Secret] | None = Field(default=None, min_length=1, max_length=2)
     api_credentials: ShopifyCredentials | WooCredentials | None = None
     slack_webhook_url: SecretStr | None = None
-    outbound_webhook_secret: SecretStr | None = None
+    outbound_webhook_secret: Secret | None = None
+
+    @field_validator("slack_webhook_url")
+    @classmethod
+    def _slack_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and (problem := slack_url_problem(value.get_secret_value())):
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _one_way_to_give_secrets(self) -> StoreInput:

@@ -8,8 +8,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from functions.admin.models import StoreInput, WooCredentials
-from storekit.errors import BadRequest, ConfigurationError
+from storekit.errors import BadRequest, ConfigurationError, Conflict, shown
 from storekit.runtime import Runtime
+from storekit.shops import ShopDirectory
 from storekit.store import AutomationConfig, StoreConfig, StoreSecrets
 
 
@@ -110,7 +111,7 @@ def checked_automations(
     for name, config in automations.items():
         automation = known.get(name)
         if automation is None:
-            raise BadRequest(f"unknown automation {name!r}; known: {', '.join(known.names())}")
+            raise BadRequest(f"unknown automation {shown(name)}; known: {', '.join(known.names())}")
         try:
             automation.settings_model.model_validate(config.settings)
         except ValidationError as exc:
@@ -125,7 +126,7 @@ def save_store(store_id: str, body: StoreInput, runtime: Runtime) -> tuple[Store
     if existing is not None and existing.platform != body.platform:
         raise BadRequest("a store's platform cannot change; create a new store id instead")
     base: dict[str, Any] = existing.model_dump() if existing else {"store_id": store_id, "created_at": now}
-    for field in ("platform", "shop_domain", "name", "mode", "timezone", "currency"):
+    for field in ("platform", "shop_domain", "name", "mode", "timezone", "currency", "rate_limits"):
         value = getattr(body, field)
         if value is not None:
             base[field] = value
@@ -137,9 +138,16 @@ def save_store(store_id: str, body: StoreInput, runtime: Runtime) -> tuple[Store
     except ValidationError as exc:
         raise BadRequest(validation_message(exc)) from exc
 
+    shops = ShopDirectory(runtime.table)
+    holder = shops.store_of(config.platform, config.shop)
+    if holder is not None and holder != store_id:  # checked again, atomically, when saving
+        raise Conflict(
+            f"shop_domain {config.shop_domain[:100]} already belongs to store {holder!r}: "
+            "one shop, one store (delete or change that store first)"
+        )
     secrets = _merged_secrets(store_id, body, existing is not None, runtime)
     runtime.save_store_secrets(store_id, secrets)
-    runtime.repo.put_store(config)
+    shops.save(config, existing)
     runtime.forget_store(store_id)
     return config, existing is None
 
@@ -199,6 +207,7 @@ def store_view(config: StoreConfig, runtime: Runtime) -> dict[str, Any]:
         "timezone": config.timezone,
         "currency": config.currency,
         "automations": automations,
+        "rate_limits": config.rate_limits.model_dump(),
         "secrets_saved": saved,
         "store_token_issued": config.token_sha256 is not None,
         "created_at": config.created_at.isoformat(),

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from functions.engine.payloads import load_parsed
 from functions.engine.privacy import PRIVACY_TOPICS, handle_privacy_topic
-from storekit import keys
+from storekit import keys, snapshots
 from storekit.actions import Action
 from storekit.adapters import Parsed
 from storekit.automation import (
@@ -30,7 +30,7 @@ from storekit.clock import iso
 from storekit.errors import MalformedPayload
 from storekit.models import Order
 from storekit.observability import logger
-from storekit.payload_store import MAX_INLINE_BYTES, compress
+from storekit.payload_store import compress
 from storekit.records import ActionRecord, EventRecord, RunRecord
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
@@ -60,7 +60,7 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     registry = runtime.registry
     automations = registry.enabled_for(store, record.topic)
     # what each automation reads, before this event's state is applied (e.g. the order as it was)
-    reader = Reader(record.store_id, runtime.repo, store, runtime.clock.now())
+    reader = Reader(record.store_id, runtime.repo, runtime.archive, store=store, now=runtime.clock.now())
     related = {a.name: a.load(parsed.resource, reader) for a in automations}
     # a newer version of this entity was already applied (deliveries come in any order)
     behind = record.updated_at is not None and not runtime.repo.advance_entity(
@@ -69,7 +69,14 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         record.entity_id,
         record.updated_at,
         record.event_id,
-        snapshot_of(parsed, registry.snapshot_kinds),
+        snapshots.kept(
+            snapshot_of(parsed, registry.snapshot_kinds),
+            runtime.archive,
+            record.store_id,
+            record.entity_kind,
+            record.entity_id,
+            record.event_id,
+        ),
         order_number_of(parsed),
     )
     if behind and not announces_occurrence(record.topic):
@@ -111,8 +118,7 @@ def snapshot_of(parsed: Parsed, kinds: frozenset[str]) -> bytes | None:
     """The compressed canonical snapshot kept for the kinds the domains read (registry.snapshot_kinds)."""
     if parsed.entity_kind not in kinds:
         return None
-    blob = compress(parsed.resource.model_dump_json().encode())
-    return blob if len(blob) <= MAX_INLINE_BYTES else None
+    return compress(parsed.resource.model_dump_json().encode())  # too big for an item: S3 (snapshots.kept)
 
 
 def order_number_of(parsed: Parsed) -> str | None:

@@ -26,16 +26,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from functions.engine.payloads import load_parsed
-from storekit import keys
+from storekit import keys, snapshots
 from storekit.adapters import Topic, related_ids
 from storekit.observability import logger
 from storekit.payload_store import archive_prefix, compress, decompress
 from storekit.records import EventRecord
 from storekit.runtime import Runtime
+from storekit.shops import ShopDirectory
 
 PRIVACY_TOPICS = frozenset(
     {Topic.CUSTOMER_REDACT, Topic.SHOP_REDACT, Topic.CUSTOMER_DATA_REQUEST, Topic.APP_UNINSTALLED}
 )
+#: topics that delete or hand out data: honoured only when their signed body names the store's shop
+SHOP_NAMING_TOPICS = frozenset({Topic.CUSTOMER_REDACT, Topic.SHOP_REDACT, Topic.CUSTOMER_DATA_REQUEST})
 _LISTINGS = ("events", "runs", "actions", "schedules", "parked", "purchase-orders")
 #: action statuses that mean "not carried out": a redacted customer's are deleted, never run
 _NOT_CARRIED_OUT = frozenset({"pending", "retrying", "scheduled", "failed"})
@@ -47,7 +50,31 @@ _PHONE_CHARS = frozenset("0123456789+-(). ")
 _DELETE_CHUNK = 500
 
 
+def shop_named_in(resource: Any) -> str | None:
+    """The shop a privacy request or shop payload names in its (signed) body, if any."""
+    for name in ("shop_domain", "myshopify_domain"):
+        value = getattr(resource, name, None)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def names_its_store(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> bool:
+    """Whether a stored privacy delivery is about its store's own shop (ingest refuses any other;
+    this guards deliveries stored before that check existed, or replayed from elsewhere)."""
+    store = runtime.store(record.store_id, fresh=True)
+    if store is None or store.platform != "shopify":
+        return store is not None
+    named = shop_named_in(load_parsed(record, item, runtime).resource)
+    if named is None:
+        return record.topic not in SHOP_NAMING_TOPICS
+    return store.is_shop(named)
+
+
 def handle_privacy_topic(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> str:
+    if not names_its_store(record, item, runtime):
+        logger.warning("privacy request for another shop ignored", extra={"store_id": record.store_id})
+        return "ignored: the request does not name this store's shop_domain; nothing was deleted"
     if record.topic == Topic.SHOP_REDACT:
         return redact_shop(record.store_id, runtime)
     if record.topic == Topic.CUSTOMER_REDACT:
@@ -148,7 +175,7 @@ def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime)
     for kind, entity_id in _subject_entities(subject):
         blob = runtime.repo.entity_snapshot(store_id, kind, entity_id)
         if blob is not None:
-            subject.addresses |= addresses_in(json.loads(decompress(blob)))
+            subject.addresses |= addresses_in(json.loads(snapshots.opened(blob, runtime.archive)))
 
     events = _customer_events(record, subject, runtime)
     partitions = {
@@ -162,6 +189,11 @@ def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime)
     for event in events:
         if event.get("raw_s3_key") and runtime.archive.available:
             runtime.archive.delete_prefix(str(event["raw_s3_key"]))
+    if runtime.archive.available:  # snapshots too big for an item (storekit.snapshots)
+        entities = set(_subject_entities(subject))
+        entities |= {(str(e["entity_kind"]), str(e["entity_id"])) for e in events}
+        for kind, entity_id in sorted(entities):
+            runtime.archive.delete_prefix(snapshots.entity_prefix(store_id, kind, entity_id))
 
     event_ids = {f"{e['platform']}:{e['delivery_id']}" for e in events}
     jobs = list(runtime.repo.items_of(store_id, "schedules"))
@@ -307,7 +339,10 @@ def redact_shop(store_id: str, runtime: Runtime) -> str:
     if runtime.archive.available:
         runtime.archive.delete_prefix(archive_prefix(store_id))
         runtime.archive.delete_prefix(f"fallback/{store_id}/")
+        runtime.archive.delete_prefix(snapshots.store_prefix(store_id))
     runtime.delete_store_secrets(store_id)
+    if (store := runtime.store(store_id, fresh=True)) is not None:
+        ShopDirectory(runtime.table).release(store)  # the shop may be given to a new store
     runtime.repo.delete_item_keys([keys.store_config(store_id)])
     runtime.forget_store(store_id)
     logger.info("shop redacted", extra={"store_id": store_id, "items": deleted})

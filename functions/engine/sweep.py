@@ -62,7 +62,7 @@ def automation_job_handler(kind: str, runtime: Runtime) -> JobHandler | None:
             delivery_id=job.job_id,
             received_at=iso(runtime.clock.now()),
         )
-        related = automation.load_due(job, Reader(store.store_id, runtime.repo))
+        related = automation.load_due(job, Reader(store.store_id, runtime.repo, runtime.archive))
         run = decide_and_record(automation, store, meta, related, runtime, lambda ctx: on_due(job, ctx))
         return f"{run.outcome}: {len(run.action_ids)} action(s)"
 

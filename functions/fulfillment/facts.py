@@ -88,6 +88,14 @@ def note_refund(applied: AppliedEvent) -> None:
         applied.repo.note_refund(applied.store.store_id, refund.order_id, refund.id)
 
 
+def keep_order_proof(applied: AppliedEvent) -> None:
+    """Keep what proves an order is a shopper's (its number with digests of its emails) apart from
+    its snapshot, so the assistant checks the email before reading any order (storekit.order_proofs)."""
+    order = applied.parsed.resource
+    if isinstance(order, Order) and applied.parsed.updated_at is not None:
+        applied.repo.keep_order_proof(applied.store.store_id, order, iso(applied.parsed.updated_at))
+
+
 def keep_order_shipment(applied: AppliedEvent) -> None:
     """Keep the newest version of a shipment next to its order, for the order-status assistant
     (fulfillments/create|update may be newer than the order snapshot's copy). Without the

@@ -12,6 +12,7 @@ for a review; not sent if the order was refunded, cancelled or voided meanwhile.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -23,14 +24,21 @@ from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, nothing
 from storekit.models import Fulfillment, Order
 from storekit.records import JobRecord
+from storekit.urls import PublicHttpsUrl
 
 NAME = "post-delivery-follow-up"
 _GONE_BACK = {"refunded", "partially_refunded", "voided"}
 
 
 class FollowUpSettings(CustomerMessageSettings):
+    EMAIL_VARIABLES: ClassVar[dict[str, Any]] = {
+        "order_name": "#1001",
+        "first_name": "Ada",
+        "review_url": "https://demo-shop.example/review",
+    }
+
     days_after_delivery: int = Field(default=7, ge=1, le=90)
-    review_url: str | None = Field(default=None, max_length=500)
+    review_url: PublicHttpsUrl | None = Field(default=None, max_length=500)
     #: a review request is marketing: only to customers who accept email marketing
     needs_marketing_consent: bool = True
 

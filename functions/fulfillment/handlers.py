@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.admin.handlers import authorized, existing_store, json_body
 from functions.answers import answer_errors, json_response
+from functions.public import proof_guard, rate_limited
+from storekit import snapshots
 from storekit.adapters import resource_from_json
-from storekit.errors import BadRequest, UnknownStore
+from storekit.errors import UnknownStore
 from storekit.models import Fulfillment, Order, Product
-from storekit.payload_store import decompress
 from storekit.runtime import Runtime, get_runtime
-from storekit.store import StoreConfig, is_store_id
+from storekit.store import StoreConfig
 
 bp = Blueprint(__name__)
 
@@ -30,7 +31,7 @@ class LinkRequest(BaseModel):
 
 def _snapshot(runtime: Runtime, store_id: str, kind: str, entity_id: str) -> object | None:
     blob = runtime.repo.entity_snapshot(store_id, kind, entity_id)
-    return resource_from_json(decompress(blob)) if blob else None
+    return resource_from_json(snapshots.opened(blob, runtime.archive)) if blob else None
 
 
 def proven_order(question: Any, store: StoreConfig, runtime: Runtime) -> Order | None:
@@ -45,8 +46,14 @@ def proven_order(question: Any, store: StoreConfig, runtime: Runtime) -> Order |
         return order if isinstance(order, Order) else None
     if question.order_number is None or question.email is None:
         return None
-    blob = runtime.repo.order_snapshot_by_number(store.store_id, question.order_number)
-    order = resource_from_json(decompress(blob)) if blob else None
+    # the email is checked against the order's proof before any order is read: a wrong email and
+    # an unknown number do the same work (storekit.order_proofs)
+    order_id, legacy = runtime.repo.proven_order_id(store.store_id, question.order_number, question.email)
+    if legacy:  # kept before proofs existed: only its snapshot knows the email
+        blob = runtime.repo.order_snapshot_by_number(store.store_id, question.order_number)
+        order = resource_from_json(snapshots.opened(blob, runtime.archive)) if blob else None
+    else:
+        order = _snapshot(runtime, store.store_id, "order", order_id) if order_id else None
     if isinstance(order, Order) and email_matches(order, question.email):
         return order
     return None
@@ -58,30 +65,44 @@ def kept_shipments(order: Order, store_id: str, runtime: Runtime) -> list[Fulfil
     if not order.id:
         return []
     found = (
-        resource_from_json(decompress(b)) for b in runtime.repo.order_shipment_snapshots(store_id, order.id)
+        resource_from_json(snapshots.opened(b, runtime.archive))
+        for b in runtime.repo.order_shipment_snapshots(store_id, order.id)
     )
     return [f for f in found if isinstance(f, Fulfillment)]
 
 
+def proofs_of(question: Any) -> list[str]:
+    """What a shopper claims with an order number and email: each is counted when it fails."""
+    from storekit.keys import normalized_order_number
+
+    if question.order_number is None or question.email is None:
+        return []
+    number = normalized_order_number(question.order_number)
+    return [f"order:{number}", f"email:{question.email.strip().lower()}"]
+
+
 @bp.route("/stores/{store_id}/assistant", methods=["POST"], cors=True)
 @answer_errors
+@rate_limited(bp, "assistant")
 def assistant(store_id: str) -> Response:
     """Answer a shopper: "where is my order" and "order again"; anything else gets help."""
     from functions.fulfillment import assistant as a  # loaded on first use: keeps cold starts short
 
     runtime = get_runtime()
-    if not is_store_id(store_id):
-        raise BadRequest("store id must be 1-63 characters of a-z, 0-9 and '-'")
     store = runtime.store(store_id)
     if store is None or not store.automation("order-assistant").enabled:
         raise UnknownStore(f"no assistant for store {store_id!r}")
     question: a.AssistantQuestion = json_body(a.AssistantQuestion)
     intent = a.intent_of(question.message)
     if intent == "help":
-        answer = a.AssistantAnswer(intent="help", reply=a.HELP)
-    elif not question.has_proof:
-        answer = a.AssistantAnswer(intent=intent, reply=a.NEED_PROOF)
-    elif (order := proven_order(question, store, runtime)) is None:
+        return json_response(a.AssistantAnswer(intent="help", reply=a.HELP).model_dump())
+    if not question.has_proof:
+        return json_response(a.AssistantAnswer(intent=intent, reply=a.NEED_PROOF).model_dump())
+    guard = proof_guard(store, "assistant", runtime)
+    guard.check(proofs_of(question))  # a proof that failed too often is refused even when right
+    order = proven_order(question, store, runtime)
+    if order is None:
+        guard.failed(proofs_of(question))
         answer = a.AssistantAnswer(intent=intent, reply=a.NOT_FOUND)
     elif intent == "where_is_my_order":
         answer = a.where_is(order, kept_shipments(order, store_id, runtime), store.timezone)

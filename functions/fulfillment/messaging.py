@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from storekit.models import Fulfillment, Order
 
 if TYPE_CHECKING:  # types only: the settings models validate templates with this module
-    from jinja2 import Template
-
     from functions.fulfillment.models import CustomerMessageSettings, QuietHours
 
 
@@ -140,39 +137,22 @@ def deliverable_email(address: str | None) -> str | None:
     return address if is_email_address(address) else None
 
 
-@lru_cache(maxsize=64)
-def _compiled_text_template(source: str) -> Template:
-    import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
-
-    env = SandboxedEnvironment(autoescape=False, undefined=jinja2.StrictUndefined)
-    return env.from_string(source)
-
-
 def check_text_template(source: str, sample: dict[str, Any]) -> None:
-    """A store's text template compiles and renders with the automation's variables; else
-    ValueError saying what is wrong (line, or the unknown variable), never the template itself."""
-    import jinja2
+    """A store's text template renders with the automation's sample variables in the one limited
+    sandbox (storekit.clients.templates); else ValueError saying what is wrong (line, the unknown
+    variable, a broken limit), never the template itself."""
+    from storekit.clients.templates import check_source  # jinja2 only when used
 
-    try:
-        _compiled_text_template(source).render(sample)
-    except jinja2.TemplateSyntaxError as exc:
-        raise ValueError(f"template line {exc.lineno}: {exc.message}") from None
-    except jinja2.UndefinedError as exc:
-        raise ValueError(
-            f"template uses an unknown variable ({exc.message}); known: {', '.join(sorted(sample))}"
-        ) from None
-    except jinja2.TemplateError as exc:
-        raise ValueError(f"template does not render: {type(exc).__name__}") from None
+    check_source(source, sample)
 
 
 def render_text_template(source: str, context: dict[str, Any]) -> str | None:
-    """A store's text template rendered (sandboxed), or None when it does not render with these
-    values (checked on save, so only on data the check could not foresee): the caller then falls
-    back to the default text."""
-    import jinja2
+    """A store's text template rendered (in the same sandbox), or None when it does not render with
+    these values (checked on save, so only on data the check could not foresee): the caller then
+    falls back to the default text."""
+    from storekit.clients.templates import TemplateProblem, render_source
 
     try:
-        return _compiled_text_template(source).render(context)
-    except jinja2.TemplateError:
+        return render_source(source, context)
+    except TemplateProblem:
         return None

@@ -29,9 +29,16 @@ class QuietHours(BaseModel):
 
 
 class CustomerMessageSettings(BaseModel):
-    """How a store talks to its customers: channels, sender, templates, quiet hours."""
+    """How a store talks to its customers: channels, sender, templates, quiet hours.
+
+    A store's `email_template` is checked when the settings are saved: each part renders with
+    the automation's EMAIL_VARIABLES (sample values) in the limited sandbox, else a 400 naming
+    `email_template` and the part."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    #: the variables the automation's emails have, with sample values for the template check
+    EMAIL_VARIABLES: ClassVar[dict[str, Any]] = {"store_name": "Demo Shop"}
 
     email: bool = True
     sms: bool = True
@@ -41,6 +48,15 @@ class CustomerMessageSettings(BaseModel):
     email_template: MessageTemplate | None = None
     #: None = no quiet hours
     quiet_hours: QuietHours | None = QuietHours()
+
+    @field_validator("email_template")
+    @classmethod
+    def _email_template_renders(cls, value: MessageTemplate | None) -> MessageTemplate | None:
+        if value is not None:
+            from storekit.clients.templates import check_message_template  # jinja2 only when used
+
+            check_message_template(value, {"store_name": "Demo Shop", **cls.EMAIL_VARIABLES})
+        return value
 
 
 class SmsTemplateSettings(CustomerMessageSettings):
@@ -76,6 +92,7 @@ class ShippingNoticeSettings(SmsTemplateSettings):
         **_SHIPMENT_SMS_VARIABLES,
         "items": [{"title": "Mug", "quantity": 2}],
     }
+    EMAIL_VARIABLES: ClassVar[dict[str, Any]] = SMS_VARIABLES
 
     #: WooCommerce order statuses that mean "shipped" (a custom status plugin may add its own)
     shipped_statuses: list[str] = Field(default=["completed", "shipped"], min_length=1)
@@ -99,6 +116,11 @@ class DeliveryUpdateSettings(SmsTemplateSettings):
         "status": "delivered",
         "headline": "Delivered",
         "detail": "Your parcel has been delivered.",
+    }
+    EMAIL_VARIABLES: ClassVar[dict[str, Any]] = {
+        "headline": "Delivered: #1001",
+        "detail": "Your parcel has been delivered.",
+        "tracking_url": "https://www.ups.com/track?tracknum=1Z2345",
     }
 
     notify: list[ShipmentStatus] = ["out_for_delivery", "delivered", "failure"]

@@ -30,6 +30,7 @@ refunds/create and a custom WooCommerce refund topic) is followed up exactly onc
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -48,6 +49,7 @@ from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, nothing
 from storekit.models import Order, Refund
 from storekit.records import JobRecord
+from storekit.urls import PublicHttpsUrl
 
 NAME = "returns-follow-up"
 #: order sources (Shopify source_name, WooCommerce created_via / attribution source type) where the
@@ -56,12 +58,23 @@ SMS_FIRST_SOURCES = frozenset({"pos", "iphone", "android", "shopify_draft_order"
 
 
 class ReturnsFollowUpSettings(CustomerMessageSettings):
+    EMAIL_VARIABLES: ClassVar[dict[str, Any]] = {
+        "order_name": "#1001",
+        "first_name": "Ada",
+        "amount": "12.00",
+        "currency": "EUR",
+        "store_credit": True,
+        "credit_bonus": "10%",
+        "credit_url": "https://demo-shop.example/credit",
+        "exchange_url": "https://demo-shop.example/exchange",
+    }
+
     store_credit: bool = True
     #: what the store adds when the customer takes store credit instead, shown as written ("10%")
     credit_bonus: str = Field(default="10%", max_length=40)
     #: where the customer takes store credit (the SMS offers credit only with this link)
-    credit_url: str | None = Field(default=None, max_length=500)
-    exchange_url: str | None = Field(default=None, max_length=500)
+    credit_url: PublicHttpsUrl | None = Field(default=None, max_length=500)
+    exchange_url: PublicHttpsUrl | None = Field(default=None, max_length=500)
     #: the store-credit / exchange offer is marketing: only to customers who accept marketing
     offers_need_marketing_consent: bool = True
 

@@ -6,13 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from chalice import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from functions.admin.handlers import authorized, existing_store, query_params
+from functions.admin.handlers import authorized, existing_store, query_model
 from functions.answers import answer_errors, json_response
 from functions.reports.activity import MAX_DAYS, REPORTS
-from storekit.errors import BadRequest, NotFound
+from storekit.errors import NotFound, shown
 
 bp = Blueprint(__name__)
+
+
+class ReportQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    days: int = Field(default=7, ge=1, le=MAX_DAYS)
+
 
 DASHBOARD = Path(__file__).resolve().parent / "dashboard.html"
 DASHBOARD_CSP = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"
@@ -40,12 +48,5 @@ def get_report(store_id: str, name: str) -> Response:
     store = existing_store(store_id, runtime)
     report = REPORTS.get(name)
     if report is None:
-        raise NotFound(f"no report {name!r}; available: {', '.join(sorted(REPORTS))}")
-    try:
-        query = query_params()
-        days = int(query.get("days", "7"))
-    except ValueError as exc:
-        raise BadRequest("days must be a whole number") from exc
-    if not 1 <= days <= MAX_DAYS:
-        raise BadRequest(f"days must be between 1 and {MAX_DAYS}")
-    return json_response(report(store, days, runtime))
+        raise NotFound(f"no report {shown(name)}; available: {', '.join(sorted(REPORTS))}")
+    return json_response(report(store, query_model(ReportQuery).days, runtime))

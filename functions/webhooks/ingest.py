@@ -14,15 +14,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from functions.engine.privacy import PRIVACY_TOPICS
+from functions.answers import json_of
+from functions.engine.privacy import PRIVACY_TOPICS, SHOP_NAMING_TOPICS, shop_named_in
 from storekit import keys
 from storekit.adapters import Parsed, canonical_topic, parse_delivery
 from storekit.clock import iso
-from storekit.errors import BadRequest, MalformedPayload, PayloadTooLarge, UnknownStore
+from storekit.errors import BadRequest, Forbidden, MalformedPayload, PayloadTooLarge, UnknownStore, shown
 from storekit.observability import logger
 from storekit.payload_store import MAX_INLINE_BYTES, archive_key, compress
 from storekit.runtime import Runtime
+from storekit.shops import ShopDirectory
 from storekit.signatures import is_woocommerce_ping, verify
+from storekit.store import StoreConfig, is_store_id, shop_identity
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,9 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
     """
     names = HEADERS.get(delivery.platform)
     if names is None:
-        raise UnknownStore(f"unknown platform {delivery.platform!r}")
+        raise UnknownStore(f"unknown platform {shown(delivery.platform)}")
+    if not is_store_id(delivery.store_id):
+        raise UnknownStore(f"no {delivery.platform} store {shown(delivery.store_id)}")
     if len(delivery.body) > runtime.settings.max_body_bytes:
         raise PayloadTooLarge("webhook body is over 5 MiB")
     headers = delivery.headers
@@ -109,7 +114,7 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
         send_to_fallback(delivery, runtime)
         return Outcome({"ok": True, "queued": True})
     if store is None or store.platform != delivery.platform:
-        raise UnknownStore(f"no {delivery.platform} store {delivery.store_id!r}")
+        raise UnknownStore(f"no {delivery.platform} store {shown(delivery.store_id)}")
     if delivery.platform == "woocommerce" and is_woocommerce_ping(delivery.body, headers):
         return Outcome({"ok": True, "ping": True})
 
@@ -123,16 +128,14 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
     if not delivery_id or len(delivery_id) > 200:
         raise BadRequest(f"missing or oversized {names.delivery_id} header")
     topic = canonical_topic(delivery.platform, platform_topic)
+    if topic not in PRIVACY_TOPICS:
+        check_shop(store, headers)
     if topic is None or (topic not in PRIVACY_TOPICS and not runtime.registry.uses_topic(store, topic)):
         return Outcome({"ignored": platform_topic})
 
-    try:
-        payload = json.loads(delivery.body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedPayload("body is not valid JSON") from exc
-    except RecursionError as exc:  # signed, but nested deeper than any store resource
-        raise MalformedPayload("body is nested too deeply") from exc
-    parsed = parse_delivery(delivery.platform, topic, payload)
+    parsed = parse_delivery(delivery.platform, topic, json_of(delivery.body, MalformedPayload))
+    if topic in PRIVACY_TOPICS:
+        check_shop(store, headers, parsed)
     try:
         item = event_item(delivery, platform_topic, delivery_id, parsed, runtime)
         recorded = runtime.repo.record_event(item)
@@ -145,6 +148,53 @@ def ingest(delivery: Delivery, runtime: Runtime, *, allow_fallback: bool = True)
     if not recorded:
         return Outcome({"ok": True, "duplicate": True})
     return Outcome({"ok": True})
+
+
+def check_shop(store: StoreConfig, headers: dict[str, str], parsed: Parsed | None = None) -> None:
+    """Refuse (403) a delivery that is not for the store's own shop.
+
+    Stores may share a webhook secret (every shop of a Shopify app signs with the app's client
+    secret), so a valid signature alone does not say whose delivery it is. Shopify: the shop the
+    signed body names (`shop_domain`, `myshopify_domain`: the privacy topics carry one), else
+    X-Shopify-Shop-Domain, which Shopify always sends; never a storefront URL of the payload, whose
+    host may be a custom domain. A privacy topic that deletes or hands out data must name its shop
+    in the signed body. WooCommerce: X-WC-Webhook-Source, the site's base URL."""
+    if store.platform == "woocommerce":
+        if not store.is_shop(headers.get("x-wc-webhook-source")):
+            raise Forbidden("X-WC-Webhook-Source is not this store's base URL (its shop_domain)")
+        return
+    signed = shop_named_in(parsed.resource) if parsed is not None else None
+    if parsed is not None and signed is None and parsed.topic in SHOP_NAMING_TOPICS:
+        raise MalformedPayload(f"a {parsed.topic} delivery must name its shop_domain")
+    if not store.is_shop(signed or headers.get("x-shopify-shop-domain")):
+        logger.warning("delivery for another shop refused", extra={"store_id": store.store_id})
+        raise Forbidden("this delivery is for another shop than this store's shop_domain")
+
+
+def store_for_app_delivery(headers: dict[str, str], body: bytes, runtime: Runtime) -> str:
+    """The store a delivery to the app-wide URL (POST /webhooks/shopify) belongs to: the store whose
+    shop_domain is the shop the body names. Only the privacy topics come here (Shopify sends them
+    for every shop of an app to one URL). The signature is checked afterwards, with that store's
+    secret, by `ingest` (which checks the shop again)."""
+    if len(body) > runtime.settings.max_body_bytes:
+        raise PayloadTooLarge("webhook body is over 5 MiB")
+    platform_topic = headers.get(HEADERS["shopify"].topic, "").strip()
+    if canonical_topic("shopify", platform_topic) not in PRIVACY_TOPICS:
+        raise BadRequest(
+            "POST /webhooks/shopify takes the privacy topics (customers/redact, customers/data_request, "
+            "shop/redact, app/uninstalled); send other topics to /webhooks/shopify/{store_id}"
+        )
+    payload = json_of(body, MalformedPayload)
+    named = None
+    if isinstance(payload, dict):
+        named = next(
+            (v for k in ("shop_domain", "myshopify_domain") if isinstance(v := payload.get(k), str)), None
+        )
+    shop = shop_identity("shopify", named or headers.get("x-shopify-shop-domain"))
+    store_id = ShopDirectory(runtime.table).store_of("shopify", shop) if shop else None
+    if store_id is None:
+        raise UnknownStore("no store has this delivery's shop as its shop_domain")
+    return store_id
 
 
 def event_item(

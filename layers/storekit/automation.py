@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from storekit import snapshots
 from storekit.actions import Action
 from storekit.adapters import TOPIC_RESOURCES, Parsed, Topic, resource_from_json
 from storekit.models import Order, Resource
-from storekit.payload_store import decompress
+from storekit.payload_store import S3Archive, decompress
 from storekit.records import JobRecord
 from storekit.store import StoreConfig
 
@@ -90,10 +91,17 @@ class Reader:
     (read once per event however many automations ask) and the repository's own lookups."""
 
     def __init__(
-        self, store_id: str, repo: Repository, store: StoreConfig | None = None, now: datetime | None = None
+        self,
+        store_id: str,
+        repo: Repository,
+        archive: S3Archive | None = None,
+        store: StoreConfig | None = None,
+        now: datetime | None = None,
     ) -> None:
         self.store_id = store_id
         self.repo = repo
+        #: where snapshots too big for a table item are kept (storekit.snapshots)
+        self.archive = archive
         #: the store and the time the event is decided at (loaders that read by date need both)
         self.store = store
         self.now = now
@@ -104,7 +112,12 @@ class Reader:
         key = (kind, entity_id)
         if key not in self._snapshots:
             blob = self.repo.entity_snapshot(self.store_id, kind, entity_id)
-            self._snapshots[key] = resource_from_json(decompress(blob)) if blob is not None else None
+            if blob is None:
+                self._snapshots[key] = None
+            elif self.archive is not None:
+                self._snapshots[key] = resource_from_json(snapshots.opened(blob, self.archive))
+            else:
+                self._snapshots[key] = resource_from_json(decompress(blob))
         return self._snapshots[key]
 
     def order(self, order_id: str | None) -> Order | None:

@@ -4,6 +4,12 @@
 from __future__ import annotations
 
 
+def shown(value: str, limit: int = 64) -> str:
+    """A caller's value as an error message quotes it: repr'd and cut short (never echo 100 KB)."""
+    text = repr(value[: limit + 1])
+    return text if len(value) <= limit else f"{repr(value[:limit])[:-1]}...{text[0]}"
+
+
 class StoreflowError(Exception):
     """Base of every error storeflow raises on purpose."""
 
@@ -30,7 +36,7 @@ class Unauthorized(StoreflowError):
 
 
 class Forbidden(StoreflowError):
-    """A valid token that may not see this store (HTTP 403)."""
+    """A valid token that may not see this store, or a signed delivery of another shop (HTTP 403)."""
 
 
 class UnknownStore(StoreflowError):
@@ -43,6 +49,14 @@ class NotFound(StoreflowError):
 
 class Conflict(StoreflowError):
     """The request conflicts with the stored state (HTTP 409)."""
+
+
+class RateLimited(StoreflowError):
+    """A public route was asked too often (HTTP 429 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
 
 
 # --- calls to the outside world (decide retry vs fail) --------------------------------

@@ -27,6 +27,8 @@ webhook delivery id, an action's idempotency key), so a conditional put is the d
 | sales marker  | STORE#{s}#SALESMARK#{order_id}       | SALES                   | -                                   | -             |
 | purchase order| STORE#{s}#PO#{po_number}             | PO                      | STORE#{s}#PURCHASE-ORDERS           | {time}#{po}   |
 | PO/status     | (same item)                          |                         | GSI2PK STORE#{s}#PURCHASE-ORDERS#{status} | {time}#{po} |
+| shop claim    | SHOP#{platform}#{shop identity}      | STORE                   | -                                   | -             |
+| rate counter  | STORE#{s}#RATE#{scope}#{hash}        | {window start}          | (store member)                      |               |
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ STOCK = "STOCK"
 VARIANT_SALES = "VSALES"
 SALES_MARKER = "SALESMARK"
 PURCHASE_ORDER = "PO"
+SHOP_CLAIM = "SHOP_CLAIM"
+RATE = "RATE"
 
 Key = dict[str, str]
 
@@ -62,6 +66,12 @@ def _store(store_id: str) -> str:
 
 def store_config(store_id: str) -> Key:
     return {"PK": _store(store_id), "SK": "CONFIG"}
+
+
+def shop_claim(platform: str, shop: str) -> Key:
+    """Which store a shop's deliveries belong to (one store per shop): routes the app-wide
+    privacy webhooks by the signed shop domain with one GetItem. `shop` is `store.shop_identity`."""
+    return {"PK": f"SHOP#{platform}#{shop}", "SK": "STORE"}
 
 
 def store_listing(store_id: str) -> Key:
@@ -247,3 +257,10 @@ def idempotency_key(*parts: str) -> str:
     """A deterministic id from what makes a thing unique (same parts -> same id, always)."""
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
     return digest[:32]
+
+
+def rate_counter(store_id: str, scope: str, subject: str, window_start: int) -> Key:
+    """One fixed-window request counter of a public route (storekit.ratelimit). The subject (a
+    client address, an email, an order number) is hashed: no personal data in keys."""
+    digest = hashlib.sha256(f"{store_id}\x1f{scope}\x1f{subject}".encode()).hexdigest()[:32]
+    return {"PK": f"{_store(store_id)}#RATE#{scope}#{digest}", "SK": str(window_start)}

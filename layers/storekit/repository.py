@@ -14,6 +14,8 @@ from botocore.exceptions import ClientError
 from storekit import keys
 from storekit.clock import Clock, iso, parse_iso
 from storekit.errors import BadRequest
+from storekit.models import Order
+from storekit.order_proofs import OrderProofs
 from storekit.records import ActionRecord, EventRecord, JobRecord, ParkedRecord, RunRecord
 from storekit.store import StoreConfig
 
@@ -907,6 +909,13 @@ class Repository:
         with self._table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
             for item in items:
                 batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+
+    # --- the order-status assistant's proofs (storekit.order_proofs) ---------------------------
+    def keep_order_proof(self, store_id: str, order: Order, updated_at: str) -> bool:
+        return OrderProofs(self._table).keep(store_id, order, updated_at)
+
+    def proven_order_id(self, store_id: str, number: str, email: str) -> tuple[str | None, bool]:
+        return OrderProofs(self._table).proven_order_id(store_id, number, email)
 
 
 def encode_cursor(last_key: dict[str, Any]) -> str:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from storekit.ratelimit import RateLimits
 
 Platform = Literal["shopify", "woocommerce"]
 Mode = Literal["dry-run", "live"]
@@ -18,6 +21,36 @@ _STORE_ID = re.compile(STORE_ID_PATTERN)
 
 def is_store_id(value: str) -> bool:
     return bool(_STORE_ID.match(value))
+
+
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def shop_identity(platform: str, value: str | None) -> str | None:
+    """What two spellings of one shop have in common, or None if `value` names no shop.
+
+    Shopify: the myshopify domain, lower-cased, without a trailing dot (what X-Shopify-Shop-Domain
+    and the privacy payloads' `shop_domain` carry). WooCommerce: the site's base URL as
+    X-WC-Webhook-Source sends it (`home_url('/')`), compared by host, port and path: case, the
+    scheme (a site that moved to https is the same site) and trailing slashes aside."""
+    if not value or len(value) > 2048:
+        return None
+    text = value.strip().lower()
+    if platform == "shopify":
+        host = text.removeprefix("https://").rstrip("/").rstrip(".")
+        return host if _HOST.match(host) else None
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    netloc = parts.hostname.rstrip(".")
+    if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
+        netloc += f":{port}"
+    return netloc + parts.path.rstrip("/")
 
 
 class AutomationConfig(BaseModel):
@@ -45,10 +78,19 @@ class StoreConfig(BaseModel):
     timezone: str = "UTC"
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     automations: dict[str, AutomationConfig] = Field(default_factory=dict)
+    #: limits of the store's public routes (the shopper assistant, ...)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
     #: sha256 of the store-scoped admin token (the token itself is shown once, never stored)
     token_sha256: str | None = None
     created_at: datetime
     updated_at: datetime
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str | None) -> str | None:
+        if value is not None and not value.isprintable():
+            raise ValueError("must not contain control characters")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -56,16 +98,30 @@ class StoreConfig(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise ValueError(f"unknown time zone {value[:64]!r}") from exc
         return value
 
     @model_validator(mode="after")
     def _domain_fits_platform(self) -> StoreConfig:
-        if self.platform == "woocommerce" and not self.shop_domain.startswith(("https://", "http://")):
+        if self.platform == "woocommerce" and (
+            not self.shop_domain.startswith(("https://", "http://"))
+            or shop_identity("woocommerce", self.shop_domain) is None
+        ):
             raise ValueError("shop_domain of a WooCommerce store is its base URL, e.g. https://shop.example")
-        if self.platform == "shopify" and "/" in self.shop_domain:
+        if self.platform == "shopify" and (
+            "/" in self.shop_domain or shop_identity("shopify", self.shop_domain) is None
+        ):
             raise ValueError("shop_domain of a Shopify store is its domain, e.g. my-shop.myshopify.com")
         return self
+
+    @property
+    def shop(self) -> str:
+        """The store's shop as deliveries name it (see `shop_identity`)."""
+        return shop_identity(self.platform, self.shop_domain) or self.shop_domain
+
+    def is_shop(self, named: str | None) -> bool:
+        """True when a delivery's shop (a domain, or a WooCommerce source URL) is this store's."""
+        return shop_identity(self.platform, named) == self.shop
 
     @property
     def display_name(self) -> str:

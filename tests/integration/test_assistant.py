@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.payloads import load_fixture
-from tests.support import AUTH, body_json, put_store, shopify_headers
+from tests.support import AUTH, body_json, put_store, shop_of, shopify_headers
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,9 @@ PRODUCT = load_fixture("shopify/products_update__python-api-product.json")[0]  #
 
 def deliver(api: Any, body: bytes, topic: str, delivery_id: str, store_id: str = "demo") -> None:
     answer = api.http.post(
-        f"/webhooks/shopify/{store_id}", headers=shopify_headers(body, topic, delivery_id), body=body
+        f"/webhooks/shopify/{store_id}",
+        headers=shopify_headers(body, topic, delivery_id, shop=shop_of(store_id)),
+        body=body,
     )
     assert answer.status_code == 200, answer.body
     assert "ignored" not in body_json(answer), answer.body

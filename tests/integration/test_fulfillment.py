@@ -15,7 +15,7 @@ from moto.sns.models import sns_backends
 
 from functions.engine.sweep import sweep
 from tests.payloads import load_fixture
-from tests.support import AUTH, body_json, put_store, shopify_headers, store_body, woo_headers
+from tests.support import AUTH, body_json, put_store, shop_of, shopify_headers, store_body, woo_headers
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,9 @@ SENDER = "orders@demo-shop.example"
 
 def deliver(api: Any, body: bytes, topic: str, delivery_id: str, store: str = "demo") -> None:
     answer = api.http.post(
-        f"/webhooks/shopify/{store}", headers=shopify_headers(body, topic, delivery_id), body=body
+        f"/webhooks/shopify/{store}",
+        headers=shopify_headers(body, topic, delivery_id, shop=shop_of(store)),
+        body=body,
     )
     assert answer.status_code == 200, answer.body
     assert "ignored" not in body_json(answer), answer.body

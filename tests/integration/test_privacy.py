@@ -19,7 +19,7 @@ from moto.ses.models import ses_backends
 from functions.engine.sweep import sweep
 from storekit.repository import REDACTED
 from tests.payloads import load_fixture
-from tests.support import AUTH, body_json, put_store, shopify_headers
+from tests.support import AUTH, body_json, put_store, shop_of, shopify_headers
 
 pytestmark = pytest.mark.integration
 
@@ -127,7 +127,9 @@ def shipment(order_id: int, fulfillment_id: int) -> bytes:
 
 def deliver_to(api: Any, store_id: str, body: bytes, topic: str, delivery_id: str) -> None:
     answer = api.http.post(
-        f"/webhooks/shopify/{store_id}", headers=shopify_headers(body, topic, delivery_id), body=body
+        f"/webhooks/shopify/{store_id}",
+        headers=shopify_headers(body, topic, delivery_id, shop=shop_of(store_id)),
+        body=body,
     )
     assert answer.status_code == 200, answer.body
 

@@ -1,17 +1,16 @@
-"""Slack incoming webhooks (https://hooks.slack.com/... only)."""
+"""Slack incoming webhooks (https://hooks.slack.com/... only: checked when the URL is saved and when
+posting; the host is pinned to Slack's, so a saved URL can never reach a private address)."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
 from storekit.clients.http import send
 from storekit.errors import ConfigurationError, PermanentError
 from storekit.outbound import SlackMessage
-
-SLACK_HOST = "hooks.slack.com"
+from storekit.urls import slack_url_problem
 
 
 def slack_message(text: str, blocks: list[dict[str, Any]] | None = None) -> SlackMessage:
@@ -36,13 +35,7 @@ class SlackChannel:
         Slack answers 200 "ok"; 429 -> Throttled (Retry-After); 400 invalid_payload, 403, 404
         no_service / channel_not_found, 410 channel_is_archived -> PermanentError; 5xx -> TransientError.
         """
-        parts = urlsplit(webhook_url.strip())
-        if (
-            parts.scheme != "https"
-            or parts.hostname != SLACK_HOST
-            or parts.port is not None
-            or parts.username is not None
-            or not parts.path.startswith("/")
-        ):
-            raise ConfigurationError("a Slack webhook URL starts with https://hooks.slack.com/")
+        problem = slack_url_problem(webhook_url)
+        if problem:
+            raise ConfigurationError(problem)  # pinned to Slack's public host: nothing to resolve
         send(self._session, "POST", webhook_url.strip(), "Slack webhook", json=message.payload)

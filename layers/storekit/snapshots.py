@@ -1,0 +1,46 @@
+"""Entity snapshots too big for a table item are kept in S3, the item holding a pointer.
+
+`kept` turns a compressed snapshot into what the state item stores: the snapshot itself when it
+fits, else a pointer (`POINTER` + the S3 key) after the snapshot was written to the archive
+bucket. `opened` turns what an item holds back into the snapshot's JSON. A snapshot is never
+dropped silently: without an archive bucket a big one is an error the stream reports.
+
+Keys are per version (the event that produced it), so a stale delivery processed late never
+overwrites the object a newer state item points at. They live under `snapshots/{store}/`, outside
+the raw-payload prefix and its expiry (snapshots have no TTL); both redacts delete them.
+"""
+
+from __future__ import annotations
+
+from storekit.errors import ConfigurationError
+from storekit.payload_store import MAX_INLINE_BYTES, S3Archive, decompress
+
+POINTER = b"s3:"
+
+
+def store_prefix(store_id: str) -> str:
+    return f"snapshots/{store_id}/"
+
+
+def entity_prefix(store_id: str, kind: str, entity_id: str) -> str:
+    return f"{store_prefix(store_id)}{kind}/{entity_id}/"
+
+
+def kept(
+    blob: bytes | None, archive: S3Archive, store_id: str, kind: str, entity_id: str, version: str
+) -> bytes | None:
+    """What the state item keeps: the compressed snapshot, or a pointer to it in S3."""
+    if blob is None or len(blob) <= MAX_INLINE_BYTES:
+        return blob
+    if not archive.available:
+        raise ConfigurationError("a snapshot too big for the table needs the archive bucket")
+    key = f"{entity_prefix(store_id, kind, entity_id)}{version}.json.z"
+    archive.put(key, blob)
+    return POINTER + key.encode()
+
+
+def opened(blob: bytes, archive: S3Archive) -> bytes:
+    """The snapshot's JSON, from the item or from S3."""
+    if blob.startswith(POINTER):
+        blob = archive.get(blob[len(POINTER) :].decode())
+    return decompress(blob)
