@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from storekit.signatures import sign
@@ -73,3 +74,34 @@ def put_store(api: Any, store_id: str = "demo", platform: str = "shopify", **ove
 
 def body_json(answer: Any) -> Any:
     return json.loads(answer.body)
+
+
+class QueryLog:
+    """The DynamoDB Query calls a runtime's table makes while it is recording (a botocore hook, so
+    the count is of real requests, not of repository methods): `with QueryLog(runtime.table) as q:`."""
+
+    def __init__(self, table: Any) -> None:
+        self._events = table.meta.client.meta.events
+        self.partitions: list[str] = []
+
+    def _record(self, params: dict[str, Any], **_: Any) -> None:
+        """Note the partition queried: the value of the key condition's first placeholder."""
+        request = json.loads(params["body"])  # the request as sent
+        placeholder = re.search(r":\w+", request.get("KeyConditionExpression", ""))
+        value = request.get("ExpressionAttributeValues", {}).get(placeholder.group() if placeholder else "")
+        self.partitions.append(str(value.get("S", "")) if isinstance(value, dict) else "")
+
+    def __enter__(self) -> QueryLog:
+        self._events.register("before-call.dynamodb.Query", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._events.unregister("before-call.dynamodb.Query", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.partitions)
+
+    def of(self, prefix: str) -> list[str]:
+        """The partitions queried whose key starts with `prefix` (e.g. "JOB#")."""
+        return [p for p in self.partitions if p.startswith(prefix)]

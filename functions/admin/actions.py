@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from functions.engine.perform import preview
-from storekit.action_history import ActionHistory
 from storekit.errors import NotFound
 from storekit.repository import view_of
 from storekit.runtime import Runtime
@@ -16,12 +15,11 @@ def action_detail(store: StoreConfig, action_id: str, runtime: Runtime) -> dict[
     """The action as listed (recipient masked), plus `history` (each attempt: at, outcome, reason,
     mode), `event` or `job`, `run`, and `preview`: what the executor sends or changes, in full
     (the recipient too: only the store's own token or the admin token reach this)."""
-    reads = ActionHistory(runtime.table, runtime.clock)
-    found = reads.action_with_history(store.store_id, action_id)
+    found = runtime.repo.action_with_history(store.store_id, action_id)
     if found is None:
         raise NotFound(f"no action {action_id!r} in store {store.store_id!r}")
     record, history = found
-    run = reads.get_run(store.store_id, record.run_id)
+    run = runtime.repo.get_run(store.store_id, record.run_id)
     return {
         **record.view(),
         "history": history,

@@ -16,7 +16,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
 
 from functions.engine.perform import perform, render
-from storekit.action_history import ActionHistory
 from storekit.actions import INTERNAL_KINDS, Action, SendEmail, SendSms, action_from_json
 from storekit.automation import SettledAction
 from storekit.clock import iso
@@ -127,7 +126,7 @@ def _finish(
         mode=mode,
     )
     if moved is not None:
-        ActionHistory(runtime.table, runtime.clock).note_attempt(
+        runtime.repo.note_attempt(
             claimed.store_id, claimed.action_id, status, reason=reason, mode=mode, result=result
         )
 

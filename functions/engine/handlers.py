@@ -17,18 +17,18 @@ from storekit.runtime import get_runtime
 from storekit.settings import stream_arn_for_binding
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+    from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamRecordModel
 
 bp = Blueprint(__name__)
 
 STREAM_BATCH_SIZE = 25
 
 
-def _dispatch_record(record: DynamoDBRecord) -> None:
+def _dispatch_record(record: DynamoDBStreamRecordModel) -> None:
     handle_record(record, get_runtime(), item_type=keys.EVENT, handler_name="dispatch", handle=dispatch_event)
 
 
-def _execute_record(record: DynamoDBRecord) -> None:
+def _execute_record(record: DynamoDBStreamRecordModel) -> None:
     handle_record(record, get_runtime(), item_type=keys.ACTION, handler_name="execute", handle=execute_action)
 
 

@@ -1,5 +1,8 @@
 """Stream record routing with parking: a record that keeps failing is parked with its reason
-(shown by the admin API) and let go, so it never blocks its shard and is never silently dropped."""
+(shown by the admin API) and let go, so it never blocks its shard and is never silently dropped.
+
+Records arrive parsed at the edge (functions/batch.py) as Powertools parser models, their images
+already turned from DynamoDB JSON into plain values."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from storekit.repository import action_from_item
 from storekit.runtime import Runtime
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+    from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamRecordModel
 
 #: tries of one stream record (Lambda retries included) before it is parked
 MAX_STREAM_TRIES = 3
@@ -25,22 +28,25 @@ OPEN_ACTION_STATUSES = ("pending", "running", "retrying", "scheduled")
 ItemHandler = Callable[[dict[str, Any], Runtime], str]
 
 
-def item_of(record: DynamoDBRecord, runtime: Runtime) -> dict[str, Any] | None:
+def item_of(record: DynamoDBStreamRecordModel, runtime: Runtime) -> dict[str, Any] | None:
     """The item a record is about; re-read when the image carries keys only (seen under moto)."""
-    if record.raw_event.get("eventName") == "REMOVE" or record.dynamodb is None:
+    if record.eventName == "REMOVE":
         return None
-    image = record.dynamodb.new_image
-    if "type" in image:
+    image = record.dynamodb.NewImage
+    if isinstance(image, dict) and "type" in image:
         return image
-    keys = record.dynamodb.keys
-    if not keys:
+    if not record.dynamodb.Keys:
         return None
-    found: dict[str, Any] | None = runtime.table.get_item(Key=keys, ConsistentRead=True).get("Item")
-    return found
+    return runtime.repo.stream_item(record.dynamodb.Keys)
 
 
 def handle_record(
-    record: DynamoDBRecord, runtime: Runtime, *, item_type: str, handler_name: str, handle: ItemHandler
+    record: DynamoDBStreamRecordModel,
+    runtime: Runtime,
+    *,
+    item_type: str,
+    handler_name: str,
+    handle: ItemHandler,
 ) -> None:
     item = item_of(record, runtime)
     if item is None or item.get("type") != item_type:
@@ -48,7 +54,7 @@ def handle_record(
     try:
         outcome = handle(item, runtime)
     except Exception as exc:
-        record_id = record.event_id or "unknown"
+        record_id = record.eventID
         tries = runtime.repo.count_stream_try(record_id)
         if tries < MAX_STREAM_TRIES:
             logger.warning(

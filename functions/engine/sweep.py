@@ -1,4 +1,4 @@
-"""The minute sweeper: due jobs found by time-bucket key (never a scan), each run exactly once."""
+"""The minute sweeper: due jobs found by their hour partition (never a scan), each run exactly once."""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ from functions.engine.dispatch import decide_and_record
 from functions.engine.execute import RETRY_JOB, release_for_retry
 from storekit import keys
 from storekit.automation import EventMeta, JobHandler, Reader
-from storekit.clock import iso, parse_iso
+from storekit.clock import iso
 from storekit.observability import logger
 from storekit.records import JobRecord
 from storekit.runtime import Runtime
 
-#: how far back a first sweep (or one after an outage) looks for jobs it has not seen
+#: how far back a first sweep (no cursor yet) looks for jobs: 25 hour partitions, one Query each
 LOOKBACK = timedelta(hours=24)
-#: minute buckets one sweep reads at most (a day); more are caught up by the following sweeps
-MAX_BUCKETS_PER_SWEEP = 24 * 60 + 1  # the lookback day and the current minute
+#: hour partitions one sweep reads at most from its cursor (a day); a sweeper that fell further
+#: behind (an outage) catches up over the following sweeps, oldest hour first
+MAX_PARTITIONS_PER_SWEEP = 24
+#: the previous hour is read again this long into a new one: a job filed for "now" in its last
+#: moments whose write lands after a sweep read that hour is still found
+SETTLE = timedelta(minutes=1)
 #: an action still `running` (or a job still `claimed`) this long after its last change lost its
 #: executor (a Lambda runs 15 min at most), so it is put back in line (taken over)
 STALLED_AFTER = timedelta(minutes=20)
@@ -70,22 +74,24 @@ def automation_job_handler(kind: str, runtime: Runtime) -> JobHandler | None:
 
 
 def sweep(runtime: Runtime) -> dict[str, int]:
-    """Run every pending job due by now, from the last swept minute bucket on."""
+    """Run every pending job due by now, from the sweeper's cursor (an hour partition) on."""
     now = runtime.clock.now()
     cursor = runtime.repo.sweeper_cursor()
-    # first sweep ever: look back a day; after that, resume exactly where the last one stopped
-    start = parse_iso(cursor + ":00Z") if cursor else now - LOOKBACK
+    if cursor:  # resume exactly where the last sweep stopped (a day of partitions at most)
+        start = keys.job_partition_start(cursor)
+        partitions = keys.job_partitions_between(start, now, limit=MAX_PARTITIONS_PER_SWEEP)
+    else:  # first sweep ever: look back a day
+        partitions = keys.job_partitions_between(now - LOOKBACK, now)
     counts = {"claimed": 0, "done": 0, "failed": 0, "taken_over": 0}
     until = iso(now)
     stalled_before = iso(now - STALLED_AFTER)
-    buckets = keys.buckets_between(start, now, limit=MAX_BUCKETS_PER_SWEEP)
-    #: the oldest bucket holding a job another sweeper claimed recently: the cursor stays there so
-    #: the job is looked at again, and taken over if that sweeper died before finishing it
+    #: the oldest partition holding a job another sweeper claimed recently: the cursor stays there
+    #: so the job is looked at again, and taken over if that sweeper died before finishing it
     held: str | None = None
-    for bucket in buckets:
-        for due in runtime.repo.due_jobs(bucket, until):
+    for partition in partitions:
+        for due in runtime.repo.due_jobs(partition, until):
             if due.status == "claimed" and (due.claimed_at or "") >= stalled_before:
-                held = held or bucket
+                held = held or partition
                 continue
             job = runtime.repo.claim_job(due, stalled_before)
             if job is None:
@@ -106,9 +112,10 @@ def sweep(runtime: Runtime) -> dict[str, int]:
                 continue
             runtime.repo.move_job(job, "done", "claimed", outcome)
             counts["done"] += 1
-    # resume at the last bucket looked at: the current minute may still get jobs due later in it,
-    # and a sweeper that fell behind more than MAX_BUCKETS_PER_SWEEP minutes continues from there
-    runtime.repo.set_sweeper_cursor(held or buckets[-1])
+    # resume at the last partition looked at: the current hour still gets jobs (due later in it, or
+    # filed for the past), and a sweeper that fell behind more than a day continues from there
+    settled = keys.job_partition(now - SETTLE)
+    runtime.repo.set_sweeper_cursor(held or min(partitions[-1], settled))
     counts["recovered"] = recover_stalled_actions(runtime)
     return counts
 

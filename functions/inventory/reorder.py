@@ -158,9 +158,14 @@ def load_reorder(resource: InventoryLevel | Product, read: Reader) -> ReorderFac
     if not found or read.store is None or read.now is None:
         return ReorderFacts(stock=stock)
     try:
-        days = ReorderSettings.model_validate(read.store.automation(REORDER_NAME).settings).window_days
+        settings = ReorderSettings.model_validate(read.store.automation(REORDER_NAME).settings)
     except ValidationError:
         return ReorderFacts(stock=stock)  # the run records the invalid settings
+    days = settings.window_days
+    # only variants a supplier supplies have a velocity worth reading (none without suppliers)
+    found = [c for c in found if settings.supplier_for(c.facts, c.sku) is not None]
+    if not found:
+        return ReorderFacts(stock=stock)
     today = read.now.astimezone(ZoneInfo(read.store.timezone)).date()
     first, last = window(today, days)
     sold = {

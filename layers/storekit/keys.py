@@ -1,34 +1,42 @@
-"""Every DynamoDB key storeflow writes is built here, and nowhere else.
+"""Every DynamoDB key storeflow writes or queries is built here, and nowhere else.
 
 One table, string keys PK/SK, and two sparse GSIs: GSI1 (GSI1PK/GSI1SK) for the per-store listings
-the admin API shows newest first (and order numbers); GSI2 (GSI2PK/GSI2SK) for actions by status and
-for the store-member partition a shop/redact deletes. Items that must exist once are keyed by what makes them unique (a
-webhook delivery id, an action's idempotency key), so a conditional put is the duplicate check.
+the admin API shows newest first, the store list and order-number lookups; GSI2 (GSI2PK/GSI2SK) for
+actions by status and for the per-store items no listing finds (shop/redact). Items that must exist
+once are keyed by what makes them unique (a webhook delivery id, an action's idempotency key), so a
+conditional put is the duplicate check.
 
-| item          | PK                                   | SK                      | GSI1PK                              | GSI1SK        |
-|---------------|--------------------------------------|-------------------------|-------------------------------------|---------------|
-| store config  | STORE#{s}                            | CONFIG                  | STORES                              | {s}           |
-| event         | STORE#{s}#EVENT#{platform}#{delivery}| EVENT                   | STORE#{s}#EVENTS                    | {time}#{id}   |
-| entity state  | STORE#{s}#{kind}#{entity_id}         | STATE                   | -                                   | -             |
-| run           | STORE#{s}#RUN#{run_id}               | RUN                     | STORE#{s}#RUNS                      | {time}#{id}   |
-| action        | STORE#{s}#ACTION#{action_id}         | ACTION                  | STORE#{s}#ACTIONS                   | {time}#{id}   |
-| action/status | (same item)                          |                         | GSI2PK STORE#{s}#ACTIONS#{status}   | {time}#{id}   |
-| due job       | JOBS#{minute bucket}                 | {due time}#{s}#{job_id} | STORE#{s}#SCHEDULES                 | {due}#{id}    |
-| parked record | PARKED#{s}                           | {time}#{record id}      | STORE#{s}#PARKED                    | {time}#{id}   |
-| stream tries  | STREAMTRY#{record id}                | TRY                     | -                                   | -             |
-| counter       | STORE#{s}#COUNTER#{name}             | {day}[#{dimension}]     | -                                   | -             |
-| store member  | (state, counter: any per-store item  | no listing above finds) | GSI2PK STORE#{s}#ITEMS              | {PK}|{SK}     |
-| order refunds | STORE#{s}#ORDER#{order_id}           | REFUNDS                 | -                                   | -             |
-| order shipment| STORE#{s}#ORDER#{order_id}           | SHIPMENT#{fulfillment}  | -                                   | -             |
-| last contact  | STORE#{s}#CONTACT#{hash of address}  | CONTACT                 | -                                   | -             |
-| inventory item| STORE#{s}#INVITEM#{inventory_item_id}| VARIANT                 | -                                   | -             |
-| product stock | STORE#{s}#STOCK#{product_id}         | STOCK                   | -                                   | -             |
-| variant sales | STORE#{s}#VSALES#{variant_id}        | {day}                   | - (ADD counter: units sold, net)    | -             |
-| sales marker  | STORE#{s}#SALESMARK#{order_id}       | SALES                   | -                                   | -             |
-| purchase order| STORE#{s}#PO#{po_number}             | PO                      | STORE#{s}#PURCHASE-ORDERS           | {time}#{po}   |
-| PO/status     | (same item)                          |                         | GSI2PK STORE#{s}#PURCHASE-ORDERS#{status} | {time}#{po} |
-| shop claim    | SHOP#{platform}#{shop identity}      | STORE                   | -                                   | -             |
-| rate counter  | STORE#{s}#RATE#{scope}#{hash}        | {window start}          | (store member)                      |               |
+| item           | PK                                    | SK                       | GSI1PK / GSI2PK                     | GSI1SK / GSI2SK |
+|----------------|---------------------------------------|--------------------------|-------------------------------------|-----------------|
+| store config   | STORE#{s}                             | CONFIG                   | GSI1 STORES                         | {s}             |
+| event          | STORE#{s}#EVENT#{platform}#{delivery} | EVENT                    | GSI1 STORE#{s}#EVENTS               | {time}#{id}     |
+| entity state   | STORE#{s}#{KIND}#{entity_id}          | STATE                    | GSI1 STORE#{s}#ORDERNO#{n} (orders) | {order_id}      |
+| run            | STORE#{s}#RUN#{run_id}                | RUN                      | GSI1 STORE#{s}#RUNS                 | {time}#{id}     |
+| action         | STORE#{s}#ACTION#{action_id}          | ACTION                   | GSI1 STORE#{s}#ACTIONS              | {time}#{id}     |
+| action/status  | (same item)                           |                          | GSI2 STORE#{s}#ACTIONS#{status}     | {time}#{id}     |
+| due job        | JOB#{hour due, yyyy-mm-ddThh}         | {due time}#{s}#{job_id}  | GSI1 STORE#{s}#SCHEDULES            | {due}#{id}      |
+| sweeper cursor | SWEEPER                               | CURSOR                   | -                                   | -               |
+| parked record  | PARKED#{s}                            | {time}#{record id}       | GSI1 STORE#{s}#PARKED               | {time}#{id}     |
+| stream tries   | STREAMTRY#{record id}                 | TRY                      | -                                   | -               |
+| counter        | STORE#{s}#COUNTER#{name}              | {day}[#{dimension}]      | -                                   | -               |
+| order refunds  | STORE#{s}#ORDER#{order_id}            | REFUNDS                  | -                                   | -               |
+| order shipment | STORE#{s}#ORDER#{order_id}            | SHIPMENT#{fulfillment}   | -                                   | -               |
+| last contact   | STORE#{s}#CONTACT#{hash of address}   | CONTACT                  | -                                   | -               |
+| store member   | (state, counters, refunds, shipments, | contacts: what no        | GSI2 STORE#{s}#ITEMS                | {PK}|{SK}       |
+|                |  listing above finds)                 |                          |                                     |                 |
+| shop claim     | SHOP#{platform}#{shop identity}       | STORE                    | -                                   | -               |
+| rate counter   | STORE#{s}#RATE#{scope}#{hash}         | {window start}           | (store member)                      |                 |
+| inventory item | STORE#{s}#INVITEM#{inventory_item_id} | VARIANT                  | -                                   | -               |
+| product stock  | STORE#{s}#STOCK#{product_id}          | STOCK                    | -                                   | -               |
+| variant sales  | STORE#{s}#VSALES#{variant_id}         | {day}                    | - (ADD counter: units sold, net)    | -               |
+| sales marker   | STORE#{s}#SALESMARK#{order_id}        | SALES                    | -                                   | -               |
+| purchase order | STORE#{s}#PO#{po_number}              | PO                       | GSI1 STORE#{s}#PURCHASE-ORDERS      | {time}#{po}     |
+| PO/status      | (same item)                           |                          | GSI2 STORE#{s}#PURCHASE-ORDERS#{st} | {time}#{po}     |
+| order proof    | (storekit.order_proofs: in the order's partition)                                                          |
+
+Due jobs are filed by the hour they are due in (the current hour if already due), so the sweeper
+reads one partition per hour (`SK <= now`), never a scan: a first sweep over its day of lookback
+costs 25 Queries.
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ STOCK = "STOCK"
 VARIANT_SALES = "VSALES"
 SALES_MARKER = "SALESMARK"
 PURCHASE_ORDER = "PO"
+CURSOR = "CURSOR"
 SHOP_CLAIM = "SHOP_CLAIM"
 RATE = "RATE"
 
@@ -74,8 +83,12 @@ def shop_claim(platform: str, shop: str) -> Key:
     return {"PK": f"SHOP#{platform}#{shop}", "SK": "STORE"}
 
 
+#: GSI1 partition of the store list
+STORES = "STORES"
+
+
 def store_listing(store_id: str) -> Key:
-    return {"GSI1PK": "STORES", "GSI1SK": store_id}
+    return {"GSI1PK": STORES, "GSI1SK": store_id}
 
 
 def event(store_id: str, platform: str, delivery_id: str) -> Key:
@@ -87,12 +100,17 @@ def event_listing(store_id: str, received_at: str, delivery_id: str) -> Key:
 
 
 def entity_state(store_id: str, kind: str, entity_id: str) -> Key:
-    return {"PK": f"{_store(store_id)}#{kind.upper()}#{entity_id}", "SK": STATE}
+    return {"PK": entity_partition(store_id, kind, entity_id), "SK": STATE}
 
 
 def order_number_lookup(store_id: str, number: str, order_id: str) -> Key:
     """GSI1 keys on an order's state item, so the order-status assistant finds it by number."""
-    return {"GSI1PK": f"{_store(store_id)}#ORDERNO#{number}", "GSI1SK": order_id}
+    return {"GSI1PK": order_number_partition(store_id, number), "GSI1SK": order_id}
+
+
+def order_number_partition(store_id: str, number: str) -> str:
+    """GSI1 partition of the orders with this (normalized) number."""
+    return f"{_store(store_id)}#ORDERNO#{number}"
 
 
 def normalized_order_number(raw: str) -> str:
@@ -117,40 +135,63 @@ def action_listing(store_id: str, created_at: str, action_id: str) -> Key:
 
 
 def action_status_listing(store_id: str, status: str, created_at: str, action_id: str) -> Key:
-    return {"GSI2PK": f"{_store(store_id)}#ACTIONS#{status}", "GSI2SK": f"{created_at}#{action_id}"}
+    return {"GSI2PK": action_status_partition(store_id, status), "GSI2SK": f"{created_at}#{action_id}"}
+
+
+def action_status_partition(store_id: str, status: str) -> str:
+    return f"{_store(store_id)}#ACTIONS#{status}"
 
 
 def listing_partition(store_id: str, what: str, status: str | None = None) -> tuple[str, str]:
     """(index name, partition value) for a per-store listing: events, runs, actions, schedules, parked."""
-    if what in ("actions", "purchase-orders") and status:
-        return "GSI2", f"{_store(store_id)}#{what.upper()}#{status}"
+    if what == "actions" and status:
+        return "GSI2", action_status_partition(store_id, status)
+    if what == "purchase-orders" and status:
+        return "GSI2", f"{_store(store_id)}#PURCHASE-ORDERS#{status}"
     return "GSI1", f"{_store(store_id)}#{what.upper()}"
 
 
-def minute_bucket(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+def job_partition(at: datetime) -> str:
+    """The hour partition of a due job: the UTC hour it is due in, e.g. 2026-11-24T12."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
 
 
-def buckets_between(start: datetime, end: datetime, limit: int = 24 * 60) -> list[str]:
-    """Minute buckets from `start` to `end` inclusive, oldest first; at most `limit` of them (the
-    oldest: a sweeper that fell behind catches up over several runs and never skips a bucket)."""
-    first = start.astimezone(UTC).replace(second=0, microsecond=0)
-    last = end.astimezone(UTC).replace(second=0, microsecond=0)
-    count = int((last - first).total_seconds() // 60) + 1
-    count = max(1, min(count, limit))
-    return [minute_bucket(first + timedelta(minutes=i)) for i in range(count)]
+def job_partition_start(partition: str) -> datetime:
+    """When a job partition's hour begins. Takes a cursor of the former minute layout too
+    (2026-11-24T12:05): its hour is where the sweeper resumes."""
+    return datetime.strptime(partition[:13], "%Y-%m-%dT%H").replace(tzinfo=UTC)
 
 
-def job(bucket: str, store_id: str, job_id: str, due_iso: str) -> Key:
-    """A due job lives in the minute bucket it is due in (or the current one, if already due)."""
-    return {"PK": f"JOBS#{bucket}", "SK": f"{due_iso}#{store_id}#{job_id}"}
+def job_partitions_between(start: datetime, end: datetime, limit: int | None = None) -> list[str]:
+    """Hour partitions from `start` to `end` inclusive, oldest first; at most `limit` of them (the
+    oldest: a sweeper that fell behind catches up over several runs and never skips one)."""
+    first = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    last = end.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    count = (last - first) // timedelta(hours=1) + 1
+    count = max(1, count if limit is None else min(count, limit))
+    return [job_partition(first + timedelta(hours=i)) for i in range(count)]
+
+
+def job(partition: str, store_id: str, job_id: str, due_iso: str) -> Key:
+    """A due job lives in the hour partition it is due in (or the current one, if already due)."""
+    return {"PK": job_partition_key(partition), "SK": f"{due_iso}#{store_id}#{job_id}"}
+
+
+def job_partition_key(partition: str) -> str:
+    return f"JOB#{partition}"
+
+
+def jobs_due_by(until_iso: str) -> str:
+    """The greatest job SK of a job due at or before `until_iso` (an SK is `{due}#{store}#{id}`)."""
+    return until_iso + "~"
 
 
 def job_listing(store_id: str, due_iso: str, job_id: str) -> Key:
-    return {"GSI1PK": f"{_store(store_id)}#SCHEDULES", "GSI1SK": f"{due_iso}#{job_id}"}
+    return {"GSI1PK": listing_partition(store_id, "schedules")[1], "GSI1SK": f"{due_iso}#{job_id}"}
 
 
 def sweeper_cursor() -> Key:
+    """The job partition the next sweep starts at."""
     return {"PK": "SWEEPER", "SK": "CURSOR"}
 
 
@@ -168,18 +209,33 @@ def stream_try(record_id: str) -> Key:
 
 def counter(store_id: str, name: str, day: str, dimension: str | None = None) -> Key:
     sk = f"{day}#{dimension}" if dimension else day
-    return {"PK": f"{_store(store_id)}#COUNTER#{name}", "SK": sk}
+    return {"PK": counter_partition(store_id, name), "SK": sk}
+
+
+def counter_partition(store_id: str, name: str) -> str:
+    """Every day (and dimension) of one counter: a report reads a range of its SKs."""
+    return f"{_store(store_id)}#COUNTER#{name}"
+
+
+def counter_days(first_day: str, last_day: str) -> tuple[str, str]:
+    """SK bounds of a counter's days first_day..last_day inclusive, with every dimension."""
+    return first_day, last_day + "~"
+
+
+def counter_day_and_dimension(sk: str) -> tuple[str, str | None]:
+    day, _, dimension = sk.partition("#")
+    return day, dimension or None
 
 
 def order_refunds(store_id: str, order_id: str) -> Key:
     """The refund ids seen for an order (refunds/create), next to the order's state item."""
-    return {"PK": f"{_store(store_id)}#ORDER#{order_id}", "SK": "REFUNDS"}
+    return {"PK": entity_partition(store_id, "order", order_id), "SK": "REFUNDS"}
 
 
 def order_shipment(store_id: str, order_id: str, fulfillment_id: str) -> Key:
     """The newest known version of one shipment (fulfillment) of an order, next to the order's state
     item, so the order-status assistant reads all of an order's shipments with one Query."""
-    return {"PK": entity_state(store_id, "order", order_id)["PK"], "SK": f"{SHIPMENT}#{fulfillment_id}"}
+    return {"PK": entity_partition(store_id, "order", order_id), "SK": f"{SHIPMENT}#{fulfillment_id}"}
 
 
 def order_shipments_prefix() -> str:
@@ -250,7 +306,12 @@ def store_members_partition(store_id: str) -> str:
 
 def entity_partition(store_id: str, kind: str, entity_id: str) -> str:
     """The PK every item about one entity shares (its state, and e.g. an order's refunds)."""
-    return entity_state(store_id, kind, entity_id)["PK"]
+    return f"{_store(store_id)}#{kind.upper()}#{entity_id}"
+
+
+def item_key(item: dict[str, object]) -> Key:
+    """The table key (PK, SK) of a stored item, e.g. one a listing or an index returned."""
+    return {"PK": str(item["PK"]), "SK": str(item["SK"])}
 
 
 def idempotency_key(*parts: str) -> str:

@@ -129,7 +129,7 @@ class JobRecord(BaseModel):
     status: JobStatus = "pending"
     reason: str | None = None
     created_at: str
-    #: the minute bucket the job is filed under (set when it is written)
+    #: the hour partition the job is filed under, e.g. 2026-11-24T12 (set when it is written)
     bucket: str | None = None
     #: when a sweeper claimed it (a claim left this long ago by a sweeper that died is taken over)
     claimed_at: str | None = None

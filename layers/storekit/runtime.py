@@ -14,15 +14,18 @@ import json
 import time
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storekit.automation import Registry
 from storekit.clock import Clock, SystemClock
 from storekit.errors import ConfigurationError
 from storekit.payload_store import S3Archive
 from storekit.repository import Repository
-from storekit.settings import Settings, get_settings, reset_settings
+from storekit.settings import get_settings, reset_settings
 from storekit.store import StoreConfig, StoreSecrets
+
+if TYPE_CHECKING:
+    from storekit.settings_model import Settings
 
 SECRET_CACHE_SECONDS = 300
 

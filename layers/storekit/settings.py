@@ -1,13 +1,19 @@
-"""The one settings model. Read from the environment lazily, once, and validated."""
+"""The one settings model (storekit.settings_model.Settings), read from the environment lazily,
+once, and validated: `get_settings()`. pydantic-settings is loaded on that first call, not when a
+handler module is imported (it costs ~20 ms CPU of cold import)."""
 
 from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from storekit.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from storekit.settings_model import Settings
 
 #: Chalice binds stream event sources when app.py is imported (by `chalice package`/`deploy`).
 #: The packaged template replaces this with the real table's StreamArn (infra/merge-template.json);
@@ -18,63 +24,15 @@ PLACEHOLDER_STREAM_ARN = (
 )
 
 
-class Settings(BaseModel):
-    """Everything storeflow reads from its environment."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-    stage: str = "dev"
-    region: str = "us-east-1"
-    table_name: str = "storeflow"
-    fallback_queue_url: str | None = None
-    archive_bucket: str | None = None
-    #: admin token: an SSM SecureString parameter name, or a Secrets Manager secret name
-    admin_token_parameter: str | None = None
-    admin_token_secret: str | None = None
-    #: admin token given directly: only honoured in local mode
-    admin_token: str | None = Field(default=None, repr=False)
-    secrets_prefix: str = "storeflow"
-    local_mode: bool = False
-    raw_payload_ttl_days: int = Field(default=30, ge=1, le=3650)
-    max_body_bytes: int = 5 * 1024 * 1024
-    store_cache_seconds: int = Field(default=60, ge=0)
-    email_sender: str | None = None
-    #: the stream/queue event source mappings report batch item failures (FunctionResponseTypes
-    #: ReportBatchItemFailures: the packaged stack and the local pollers). Plain `chalice deploy`
-    #: cannot set that, so Lambda would ignore a partial answer and drop the failed records: without
-    #: it a batch with a failure raises, Lambda retries it, and the record is parked after its tries.
-    partial_batch_responses: bool = False
-
-    def secret_name(self, store_id: str) -> str:
-        return f"{self.secrets_prefix}/{self.stage}/stores/{store_id}"
-
-
-_ENV = {
-    "stage": "STOREFLOW_STAGE",
-    "region": "AWS_DEFAULT_REGION",
-    "table_name": "STOREFLOW_TABLE",
-    "fallback_queue_url": "STOREFLOW_FALLBACK_QUEUE_URL",
-    "archive_bucket": "STOREFLOW_ARCHIVE_BUCKET",
-    "admin_token_parameter": "STOREFLOW_ADMIN_TOKEN_PARAMETER",
-    "admin_token_secret": "STOREFLOW_ADMIN_TOKEN_SECRET",
-    "admin_token": "STOREFLOW_ADMIN_TOKEN",
-    "secrets_prefix": "STOREFLOW_SECRETS_PREFIX",
-    "local_mode": "STOREFLOW_LOCAL",
-    "raw_payload_ttl_days": "STOREFLOW_RAW_TTL_DAYS",
-    "store_cache_seconds": "STOREFLOW_STORE_CACHE_SECONDS",
-    "email_sender": "STOREFLOW_EMAIL_SENDER",
-    "partial_batch_responses": "STOREFLOW_PARTIAL_BATCH_RESPONSES",
-}
-
-
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Read and validate the environment once (first call, never at import)."""
-    values = {field: os.environ[name] for field, name in _ENV.items() if os.environ.get(name)}
+    from storekit.settings_model import Settings, field_named
+
     try:
-        return Settings.model_validate(values)
+        return Settings()
     except ValidationError as exc:
-        fields = ", ".join(str(err["loc"][0]) for err in exc.errors())
+        fields = ", ".join(field_named(err["loc"][0]) for err in exc.errors())
         raise ConfigurationError(f"invalid storeflow settings: {fields}") from exc
 
 

@@ -1,0 +1,85 @@
+"""What every part of the repository stands on: the table, the clock, conditional writes and the
+one way storeflow reads a Query (page after page)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from botocore.exceptions import ClientError
+
+from storekit.clock import Clock
+
+#: the condition of a put that must happen once: no item with this key yet
+NOT_EXISTS = "attribute_not_exists(PK)"
+
+
+def is_conditional_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in (
+        "ConditionalCheckFailedException",
+        "TransactionCanceledException",
+    )
+
+
+class Page(NamedTuple):
+    """One answer of a Query: its items, and the key to resume after it (None: nothing more)."""
+
+    items: list[dict[str, Any]]
+    next_key: dict[str, Any] | None
+
+
+class TableRepository:
+    """The table and the clock, shared by every aggregate's repository (composed in Repository)."""
+
+    def __init__(self, table: Any, clock: Clock) -> None:
+        self._table = table
+        self._clock = clock
+
+    # --- reading: every Query goes through _pages ---------------------------------------------
+    def _pages(self, query: dict[str, Any], *, limit: int | None = None) -> Iterator[Page]:
+        """Run a Query page after page. DynamoDB stops a page at 1 MB (or at `Limit` items read,
+        before any FilterExpression), so a single call can answer with fewer items than exist:
+        follow LastEvaluatedKey until there is none, or until `limit` items were returned."""
+        request = dict(query)
+        returned = 0
+        while True:
+            if limit is not None:
+                request["Limit"] = limit - returned
+            answer = self._table.query(**request)
+            items: list[dict[str, Any]] = answer.get("Items", [])
+            returned += len(items)
+            next_key: dict[str, Any] | None = answer.get("LastEvaluatedKey")
+            yield Page(items, next_key)
+            if next_key is None or (limit is not None and returned >= limit):
+                return
+            request["ExclusiveStartKey"] = next_key
+
+    def _query(self, query: dict[str, Any], *, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every item a Query finds (at most `limit`), across its pages."""
+        for page in self._pages(query, limit=limit):
+            yield from page.items
+
+    def _get(self, key: dict[str, str], *, consistent: bool = False) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._table.get_item(Key=key, ConsistentRead=consistent).get("Item")
+        return item
+
+    # --- writing: conditional, so what must happen once happens once -----------------------
+    def _put_once(self, item: dict[str, Any], condition: Any = NOT_EXISTS) -> bool:
+        """One conditional put; False when the condition (by default: no such item yet) fails."""
+        try:
+            self._table.put_item(Item=item, ConditionExpression=condition)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def _update_if(self, **update: Any) -> bool:
+        """One conditional update_item; False when its ConditionExpression fails."""
+        try:
+            self._table.update_item(**update)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True

@@ -1,0 +1,146 @@
+"""Entities: the newest known state (and snapshot) of each order, product, ..., and the facts kept
+beside an order (refunds, shipments) or about an address (last contact)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from storekit import keys
+from storekit.clock import parse_iso
+from storekit.models import Order
+from storekit.order_proofs import OrderProofs
+from storekit.repository.base import TableRepository
+
+
+def _if_newer(field: str, value: str) -> Any:
+    """Write only over an older version (out-of-order deliveries never roll state back)."""
+    return Attr("PK").not_exists() | Attr(field).lte(value)
+
+
+class EntityRepository(TableRepository):
+    def advance_entity(
+        self,
+        store_id: str,
+        kind: str,
+        entity_id: str,
+        updated_at: str,
+        event_id: str,
+        snapshot: bytes | None = None,
+        order_number: str | None = None,
+    ) -> bool:
+        """Record the newest known version of an entity (and, for the kinds automations read,
+        its compressed canonical snapshot). False if a newer one is already known."""
+        key = keys.entity_state(store_id, kind, entity_id)
+        item: dict[str, Any] = {
+            **key,
+            **keys.store_member(store_id, key),
+            "type": keys.STATE,
+            "store_id": store_id,
+            "updated_at": updated_at,
+            "event_id": event_id,
+        }
+        if snapshot is not None:
+            item["snapshot"] = snapshot
+        if order_number:
+            number = keys.normalized_order_number(order_number)
+            item.update(keys.order_number_lookup(store_id, number, entity_id))
+        return self._put_once(item, _if_newer("updated_at", updated_at))
+
+    def order_snapshot_by_number(self, store_id: str, number: str) -> bytes | None:
+        """The newest snapshot of the order with this number (a narrow GSI1 Query)."""
+        normalized = keys.normalized_order_number(number)
+        if not normalized:
+            return None
+        query = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(keys.order_number_partition(store_id, normalized)),
+        }
+        items = [item for item in self._query(query, limit=5) if "snapshot" in item]
+        return bytes(items[0]["snapshot"]) if len(items) == 1 else None
+
+    def entity_snapshot(self, store_id: str, kind: str, entity_id: str) -> bytes | None:
+        item = self._get(keys.entity_state(store_id, kind, entity_id))
+        return bytes(item["snapshot"]) if item and "snapshot" in item else None
+
+    def keep_order_shipment(
+        self, store_id: str, order_id: str, fulfillment_id: str, updated_at: str, snapshot: bytes
+    ) -> bool:
+        """Keep the newest version (by the payload's updated_at) of one shipment of an order, for
+        the order-status assistant. False if a newer one is already kept."""
+        key = keys.order_shipment(store_id, order_id, fulfillment_id)
+        item = {
+            **key,
+            **keys.store_member(store_id, key),  # shop/redact finds it; customers/redact via the order
+            "type": keys.SHIPMENT,
+            "store_id": store_id,
+            "updated_at": updated_at,
+            "snapshot": snapshot,
+        }
+        return self._put_once(item, _if_newer("updated_at", updated_at))
+
+    def order_shipment_snapshots(self, store_id: str, order_id: str, limit: int = 100) -> list[bytes]:
+        """The kept shipments of one order (one narrow Query on the order's partition)."""
+        query = {
+            "KeyConditionExpression": Key("PK").eq(keys.entity_partition(store_id, "order", order_id))
+            & Key("SK").begins_with(keys.order_shipments_prefix()),
+        }
+        return [bytes(item["snapshot"]) for item in self._query(query, limit=limit) if "snapshot" in item]
+
+    # --- facts customer messages rely on (returns / post-delivery follow-ups) ---------------
+    def note_refund(self, store_id: str, order_id: str, refund_id: str) -> None:
+        """Remember that an order got a refund (refunds/create), whatever its snapshot says yet."""
+        key = keys.order_refunds(store_id, order_id)
+        member = keys.store_member(store_id, key)  # shop/redact finds it
+        self._table.update_item(
+            Key=key,
+            UpdateExpression="ADD refund_ids :r SET #t = :t, store_id = :s, GSI2PK = :mp, GSI2SK = :ms",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={
+                ":r": {refund_id},
+                ":t": keys.ORDER_REFUNDS,
+                ":s": store_id,
+                ":mp": member["GSI2PK"],
+                ":ms": member["GSI2SK"],
+            },
+        )
+
+    def order_refund_ids(self, store_id: str, order_id: str) -> set[str]:
+        item = self._get(keys.order_refunds(store_id, order_id))
+        return {str(r) for r in item.get("refund_ids", set())} if item else set()
+
+    def note_contact(self, store_id: str, address: str, channel: str, at: str, keep_days: int = 400) -> None:
+        """Record that storeflow reached `address` on `channel` at `at` (a later contact wins)."""
+        expires = int((parse_iso(at) + timedelta(days=keep_days)).timestamp())
+        key = keys.last_contact(store_id, address)
+        self._put_once(
+            {
+                **key,
+                **keys.store_member(store_id, key),  # shop/redact finds it
+                "type": keys.CONTACT,
+                "store_id": store_id,
+                "channel": channel,
+                "at": at,
+                "expires_at": expires,
+            },
+            _if_newer("at", at),
+        )
+
+    def last_contact(self, store_id: str, addresses: list[str]) -> tuple[str, str] | None:
+        """(channel, at) of the latest contact with any of these addresses, None if none."""
+        wanted = {key["PK"]: key for key in (keys.last_contact(store_id, a) for a in addresses if a)}
+        latest: tuple[str, str] | None = None
+        for key in wanted.values():
+            item = self._get(key)
+            if item and (latest is None or str(item["at"]) > latest[1]):
+                latest = (str(item["channel"]), str(item["at"]))
+        return latest
+
+    # --- the order-status assistant's proofs (storekit.order_proofs) ---------------------------
+    def keep_order_proof(self, store_id: str, order: Order, updated_at: str) -> bool:
+        return OrderProofs(self._table).keep(store_id, order, updated_at)
+
+    def proven_order_id(self, store_id: str, number: str, email: str) -> tuple[str | None, bool]:
+        return OrderProofs(self._table).proven_order_id(store_id, number, email)

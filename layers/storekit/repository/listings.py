@@ -1,0 +1,105 @@
+"""Counters (reports read O(days), not O(orders)) and the per-store listings the admin API shows
+newest first, one page per request, resumed by an opaque cursor."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from storekit import keys
+from storekit.errors import BadRequest
+from storekit.repository.base import TableRepository
+from storekit.repository.items import view_of
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+
+
+class CounterRepository(TableRepository):
+    def add_to_counter(
+        self, store_id: str, name: str, day: str, dimension: str | None = None, amount: int | Any = 1
+    ) -> None:
+        key = keys.counter(store_id, name, day, dimension)
+        member = keys.store_member(store_id, key)
+        self._table.update_item(
+            Key=key,
+            UpdateExpression="ADD #v :a SET #t = :t, GSI2PK = :mp, GSI2SK = :ms",
+            ExpressionAttributeNames={"#v": "value", "#t": "type"},
+            ExpressionAttributeValues={
+                ":a": amount,
+                ":t": keys.COUNTER,
+                ":mp": member["GSI2PK"],
+                ":ms": member["GSI2SK"],
+            },
+        )
+
+    def counters(
+        self, store_id: str, name: str, first_day: str, last_day: str
+    ) -> list[tuple[str, str | None, int]]:
+        """(day, dimension, value) for each counter of `name` from first_day to last_day inclusive."""
+        query = {
+            "KeyConditionExpression": Key("PK").eq(keys.counter_partition(store_id, name))
+            & Key("SK").between(*keys.counter_days(first_day, last_day)),
+        }
+        out: list[tuple[str, str | None, int]] = []
+        for item in self._query(query):
+            day, dimension = keys.counter_day_and_dimension(str(item["SK"]))
+            out.append((day, dimension, int(item["value"])))
+        return out
+
+
+class ListingRepository(TableRepository):
+    def listing(
+        self,
+        store_id: str,
+        what: str,
+        *,
+        status: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page (up to `limit` items) of a per-store listing, newest first, and the cursor of
+        the next page (None at the end)."""
+        index, partition = keys.listing_partition(store_id, what, status)
+        pk_name = f"{index}PK"
+        query: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": Key(pk_name).eq(partition),
+            "ScanIndexForward": False,
+        }
+        if cursor:
+            start = decode_cursor(cursor)
+            # exactly the keys DynamoDB gives out for this index (a real table refuses others)
+            if start.get(pk_name) != partition or set(start) != {"PK", "SK", pk_name, f"{index}SK"}:
+                raise BadRequest("cursor does not belong to this listing")
+            query["ExclusiveStartKey"] = start
+        items: list[dict[str, Any]] = []
+        next_key: dict[str, Any] | None = None
+        for page in self._pages(query, limit=limit):
+            items += (view_of(item) for item in page.items)
+            next_key = page.next_key
+        return items, encode_cursor(next_key) if next_key else None
+
+    def items_of(self, store_id: str, what: str, status: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a per-store listing, with keys (shop/redact, the sweeper)."""
+        index, partition = keys.listing_partition(store_id, what, status)
+        return self._query({"IndexName": index, "KeyConditionExpression": Key(f"{index}PK").eq(partition)})
+
+
+def encode_cursor(last_key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(last_key, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise BadRequest("cursor is not one this API gave out") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise BadRequest("cursor is not one this API gave out")
+    return data

@@ -1,0 +1,57 @@
+"""Everything storeflow reads from its environment, as one validated pydantic-settings model.
+Read it through storekit.settings.get_settings() (once, lazily), never by building one here."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything storeflow reads from its environment: STOREFLOW_<FIELD> unless an alias names
+    the variable (empty values count as unset)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="STOREFLOW_",
+        env_ignore_empty=True,
+        populate_by_name=True,
+        frozen=True,
+        extra="forbid",
+        defer_build=True,
+    )
+
+    stage: str = "dev"
+    region: str = Field(default="us-east-1", validation_alias="AWS_DEFAULT_REGION")
+    table_name: str = Field(default="storeflow", validation_alias="STOREFLOW_TABLE")
+    fallback_queue_url: str | None = None
+    archive_bucket: str | None = None
+    #: admin token: an SSM SecureString parameter name, or a Secrets Manager secret name
+    admin_token_parameter: str | None = None
+    admin_token_secret: str | None = None
+    #: admin token given directly: only honoured in local mode
+    admin_token: str | None = Field(default=None, repr=False)
+    secrets_prefix: str = "storeflow"
+    local_mode: bool = Field(default=False, validation_alias="STOREFLOW_LOCAL")
+    raw_payload_ttl_days: int = Field(default=30, ge=1, le=3650, validation_alias="STOREFLOW_RAW_TTL_DAYS")
+    #: the webhook body limit merchants rely on (413 above it): fixed, not read from the environment
+    max_body_bytes: ClassVar[int] = 5 * 1024 * 1024
+    store_cache_seconds: int = Field(default=60, ge=0)
+    email_sender: str | None = None
+    #: the stream/queue event source mappings report batch item failures (FunctionResponseTypes
+    #: ReportBatchItemFailures: the packaged stack and the local pollers). Plain `chalice deploy`
+    #: cannot set that, so Lambda would ignore a partial answer and drop the failed records: without
+    #: it a batch with a failure raises, Lambda retries it, and the record is parked after its tries.
+    partial_batch_responses: bool = False
+
+    def secret_name(self, store_id: str) -> str:
+        return f"{self.secrets_prefix}/{self.stage}/stores/{store_id}"
+
+
+def field_named(location: object) -> str:
+    """The settings field an error is about (an alias names its environment variable)."""
+    for name, field in Settings.model_fields.items():
+        if location in (name, field.validation_alias) or str(location).upper() == field.validation_alias:
+            return name
+    return str(location)
