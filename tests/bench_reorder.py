@@ -104,7 +104,7 @@ def measure_reorder() -> dict[str, Any]:
                 "x-shopify-topic": topic,
                 "x-shopify-hmac-sha256": sign(body, secret),
                 "x-shopify-webhook-id": delivery_id,
-                "x-shopify-shop-domain": "bench.myshopify.com",
+                "x-shopify-shop-domain": f"{store_id}.myshopify.com",
                 "x-shopify-api-version": "2025-01",
             }
             delivery = Delivery(
@@ -124,7 +124,7 @@ def measure_reorder() -> dict[str, Any]:
                 StoreInput.model_validate(
                     {
                         "platform": "shopify",
-                        "shop_domain": "bench.myshopify.com",
+                        "shop_domain": f"{store_id}.myshopify.com",
                         "webhook_secret": secret,
                         "automations": {"reorder": {"settings": settings}},
                     }
