@@ -14,6 +14,7 @@ from functions.answers import uniform_error
 from functions.composition import registry
 from functions.engine.handlers import bp as engine_bp
 from functions.fulfillment.handlers import bp as fulfillment_bp
+from functions.inventory.handlers import bp as inventory_bp
 from functions.reports.handlers import bp as reports_bp
 from functions.webhooks.handlers import bp as webhooks_bp
 from storekit.observability import logger, metrics, tracer
@@ -27,6 +28,7 @@ app.register_blueprint(engine_bp)
 app.register_blueprint(admin_bp)
 app.register_blueprint(fulfillment_bp)
 app.register_blueprint(reports_bp)
+app.register_blueprint(inventory_bp)
 
 
 @app.middleware("all")

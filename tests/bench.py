@@ -247,6 +247,9 @@ def main() -> int:
     ok_ratio = result["ratio"] <= RATIO_TARGET and max(result["ratios"]) <= ROUND_LIMIT
     ok_calls = result["writes_per_webhook"] == 1 and result["reads_per_webhook"] == 0
     ok_import = app_import / base_import <= 2
+    from tests.bench_reorder import measure_reorder, report
+
+    inventory = measure_reorder()
     print(f"ingest of {N} real-shaped ~10 KB order webhooks (in-process moto)")
     print(f"  baseline json.loads + HMAC + put_item : {result['baseline_ms']:.3f} ms CPU/webhook")
     print(f"  storeflow ingest                      : {result['ingest_ms']:.3f} ms CPU/webhook")
@@ -268,7 +271,8 @@ def main() -> int:
         f"  ratio                                 : {app_import / base_import:.2f}  (target <= 2) "
         f"{'OK' if ok_import else 'MISSED'}"
     )
-    return 0 if ok_ratio and ok_calls and ok_import else 1
+    ok_inventory = report(inventory)
+    return 0 if ok_ratio and ok_calls and ok_import and ok_inventory else 1
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     registry = runtime.registry
     automations = registry.enabled_for(store, record.topic)
     # what each automation reads, before this event's state is applied (e.g. the order as it was)
-    reader = Reader(record.store_id, runtime.repo, runtime.archive)
+    reader = Reader(record.store_id, runtime.repo, runtime.archive, store=store, now=runtime.clock.now())
     related = {a.name: a.load(parsed.resource, reader) for a in automations}
     # a newer version of this entity was already applied (deliveries come in any order)
     behind = record.updated_at is not None and not runtime.repo.advance_entity(

@@ -7,6 +7,7 @@ live would send). `perform` = `send(render(...))`, live mode only.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,7 +16,15 @@ from storekit import actions as a
 from storekit.errors import ConfigurationError, PermanentError
 from storekit.messages import sms_text
 from storekit.observability import traced
-from storekit.outbound import ApiCall, DueJob, EmailMessage, Outbound, SlackMessage, SmsMessage
+from storekit.outbound import (
+    ApiCall,
+    DueJob,
+    EmailMessage,
+    Outbound,
+    PurchaseOrderFiling,
+    SlackMessage,
+    SmsMessage,
+)
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
 
@@ -77,6 +86,13 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
             return categories_call(
                 store.shop_domain, action.product_id, action.categories, action.collection_id
             )
+        case a.DraftPurchaseOrder():
+            from storekit.outbound import PurchaseOrderFiling
+
+            email = _email(action.email, store, runtime) if action.email is not None else None
+            return PurchaseOrderFiling(
+                number=action.number, document=action.document, variants=action.variants, email=email
+            )
         case a.ScheduleJob():
             from storekit.clock import iso
 
@@ -87,13 +103,17 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
 def _email(action: a.SendEmail, store: StoreConfig, runtime: Runtime) -> EmailMessage:
     from storekit.clients.email import email_message, sender_named
     from storekit.clients.templates import render_message
+    from storekit.outbound import EmailAttachment
 
     sender = action.sender or runtime.settings.email_sender
     if not sender:
         raise ConfigurationError("no email sender configured (store setting or STOREFLOW_EMAIL_SENDER)")
     context = {"store_name": store.display_name, **action.context}
     rendered = render_message(action.template_override, action.template, context)
-    return email_message(sender_named(store.display_name, sender), action.to, rendered, action.reply_to)
+    files = [EmailAttachment(**f.model_dump()) for f in action.attachments]
+    return email_message(
+        sender_named(store.display_name, sender), action.to, rendered, action.reply_to, files
+    )
 
 
 @traced
@@ -126,9 +146,36 @@ def send(request: Outbound, store: StoreConfig, runtime: Runtime) -> str | None:
             return None
         case ApiCall():
             return _woocommerce(store, runtime).send(request)
+        case PurchaseOrderFiling():
+            return _file_purchase_order(request, store, runtime)
         case DueJob():
             raise PermanentError("a due job is filed by the executor, not sent")
     raise PermanentError(f"{type(request).__name__} cannot be sent")
+
+
+def _file_purchase_order(request: PurchaseOrderFiling, store: StoreConfig, runtime: Runtime) -> str:
+    """File the PO (once: a retry finds it filed and goes on to the email); a variant with another
+    open PO refuses it (PermanentError, nothing filed or sent)."""
+    from storekit.clock import iso
+
+    status = "ordered" if request.email is not None else "awaiting_approval"
+    now = iso(runtime.clock.now())
+    item = {
+        "number": request.number,
+        "status": status,
+        "created_at": now,
+        "updated_at": now,
+        "mode": store.mode,
+        "document": json.dumps(request.document, default=str),
+        "variants": json.dumps(request.variants),
+    }
+    filed = runtime.repo.file_purchase_order(store.store_id, item, request.variants)
+    if filed == "conflict":
+        raise PermanentError(f"not filed: a variant of {request.number} already has an open purchase order")
+    if request.email is None:
+        return f"{request.number} {filed}: awaiting approval"
+    message_id = send(request.email, store, runtime)
+    return f"{request.number} {filed} and emailed: {message_id}"
 
 
 def _shopify(store: StoreConfig, runtime: Runtime) -> Any:

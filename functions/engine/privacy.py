@@ -38,7 +38,7 @@ PRIVACY_TOPICS = frozenset(
 )
 #: topics that delete or hand out data: honoured only when their signed body names the store's shop
 SHOP_NAMING_TOPICS = frozenset({Topic.CUSTOMER_REDACT, Topic.SHOP_REDACT, Topic.CUSTOMER_DATA_REQUEST})
-_LISTINGS = ("events", "runs", "actions", "schedules", "parked")
+_LISTINGS = ("events", "runs", "actions", "schedules", "parked", "purchase-orders")
 #: action statuses that mean "not carried out": a redacted customer's are deleted, never run
 _NOT_CARRIED_OUT = frozenset({"pending", "retrying", "scheduled", "failed"})
 #: entity kinds whose deliveries never carry customer data (not parsed by customers/redact)

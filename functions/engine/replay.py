@@ -52,7 +52,7 @@ def replay_event(store: StoreConfig, event_id: str, runtime: Runtime) -> dict[st
         received_at=record.received_at,
     )
     now = parse_iso(record.received_at)
-    reader = Reader(store.store_id, runtime.repo, runtime.archive)
+    reader = Reader(store.store_id, runtime.repo, runtime.archive, store=store, now=now)
     runs = []
     for automation in runtime.registry.enabled_for(store, record.topic):
         runs.append(_decide(automation, parsed, meta, dry_run, now, reader, runtime))

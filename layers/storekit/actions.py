@@ -104,6 +104,16 @@ class AddToCollection(_Action):
         return f"add product {self.product_id} to collection {self.collection_id}"
 
 
+class Attachment(BaseModel):
+    """A file sent with an email (a purchase order's CSV): text content, sent as a MIME part."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    filename: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    content_type: Literal["text/csv", "text/plain"] = "text/csv"
+    content: str = Field(max_length=200_000)
+
+
 class SendEmail(_Action):
     kind: Literal["send_email"] = "send_email"
     to: str = Field(min_length=3, max_length=320)
@@ -115,6 +125,7 @@ class SendEmail(_Action):
     #: the store's sender address (else STOREFLOW_EMAIL_SENDER); must be a verified SES identity
     sender: str | None = Field(default=None, max_length=320)
     reply_to: str | None = Field(default=None, max_length=320)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=5)
 
     def target(self) -> str:
         return f"email:{_mask_email(self.to)}"
@@ -148,6 +159,27 @@ class PostSlack(_Action):
         return f"post to Slack: {self.text[:80]}"
 
 
+class DraftPurchaseOrder(_Action):
+    """File a purchase order for a supplier (and mark each of its variants' one open PO); with
+    `email`, send it to the supplier right after it is filed (else it waits for approval)."""
+
+    kind: Literal["draft_purchase_order"] = "draft_purchase_order"
+    number: str = Field(min_length=1, max_length=64)
+    supplier: str = Field(min_length=1, max_length=255)
+    #: the purchase order as filed (functions/inventory/purchase_orders.py PurchaseOrder)
+    document: dict[str, Any]
+    #: product id -> {variant id: units ordered}
+    variants: dict[str, dict[str, int]]
+    email: SendEmail | None = None
+
+    def target(self) -> str:
+        return f"purchase-order:{self.number}"
+
+    def summary(self) -> str:
+        how = "email it to" if self.email else "hold it for approval for"
+        return f"draft purchase order {self.number} and {how} {self.supplier}"
+
+
 class ScheduleJob(_Action):
     """Internal: file a due job for an automation's `on_due` (e.g. a follow-up N days later).
     It touches nothing outside storeflow, so it is carried out in dry-run too."""
@@ -172,6 +204,7 @@ Action = Annotated[
     | RemoveTags
     | SetProductVisibility
     | AddToCollection
+    | DraftPurchaseOrder
     | SendEmail
     | SendSms
     | PostSlack

@@ -90,11 +90,21 @@ class Reader:
     """What loaders read before an automation decides: snapshots of the entities storeflow keeps
     (read once per event however many automations ask) and the repository's own lookups."""
 
-    def __init__(self, store_id: str, repo: Repository, archive: S3Archive | None = None) -> None:
+    def __init__(
+        self,
+        store_id: str,
+        repo: Repository,
+        archive: S3Archive | None = None,
+        store: StoreConfig | None = None,
+        now: datetime | None = None,
+    ) -> None:
         self.store_id = store_id
         self.repo = repo
         #: where snapshots too big for a table item are kept (storekit.snapshots)
         self.archive = archive
+        #: the store and the time the event is decided at (loaders that read by date need both)
+        self.store = store
+        self.now = now
         self._snapshots: dict[tuple[str, str], Resource | None] = {}
 
     def snapshot(self, kind: str, entity_id: str) -> Resource | None:

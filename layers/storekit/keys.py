@@ -28,6 +28,10 @@ conditional put is the duplicate check.
 | product stock  | STORE#{s}#STOCK#{product_id}          | STOCK                    | (store member)                      |                 |
 | shop claim     | SHOP#{platform}#{shop identity}       | STORE                    | -                                   | -               |
 | rate counter   | STORE#{s}#RATE#{scope}#{hash}         | {window start}           | (store member)                      |                 |
+| variant sales  | STORE#{s}#VSALES#{variant_id}         | {day}                    | - (ADD counter: units sold, net)    | -               |
+| sales marker   | STORE#{s}#SALESMARK#{order_id}        | SALES                    | -                                   | -               |
+| purchase order | STORE#{s}#PO#{po_number}              | PO                       | GSI1 STORE#{s}#PURCHASE-ORDERS      | {time}#{po}     |
+| PO/status      | (same item)                           |                          | GSI2 STORE#{s}#PURCHASE-ORDERS#{st} | {time}#{po}     |
 | order proof    | STORE#{s}#ORDER#{order_id}            | PROOF                    | GSI1 STORE#{s}#ORDERPROOF#{n}       | {order_id}      |
 |                |                                       |                          | (and store member)                  |                 |
 
@@ -56,6 +60,9 @@ CONTACT = "CONTACT"
 SHIPMENT = "SHIPMENT"
 INVENTORY_ITEM = "INVITEM"
 STOCK = "STOCK"
+VARIANT_SALES = "VSALES"
+SALES_MARKER = "SALESMARK"
+PURCHASE_ORDER = "PO"
 CURSOR = "CURSOR"
 SHOP_CLAIM = "SHOP_CLAIM"
 RATE = "RATE"
@@ -141,6 +148,8 @@ def listing_partition(store_id: str, what: str, status: str | None = None) -> tu
     """(index name, partition value) for a per-store listing: events, runs, actions, schedules, parked."""
     if what == "actions" and status:
         return "GSI2", action_status_partition(store_id, status)
+    if what == "purchase-orders" and status:
+        return "GSI2", f"{_store(store_id)}#PURCHASE-ORDERS#{status}"
     return "GSI1", f"{_store(store_id)}#{what.upper()}"
 
 
@@ -258,6 +267,33 @@ def product_stock(store_id: str, product_id: str) -> Key:
     """One product's stock: every variant's levels per location, what alerts are out, what storeflow
     changed when it sold out (one item, so one read decides for the whole product)."""
     return {"PK": f"{_store(store_id)}#STOCK#{product_id}", "SK": STOCK}
+
+
+def variant_sales(store_id: str, variant_id: str, day: str) -> Key:
+    """Units of one variant sold on one store-local day, net of refunds and cancellations (an ADD
+    counter), so a velocity reads at most `window_days` items of one partition."""
+    return {"PK": f"{_store(store_id)}#VSALES#{variant_id}", "SK": day}
+
+
+def sales_marker(store_id: str, order_id: str) -> Key:
+    """What of one order the sales counters already hold (sold, cancelled, refund ids): the
+    conditional marker that makes each order and refund count exactly once."""
+    return {"PK": f"{_store(store_id)}#SALESMARK#{order_id}", "SK": "SALES"}
+
+
+def purchase_order(store_id: str, po_number: str) -> Key:
+    return {"PK": f"{_store(store_id)}#PO#{po_number}", "SK": PURCHASE_ORDER}
+
+
+def purchase_order_listing(store_id: str, created_at: str, po_number: str) -> Key:
+    return {"GSI1PK": f"{_store(store_id)}#PURCHASE-ORDERS", "GSI1SK": f"{created_at}#{po_number}"}
+
+
+def purchase_order_status_listing(store_id: str, status: str, created_at: str, po_number: str) -> Key:
+    return {
+        "GSI2PK": f"{_store(store_id)}#PURCHASE-ORDERS#{status}",
+        "GSI2SK": f"{created_at}#{po_number}",
+    }
 
 
 def store_member(store_id: str, key: Key) -> Key:

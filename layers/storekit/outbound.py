@@ -16,6 +16,12 @@ class _Request(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True, populate_by_name=True)
 
 
+class EmailAttachment(_Request):
+    filename: str
+    content_type: str
+    content: str
+
+
 class EmailMessage(_Request):
     channel: Literal["email"] = "email"
     sender: str = Field(alias="from")
@@ -24,6 +30,8 @@ class EmailMessage(_Request):
     subject: str
     text: str
     html: str
+    #: sent as a raw MIME email (SES send_raw_email) when there are any
+    attachments: list[EmailAttachment] = Field(default_factory=list)
 
 
 class SmsMessage(_Request):
@@ -58,6 +66,17 @@ class ApiCall(_Request):
     note: str | None = None
 
 
+class PurchaseOrderFiling(_Request):
+    """A purchase order storeflow files in its own table (each variant's one open PO marked), then,
+    when the store sends at once, `email` to the supplier."""
+
+    channel: Literal["purchase_order"] = "purchase_order"
+    number: str
+    document: dict[str, Any]
+    variants: dict[str, dict[str, int]]
+    email: EmailMessage | None = None
+
+
 class DueJob(_Request):
     """A due job storeflow files for itself (nothing leaves storeflow; carried out in dry-run too)."""
 
@@ -68,7 +87,8 @@ class DueJob(_Request):
 
 
 Outbound = Annotated[
-    EmailMessage | SmsMessage | SlackMessage | ApiCall | DueJob, Field(discriminator="channel")
+    EmailMessage | SmsMessage | SlackMessage | ApiCall | PurchaseOrderFiling | DueJob,
+    Field(discriminator="channel"),
 ]
 
 

@@ -30,6 +30,13 @@ pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 RUNTIME: Any = SimpleNamespace(settings=SimpleNamespace(email_sender="orders@demo-shop.example"))
 
+
+def sample_purchase_order() -> Any:
+    from tests.unit.test_reorder_logic import drafted_purchase_order
+
+    return drafted_purchase_order(send="email")
+
+
 SAMPLES: dict[str, Any] = {
     "add_tags": AddTags(resource="order", resource_id="450789469", tags=["channel:pos"]),
     "send_email": SendEmail(
@@ -41,6 +48,7 @@ SAMPLES: dict[str, Any] = {
     "set_product_visibility": SetProductVisibility(product_id="632910392", visible=False),
     "add_to_collection": AddToCollection(product_id="632910392", collection_id="841564295", categories=["9"]),
     "schedule_job": ScheduleJob(job_kind="follow_up", due_at=NOW, params={"order_id": "1"}),
+    "draft_purchase_order": sample_purchase_order(),
 }
 
 
@@ -72,7 +80,7 @@ def test_every_action_kind_has_a_sample_to_preview() -> None:
 def test_every_action_kind_renders_what_it_sends(kind: str, platform: str) -> None:
     request = render(SAMPLES[kind], store(platform), RUNTIME)
     out = shown(request)
-    assert out["channel"] in {"email", "sms", "slack", "api", "storeflow"}
+    assert out["channel"] in {"email", "sms", "slack", "api", "storeflow", "purchase_order"}
     shown_preview = preview(SAMPLES[kind].model_dump(mode="json"), store(platform), RUNTIME)
     assert isinstance(shown_preview, dict) and "error" not in shown_preview, shown_preview
     assert shown_preview == {"kind": kind, **out}

@@ -17,7 +17,7 @@ from botocore.exceptions import (
 
 from storekit.errors import ConfigurationError, ExternalCallError, PermanentError, Throttled, TransientError
 from storekit.messages import RenderedMessage
-from storekit.outbound import EmailMessage
+from storekit.outbound import EmailAttachment, EmailMessage
 
 THROTTLING: Final = frozenset(
     {
@@ -104,7 +104,11 @@ def sender_named(store_name: str, sender: str) -> str:
 
 
 def email_message(
-    sender: str, to: str, rendered: RenderedMessage, reply_to: str | None = None
+    sender: str,
+    to: str,
+    rendered: RenderedMessage,
+    reply_to: str | None = None,
+    attachments: list[EmailAttachment] | None = None,
 ) -> EmailMessage:
     """The email as it will be sent: From, To, Reply-To, subject, text and HTML. Refuses a sender that
     is not an address (configuration) and a malformed recipient or reply-to (permanent)."""
@@ -120,6 +124,7 @@ def email_message(
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
+        attachments=attachments or [],
     )
 
 
@@ -130,7 +135,10 @@ class EmailChannel:
         self._ses = ses_client
 
     def send(self, message: EmailMessage) -> str:
-        """Send HTML + text bodies exactly as rendered; returns the SES message id."""
+        """Send HTML + text bodies exactly as rendered; returns the SES message id. With
+        attachments: one raw MIME email (send_raw_email) carrying the same bodies and the files."""
+        if message.attachments:
+            return self._send_raw(message)
         request: dict[str, Any] = {
             "Source": message.sender,
             "Destination": {"ToAddresses": [message.to]},
@@ -150,3 +158,35 @@ class EmailChannel:
             # not chained: AWS messages can name addresses ("identities failed the check: ...")
             raise aws_error("SES send_email", exc) from None
         return str(answer["MessageId"])
+
+    def _send_raw(self, message: EmailMessage) -> str:
+        try:
+            answer = self._ses.send_raw_email(
+                Source=message.sender,
+                Destinations=[message.to],
+                RawMessage={"Data": mime_bytes(message)},
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise aws_error("SES send_raw_email", exc) from None
+        return str(answer["MessageId"])
+
+
+def mime_bytes(message: EmailMessage) -> bytes:
+    """The email as one MIME message: text and HTML alternatives, then each attachment."""
+    from email.message import EmailMessage as Mime
+    from email.policy import SMTP
+
+    mime = Mime(policy=SMTP)
+    mime["From"] = message.sender
+    mime["To"] = message.to
+    if message.reply_to:
+        mime["Reply-To"] = message.reply_to
+    mime["Subject"] = message.subject
+    mime.set_content(message.text)
+    mime.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        mime.add_attachment(
+            attachment.content.encode(), maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return mime.as_bytes()

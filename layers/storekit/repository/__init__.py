@@ -8,7 +8,13 @@ from storekit.repository.base import Page, TableRepository, is_conditional_failu
 from storekit.repository.entities import EntityRepository
 from storekit.repository.events import EventRepository
 from storekit.repository.inventory import InventoryRepository
-from storekit.repository.items import action_from_item, attributes_of, job_from_item, view_of
+from storekit.repository.items import (
+    action_from_item,
+    attributes_of,
+    job_from_item,
+    purchase_order_view,
+    view_of,
+)
 from storekit.repository.jobs import JobRepository
 from storekit.repository.listings import (
     DEFAULT_LIMIT,
@@ -37,6 +43,7 @@ __all__ = [
     "encode_cursor",
     "is_conditional_failure",
     "job_from_item",
+    "purchase_order_view",
     "view_of",
 ]
 

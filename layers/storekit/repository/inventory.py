@@ -1,5 +1,6 @@
-"""Inventory: which variant a Shopify inventory item is, and each product's stock item (the
-inventory domain's state, functions/inventory/facts.py). Flat attributes, conditional updates."""
+"""Inventory: which variant each inventory item is, each product's stock item (the inventory
+domain's state, functions/inventory/facts.py), the per-variant daily sales counters (and the marker
+that counts each order once), and purchase orders. Flat attributes, conditional updates."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from storekit import keys
+from storekit.clock import iso
 from storekit.records import JobRecord
 from storekit.repository.base import TableRepository, is_conditional_failure
 from storekit.repository.items import attributes_of, job_from_item
@@ -89,6 +91,238 @@ class InventoryRepository(TableRepository):
                 return None
             raise
         return attributes_of(answer["Attributes"])
+
+    # --- inventory: per-variant daily sales (ADD counters), counted once per order and refund ----
+    def sales_marker(self, store_id: str, order_id: str) -> dict[str, Any] | None:
+        """What of an order the sales counters hold (None: nothing yet), read consistently."""
+        item = self._table.get_item(Key=keys.sales_marker(store_id, order_id), ConsistentRead=True).get(
+            "Item"
+        )
+        return attributes_of(item) if item else None
+
+    def apply_sales(
+        self,
+        store_id: str,
+        order_id: str,
+        marker: dict[str, Any],
+        version_before: int | None,
+        deltas: dict[tuple[str, str], int],
+    ) -> bool:
+        """Write an order's new sales marker and ADD `deltas` ((variant, day) -> units) to the
+        variant sales counters in one transaction, only if the marker is still at `version_before`
+        (None: no marker yet). False when another worker changed it first (nothing written)."""
+        client = self._table.meta.client
+        table = self._table.name
+        key = keys.sales_marker(store_id, order_id)
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(PK)"}
+            if version_before is None
+            else {
+                "ConditionExpression": "version = :v",
+                "ExpressionAttributeValues": {":v": version_before},
+            }
+        )
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": {
+                        **key,
+                        **keys.store_member(store_id, key),
+                        "type": keys.SALES_MARKER,
+                        "store_id": store_id,
+                        **marker,
+                    },
+                    **condition,
+                }
+            }
+        ]
+        for (variant_id, day), units in sorted(deltas.items()):
+            if units == 0:
+                continue
+            counter = keys.variant_sales(store_id, variant_id, day)
+            member = keys.store_member(store_id, counter)
+            items.append(
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": counter,
+                        "UpdateExpression": "ADD #v :a SET #t = :t, GSI2PK = :mp, GSI2SK = :ms",
+                        "ExpressionAttributeNames": {"#v": "value", "#t": "type"},
+                        "ExpressionAttributeValues": {
+                            ":a": units,
+                            ":t": keys.VARIANT_SALES,
+                            ":mp": member["GSI2PK"],
+                            ":ms": member["GSI2SK"],
+                        },
+                    }
+                }
+            )
+        try:
+            for start in range(
+                0, len(items), 100
+            ):  # the marker is in the first (an order of 100+ variants: rare)
+                client.transact_write_items(TransactItems=items[start : start + 100])
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def variant_units_sold(self, store_id: str, variant_id: str, first_day: str, last_day: str) -> int:
+        """Units of a variant sold from first_day to last_day (store-local, inclusive): one Query of
+        at most that many counter items, whatever the number of orders."""
+        query: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(keys.variant_sales(store_id, variant_id, "x")["PK"])
+            & Key("SK").between(first_day, last_day),
+        }
+        return sum(int(item["value"]) for item in self._query(query))
+
+    # --- inventory: purchase orders ---------------------------------------------------------
+    def file_purchase_order(
+        self, store_id: str, item: dict[str, Any], open_on: dict[str, dict[str, int]]
+    ) -> str:
+        """File a purchase order and mark each of its variants' open PO (and units on order) on
+        their product's stock item, in one transaction: "filed"; "exists" when this PO was filed
+        already (a retry); "conflict" when a variant has another open PO (nothing written).
+        `open_on`: product id -> {variant id: units}."""
+        number = str(item["number"])
+        key = keys.purchase_order(store_id, number)
+        created = str(item["created_at"])
+        status = str(item["status"])
+        transact: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": {
+                        **key,
+                        **keys.purchase_order_listing(store_id, created, number),
+                        **keys.purchase_order_status_listing(store_id, status, created, number),
+                        "type": keys.PURCHASE_ORDER,
+                        "store_id": store_id,
+                        **item,
+                    },
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        ]
+        for product_id, variants in sorted(open_on.items()):
+            stock_key = keys.product_stock(store_id, product_id)
+            member = keys.store_member(store_id, stock_key)
+            names: dict[str, str] = {"#type": "type"}
+            values: dict[str, Any] = {
+                ":type": keys.STOCK,
+                ":store": store_id,
+                ":mp": member["GSI2PK"],
+                ":ms": member["GSI2SK"],
+                ":po": number,
+            }
+            sets = ["#type = :type", "store_id = :store", "GSI2PK = :mp", "GSI2SK = :ms"]
+            conditions = []
+            for i, (variant_id, units) in enumerate(sorted(variants.items())):
+                names[f"#p{i}"] = f"PO#{variant_id}"
+                names[f"#q{i}"] = f"POQ#{variant_id}"
+                values[f":q{i}"] = units
+                sets += [f"#p{i} = :po", f"#q{i} = :q{i}"]
+                conditions.append(f"attribute_not_exists(#p{i})")
+            transact.append(
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": stock_key,
+                        "UpdateExpression": "SET " + ", ".join(sets),
+                        "ConditionExpression": " AND ".join(conditions),
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+            )
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=transact)
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            return "exists" if self.purchase_order(store_id, number) is not None else "conflict"
+        return "filed"
+
+    def purchase_order(self, store_id: str, number: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key=keys.purchase_order(store_id, number), ConsistentRead=True).get(
+            "Item"
+        )
+        return attributes_of(item) if item else None
+
+    def move_purchase_order(
+        self,
+        store_id: str,
+        number: str,
+        to_status: str,
+        from_statuses: tuple[str, ...],
+        release: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> bool:
+        """Move a PO from one of `from_statuses` to `to_status` (conditional); with `release`
+        (product id -> variant ids) also clear those variants' open-PO marks and count a new PO
+        generation for them (received or cancelled: the variant's reorder is re-armed). False when
+        the PO is in none of `from_statuses`."""
+        item = self.purchase_order(store_id, number)
+        if item is None:
+            return False
+        now = iso(self._clock.now())
+        created = str(item["created_at"])
+        status_keys = keys.purchase_order_status_listing(store_id, to_status, created, number)
+        names = {"#s": "status"}
+        values: dict[str, Any] = {":s": to_status, ":u": now, ":g": status_keys["GSI2PK"]}
+        sets = ["#s = :s", "updated_at = :u", "GSI2PK = :g"]
+        for i, (name, value) in enumerate((extra or {}).items()):
+            names[f"#e{i}"] = name
+            values[f":e{i}"] = value
+            sets.append(f"#e{i} = :e{i}")
+        placeholders = []
+        for i, status in enumerate(from_statuses):
+            values[f":f{i}"] = status
+            placeholders.append(f":f{i}")
+        transact: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self._table.name,
+                    "Key": keys.purchase_order(store_id, number),
+                    "UpdateExpression": "SET " + ", ".join(sets),
+                    "ConditionExpression": f"#s IN ({', '.join(placeholders)})",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        ]
+        for product_id, variants in sorted((release or {}).items()):
+            rnames: dict[str, str] = {}
+            rvalues: dict[str, Any] = {":po": number, ":one": 1}
+            removes, adds, conditions = [], [], []
+            for i, variant_id in enumerate(sorted(variants)):
+                rnames[f"#p{i}"] = f"PO#{variant_id}"
+                rnames[f"#q{i}"] = f"POQ#{variant_id}"
+                rnames[f"#g{i}"] = f"POGEN#{variant_id}"
+                removes += [f"#p{i}", f"#q{i}"]
+                adds.append(f"#g{i} :one")
+                conditions.append(f"(attribute_not_exists(#p{i}) OR #p{i} = :po)")
+            transact.append(
+                {
+                    "Update": {
+                        "TableName": self._table.name,
+                        "Key": keys.product_stock(store_id, product_id),
+                        "UpdateExpression": "REMOVE " + ", ".join(removes) + " ADD " + ", ".join(adds),
+                        "ConditionExpression": " AND ".join(conditions),
+                        "ExpressionAttributeNames": rnames,
+                        "ExpressionAttributeValues": rvalues,
+                    }
+                }
+            )
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=transact)
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
 
     def jobs_due_at(self, store_id: str, kind: str, due_iso: str) -> list[JobRecord]:
         """A store's jobs of one kind due at exactly this time (one narrow Query of its schedules)."""

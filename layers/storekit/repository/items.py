@@ -46,4 +46,13 @@ def view_of(item: dict[str, Any]) -> dict[str, Any]:
         return job_from_item(item).view()
     if kind == keys.PARKED:
         return ParkedRecord.model_validate(attributes_of(item)).view()
+    if kind == keys.PURCHASE_ORDER:
+        return purchase_order_view(item)
     return attributes_of(item)
+
+
+def purchase_order_view(item: dict[str, Any]) -> dict[str, Any]:
+    """A purchase order as the admin API shows it: its document with its current status."""
+    data = attributes_of(item)
+    document = json.loads(str(data.pop("document", "{}")))
+    return {**document, **{k: v for k, v in data.items() if k not in ("store_id", "variants")}}
