@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import time
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from functions.fulfillment.messaging import check_text_template
+from storekit.email_address import EmailAddress
 from storekit.messages import SMS_MAX_BYTES, MessageTemplate
 
 ShipmentStatus = Literal["in_transit", "out_for_delivery", "delivered", "failure", "attempted_delivery"]
@@ -126,7 +127,7 @@ class DeliveryUpdateSettings(SmsTemplateSettings):
     notify: list[ShipmentStatus] = ["out_for_delivery", "delivered", "failure"]
     #: a failed delivery also tells the staff (Slack, and this address when set)
     staff_slack: bool = True
-    staff_email: EmailStr | None = Field(default=None, max_length=320)
+    staff_email: EmailAddress | None = Field(default=None, max_length=320)
 
 
 class AssistantSettings(BaseModel):

@@ -9,8 +9,8 @@ from chalice import Blueprint, Response
 
 from functions.admin.handlers import authorized, existing_store
 from functions.answers import answer_errors, json_response
+from functions.inventory.models import REORDER_NAME, ReorderSettings
 from functions.inventory.purchase_orders import MOVES, OPEN, STATUSES, email_of, released_variants
-from functions.inventory.reorder import REORDER_NAME, ReorderSettings
 from storekit.clock import iso
 from storekit.errors import BadRequest, Conflict, NotFound
 from storekit.keys import idempotency_key

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from storekit.email_address import EmailAddress
 from storekit.models import Product, Variant
 
 _Name = Field(default=None, min_length=1, max_length=255)
@@ -70,7 +72,7 @@ class StaffChannels(BaseModel):
     #: post to the store's Slack channel
     slack: bool = True
     #: and/or email this address
-    email: EmailStr | None = Field(default=None, max_length=320)
+    email: EmailAddress | None = Field(default=None, max_length=320)
     #: a verified SES identity of the store (else the deployment's STOREFLOW_EMAIL_SENDER)
     sender: str | None = Field(default=None, max_length=320)
 
@@ -165,3 +167,72 @@ def counts(variant: Variant, tracked_override: bool | None = None) -> bool:
     inventory_items/update saying untracked wins) and not sold on when out of stock."""
     tracked = tracked_override if tracked_override is not None else variant.tracked
     return tracked is not False and not variant.keeps_selling
+
+
+# --- supplier reorder settings (functions/inventory/reorder.py decides with them) -----------
+REORDER_NAME = "reorder"
+#: stock item attributes the purchase orders keep per variant
+OPEN_PO = "PO#"
+ON_ORDER = "POQ#"
+PO_GENERATION = "POGEN#"
+
+
+class Supplier(BaseModel):
+    """A supplier and the variants it supplies: by vendor, SKU or SKU prefix (any that matches)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    name: str = Field(min_length=1, max_length=255)
+    email: EmailAddress = Field(max_length=320)
+    lead_time_days: int = Field(default=7, ge=0, le=365)
+    pack_size: int = Field(default=1, ge=1, le=1_000_000)
+    min_order_qty: int = Field(default=1, ge=1, le=1_000_000)
+    #: the currency it invoices in (else the store's)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    vendors: list[str] = Field(default=[], max_length=50)
+    skus: list[str] = Field(default=[], max_length=1000)
+    sku_prefixes: list[str] = Field(default=[], max_length=50)
+    #: SKU -> unit cost in `currency` (shown on the PO; a line without one shows no total)
+    unit_costs: dict[str, Decimal] = Field(default={}, max_length=1000)
+
+    @model_validator(mode="after")
+    def _supplies_something(self) -> Supplier:
+        if not (self.vendors or self.skus or self.sku_prefixes):
+            raise ValueError(f"supplier {self.name!r} needs vendors, skus or sku_prefixes")
+        if any(cost < 0 for cost in self.unit_costs.values()):
+            raise ValueError("unit_costs must not be negative")
+        return self
+
+    def supplies(self, facts: ProductFacts, sku: str | None) -> bool:
+        fold = str.casefold
+        if sku and (
+            fold(sku) in {fold(s) for s in self.skus}
+            or any(fold(sku).startswith(fold(p)) for p in self.sku_prefixes)
+        ):
+            return True
+        return bool(facts.vendor) and fold(facts.vendor or "") in {fold(v) for v in self.vendors}
+
+
+class ReorderSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    suppliers: list[Supplier] = Field(default=[], max_length=100)
+    #: days of sales the velocity is taken over
+    window_days: int = Field(default=28, ge=1, le=365)
+    #: days of sales a PO covers
+    cover_days: int = Field(default=30, ge=1, le=365)
+    #: safety stock in days of sales, unless `safety_stock_units` is set
+    safety_stock_days: int = Field(default=7, ge=0, le=365)
+    safety_stock_units: int | None = Field(default=None, ge=0, le=1_000_000)
+    #: "email": send each PO to the supplier at once; "approval": hold it for the merchant
+    send: Literal["email", "approval"] = "approval"
+    #: a verified SES identity of the store (else STOREFLOW_EMAIL_SENDER); replies go to `reply_to`
+    sender: str | None = Field(default=None, max_length=320)
+    reply_to: EmailAddress | None = Field(default=None, max_length=320)
+
+    def supplier_for(self, facts: ProductFacts, sku: str | None) -> Supplier | None:
+        """The first supplier that names the SKU, else the first by vendor."""
+        by_sku = [s for s in self.suppliers if sku and s.supplies(ProductFacts(), sku)]
+        if by_sku:
+            return by_sku[0]
+        return next((s for s in self.suppliers if s.supplies(facts, sku)), None)

@@ -20,87 +20,29 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
-from typing import Any, Literal
+from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
 from functions.inventory.facts import StockFacts, stock_of_event
-from functions.inventory.models import ProductFacts, counts
+from functions.inventory.models import (
+    ON_ORDER,
+    OPEN_PO,
+    PO_GENERATION,
+    REORDER_NAME,
+    ProductFacts,
+    ReorderSettings,
+    Supplier,
+    counts,
+)
 from functions.inventory.purchase_orders import PoLine, PurchaseOrder, po_number, supplier_email
 from functions.inventory.sales import velocity, window
 from storekit.actions import Action, DraftPurchaseOrder
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, Reader, nothing
 from storekit.models import InventoryLevel, Product
-
-REORDER_NAME = "reorder"
-#: stock item attributes the purchase orders keep per variant
-OPEN_PO = "PO#"
-ON_ORDER = "POQ#"
-PO_GENERATION = "POGEN#"
-
-
-class Supplier(BaseModel):
-    """A supplier and the variants it supplies: by vendor, SKU or SKU prefix (any that matches)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    name: str = Field(min_length=1, max_length=255)
-    email: EmailStr = Field(max_length=320)
-    lead_time_days: int = Field(default=7, ge=0, le=365)
-    pack_size: int = Field(default=1, ge=1, le=1_000_000)
-    min_order_qty: int = Field(default=1, ge=1, le=1_000_000)
-    #: the currency it invoices in (else the store's)
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    vendors: list[str] = Field(default=[], max_length=50)
-    skus: list[str] = Field(default=[], max_length=1000)
-    sku_prefixes: list[str] = Field(default=[], max_length=50)
-    #: SKU -> unit cost in `currency` (shown on the PO; a line without one shows no total)
-    unit_costs: dict[str, Decimal] = Field(default={}, max_length=1000)
-
-    @model_validator(mode="after")
-    def _supplies_something(self) -> Supplier:
-        if not (self.vendors or self.skus or self.sku_prefixes):
-            raise ValueError(f"supplier {self.name!r} needs vendors, skus or sku_prefixes")
-        if any(cost < 0 for cost in self.unit_costs.values()):
-            raise ValueError("unit_costs must not be negative")
-        return self
-
-    def supplies(self, facts: ProductFacts, sku: str | None) -> bool:
-        fold = str.casefold
-        if sku and (
-            fold(sku) in {fold(s) for s in self.skus}
-            or any(fold(sku).startswith(fold(p)) for p in self.sku_prefixes)
-        ):
-            return True
-        return bool(facts.vendor) and fold(facts.vendor or "") in {fold(v) for v in self.vendors}
-
-
-class ReorderSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    suppliers: list[Supplier] = Field(default=[], max_length=100)
-    #: days of sales the velocity is taken over
-    window_days: int = Field(default=28, ge=1, le=365)
-    #: days of sales a PO covers
-    cover_days: int = Field(default=30, ge=1, le=365)
-    #: safety stock in days of sales, unless `safety_stock_units` is set
-    safety_stock_days: int = Field(default=7, ge=0, le=365)
-    safety_stock_units: int | None = Field(default=None, ge=0, le=1_000_000)
-    #: "email": send each PO to the supplier at once; "approval": hold it for the merchant
-    send: Literal["email", "approval"] = "approval"
-    #: a verified SES identity of the store (else STOREFLOW_EMAIL_SENDER); replies go to `reply_to`
-    sender: str | None = Field(default=None, max_length=320)
-    reply_to: EmailStr | None = Field(default=None, max_length=320)
-
-    def supplier_for(self, facts: ProductFacts, sku: str | None) -> Supplier | None:
-        """The first supplier that names the SKU, else the first by vendor."""
-        by_sku = [s for s in self.suppliers if sku and s.supplies(ProductFacts(), sku)]
-        if by_sku:
-            return by_sku[0]
-        return next((s for s in self.suppliers if s.supplies(facts, sku)), None)
 
 
 @dataclass(frozen=True)
