@@ -77,19 +77,12 @@ def rest_call(
 def tags_add_call(base_url: str, resource: str, resource_id: str, tags: list[str]) -> ApiCall:
     """The PUT that saves `tags` in the order's or customer's tags meta field. The tags already
     saved there are read first and kept: the value written is those tags followed by these."""
-    if resource not in ("order", "customer"):
-        raise PermanentError(f"WooCommerce keeps storeflow tags on orders and customers, not {resource}s")
-    clean = merge_tags([], tags)
-    if not clean:
-        raise PermanentError("WooCommerce add tags: every tag is blank")
-    path = f"{resource}s/{_id(resource_id, resource)}"
-    return rest_call(
+    return _tags_call(
         base_url,
         ADD_TAGS,
-        "PUT",
-        path,
-        {"meta_data": [{"key": WOO_TAGS_META, "value": ",".join(clean)}]},
-        reads_first=f"GET {api_root(base_url)[1]}/{path}",
+        resource,
+        resource_id,
+        tags,
         note=f"the tags already saved in {WOO_TAGS_META} are kept, these are added after them "
         "(the PUT is skipped when all are there already)",
     )
@@ -98,21 +91,35 @@ def tags_add_call(base_url: str, resource: str, resource_id: str, tags: list[str
 def tags_remove_call(base_url: str, resource: str, resource_id: str, tags: list[str]) -> ApiCall:
     """The PUT that removes `tags` from the order's or customer's tags meta field (read first; the
     other tags saved there are kept)."""
+    return _tags_call(
+        base_url,
+        REMOVE_TAGS,
+        resource,
+        resource_id,
+        tags,
+        note=f"these tags are taken out of the ones saved in {WOO_TAGS_META}, the others kept "
+        "(the PUT is skipped when none is there)",
+    )
+
+
+def _tags_call(
+    base_url: str, operation: str, resource: str, resource_id: str, tags: list[str], note: str
+) -> ApiCall:
+    """The tags meta-field PUT both tag calls send (the saved tags are read first and merged)."""
     if resource not in ("order", "customer"):
         raise PermanentError(f"WooCommerce keeps storeflow tags on orders and customers, not {resource}s")
     clean = merge_tags([], tags)
     if not clean:
-        raise PermanentError("WooCommerce remove tags: every tag is blank")
+        raise PermanentError(f"WooCommerce {operation}: every tag is blank")
     path = f"{resource}s/{_id(resource_id, resource)}"
     return rest_call(
         base_url,
-        REMOVE_TAGS,
+        operation,
         "PUT",
         path,
         {"meta_data": [{"key": WOO_TAGS_META, "value": ",".join(clean)}]},
         reads_first=f"GET {api_root(base_url)[1]}/{path}",
-        note=f"these tags are taken out of the ones saved in {WOO_TAGS_META}, the others kept "
-        "(the PUT is skipped when none is there)",
+        note=note,
     )
 
 

@@ -95,9 +95,7 @@ class InventoryRepository(TableRepository):
     # --- inventory: per-variant daily sales (ADD counters), counted once per order and refund ----
     def sales_marker(self, store_id: str, order_id: str) -> dict[str, Any] | None:
         """What of an order the sales counters hold (None: nothing yet), read consistently."""
-        item = self._table.get_item(Key=keys.sales_marker(store_id, order_id), ConsistentRead=True).get(
-            "Item"
-        )
+        item = self._get(keys.sales_marker(store_id, order_id), consistent=True)
         return attributes_of(item) if item else None
 
     def apply_sales(
@@ -207,36 +205,18 @@ class InventoryRepository(TableRepository):
             }
         ]
         for product_id, variants in sorted(open_on.items()):
-            stock_key = keys.product_stock(store_id, product_id)
-            member = keys.store_member(store_id, stock_key)
-            names: dict[str, str] = {"#type": "type"}
-            values: dict[str, Any] = {
-                ":type": keys.STOCK,
-                ":store": store_id,
-                ":mp": member["GSI2PK"],
-                ":ms": member["GSI2SK"],
-                ":po": number,
-            }
-            sets = ["#type = :type", "store_id = :store", "GSI2PK = :mp", "GSI2SK = :ms"]
-            conditions = []
-            for i, (variant_id, units) in enumerate(sorted(variants.items())):
-                names[f"#p{i}"] = f"PO#{variant_id}"
-                names[f"#q{i}"] = f"POQ#{variant_id}"
-                values[f":q{i}"] = units
-                sets += [f"#p{i} = :po", f"#q{i} = :q{i}"]
-                conditions.append(f"attribute_not_exists(#p{i})")
-            transact.append(
-                {
-                    "Update": {
-                        "TableName": self._table.name,
-                        "Key": stock_key,
-                        "UpdateExpression": "SET " + ", ".join(sets),
-                        "ConditionExpression": " AND ".join(conditions),
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": values,
-                    }
-                }
+            fields: dict[str, Any] = {}
+            for variant_id, units in sorted(variants.items()):
+                fields[f"PO#{variant_id}"] = number
+                fields[f"POQ#{variant_id}"] = units
+            update = _set_clause(store_id, keys.product_stock(store_id, product_id), keys.STOCK, fields)
+            # one open PO per variant: none of these variants may have one already
+            update["ConditionExpression"] = " AND ".join(
+                f"attribute_not_exists({alias})"
+                for alias, name in update["ExpressionAttributeNames"].items()
+                if name.startswith("PO#")
             )
+            transact.append({"Update": {"TableName": self._table.name, **update}})
         try:
             self._table.meta.client.transact_write_items(TransactItems=transact)
         except ClientError as exc:
@@ -246,9 +226,7 @@ class InventoryRepository(TableRepository):
         return "filed"
 
     def purchase_order(self, store_id: str, number: str) -> dict[str, Any] | None:
-        item = self._table.get_item(Key=keys.purchase_order(store_id, number), ConsistentRead=True).get(
-            "Item"
-        )
+        item = self._get(keys.purchase_order(store_id, number), consistent=True)
         return attributes_of(item) if item else None
 
     def move_purchase_order(
