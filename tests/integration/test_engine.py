@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from functions.composition import build_registry
 from functions.engine.sweep import sweep
-from storekit.actions import AddTags
+from storekit.actions import AddTags, SendEmail
 from storekit.adapters import Topic, resource_from_json
 from storekit.automation import UNEXPLAINED, Automation, Decision, Domain, JobHandler
 from storekit.clock import iso
@@ -501,6 +501,39 @@ def test_action_whose_executor_died_is_put_back_in_line(
     [action] = listing(api, "actions")
     assert action["status"] == "done"
     assert action["attempts"] == 2
+
+
+def test_a_message_whose_executor_died_is_failed_as_unknown_never_sent_twice(
+    api: Any, app: Any, runtime: Any, clock: Any, session: Any, resources: Any, extra_automation: Any
+) -> None:
+    """An email left `running` may have gone out before the executor died: it is not sent again on
+    its own (the customer must not get it twice); the merchant sees why and can retry it."""
+    from infra.pollers import StreamPoller
+
+    def thank(order: Order, ctx: Any) -> list[SendEmail]:
+        return [SendEmail(to="shopper@example.com", template="notice", context={"heading": "h", "body": "b"})]
+
+    extra_automation(
+        Automation(
+            name="test-thanks",
+            description="t",
+            topics=frozenset({Topic.ORDER_CREATED}),
+            settings_model=NoSettings,
+            takes=(Order,),
+            run=thank,
+        )
+    )
+    put_store(api, mode="live")
+    deliver(api)
+    StreamPoller(session, resources.stream_arn, {"dispatch": app.handler_map["dispatch"]}).drain()
+    [pending] = [a for a in listing(api, "actions") if a["automation"] == "test-thanks"]
+    record = runtime.repo.get_action("demo", pending["action_id"])
+    assert runtime.repo.move_action(record, "running", from_statuses=("pending",), count_attempt=True)
+    clock.advance(minutes=30)
+    assert sweep(runtime)["recovered"] == 1
+    [action] = [a for a in listing(api, "actions") if a["automation"] == "test-thanks"]
+    assert action["status"] == "failed"
+    assert "may or may not have gone out" in action["reason"]
 
 
 def test_sweeper_that_fell_behind_catches_up_without_skipping(
