@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-unit test-integration lint bench demo package setup browser clean replay
+.PHONY: run test test-unit test-integration lint bench load demo package setup browser clean replay
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ lint: $(STAMP)
 ## bench: ingest cost vs a bare json+HMAC+put_item baseline, and cold import time
 bench: $(STAMP)
 	$(PY) -m tests.bench
+
+## load: N webhooks (default 10000) through the local stack, stage by stage: throughput, latency, AWS calls,
+##       DynamoDB units and the estimated AWS cost per 1M webhooks (minutes on a quiet machine)
+load: $(STAMP)
+	$(PY) -m tests.bench_load $(or $(N),10000)
 
 ## package: `chalice package` with the merged infra template into build/package (Lambda python3.13; RUNTIME=python3.12 for 3.12)
 package: $(STAMP)
