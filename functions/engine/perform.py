@@ -178,6 +178,14 @@ def _file_purchase_order(request: PurchaseOrderFiling, store: StoreConfig, runti
     return f"{request.number} {filed} and emailed: {message_id}"
 
 
+def store_api(store: StoreConfig, runtime: Runtime) -> Any:
+    """A function that sends one rendered ApiCall to the store and returns its answer (Shopify:
+    `data`; WooCommerce: the JSON): what the sale runner's bulk price calls go through."""
+    if store.platform == "shopify":
+        return _shopify(store, runtime).send
+    return _woocommerce(store, runtime).fetch
+
+
 def _shopify(store: StoreConfig, runtime: Runtime) -> Any:
     from storekit.clients.shopify import ShopifyClient
 

@@ -154,6 +154,19 @@ Settled = Callable[[SettledAction], None]
 JobHandler = Callable[[JobRecord, "Runtime"], str]
 
 
+@dataclass(frozen=True)
+class ScheduleType:
+    """A schedule kind with its own body, state and cancel (a sale, a product release). POST
+    /stores/{id}/schedules with `{"kind": <kind>, ...}` goes to `create` (answers (status, view));
+    GET and DELETE /stores/{id}/schedules/{job_id} of one go to `show` and `cancel`; the sweeper
+    runs its due jobs (job kind = the schedule kind) with `run`."""
+
+    run: JobHandler
+    create: Callable[[StoreConfig, Mapping[str, Any], Runtime], tuple[int, dict[str, Any]]]
+    show: Callable[[StoreConfig, str, Mapping[str, str], Runtime], dict[str, Any] | None]
+    cancel: Callable[[StoreConfig, str, Runtime], tuple[int, dict[str, Any]]]
+
+
 def _no_related(_: object, __: Reader) -> None:
     return None
 
@@ -199,6 +212,8 @@ class Domain:
     settles: tuple[Settled, ...] = ()
     #: job kinds merchants schedule
     schedules: Mapping[str, JobHandler] = field(default_factory=dict)
+    #: schedule kinds with their own body, state and cancel (sales, releases)
+    schedule_types: Mapping[str, ScheduleType] = field(default_factory=dict)
 
 
 class Registry:
@@ -208,6 +223,7 @@ class Registry:
         self.domains = tuple(domains)
         self._by_name: dict[str, Automation[Any, Any, Any]] = {}
         self._schedules: dict[str, JobHandler] = {}
+        self._types: dict[str, ScheduleType] = {}
         for domain in self.domains:
             for automation in domain.automations:
                 if automation.name in self._by_name:
@@ -218,6 +234,11 @@ class Registry:
                 if kind in self._schedules or kind in self._by_name:
                     raise ContractError(f"job kind {kind!r} declared twice")
                 self._schedules[kind] = handler
+            for kind, schedule_type in domain.schedule_types.items():
+                if kind in self._schedules or kind in self._by_name:
+                    raise ContractError(f"job kind {kind!r} declared twice")
+                self._schedules[kind] = schedule_type.run
+                self._types[kind] = schedule_type
         self.snapshot_kinds = frozenset().union(*(d.snapshots for d in self.domains))
         self.keeps = tuple(keep for d in self.domains for keep in d.keeps)
         self.counts = tuple(count for d in self.domains for count in d.counts)
@@ -250,6 +271,9 @@ class Registry:
 
     def schedule_handler(self, kind: str) -> JobHandler | None:
         return self._schedules.get(kind)
+
+    def schedule_type(self, kind: str) -> ScheduleType | None:
+        return self._types.get(kind)
 
 
 def check_automation(automation: Automation[Any, Any, Any]) -> None:

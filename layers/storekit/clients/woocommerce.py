@@ -167,6 +167,12 @@ class WooClient:
         self._send(call.method, call.url, call.body, call.operation)
         return None
 
+    def fetch(self, call: ApiCall) -> Any:
+        """Send one rendered call and return its JSON answer (sales' product reads and batch writes)."""
+        if call.platform != "woocommerce" or not call.url.startswith(self._origin + "/"):
+            raise PermanentError(f"WooCommerce {call.operation}: the call is not for this store")
+        return self._send(call.method, call.url, call.body, call.operation)
+
     def _send(self, method: str, url: str, body: dict[str, Any] | None, what: str) -> Any:
         resp = send(
             self._session,

@@ -1,0 +1,359 @@
+"""Scheduled price sales end to end: the admin API files them, the minute sweeper starts and ends
+them against an in-memory store API (tests/fake_catalog.py) seeded from real product payloads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import responses
+
+from functions.engine.sweep import sweep
+from functions.sales import runner
+from storekit.clock import FixedClock
+from storekit.runtime import Runtime
+from tests.fake_catalog import FakeProduct, FakeShopify, FakeVariant, FakeWoo, shopify_products_from_real
+from tests.payloads import FIXTURES
+from tests.support import AUTH, body_json, put_store
+
+pytestmark = pytest.mark.integration
+
+IPOD, SHIRT = "632910392", "788032119674292900"
+PINK, SHIRT_S = "808950810", "642667041472714000"
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits a sale step made (throttling): counted, never slept."""
+    slept: list[float] = []
+    monkeypatch.setattr(runner, "DEFAULT_PACE", lambda: runner.Pace(sleep=slept.append))
+    return slept
+
+
+@pytest.fixture
+def shopify(waits: list[float]) -> Iterator[FakeShopify]:
+    store = FakeShopify(shopify_products_from_real())
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        store.install(mock)
+        yield store
+
+
+def live_store(api: Any, **overrides: Any) -> None:
+    put_store(api, shop_domain="demo.myshopify.com", mode="live", timezone="Europe/Paris", **overrides)
+
+
+def post_sale(api: Any, **fields: Any) -> Any:
+    body = {
+        "kind": "sale",
+        "name": "Black Friday",
+        "product_ids": [IPOD, SHIRT],
+        "percent_off": "25",
+        "starts_at": "2026-11-24T14:00",  # Paris time: 13:00 UTC
+        "ends_at": "2026-11-24T18:00+01:00",
+        "method": "price",
+        **fields,
+    }
+    return api.http.post("/stores/demo/schedules", headers=AUTH, body=json.dumps(body))
+
+
+def show(api: Any, job_id: str) -> dict[str, Any]:
+    answer = api.http.get(f"/stores/demo/schedules/{job_id}", headers=AUTH)
+    assert answer.status_code == 200, answer.body
+    return dict(body_json(answer))
+
+
+def prices(store: FakeShopify) -> dict[str, tuple[Decimal, Decimal | None]]:
+    return {vid: (v.price, v.compare_at) for p in store.products.values() for vid, v in p.variants.items()}
+
+
+def test_a_sale_is_filed_with_its_times_in_utc_and_in_the_store_zone(api: Any, runtime: Runtime) -> None:
+    live_store(api)
+    made = post_sale(api)
+    assert made.status_code == 201, made.body
+    sale = body_json(made)
+    assert sale["state"] == "scheduled"
+    assert sale["starts_at"] == "2026-11-24T13:00:00.000000Z"
+    assert sale["starts_at_local"] == "2026-11-24T14:00:00+01:00"
+    assert sale["ends_at"] == "2026-11-24T17:00:00.000000Z"
+    [listed] = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
+    assert listed["job_id"] == sale["job_id"] and listed["state"] == "scheduled"
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"percent_off": None}, "percent_off, amount_off, prices"),
+        ({"amount_off": "5"}, "percent_off, amount_off, prices"),
+        ({"product_ids": None}, "product_ids, collection_ids, tags, skus"),
+        ({"percent_off": "120"}, "percent_off"),
+        ({"starts_at": "next tuesday"}, "starts_at"),
+        ({"ends_at": "2026-11-24T12:30:00Z"}, "ends_at"),
+        ({"starts_at": "2026-11-20T10:00Z", "ends_at": "2026-11-21T10:00Z"}, "ends_at"),
+        ({"method": "flash"}, "method"),
+        ({"name": ""}, "name"),
+        ({"skus": ["A"], "product_ids": None, "prices": {"A": "-1"}, "percent_off": None}, "prices"),
+    ],
+)
+def test_bad_sales_are_refused_naming_the_field_and_store_nothing(
+    api: Any, runtime: Runtime, change: dict[str, Any], named: str
+) -> None:
+    live_store(api)
+    body = {k: v for k, v in change.items() if v is not None}
+    fields = {k: None for k, v in change.items() if v is None}
+    answer = post_sale(api, **body, **fields) if not fields else _post_without(api, fields, body)
+    assert answer.status_code == 400, answer.body
+    assert named in body_json(answer)["error"]
+    assert body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"] == []
+
+
+def _post_without(api: Any, dropped: dict[str, Any], extra: dict[str, Any]) -> Any:
+    body = {
+        "kind": "sale",
+        "name": "Black Friday",
+        "product_ids": [IPOD],
+        "percent_off": "25",
+        "starts_at": "2026-11-24T14:00",
+        "ends_at": "2026-11-24T18:00",
+        **extra,
+    }
+    for name in dropped:
+        body.pop(name, None)
+    return api.http.post("/stores/demo/schedules", headers=AUTH, body=json.dumps(body))
+
+
+def test_an_overlapping_price_sale_on_the_same_products_is_a_409_naming_both(
+    api: Any, runtime: Runtime
+) -> None:
+    live_store(api)
+    first = body_json(post_sale(api))
+    clash = post_sale(api, name="Cyber Monday", product_ids=[SHIRT, "1"], starts_at="2026-11-24T17:00")
+    assert clash.status_code == 409
+    error = body_json(clash)["error"]
+    assert "Black Friday" in error and first["job_id"] in error and SHIRT in error
+    after = post_sale(
+        api, name="Later", product_ids=[SHIRT], starts_at="2026-11-24T18:00", ends_at="2026-11-24T20:00"
+    )
+    assert after.status_code == 201
+
+
+def test_a_price_sale_changes_every_variant_then_restores_exactly(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify
+) -> None:
+    live_store(api)
+    before = prices(shopify)
+    sale = body_json(post_sale(api))
+    sweep(runtime)
+    assert prices(shopify) == before  # not yet: it starts at 13:00 UTC
+    clock.advance(hours=1, seconds=30)
+    sweep(runtime)
+    during = prices(shopify)
+    assert during[PINK] == (Decimal("149.25"), Decimal("199.00"))  # 25% off, compare-at the old price
+    assert during[SHIRT_S] == (Decimal("14.99"), Decimal("19.99"))  # 19.99 * 0.75 = 14.9925
+    shown = show(api, sale["job_id"])
+    assert shown["state"] == "running" and shown["phase"] == "on"
+    assert shown["progress"] == {"done": 6, "total": 6}
+    pink = next(v for v in shown["variants"] if v["variant_id"] == PINK)
+    assert pink["before"] == {"price": "199.00", "compare_at": None}
+    assert pink["during"] == {"price": "149.25", "compare_at": "199.00"}
+    sweep(runtime)  # a second sweep in the window changes nothing again
+    assert prices(shopify) == during
+    clock.advance(hours=4)
+    sweep(runtime)
+    assert prices(shopify) == before
+    shown = show(api, sale["job_id"])
+    assert shown["state"] == "done"
+    assert shown["outcomes"] == {"restored": 6}
+    assert next(v for v in shown["variants"] if v["variant_id"] == PINK)["after"] == {
+        "price": "199.00",
+        "compare_at": None,
+    }
+
+
+def test_a_hand_changed_price_is_kept_and_a_deleted_variant_skipped_and_both_reported(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify
+) -> None:
+    live_store(api)
+    before = prices(shopify)
+    sale = body_json(post_sale(api))
+    clock.advance(hours=1, seconds=30)
+    sweep(runtime)
+    shopify.products[IPOD].variants[PINK].price = Decimal("99.00")  # the merchant, by hand
+    del shopify.products[SHIRT].variants[SHIRT_S]  # deleted during the sale
+    clock.advance(hours=4)
+    sweep(runtime)
+    after = prices(shopify)
+    assert after[PINK] == (Decimal("99.00"), Decimal("199.00"))
+    assert SHIRT_S not in after
+    assert {k: v for k, v in after.items() if k != PINK} == {
+        k: v for k, v in before.items() if k not in (PINK, SHIRT_S)
+    }
+    shown = show(api, sale["job_id"])
+    assert shown["outcomes"] == {"restored": 4, "kept": 1, "gone": 1}
+    notes = {v["variant_id"]: v["note"] for v in shown["variants"]}
+    assert "99.00" in notes[PINK] and "kept" in notes[PINK]
+    assert "deleted" in notes[SHIRT_S]
+
+
+def test_cancelling_a_running_sale_restores_it_at_the_next_sweep(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify
+) -> None:
+    live_store(api)
+    before = prices(shopify)
+    sale = body_json(post_sale(api))
+    clock.advance(hours=1, seconds=30)
+    sweep(runtime)
+    gone = api.http.delete(f"/stores/demo/schedules/{sale['job_id']}", headers=AUTH)
+    assert gone.status_code == 202
+    assert body_json(gone)["cancel_requested"] is True
+    assert api.http.delete(f"/stores/demo/schedules/{sale['job_id']}", headers=AUTH).status_code == 409
+    clock.advance(seconds=60)
+    sweep(runtime)
+    assert prices(shopify) == before
+    assert show(api, sale["job_id"])["state"] == "cancelled"
+    clock.advance(hours=4)
+    sweep(runtime)  # its end comes up: nothing is done twice
+    assert prices(shopify) == before
+    assert show(api, sale["job_id"])["state"] == "cancelled"
+
+
+def test_a_sale_cancelled_before_its_start_never_changes_a_price(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify
+) -> None:
+    live_store(api)
+    before = prices(shopify)
+    sale = body_json(post_sale(api))
+    gone = api.http.delete(f"/stores/demo/schedules/{sale['job_id']}", headers=AUTH)
+    assert gone.status_code == 200 and body_json(gone)["state"] == "cancelled"
+    clock.advance(hours=2)
+    sweep(runtime)
+    assert prices(shopify) == before and shopify.calls == 0
+
+
+def test_a_start_the_sweeper_reaches_after_the_end_changes_nothing(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify
+) -> None:
+    live_store(api)
+    before = prices(shopify)
+    sale = body_json(post_sale(api))
+    clock.advance(hours=6)  # the sweeper was down through the whole window
+    sweep(runtime)
+    assert prices(shopify) == before
+    shown = show(api, sale["job_id"])
+    assert shown["state"] == "done" and "window had passed" in shown["reason"]
+
+
+def test_a_start_in_the_past_starts_at_the_next_sweep(
+    api: Any, runtime: Runtime, shopify: FakeShopify
+) -> None:
+    live_store(api)
+    sale = body_json(post_sale(api, starts_at="2026-11-24T10:00Z"))
+    sweep(runtime)
+    assert prices(shopify)[PINK] == (Decimal("149.25"), Decimal("199.00"))
+    assert show(api, sale["job_id"])["progress"] == {"done": 6, "total": 6}
+
+
+def test_dry_run_shows_the_exact_price_changes_and_applies_none(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify
+) -> None:
+    put_store(api, shop_domain="demo.myshopify.com", mode="dry-run")
+    before = prices(shopify)
+    sale = body_json(post_sale(api, starts_at="2026-11-24T12:00Z", amount_off="50", percent_off=None))
+    sweep(runtime)
+    assert prices(shopify) == before and shopify.writes == 0
+    shown = show(api, sale["job_id"])
+    assert shown["dry_run"] is True
+    pink = next(v for v in shown["variants"] if v["variant_id"] == PINK)
+    assert pink["outcome"] == "planned"
+    assert pink["during"] == {"price": "149.00", "compare_at": "199.00"}
+    call = shown["planned_calls"][0]
+    assert call["operation"] == "productVariantsBulkUpdate"
+    assert {
+        "id": f"gid://shopify/ProductVariant/{PINK}",
+        "price": "149.00",
+        "compareAtPrice": "199.00",
+    } in call["body"]["variables"]["variants"]
+    clock.advance(hours=6)
+    sweep(runtime)
+    assert prices(shopify) == before
+    assert show(api, sale["job_id"])["outcomes"] == {"not_applied": 6}
+
+
+def test_a_throttling_store_is_waited_out_and_counted(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify, waits: list[float]
+) -> None:
+    live_store(api)
+    shopify.throttle_every = 2  # every other call: 429 Retry-After 2, then GraphQL THROTTLED
+    before = prices(shopify)
+    sale = body_json(post_sale(api, starts_at="2026-11-24T12:00Z"))
+    sweep(runtime)
+    assert prices(shopify)[PINK] == (Decimal("149.25"), Decimal("199.00"))
+    clock.advance(hours=6)
+    sweep(runtime)
+    assert prices(shopify) == before
+    shown = show(api, sale["job_id"])
+    assert shown["throttled"] == shopify.throttles > 0
+    assert shown["api_calls"] == shopify.calls
+    assert 2.0 in waits and 1.0 in waits  # Retry-After, then (112 - 12) / 100 from the query cost
+
+
+def test_a_step_that_would_wait_too_long_continues_at_a_later_sweep(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_store(api)
+    monkeypatch.setattr(runner, "DEFAULT_PACE", lambda: runner.Pace(max_wait_s=0, sleep=lambda s: None))
+    shopify.throttle_every = 2
+    sale = body_json(post_sale(api, starts_at="2026-11-24T12:00Z"))
+    for _ in range(8):
+        sweep(runtime)
+        clock.advance(seconds=60)
+    shown = show(api, sale["job_id"])
+    assert shown["phase"] == "on" and shown["progress"] == {"done": 6, "total": 6}
+    assert prices(shopify)[PINK] == (Decimal("149.25"), Decimal("199.00"))
+
+
+def test_a_woocommerce_sale_uses_batch_writes_and_restores_regular_and_sale_prices(
+    api: Any, runtime: Runtime, clock: FixedClock, waits: list[float]
+) -> None:
+    base = "https://shop.example"
+    real_simple = json.loads((FIXTURES / "woocommerce" / "product_created__rest-api-docs.json").read_text())
+    products = {
+        str(real_simple["id"]): FakeProduct(
+            {str(real_simple["id"]): FakeVariant(None, Decimal(real_simple["regular_price"]))}, variable=False
+        ),
+        "799": FakeProduct(
+            {
+                "732": FakeVariant("V-S", Decimal("9.00")),
+                "733": FakeVariant("V-M", Decimal("8.00"), Decimal("10.00")),
+            }
+        ),
+    }
+    woo = FakeWoo(base, products, throttle_every=3)
+    put_store(api, platform="woocommerce", shop_domain=base, mode="live")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        woo.install(mock)
+        sale = body_json(
+            post_sale(
+                api, product_ids=["794", "799"], starts_at="2026-11-24T12:00Z", ends_at="2026-11-24T18:00Z"
+            )
+        )
+        sweep(runtime)
+        assert (products["794"].variants["794"].price, products["794"].variants["794"].compare_at) == (
+            Decimal("16.49"),
+            Decimal("21.99"),
+        )
+        assert products["799"].variants["733"].price == Decimal("6.00")
+        assert products["799"].variants["733"].compare_at == Decimal("8.00")
+        clock.advance(hours=7)
+        sweep(runtime)
+    assert (products["794"].variants["794"].price, products["794"].variants["794"].compare_at) == (
+        Decimal("21.99"),
+        None,
+    )
+    assert (products["799"].variants["733"].price, products["799"].variants["733"].compare_at) == (
+        Decimal("8.00"),
+        Decimal("10.00"),
+    )
+    assert show(api, sale["job_id"])["outcomes"] == {"restored": 3}
