@@ -273,6 +273,23 @@ def get_schedule(store_id: str, job_id: str) -> Response:
     return json_response(found)
 
 
+@bp.route("/stores/{store_id}/schedules/{job_id}", methods=["PATCH"])
+@answer_errors
+def edit_schedule(store_id: str, job_id: str) -> Response:
+    """Change a sale or release (its kind says what may change, and until when)."""
+    runtime = authorized(store_id)
+    store = existing_store(store_id, runtime)
+    path_id(job_id, "schedule", store_id)
+    job = runtime.repo.find_job(store_id, job_id)
+    if job is None:
+        raise NotFound(f"no schedule {shown(job_id)} in store {store_id!r}")
+    schedule_type = runtime.registry.schedule_type(job.kind)
+    if schedule_type is None or schedule_type.edit is None:
+        raise Conflict(f"a {job.kind} schedule cannot be changed: cancel it and file a new one")
+    status, view = schedule_type.edit(store, job_id, json_object(), runtime)
+    return json_response(view, status)
+
+
 @bp.route("/stores/{store_id}/schedules/{job_id}", methods=["DELETE"])
 @answer_errors
 def cancel_schedule(store_id: str, job_id: str) -> Response:

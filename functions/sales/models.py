@@ -185,3 +185,31 @@ def new_sale(
         created_at=iso(now),
         updated_at=iso(now),
     )
+
+
+class SaleEdit(BaseModel):
+    """Body of PATCH /stores/{id}/schedules/{job_id} for a sale: what changes (the rest stays)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    starts_at: str | None = Field(default=None, min_length=10, max_length=40)
+    ends_at: str | None = Field(default=None, min_length=10, max_length=40)
+    percent_off: Decimal | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
+    amount_off: Decimal | None = Field(default=None, gt=0, lt=Decimal("1e9"), allow_inf_nan=False)
+    prices: dict[str, Decimal] | None = Field(default=None, min_length=1, max_length=2000)
+
+    _printable = field_validator("name")(SaleInput._printable.__func__)  # type: ignore[attr-defined]
+    _prices = field_validator("prices")(SaleInput._prices.__func__)  # type: ignore[attr-defined]
+
+    @model_validator(mode="after")
+    def _one_discount(self) -> SaleEdit:
+        if len([n for n in DISCOUNTS if getattr(self, n) is not None]) > 1:
+            raise ValueError(f"give at most one of {', '.join(DISCOUNTS)}")
+        return self
+
+    @property
+    def discount(self) -> Discount | None:
+        if self.percent_off is None and self.amount_off is None and self.prices is None:
+            return None
+        return Discount(percent_off=self.percent_off, amount_off=self.amount_off, prices=self.prices)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from functions.sales.models import Progress, Sale
-from functions.sales.pricing import VariantChange, record_start, restore_decision
+from functions.sales.pricing import VariantChange, record_start, reprice, restore_decision, shows_sale
 from storekit.clients.prices import PriceUpdate, Product, VariantPrice, is_variable, price_book
 from storekit.clock import iso, parse_iso
 from storekit.errors import ExternalCallError, PermanentError, Throttled, TransientError
@@ -122,12 +122,17 @@ def change_sale(runtime: Runtime, store_id: str, job_id: str, change: Callable[[
 
 
 def file_step(runtime: Runtime, sale: Sale, step: str, due: datetime, step_id: str | None = None) -> bool:
+    """File a step of the sale. A start or end carries its time: moved by an edit, the step filed
+    for the former time finds it superseded and does nothing."""
+    params = {"sale_id": sale.job_id, "step": step}
+    if step in ("start", "end") and step_id is None:
+        params["due"] = iso(due)
     return runtime.repo.file_sale_step(
         sale.store_id,
-        step_id or f"{sale.job_id}-{step}",
+        step_id or f"{sale.job_id}-{step}-{iso(due)}",
         SALE_JOB,
         iso(due),
-        {"sale_id": sale.job_id, "step": step},
+        params,
     )
 
 
@@ -219,11 +224,16 @@ def run_sale_step(job: JobRecord, runtime: Runtime, pace: Pace | None = None) ->
     if store is None:
         return "store no longer exists"
     calls = StoreCalls(_sender(store, runtime, sale), pace)
+    due = job.params.get("due")
+    if due is not None and due != (sale.starts_at if step == "start" else sale.ends_at):
+        return f"superseded: the sale's {step} was moved"
     try:
         if step == "start":
             return start_sale(sale, store, runtime, calls)
         if step in ("end", "cancel"):
             return end_sale(sale, store, runtime, calls)
+        if step == "reprice":
+            return reprice_sale(sale, store, runtime, calls)
         raise PermanentError(f"no sale step {step!r}")
     except ContinueLater as later:
         due = runtime.clock.now() + timedelta(seconds=max(later.wait_s, 0))
@@ -509,3 +519,62 @@ def _needs_write(change: VariantChange, current: dict[str, VariantPrice]) -> boo
     """False when the variant shows the recorded prices already (a restore that ran before)."""
     now = current.get(change.variant_id)
     return now is None or (now.price, now.compare_at) != (change.before_price, change.before_compare_at)
+
+
+def reprice_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCalls) -> str:
+    """After an edit of a running sale's price: each variant that still shows the sale's price gets
+    the new one (figured from its recorded price); one changed by hand is left to the end."""
+    if sale.state != "running" or sale.phase != "on" or sale.cancel_requested:
+        return f"nothing to reprice: the sale is {sale.phase or sale.state}"
+    book = price_book(store.platform, store.shop_domain)
+    records = [r for r in _records(runtime, sale) if r.status in ("applied", "planned")]
+    changed = 0
+    for i in range(0, len(records), RESTORE_CHUNK):
+        chunk = records[i : i + RESTORE_CHUNK]
+        applied = [r.product_id for r in chunk if r.status == "applied"]
+        current: dict[str, VariantPrice] = {}
+        for _, variants in book.by_ids(applied, calls) if applied else ():
+            current.update({v.variant_id: v for v in variants})
+        writes: dict[str, list[PriceUpdate]] = {}
+        for r in chunk:
+            kept: list[VariantChange] = []
+            for c in r.variants:
+                again = reprice(c, sale.discount, sale.currency)
+                if c.outcome not in ("on_sale", "planned") or again.sale_price == c.sale_price:
+                    kept.append(c)
+                    continue
+                now = current.get(c.variant_id)
+                if c.outcome == "on_sale" and (now is None or not shows_sale(c, now)):
+                    kept.append(c)  # deleted or changed by hand: the end says so
+                    continue
+                if again.sale_price is None:  # the edited sale no longer lowers it
+                    note = "the edited sale no longer lowers it: its price was put back"
+                    kept.append(
+                        again.model_copy(
+                            update={
+                                "outcome": "skipped",
+                                "note": note,
+                                "after_price": c.before_price,
+                                "after_compare_at": c.before_compare_at,
+                            }
+                        )
+                    )
+                    update = PriceUpdate(
+                        variant_id=c.variant_id, price=c.before_price, compare_at=c.before_compare_at
+                    )
+                else:
+                    kept.append(again.model_copy(update={"outcome": c.outcome}))
+                    update = _sale_update(again)
+                if c.outcome == "on_sale":
+                    writes.setdefault(r.product_id, []).append(update)
+                changed += 1
+            r.variants = kept
+        by_id = {r.product_id: r for r in chunk}
+        for batch in book.batches([(r.product_id, r.variable) for r in chunk]):
+            updates = [(pid, by_id[pid].variable, writes[pid]) for pid in batch if pid in writes]
+            if updates:
+                calls(book.update_call(updates))
+            for pid in batch:
+                _keep(runtime, sale, by_id[pid])
+    _count(runtime, sale, calls)
+    return f"{changed} variant(s) repriced"

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from functions.admin.stores import validation_message
-from functions.sales.models import Sale, SaleInput, local_time, new_sale
+from functions.sales.models import Sale, SaleEdit, SaleInput, local_time, new_sale
 from functions.sales.runner import (
     ProductRecord,
     change_sale,
@@ -22,6 +22,7 @@ from functions.sales.runner import (
     run_sale_step,
 )
 from storekit.automation import ScheduleType
+from storekit.clock import iso, parse_iso
 from storekit.errors import BadRequest, ConfigurationError, Conflict, NotFound, PermanentError, shown
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
@@ -180,9 +181,67 @@ def cancel_sale(store: StoreConfig, job_id: str, runtime: Runtime) -> tuple[int,
     return 202, sale.view()
 
 
+def edit_sale(
+    store: StoreConfig, job_id: str, data: Mapping[str, Any], runtime: Runtime
+) -> tuple[int, dict[str, Any]]:
+    """Change a sale's name, window or price. Before it starts anything may change; while it is on,
+    its end and price (the new price reaches the store at the next sweep, figured from each
+    variant's recorded price); while it is changing prices (starting, ending), nothing."""
+    try:
+        body = SaleEdit.model_validate(data)
+    except ValidationError as exc:
+        raise BadRequest(validation_message(exc)) from exc
+    found = load_sale(runtime, store.store_id, job_id)
+    if found is None:
+        raise NotFound(f"no schedule {shown(job_id)} in store {store.store_id!r}")
+    sale, _ = found
+    now = runtime.clock.now()
+    starts = _time(body.starts_at, "starts_at", store) if body.starts_at else None
+    ends = _time(body.ends_at, "ends_at", store) if body.ends_at else None
+
+    def edited(current: Sale) -> Sale:
+        if current.cancel_requested or current.state not in ("scheduled", "running"):
+            raise Conflict(f"this sale is {current.state}: it can no longer be changed")
+        if current.state == "running" and current.phase != "on":
+            raise Conflict(f"this sale is {current.phase} prices now: change it once that is done")
+        if starts is not None and current.state == "running":
+            raise BadRequest("starts_at: the sale has started")
+        update: dict[str, Any] = {}
+        if body.name:
+            update["name"] = body.name.strip()
+        if starts is not None:
+            update["starts_at"] = iso(starts)
+        if ends is not None:
+            update["ends_at"] = iso(ends)
+        if body.discount is not None:
+            update["discount"] = body.discount
+        changed = current.model_copy(update=update)
+        if parse_iso(changed.ends_at) <= parse_iso(changed.starts_at):
+            raise BadRequest("ends_at: must be after starts_at")
+        if parse_iso(changed.ends_at) <= now:
+            raise BadRequest("ends_at: is in the past")
+        others = [Sale.model_validate(s) for s in runtime.repo.sales_of_store(store.store_id)]
+        clash = overlapping_sale(changed, others)
+        if clash is not None:
+            raise Conflict(
+                f"overlaps the price sale {clash[0].name!r} ({clash[0].job_id}) on {', '.join(clash[1][:20])}"
+            )
+        return changed
+
+    after = change_sale(runtime, store.store_id, job_id, edited)
+    if after.starts_at != sale.starts_at:
+        file_step(runtime, after, "start", parse_iso(after.starts_at))
+    if after.ends_at != sale.ends_at:
+        file_step(runtime, after, "end", parse_iso(after.ends_at))
+    if after.state == "running" and after.discount != sale.discount:
+        file_step(runtime, after, "reprice", now, step_id=f"{job_id}-reprice-{uuid.uuid4().hex[:12]}")
+    return 200, after.view()
+
+
 SALE_SCHEDULE = ScheduleType(
     run=lambda job, runtime: run_sale_step(job, runtime),
     create=create_sale,
     show=show_sale,
     cancel=cancel_sale,
+    edit=edit_sale,
 )

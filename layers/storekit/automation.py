@@ -158,13 +158,15 @@ JobHandler = Callable[[JobRecord, "Runtime"], str]
 class ScheduleType:
     """A schedule kind with its own body, state and cancel (a sale, a product release). POST
     /stores/{id}/schedules with `{"kind": <kind>, ...}` goes to `create` (answers (status, view));
-    GET and DELETE /stores/{id}/schedules/{job_id} of one go to `show` and `cancel`; the sweeper
+    GET, PATCH and DELETE /stores/{id}/schedules/{job_id} go to `show`, `edit`, `cancel`; the sweeper
     runs its due jobs (job kind = the schedule kind) with `run`."""
 
     run: JobHandler
     create: Callable[[StoreConfig, Mapping[str, Any], Runtime], tuple[int, dict[str, Any]]]
     show: Callable[[StoreConfig, str, Mapping[str, str], Runtime], dict[str, Any] | None]
     cancel: Callable[[StoreConfig, str, Runtime], tuple[int, dict[str, Any]]]
+    #: PATCH /stores/{id}/schedules/{job_id} (None: the kind cannot be changed once filed)
+    edit: Callable[[StoreConfig, str, Mapping[str, Any], Runtime], tuple[int, dict[str, Any]]] | None = None
 
 
 def _no_related(_: object, __: Reader) -> None:

@@ -357,3 +357,55 @@ def test_a_woocommerce_sale_uses_batch_writes_and_restores_regular_and_sale_pric
         Decimal("10.00"),
     )
     assert show(api, sale["job_id"])["outcomes"] == {"restored": 3}
+
+
+def test_editing_a_running_sale_reprices_from_the_recorded_prices_and_moves_its_end(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify
+) -> None:
+    live_store(api)
+    before = prices(shopify)
+    sale = body_json(post_sale(api, starts_at="2026-11-24T12:00Z"))
+    sweep(runtime)
+    shopify.products[SHIRT].variants[SHIRT_S].price = Decimal("11.11")  # by hand
+    edited = api.http.patch(
+        f"/stores/demo/schedules/{sale['job_id']}",
+        headers=AUTH,
+        body=json.dumps({"percent_off": "50", "ends_at": "2026-11-24T20:00+01:00"}),
+    )
+    assert edited.status_code == 200, edited.body
+    assert body_json(edited)["ends_at"] == "2026-11-24T19:00:00.000000Z"
+    clock.advance(seconds=60)
+    sweep(runtime)
+    now = prices(shopify)
+    assert now[PINK] == (Decimal("99.50"), Decimal("199.00"))  # half of 199.00, not of 149.25
+    assert now[SHIRT_S] == (Decimal("11.11"), Decimal("19.99"))  # the merchant's price stays
+    clock.advance(hours=5)  # 17:00 UTC, the former end: the sale goes on
+    sweep(runtime)
+    assert prices(shopify)[PINK] == (Decimal("99.50"), Decimal("199.00"))
+    clock.advance(hours=2)
+    sweep(runtime)
+    after = prices(shopify)
+    assert after[SHIRT_S] == (Decimal("11.11"), Decimal("19.99"))
+    assert {k: v for k, v in after.items() if k != SHIRT_S} == {
+        k: v for k, v in before.items() if k != SHIRT_S
+    }
+    bad = api.http.patch(
+        f"/stores/demo/schedules/{sale['job_id']}", headers=AUTH, body=json.dumps({"percent_off": "10"})
+    )
+    assert bad.status_code == 409
+
+
+def test_editing_with_a_bad_field_is_a_400_and_changes_nothing(api: Any, runtime: Runtime) -> None:
+    live_store(api)
+    sale = body_json(post_sale(api))
+    for body, named in (
+        ({"percent_off": "0"}, "percent_off"),
+        ({"ends_at": "2026-11-24T10:00Z"}, "ends_at"),
+        ({"colour": "red"}, "colour"),
+        ({"percent_off": "5", "amount_off": "1"}, "at most one"),
+    ):
+        answer = api.http.patch(
+            f"/stores/demo/schedules/{sale['job_id']}", headers=AUTH, body=json.dumps(body)
+        )
+        assert answer.status_code == 400 and named in body_json(answer)["error"], answer.body
+    assert show(api, sale["job_id"])["discount"]["percent_off"] == "25"
