@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-unit test-integration lint bench demo package setup browser clean replay
+.PHONY: run test test-unit test-integration lint bench bench-sales demo package setup browser clean replay
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ lint: $(STAMP)
 ## bench: ingest cost vs a bare json+HMAC+put_item baseline, and cold import time
 bench: $(STAMP)
 	$(PY) -m tests.bench
+
+## bench-sales: only the 10,000-variant price sale against a throttling mocked Shopify (part of bench)
+bench-sales: $(STAMP)
+	$(PY) -m tests.bench_sales
 
 ## package: `chalice package` with the merged infra template into build/package (Lambda python3.13; RUNTIME=python3.12 for 3.12)
 package: $(STAMP)

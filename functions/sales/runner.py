@@ -34,6 +34,8 @@ SALE_JOB = "sale"
 SALES = "sales"
 #: products whose current prices one restore read covers
 RESTORE_CHUNK = 50
+#: batches written between two saves of the sale's progress (each save also looks for a cancel)
+PROGRESS_EVERY = 10
 #: transient faults in a row before a step hands over to a later sweep
 TRANSIENT_TRIES = 3
 
@@ -73,6 +75,8 @@ class StoreCalls:
         self._pace = pace
         self.calls = 0
         self.throttled = 0
+        #: variants done since the sale's progress was last saved
+        self.done = 0
 
     def __call__(self, call: ApiCall) -> Any:
         faults = 0
@@ -273,14 +277,16 @@ def _sender(store: StoreConfig, runtime: Runtime, sale: Sale) -> Callable[[ApiCa
 
 
 def _count(runtime: Runtime, sale: Sale, calls: StoreCalls, **update: Any) -> Sale:
-    n, t = calls.calls, calls.throttled
-    calls.calls = calls.throttled = 0
-    return change_sale(
-        runtime,
-        sale.store_id,
-        sale.job_id,
-        lambda s: s.model_copy(update={"api_calls": s.api_calls + n, "throttled": s.throttled + t, **update}),
-    )
+    """Save the calls, throttled answers and variants done since the last save (and `update`)."""
+    n, t, d = calls.calls, calls.throttled, calls.done
+    calls.calls = calls.throttled = calls.done = 0
+
+    def counted(s: Sale) -> Sale:
+        progress = s.progress.model_copy(update={"done": s.progress.done + d})
+        values = {"api_calls": s.api_calls + n, "throttled": s.throttled + t, "progress": progress}
+        return s.model_copy(update={**values, **update})
+
+    return change_sale(runtime, sale.store_id, sale.job_id, counted)
 
 
 def start_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCalls) -> str:
@@ -321,10 +327,11 @@ def start_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCal
     dry = is_dry_run(sale, store)
     pending = [r for r in _records(runtime, sale) if r.status == "recorded"]
     by_id = {r.product_id: r for r in pending}
-    for batch in book.batches([(r.product_id, r.variable) for r in pending]):
-        current = load_sale(runtime, sale.store_id, sale.job_id)
-        if current is None or current[0].phase == "ending" or current[0].cancel_requested:
-            return "stopped: the sale is ending"
+    for n, batch in enumerate(book.batches([(r.product_id, r.variable) for r in pending])):
+        if n and n % PROGRESS_EVERY == 0:
+            sale = _count(runtime, sale, calls)
+            if sale.phase == "ending" or sale.cancel_requested:
+                return "stopped: the sale is ending"
         records = [by_id[pid] for pid in batch]
         updates = [
             (r.product_id, r.variable, [_sale_update(c) for c in r.variants if c.sale_price is not None])
@@ -356,7 +363,7 @@ def start_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCal
             ]
             changed += sum(1 for c in r.variants if c.sale_price is not None)
             _keep(runtime, sale, r)
-        sale = _progress(runtime, sale, calls, changed)
+        calls.done += changed
     sale = _count(runtime, sale, calls, phase="on")
     verb = "planned (dry-run)" if dry else "on sale"
     return f"{sale.progress.done} of {sale.progress.total} variant(s) {verb}"
@@ -366,23 +373,6 @@ def _sale_update(change: VariantChange) -> PriceUpdate:
     assert change.sale_price is not None
     return PriceUpdate(
         variant_id=change.variant_id, price=change.sale_price, compare_at=change.sale_compare_at
-    )
-
-
-def _progress(runtime: Runtime, sale: Sale, calls: StoreCalls, done: int) -> Sale:
-    n, t = calls.calls, calls.throttled
-    calls.calls = calls.throttled = 0
-    return change_sale(
-        runtime,
-        sale.store_id,
-        sale.job_id,
-        lambda s: s.model_copy(
-            update={
-                "progress": s.progress.model_copy(update={"done": s.progress.done + done}),
-                "api_calls": s.api_calls + n,
-                "throttled": s.throttled + t,
-            }
-        ),
     )
 
 
@@ -461,6 +451,7 @@ def end_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCalls
         for r in chunk:
             r.variants = [restore_decision(c, current.get(c.variant_id)) for c in r.variants]
             decided[r.product_id] = r
+        sale = _count(runtime, sale, calls)
         for batch in book.batches([(r.product_id, r.variable) for r in chunk]):
             records = [decided[pid] for pid in batch]
             updates = [
@@ -486,28 +477,24 @@ def end_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCalls
                         r.status, r.note = "failed", f"not restored: {exc}"[:300]
                         _keep(runtime, sale, r)
                     raise
-            done = 0
             for r in records:
                 r.status = "restored"
-                done += sum(1 for c in r.variants if c.outcome in ("restored", "kept", "gone", "not_applied"))
+                calls.done += sum(
+                    1 for c in r.variants if c.outcome in ("restored", "kept", "gone", "not_applied")
+                )
                 _keep(runtime, sale, r)
-            sale = _progress(runtime, sale, calls, done)
     outcomes: dict[str, int] = {}
     for r in _records(runtime, sale):
         for c in r.variants:
             outcomes[c.outcome] = outcomes.get(c.outcome, 0) + 1
-    n, t = calls.calls, calls.throttled
+    sale = _count(runtime, sale, calls, outcomes=outcomes, phase=None)
     sale = change_sale(
         runtime,
         sale.store_id,
         sale.job_id,
         lambda s: s.model_copy(
             update={
-                "state": "failed" if s.state == "failed" else "cancelled" if s.cancel_requested else "done",
-                "phase": None,
-                "outcomes": outcomes,
-                "api_calls": s.api_calls + n,
-                "throttled": s.throttled + t,
+                "state": "failed" if s.state == "failed" else "cancelled" if s.cancel_requested else "done"
             }
         ),
     )
