@@ -83,6 +83,8 @@ class FakeStoreApi:
         self.calls = 0
         self.throttles = 0
         self.writes = 0
+        #: platform discounts (Shopify automatic discounts, WooCommerce coupons) by id: what was sent
+        self.discounts: dict[str, dict[str, Any]] = {}
 
     def find_variant(self, variant_id: str) -> tuple[str, FakeVariant] | None:
         for pid, product in self.products.items():
@@ -197,6 +199,20 @@ class FakeShopify(FakeStoreApi):
                         v.price = Decimal(u["price"])
                         v.compare_at = _money(u["compareAtPrice"])
                     data = {"productVariantsBulkUpdate": {"productVariants": [], "userErrors": []}}
+        elif "discountAutomaticBasicCreate" in query:
+            new_id = str(900 + len(self.discounts))
+            self.discounts[new_id] = variables["automaticBasicDiscount"]
+            node = {"id": f"gid://shopify/DiscountAutomaticNode/{new_id}"}
+            data = {"discountAutomaticBasicCreate": {"automaticDiscountNode": node, "userErrors": []}}
+        elif "discountAutomaticDelete" in query:
+            gone = self.discounts.pop(tail(variables["id"]), None)
+            errors = [] if gone else [{"field": ["id"], "message": "Discount does not exist"}]
+            data = {
+                "discountAutomaticDelete": {
+                    "deletedAutomaticDiscountId": variables["id"],
+                    "userErrors": errors,
+                }
+            }
         else:
             return 400, {}, json.dumps({"errors": "unknown operation"})
         return 200, {}, json.dumps({"data": data})
@@ -214,6 +230,7 @@ class FakeWoo(FakeStoreApi):
         pattern = re.compile(re.escape(self.base) + ".*")
         mock.add_callback(responses.GET, pattern, callback=self.answer)
         mock.add_callback(responses.POST, pattern, callback=self.answer)
+        mock.add_callback(responses.DELETE, pattern, callback=self.answer)
 
     @staticmethod
     def _fields(vid: str, v: FakeVariant) -> dict[str, Any]:
@@ -273,4 +290,13 @@ class FakeWoo(FakeStoreApi):
                 regular, sale = _money(u["regular_price"]), _money(u["sale_price"])
                 v.price, v.compare_at = (sale, regular) if sale is not None else (regular, None)  # type: ignore[assignment]
             return 200, {}, json.dumps({"update": body["update"]})
+        if request.method == "POST" and path == "coupons":
+            new_id = str(500 + len(self.discounts))
+            self.discounts[new_id] = json.loads(request.body)
+            return 201, {}, json.dumps({"id": int(new_id), **self.discounts[new_id]})
+        m = re.match(r"^coupons/(\d+)$", path)
+        if request.method == "DELETE" and m:
+            if self.discounts.pop(m.group(1), None) is None:
+                return 404, {}, json.dumps({"code": "woocommerce_rest_shop_coupon_invalid_id"})
+            return 200, {}, json.dumps({"id": int(m.group(1))})
         return 404, {}, json.dumps({"code": "rest_no_route"})

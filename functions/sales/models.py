@@ -141,8 +141,11 @@ class Sale(BaseModel):
     #: per-variant outcomes counted (restored, kept, gone, skipped, ...)
     outcomes: dict[str, int] = Field(default_factory=dict)
     reason: str | None = None
-    #: the platform discount a `discount` sale created (Shopify GID / WooCommerce coupon id)
+    #: the platform discount a `discount` sale created (Shopify id / WooCommerce coupon id)
     discount_id: str | None = None
+    #: the call that creates it (in dry-run: the one going live would send)
+    discount_call: dict[str, Any] | None = None
+    note: str | None = None
     api_calls: int = 0
     throttled: int = 0
     created_at: str

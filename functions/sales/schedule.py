@@ -65,8 +65,10 @@ def create_sale(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -
         body = SaleInput.model_validate(data)
     except ValidationError as exc:
         raise BadRequest(validation_message(exc)) from exc
-    if body.method == "discount":
-        raise BadRequest("method: 'discount' (a platform discount) is not available yet; use 'price'")
+    if body.method == "discount" and body.prices is not None:
+        raise BadRequest(
+            "prices: a platform discount takes percent_off or amount_off (fixed prices need 'price')"
+        )
     starts, ends = _time(body.starts_at, "starts_at", store), _time(body.ends_at, "ends_at", store)
     now = runtime.clock.now()
     if ends <= starts:
@@ -200,6 +202,8 @@ def edit_sale(
     ends = _time(body.ends_at, "ends_at", store) if body.ends_at else None
 
     def edited(current: Sale) -> Sale:
+        if current.method == "discount":
+            raise Conflict("a discount sale cannot be changed: cancel it and file a new one")
         if current.cancel_requested or current.state not in ("scheduled", "running"):
             raise Conflict(f"this sale is {current.state}: it can no longer be changed")
         if current.state == "running" and current.phase != "on":

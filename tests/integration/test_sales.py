@@ -409,3 +409,74 @@ def test_editing_with_a_bad_field_is_a_400_and_changes_nothing(api: Any, runtime
         )
         assert answer.status_code == 400 and named in body_json(answer)["error"], answer.body
     assert show(api, sale["job_id"])["discount"]["percent_off"] == "25"
+
+
+def test_a_discount_sale_creates_a_shopify_automatic_discount_with_its_window_and_no_price_changes(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify
+) -> None:
+    live_store(api)
+    before = prices(shopify)
+    sale = body_json(post_sale(api, method="discount", skus=["IPOD2008PINK"], product_ids=None))
+    clock.advance(hours=1, seconds=30)
+    sweep(runtime)
+    [(discount_id, discount)] = shopify.discounts.items()
+    assert discount["startsAt"] == "2026-11-24T13:00:00.000000Z"
+    assert discount["endsAt"] == "2026-11-24T17:00:00.000000Z"
+    assert discount["customerGets"]["value"] == {"percentage": 0.25}
+    assert discount["customerGets"]["items"]["products"]["productVariantsToAdd"] == [
+        f"gid://shopify/ProductVariant/{PINK}"
+    ]
+    assert prices(shopify) == before
+    assert show(api, sale["job_id"])["discount_id"] == discount_id
+    gone = api.http.delete(f"/stores/demo/schedules/{sale['job_id']}", headers=AUTH)
+    assert gone.status_code == 202
+    clock.advance(seconds=60)
+    sweep(runtime)
+    assert shopify.discounts == {}
+    assert show(api, sale["job_id"])["state"] == "cancelled"
+
+
+def test_a_discount_sale_in_dry_run_shows_the_discount_it_would_create(
+    api: Any, runtime: Runtime, shopify: FakeShopify
+) -> None:
+    put_store(api, shop_domain="demo.myshopify.com", mode="dry-run")
+    sale = body_json(
+        post_sale(api, method="discount", amount_off="5", percent_off=None, starts_at="2026-11-24T12:00Z")
+    )
+    sweep(runtime)
+    assert shopify.discounts == {}
+    shown = show(api, sale["job_id"])
+    assert shown["discount_call"]["operation"] == "discountAutomaticBasicCreate"
+    value = shown["discount_call"]["body"]["variables"]["automaticBasicDiscount"]["customerGets"]["value"]
+    assert value == {"discountAmount": {"amount": "5", "appliesOnEachItem": True}}
+
+
+def test_a_woocommerce_discount_sale_is_a_coupon_deleted_at_the_end(
+    api: Any, runtime: Runtime, clock: FixedClock, waits: list[float]
+) -> None:
+    base = "https://shop.example"
+    woo = FakeWoo(base, {"794": FakeProduct({"794": FakeVariant(None, Decimal("21.99"))}, variable=False)})
+    put_store(api, platform="woocommerce", shop_domain=base, mode="live")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        woo.install(mock)
+        answer = post_sale(
+            api,
+            method="discount",
+            product_ids=["794"],
+            starts_at="2026-11-24T12:00Z",
+            ends_at="2026-11-24T18:00Z",
+        )
+        sweep(runtime)
+        [coupon] = woo.discounts.values()
+        assert coupon["discount_type"] == "percent" and coupon["amount"] == "25"
+        assert coupon["product_ids"] == [794] and coupon["date_expires_gmt"] == "2026-11-24T18:00:00"
+        clock.advance(hours=7)
+        sweep(runtime)
+    assert woo.discounts == {}
+    assert show(api, body_json(answer)["job_id"])["state"] == "done"
+
+
+def test_a_discount_sale_with_fixed_prices_is_a_400(api: Any, runtime: Runtime) -> None:
+    live_store(api)
+    answer = post_sale(api, method="discount", prices={"1": "5"}, percent_off=None)
+    assert answer.status_code == 400 and "prices" in body_json(answer)["error"]
