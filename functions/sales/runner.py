@@ -11,20 +11,17 @@ and the restore always puts back what the variant had before the sale.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from functions.sales.models import Progress, Sale
 from functions.sales.pricing import VariantChange, record_start, reprice, restore_decision, shows_sale
 from storekit.clients.prices import PriceUpdate, Product, VariantPrice, is_variable, price_book
-from storekit.clock import iso, parse_iso
-from storekit.errors import ExternalCallError, PermanentError, Throttled, TransientError
-from storekit.observability import logger
+from storekit.clock import iso
+from storekit.errors import PermanentError, Throttled, TransientError
 from storekit.outbound import ApiCall
-from storekit.records import JobRecord
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
 
@@ -216,54 +213,7 @@ def _held_elsewhere(runtime: Runtime, others: list[Sale], product_id: str) -> di
 # --- steps ------------------------------------------------------------------------------------
 
 
-def run_sale_step(job: JobRecord, runtime: Runtime, pace: Pace | None = None) -> str:
-    """A due step of a sale (the sweeper runs it): start, end, cancel or a continuation."""
-    pace = pace or DEFAULT_PACE()
-    sale_id, step = str(job.params.get("sale_id", "")), str(job.params.get("step", ""))
-    found = load_sale(runtime, job.store_id, sale_id)
-    if found is None:
-        return "the sale no longer exists"
-    sale, _ = found
-    store = runtime.store(job.store_id, fresh=True)
-    if store is None:
-        return "store no longer exists"
-    calls = StoreCalls(_sender(store, runtime, sale), pace)
-    due = job.params.get("due")
-    if due is not None and due != (sale.starts_at if step == "start" else sale.ends_at):
-        return f"superseded: the sale's {step} was moved"
-    try:
-        if step == "start":
-            return start_sale(sale, store, runtime, calls)
-        if step in ("end", "cancel"):
-            return end_sale(sale, store, runtime, calls)
-        if step == "reprice":
-            return reprice_sale(sale, store, runtime, calls)
-        raise PermanentError(f"no sale step {step!r}")
-    except ContinueLater as later:
-        due = runtime.clock.now() + timedelta(seconds=max(later.wait_s, 0))
-        file_step(runtime, sale, step, due, step_id=f"{sale.job_id}-{step}-{uuid.uuid4().hex[:12]}")
-        _count(runtime, sale, calls)
-        logger.info("sale step continues later", extra={"store_id": sale.store_id, "step": step})
-        return f"{step} continues at {iso(due)}: {later}"
-    except ExternalCallError as exc:
-        _count(runtime, sale, calls)
-        reason = f"{step} failed: {type(exc).__name__}: {exc}"[:500]
-        change_sale(
-            runtime,
-            sale.store_id,
-            sale.job_id,
-            lambda s: s.model_copy(
-                update={"state": "failed" if step == "start" else s.state, "reason": reason}
-            ),
-        )
-        if step != "start":
-            raise  # the sweeper records the end step failed; the merchant sees the reason on the sale
-        # what the start changed before it failed is put back at once
-        file_step(runtime, sale, "end", runtime.clock.now(), step_id=f"{sale.job_id}-end-after-failure")
-        return reason
-
-
-def _sender(store: StoreConfig, runtime: Runtime, sale: Sale) -> Callable[[ApiCall], Any]:
+def sender(store: StoreConfig, runtime: Runtime, sale: Sale) -> Callable[[ApiCall], Any]:
     from functions.engine.perform import store_api
 
     holder: dict[str, Callable[[ApiCall], Any]] = {}
@@ -276,7 +226,7 @@ def _sender(store: StoreConfig, runtime: Runtime, sale: Sale) -> Callable[[ApiCa
     return send
 
 
-def _count(runtime: Runtime, sale: Sale, calls: StoreCalls, **update: Any) -> Sale:
+def save_counts(runtime: Runtime, sale: Sale, calls: StoreCalls, **update: Any) -> Sale:
     """Save the calls, throttled answers and variants done since the last save (and `update`)."""
     n, t, d = calls.calls, calls.throttled, calls.done
     calls.calls = calls.throttled = calls.done = 0
@@ -296,24 +246,6 @@ def start_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCal
         or sale.cancel_requested
     ):
         return f"nothing to start: the sale is {sale.state}"
-    now = runtime.clock.now()
-    if now >= parse_iso(sale.ends_at):
-        change_sale(
-            runtime,
-            sale.store_id,
-            sale.job_id,
-            lambda s: s.model_copy(
-                update={
-                    "state": "done",
-                    "reason": "not started: its window had passed when the start came up",
-                }
-            ),
-        )
-        return "not started: its window had passed"
-    if sale.method != "price":
-        from functions.sales.discounts import start_discount
-
-        return start_discount(sale, store, runtime, calls)
     sale = change_sale(
         runtime,
         sale.store_id,
@@ -323,13 +255,13 @@ def start_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCal
     book = price_book(store.platform, store.shop_domain)
     if not sale.recorded:
         total = _record_all(sale, store, runtime, calls, book)
-        sale = _count(runtime, sale, calls, recorded=True, progress=Progress(done=0, total=total))
+        sale = save_counts(runtime, sale, calls, recorded=True, progress=Progress(done=0, total=total))
     dry = is_dry_run(sale, store)
     pending = [r for r in _records(runtime, sale) if r.status == "recorded"]
     by_id = {r.product_id: r for r in pending}
     for n, batch in enumerate(book.batches([(r.product_id, r.variable) for r in pending])):
         if n and n % PROGRESS_EVERY == 0:
-            sale = _count(runtime, sale, calls)
+            sale = save_counts(runtime, sale, calls)
             if sale.phase == "ending" or sale.cancel_requested:
                 return "stopped: the sale is ending"
         records = [by_id[pid] for pid in batch]
@@ -364,7 +296,7 @@ def start_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCal
             changed += sum(1 for c in r.variants if c.sale_price is not None)
             _keep(runtime, sale, r)
         calls.done += changed
-    sale = _count(runtime, sale, calls, phase="on")
+    sale = save_counts(runtime, sale, calls, phase="on")
     verb = "planned (dry-run)" if dry else "on sale"
     return f"{sale.progress.done} of {sale.progress.total} variant(s) {verb}"
 
@@ -420,10 +352,6 @@ def _record_all(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCa
 
 def end_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCalls) -> str:
     """Put back the recorded prices (the sale's end, its cancel, or after a start that failed)."""
-    if sale.method != "price":
-        from functions.sales.discounts import end_discount
-
-        return end_discount(sale, store, runtime, calls)
     if sale.state == "scheduled":
         final = "cancelled" if sale.cancel_requested else "done"
         change_sale(runtime, sale.store_id, sale.job_id, lambda s: s.model_copy(update={"state": final}))
@@ -451,7 +379,7 @@ def end_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCalls
         for r in chunk:
             r.variants = [restore_decision(c, current.get(c.variant_id)) for c in r.variants]
             decided[r.product_id] = r
-        sale = _count(runtime, sale, calls)
+        sale = save_counts(runtime, sale, calls)
         for batch in book.batches([(r.product_id, r.variable) for r in chunk]):
             records = [decided[pid] for pid in batch]
             updates = [
@@ -487,7 +415,7 @@ def end_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCalls
     for r in _records(runtime, sale):
         for c in r.variants:
             outcomes[c.outcome] = outcomes.get(c.outcome, 0) + 1
-    sale = _count(runtime, sale, calls, outcomes=outcomes, phase=None)
+    sale = save_counts(runtime, sale, calls, outcomes=outcomes, phase=None)
     sale = change_sale(
         runtime,
         sale.store_id,
@@ -563,5 +491,5 @@ def reprice_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreC
                 calls(book.update_call(updates))
             for pid in batch:
                 _keep(runtime, sale, by_id[pid])
-    _count(runtime, sale, calls)
+    save_counts(runtime, sale, calls)
     return f"{changed} variant(s) repriced"

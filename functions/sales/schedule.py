@@ -19,8 +19,8 @@ from functions.sales.runner import (
     file_step,
     is_dry_run,
     load_sale,
-    run_sale_step,
 )
+from functions.sales.steps import run_sale_step
 from storekit.automation import ScheduleType
 from storekit.clock import iso, parse_iso
 from storekit.errors import BadRequest, ConfigurationError, Conflict, NotFound, PermanentError, shown
