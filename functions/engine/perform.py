@@ -76,6 +76,14 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
 
             shown_as = action.woo_visibility if action.visible else "hidden"
             return catalog_visibility_call(store.shop_domain, action.product_id, shown_as)
+        case a.PublishProduct() if store.platform == "shopify":
+            from storekit.clients.shopify import publish_to_call
+
+            return publish_to_call(store.shop_domain, action.product_id, action.publication_ids)
+        case a.PublishProduct():
+            from storekit.clients.woocommerce import publish_product_call
+
+            return publish_product_call(store.shop_domain, action.product_id)
         case a.AddToCollection() if store.platform == "shopify":
             from storekit.clients.shopify import collection_add_call
 

@@ -1,10 +1,12 @@
-"""The sales domain as the registry sees it: scheduled sales as a schedule kind, and `sales` as the
-name a store sets their mode under ("automations": {"sales": {"mode": "dry-run"}})."""
+"""The sales domain as the registry sees it: scheduled sales and product releases as schedule kinds;
+`sales` is the name a store sets sales' mode under ("automations": {"sales": {"mode": "dry-run"}}),
+`product-release` the automation that publishes a release when its job comes up."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from functions.sales.releases import PRODUCT_RELEASE, RELEASE_SCHEDULE
 from functions.sales.runner import SALES
 from functions.sales.schedule import SALE_SCHEDULE
 from storekit.automation import Automation, Domain
@@ -24,4 +26,10 @@ SALES_MODE: Automation[object, SalesSettings, None] = Automation(
     settings_model=SalesSettings,
 )
 
-DOMAIN = Domain(name="sales", automations=(SALES_MODE,), schedule_types={"sale": SALE_SCHEDULE})
+DOMAIN = Domain(
+    name="sales",
+    automations=(SALES_MODE, PRODUCT_RELEASE),
+    #: product titles for release announcements
+    snapshots=frozenset({"product"}),
+    schedule_types={"sale": SALE_SCHEDULE, "release": RELEASE_SCHEDULE},
+)

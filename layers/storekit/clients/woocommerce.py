@@ -131,6 +131,12 @@ def catalog_visibility_call(base_url: str, product_id: str, visibility: str) -> 
     return rest_call(base_url, "update product visibility", "PUT", path, {"catalog_visibility": visibility})
 
 
+def publish_product_call(base_url: str, product_id: str) -> ApiCall:
+    """PUT a product's status to publish (a product prepared as a draft or private)."""
+    path = f"products/{_id(product_id, 'product')}"
+    return rest_call(base_url, "publish product", "PUT", path, {"status": "publish"})
+
+
 def categories_call(base_url: str, product_id: str, categories: list[str], add: str) -> ApiCall:
     """PUT a product's categories: the ones it has, and `add`."""
     ids = list(dict.fromkeys([*categories, add]))
