@@ -85,6 +85,8 @@ class FakeStoreApi:
         self.writes = 0
         #: platform discounts (Shopify automatic discounts, WooCommerce coupons) by id: what was sent
         self.discounts: dict[str, dict[str, Any]] = {}
+        #: product ids whose price writes the store refuses (Shopify: "Product does not exist")
+        self.refuse_writes: set[str] = set()
 
     def find_variant(self, variant_id: str) -> tuple[str, FakeVariant] | None:
         for pid, product in self.products.items():
@@ -171,7 +173,7 @@ class FakeShopify(FakeStoreApi):
         elif "productVariantsBulkUpdate" in query:
             self.writes += 1
             pid = tail(variables["productId"])
-            product = self.products.get(pid)
+            product = self.products.get(pid) if pid not in self.refuse_writes else None
             if product is None:
                 data = {
                     "productVariantsBulkUpdate": {

@@ -76,6 +76,7 @@ Outcome = Literal[
     "kept",  # the merchant changed it by hand during the sale: left as they set it
     "gone",  # deleted during the sale: nothing to put back
     "not_applied",  # the sale ended (or was cancelled) before this variant was changed
+    "failed",  # the store refused to put it back (why in `note`)
 ]
 
 
@@ -165,7 +166,7 @@ def shows_sale(change: VariantChange, now: VariantPrice) -> bool:
 def restore_decision(change: VariantChange, now: VariantPrice | None) -> VariantChange:
     """What the end of the sale does to one variant: put back the recorded price and compare-at when
     it still shows the sale's; skip it when deleted; keep a price the merchant set by hand."""
-    if change.outcome in ("restored", "kept", "gone", "skipped", "not_applied"):
+    if change.outcome in ("restored", "kept", "gone", "skipped", "not_applied", "failed"):
         return change  # decided already (an end step that runs again decides nothing twice)
     if change.outcome in ("recorded", "planned"):
         note = "dry-run: nothing was changed" if change.outcome == "planned" else "the sale ended first"

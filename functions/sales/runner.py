@@ -400,15 +400,22 @@ def end_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCalls
             if updates:
                 try:
                     calls(book.update_call(updates))
-                except PermanentError as exc:
+                except PermanentError as exc:  # e.g. a product deleted since it was read
+                    refused = f"not restored, the store refused it: {exc}"[:300]
                     for r in records:
-                        r.status, r.note = "failed", f"not restored: {exc}"[:300]
-                        _keep(runtime, sale, r)
-                    raise
+                        r.note = refused
+                        r.variants = [
+                            c.model_copy(update={"outcome": "failed", "note": refused, "after_price": None})
+                            if c.outcome == "restored" and _needs_write(c, current)
+                            else c
+                            for c in r.variants
+                        ]
             for r in records:
                 r.status = "restored"
                 calls.done += sum(
-                    1 for c in r.variants if c.outcome in ("restored", "kept", "gone", "not_applied")
+                    1
+                    for c in r.variants
+                    if c.outcome in ("restored", "kept", "gone", "not_applied", "failed")
                 )
                 _keep(runtime, sale, r)
     outcomes: dict[str, int] = {}
@@ -422,7 +429,10 @@ def end_sale(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCalls
         sale.job_id,
         lambda s: s.model_copy(
             update={
-                "state": "failed" if s.state == "failed" else "cancelled" if s.cancel_requested else "done"
+                "state": "failed" if s.state == "failed" else "cancelled" if s.cancel_requested else "done",
+                "reason": f"{outcomes['failed']} variant(s) could not be restored: see each variant's note"
+                if outcomes.get("failed")
+                else s.reason,
             }
         ),
     )

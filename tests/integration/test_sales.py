@@ -480,3 +480,23 @@ def test_a_discount_sale_with_fixed_prices_is_a_400(api: Any, runtime: Runtime) 
     live_store(api)
     answer = post_sale(api, method="discount", prices={"1": "5"}, percent_off=None)
     assert answer.status_code == 400 and "prices" in body_json(answer)["error"]
+
+
+def test_a_restore_the_store_refuses_for_one_product_goes_on_with_the_others_and_says_so(
+    api: Any, runtime: Runtime, clock: FixedClock, shopify: FakeShopify
+) -> None:
+    live_store(api)
+    before = prices(shopify)
+    sale = body_json(post_sale(api, starts_at="2026-11-24T12:00Z"))
+    sweep(runtime)
+    shopify.refuse_writes.add(SHIRT)  # e.g. deleted between the restore's read and its write
+    clock.advance(hours=6)
+    sweep(runtime)
+    after = prices(shopify)
+    assert after[PINK] == before[PINK]
+    assert after[SHIRT_S] == (Decimal("14.99"), Decimal("19.99"))
+    shown = show(api, sale["job_id"])
+    assert shown["state"] == "done" and shown["outcomes"] == {"restored": 4, "failed": 2}
+    assert "2 variant(s) could not be restored" in shown["reason"]
+    note = next(v["note"] for v in shown["variants"] if v["variant_id"] == SHIRT_S)
+    assert "Product does not exist" in note
