@@ -51,6 +51,7 @@ def discount_call(sale: Sale, store: StoreConfig, targets: dict[str, list[str]])
             product_ids=targets.get("product_ids", []),
             variant_ids=targets.get("variant_ids", []),
             collection_ids=targets.get("collection_ids", []),
+            min_quantity=sale.min_quantity,
         )
     code = "".join(ch if ch.isalnum() else "-" for ch in sale.name.lower()).strip("-")[:30]
     return woo_coupon(

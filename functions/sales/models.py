@@ -48,6 +48,8 @@ class SaleInput(BaseModel):
     method: Literal["price", "discount"] = "price"
     #: dry-run this sale whatever the store's mode: the exact price changes, nothing applied
     dry_run: bool = False
+    #: a quantity break ("3+ units, 15% off"): only with method "discount" (Shopify)
+    min_quantity: int | None = Field(default=None, ge=2, le=10_000)
 
     @field_validator("name")
     @classmethod
@@ -92,6 +94,8 @@ class SaleInput(BaseModel):
         how = [name for name in DISCOUNTS if getattr(self, name) is not None]
         if len(how) != 1:
             raise ValueError(f"give exactly one of {', '.join(DISCOUNTS)}")
+        if self.min_quantity is not None and self.method != "discount":
+            raise ValueError("min_quantity (a quantity break) needs method 'discount'")
         return self
 
     @property
@@ -132,6 +136,7 @@ class Sale(BaseModel):
     starts_at: str
     ends_at: str
     dry_run: bool = False
+    min_quantity: int | None = None
     state: SaleState = "scheduled"
     phase: Phase | None = None
     cancel_requested: bool = False
@@ -185,6 +190,7 @@ def new_sale(
         starts_at=iso(local_time(body.starts_at, timezone)),
         ends_at=iso(local_time(body.ends_at, timezone)),
         dry_run=body.dry_run,
+        min_quantity=body.min_quantity,
         created_at=iso(now),
         updated_at=iso(now),
     )

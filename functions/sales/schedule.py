@@ -65,6 +65,8 @@ def create_sale(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -
         body = SaleInput.model_validate(data)
     except ValidationError as exc:
         raise BadRequest(validation_message(exc)) from exc
+    if body.min_quantity is not None and store.platform == "woocommerce":
+        raise BadRequest("min_quantity: WooCommerce coupons have no quantity break")
     if body.method == "discount" and body.prices is not None:
         raise BadRequest(
             "prices: a platform discount takes percent_off or amount_off (fixed prices need 'price')"

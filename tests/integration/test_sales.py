@@ -500,3 +500,16 @@ def test_a_restore_the_store_refuses_for_one_product_goes_on_with_the_others_and
     assert "2 variant(s) could not be restored" in shown["reason"]
     note = next(v["note"] for v in shown["variants"] if v["variant_id"] == SHIRT_S)
     assert "Product does not exist" in note
+
+
+def test_a_quantity_break_is_an_automatic_discount_with_a_minimum_quantity(
+    api: Any, runtime: Runtime, shopify: FakeShopify
+) -> None:
+    live_store(api)
+    assert post_sale(api, min_quantity=3).status_code == 400  # a price sale has no quantity break
+    made = post_sale(api, method="discount", min_quantity=3, percent_off="15", starts_at="2026-11-24T12:00Z")
+    assert made.status_code == 201, made.body
+    sweep(runtime)
+    [discount] = shopify.discounts.values()
+    assert discount["minimumRequirement"] == {"quantity": {"greaterThanOrEqualToQuantity": "3"}}
+    assert discount["customerGets"]["value"] == {"percentage": 0.15}

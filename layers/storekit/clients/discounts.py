@@ -33,8 +33,10 @@ def shopify_automatic_discount(
     product_ids: Sequence[str] = (),
     variant_ids: Sequence[str] = (),
     collection_ids: Sequence[str] = (),
+    min_quantity: int | None = None,
 ) -> ApiCall:
-    """An automatic discount on the products, variants or collections, from `starts_at` to `ends_at`."""
+    """An automatic discount on the products, variants or collections, from `starts_at` to `ends_at`
+    (with `min_quantity`: only from that many units in the cart, a quantity break)."""
     if percent_off is not None:
         value: dict[str, Any] = {"percentage": float(percent_off / Decimal(100))}
     elif amount_off is not None:
@@ -52,12 +54,14 @@ def shopify_automatic_discount(
         }
     else:
         raise PermanentError("the sale selects no product: nothing to discount")
-    discount = {
+    discount: dict[str, Any] = {
         "title": title,
         "startsAt": starts_at,
         "endsAt": ends_at,
         "customerGets": {"value": value, "items": items},
     }
+    if min_quantity is not None:
+        discount["minimumRequirement"] = {"quantity": {"greaterThanOrEqualToQuantity": str(min_quantity)}}
     return graphql_call(
         shop, "discountAutomaticBasicCreate", AUTOMATIC_CREATE, {"automaticBasicDiscount": discount}
     )
