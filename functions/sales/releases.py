@@ -141,10 +141,19 @@ def create_release(
     }
 
 
+def release_params(job: JobRecord) -> ReleaseParams | None:
+    """The release a due job carries (None for a job filed with other params)."""
+    try:
+        return ReleaseParams.model_validate(job.params)
+    except ValidationError:
+        return None
+
+
 def load_titles(job: JobRecord, reader: Reader) -> dict[str, str]:
     """The titles of the products storeflow has seen (product webhooks), for the announcement."""
     titles: dict[str, str] = {}
-    for product_id in ReleaseParams.model_validate(job.params).product_ids:
+    params = release_params(job)
+    for product_id in params.product_ids if params else []:
         found = reader.snapshot("product", product_id)
         if isinstance(found, Product) and found.title:
             titles[product_id] = found.title
@@ -152,7 +161,9 @@ def load_titles(job: JobRecord, reader: Reader) -> dict[str, str]:
 
 
 def release_due(job: JobRecord, ctx: Context[ReleaseSettings, dict[str, str]]) -> Decision:
-    params = ReleaseParams.model_validate(job.params)
+    params = release_params(job)
+    if params is None:
+        return nothing("this job names no release (file releases with POST /stores/{id}/schedules)")
     actions: list[Action] = [
         PublishProduct(
             product_id=product_id,
