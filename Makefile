@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-unit test-integration lint bench load demo package setup browser clean replay
+.PHONY: run test test-unit test-integration lint bench bench-sales load demo package setup browser clean replay
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench: $(STAMP)
 ##       DynamoDB units and the estimated AWS cost per 1M webhooks (minutes on a quiet machine)
 load: $(STAMP)
 	$(PY) -m tests.bench_load $(or $(N),10000)
+
+## bench-sales: only the 10,000-variant price sale against a throttling mocked Shopify (part of bench)
+bench-sales: $(STAMP)
+	$(PY) -m tests.bench_sales
 
 ## package: `chalice package` with the merged infra template into build/package (Lambda python3.13; RUNTIME=python3.12 for 3.12)
 package: $(STAMP)

@@ -272,7 +272,11 @@ def main() -> int:
         f"{'OK' if ok_import else 'MISSED'}"
     )
     ok_inventory = report(inventory)
-    return 0 if ok_ratio and ok_calls and ok_import and ok_inventory else 1
+    from tests.bench_sales import measure_sales
+    from tests.bench_sales import report as report_sales
+
+    ok_sales = report_sales(measure_sales())
+    return 0 if ok_ratio and ok_calls and ok_import and ok_inventory and ok_sales else 1
 
 
 if __name__ == "__main__":

@@ -209,6 +209,23 @@ class ScheduleJob(_Action):
         return f"schedule {self.job_kind} for {self.due_at.isoformat()}"
 
 
+class PublishProduct(_Action):
+    """Publish a product prepared unpublished (a scheduled release): Shopify publishes it to the
+    given publications (sales channels; none given: the Online Store); WooCommerce sets its status
+    to publish."""
+
+    kind: Literal["publish_product"] = "publish_product"
+    product_id: str = Field(min_length=1, max_length=100)
+    publication_ids: list[str] = Field(default_factory=list, max_length=20)
+
+    def target(self) -> str:
+        return f"product:{self.product_id}"
+
+    def summary(self) -> str:
+        where = ", ".join(self.publication_ids) if self.publication_ids else "the online store"
+        return f"publish product {self.product_id} to {where}"
+
+
 #: actions that only change storeflow's own state: carried out in dry-run as well
 INTERNAL_KINDS = frozenset({"schedule_job"})
 #: actions whose second performance changes nothing (a tag already there, a product already hidden):
@@ -227,7 +244,8 @@ Action = Annotated[
     | SendEmail
     | SendSms
     | PostSlack
-    | ScheduleJob,
+    | ScheduleJob
+    | PublishProduct,
     Field(discriminator="kind"),
 ]
 

@@ -35,6 +35,9 @@ conditional put is the duplicate check.
 | PO/status      | (same item)                           |                          | GSI2 STORE#{s}#PURCHASE-ORDERS#{st} | {time}#{po}     |
 | order proof    | STORE#{s}#ORDER#{order_id}            | PROOF                    | GSI1 STORE#{s}#ORDERPROOF#{n}       | {order_id}      |
 |                |                                       |                          | (and store member)                  |                 |
+| sale           | STORE#{s}#SALE#{job_id}               | SALE                     | GSI1 STORE#{s}#SCHEDULES            | {start}#{id}    |
+| sale product   | STORE#{s}#SALE#{job_id}               | PRODUCT#{product_id}     | (store member)                      |                 |
+| sale step job  | JOB#{hour due}                        | {due}#{s}#{job_id}-{step}| - (not listed: the sale is)         | -               |
 
 Due jobs are filed by the hour they are due in (the current hour if already due), so the sweeper
 reads one partition per hour (`SK <= now`), never a scan: a first sweep over its day of lookback
@@ -68,6 +71,8 @@ CURSOR = "CURSOR"
 SHOP_CLAIM = "SHOP_CLAIM"
 RATE = "RATE"
 PROOF = "PROOF"
+SALE = "SALE"
+SALE_PRODUCT = "SALEPRODUCT"
 
 Key = dict[str, str]
 
@@ -355,3 +360,29 @@ def order_proof_lookup(store_id: str, number: str, order_id: str) -> Key:
 def order_proof_partition(store_id: str, number: str) -> str:
     """GSI1 partition of the proofs of the orders with this number (normalized here)."""
     return f"{_store(store_id)}#ORDERPROOF#{normalized_order_number(number)}"
+
+
+# --- sales (functions/sales) ---------------------------------------------------------------
+
+
+def sale_partition(store_id: str, job_id: str) -> str:
+    """The PK a sale and its per-product price records share."""
+    return f"{_store(store_id)}#SALE#{job_id}"
+
+
+def sale(store_id: str, job_id: str) -> Key:
+    return {"PK": sale_partition(store_id, job_id), "SK": SALE}
+
+
+def sale_listing(store_id: str, starts_iso: str, job_id: str) -> Key:
+    """A sale is listed with the store's schedules (GET /stores/{id}/schedules), by its start."""
+    return {"GSI1PK": listing_partition(store_id, "schedules")[1], "GSI1SK": f"{starts_iso}#{job_id}"}
+
+
+def sale_product(store_id: str, job_id: str, product_id: str) -> Key:
+    """One product's recorded prices in a sale (before, during, after per variant)."""
+    return {"PK": sale_partition(store_id, job_id), "SK": f"PRODUCT#{product_id}"}
+
+
+def sale_products_prefix() -> str:
+    return "PRODUCT#"

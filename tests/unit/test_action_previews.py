@@ -16,6 +16,7 @@ from storekit.actions import (
     AddTags,
     AddToCollection,
     PostSlack,
+    PublishProduct,
     RemoveTags,
     ScheduleJob,
     SendEmail,
@@ -49,6 +50,7 @@ SAMPLES: dict[str, Any] = {
     "add_to_collection": AddToCollection(product_id="632910392", collection_id="841564295", categories=["9"]),
     "schedule_job": ScheduleJob(job_kind="follow_up", due_at=NOW, params={"order_id": "1"}),
     "draft_purchase_order": sample_purchase_order(),
+    "publish_product": PublishProduct(product_id="632910392", publication_ids=["12345", "67890"]),
 }
 
 
