@@ -55,7 +55,7 @@ def start_moto(verbose: bool = False) -> Any:
 def request(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, Any]:
     req = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310 (local URL)
     try:
-        with urllib.request.urlopen(req, timeout=10) as answer:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=60) as answer:  # noqa: S310
             return answer.status, json.loads(answer.read() or b"null")
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read() or b"null")

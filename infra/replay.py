@@ -29,7 +29,7 @@ WOO_TOPICS = {"orders/create": "order.created", "orders/updated": "order.updated
 def call(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
     try:
-        with urllib.request.urlopen(req, timeout=10) as answer:  # noqa: S310 (the local stack)
+        with urllib.request.urlopen(req, timeout=60) as answer:  # noqa: S310 (the local stack)
             return answer.status, json.loads(answer.read() or b"null")
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read() or b"null")

@@ -34,7 +34,7 @@ def call(
 ) -> tuple[int, Any]:
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
     try:
-        with urllib.request.urlopen(req, timeout=10) as answer:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=60) as answer:  # noqa: S310
             return answer.status, json.loads(answer.read() or b"null")
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read() or b"null")
