@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from storekit import keys
@@ -65,22 +64,22 @@ class FraudRepository(TableRepository):
                     {
                         "Update": {
                             "TableName": self._table.name,
-                            "Key": _wire(facts),
+                            "Key": facts,
                             "UpdateExpression": "SET " + ", ".join([*sets, "counted = :yes"]),
                             "ConditionExpression": "attribute_not_exists(counted)",
                             "ExpressionAttributeNames": names,
-                            "ExpressionAttributeValues": _wire({**values, ":yes": True}),
+                            "ExpressionAttributeValues": {**values, ":yes": True},
                         }
                     },
                     {
                         "Update": {
                             "TableName": self._table.name,
-                            "Key": _wire(stats),
+                            "Key": stats,
                             "UpdateExpression": "SET "
                             + ", ".join(stat_sets)
                             + " ADD orders :one, amount_sum :amount",
                             "ExpressionAttributeNames": stat_names,
-                            "ExpressionAttributeValues": _wire({**stat_values, ":one": 1, ":amount": amount}),
+                            "ExpressionAttributeValues": {**stat_values, ":one": 1, ":amount": amount},
                         }
                     },
                 ]
@@ -142,27 +141,14 @@ class FraudRepository(TableRepository):
         unique = list({(k["PK"], k["SK"]): k for k in item_keys}.values())[:100]
         if not unique:
             return found
-        client = self._table.meta.client
-        request: dict[str, Any] = {
-            self._table.name: {"Keys": [_wire(k) for k in unique], "ConsistentRead": True}
-        }
+        client = self._table.meta.client  # the table's own: it takes and gives plain values
+        request: dict[str, Any] = {self._table.name: {"Keys": unique, "ConsistentRead": True}}
         for _ in range(5):
             answer = client.batch_get_item(RequestItems=request)
             for raw in answer.get("Responses", {}).get(self._table.name, []):
-                item = {name: _READ.deserialize(value) for name, value in raw.items()}
+                item = dict(raw)  # the resource's client reads DynamoDB's typed values
                 found[(str(item["PK"]), str(item["SK"]))] = item
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
         return found
-
-
-_READ = TypeDeserializer()
-
-
-def _wire(values: dict[str, Any]) -> dict[str, Any]:
-    """Plain values -> DynamoDB's typed wire form (for the low-level client calls)."""
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    return {name: serializer.serialize(value) for name, value in values.items()}
