@@ -277,3 +277,26 @@ def test_woocommerce_orders_are_scored_and_restricted_too() -> None:
     assert [a.kind for a in decision] == ["add_tags", "hold_fulfillment", "post_slack"]
     slack = decision[2]
     assert "https://woo.example/wp-admin/post.php?post=727&action=edit" in slack.text  # type: ignore[union-attr]
+
+
+# --- the labelled set (make fraud-eval) ------------------------------------------------------------
+def test_the_labelled_set_has_60_real_based_orders_each_with_a_label_and_a_reason() -> None:
+    from tests.fraud_eval import labelled_cases, order_of
+
+    cases = labelled_cases()
+    assert len(cases) >= 60
+    assert {c["label"] for c in cases} == {"fraud", "good"}
+    assert len({c["id"] for c in cases}) == len(cases)
+    for case in cases:
+        assert len(case["reason"]) > 20, case["id"]
+        order = order_of(case)  # each is a real payload that still parses after its edits
+        assert order.id
+
+
+def test_the_default_score_separates_the_labelled_set() -> None:
+    """A floor, not the figure: a change that makes the default scoring worse on the set fails."""
+    from tests.fraud_eval import evaluate
+
+    _, (review, hold) = evaluate()
+    assert review.precision >= 0.8 and review.recall >= 0.8, review
+    assert hold.precision >= review.precision  # a higher band is never less sure
