@@ -101,7 +101,7 @@ class Measure:
         return self.true_positives / fraud if fraud else 0.0
 
 
-def measure(scores: list[tuple[dict[str, Any], Score]], threshold: int) -> Measure:
+def measure(scores: Scored, threshold: int) -> Measure:
     tp = fp = fn = tn = 0
     for case, score in scores:
         flagged = score.total >= threshold
@@ -113,7 +113,10 @@ def measure(scores: list[tuple[dict[str, Any], Score]], threshold: int) -> Measu
     return Measure(threshold, tp, fp, fn, tn)
 
 
-def evaluate(settings: RiskSettings | None = None) -> tuple[list[tuple[dict[str, Any], Score]], list[Measure]]:
+Scored = list[tuple[dict[str, Any], Score]]
+
+
+def evaluate(settings: RiskSettings | None = None) -> tuple[Scored, list[Measure]]:
     settings = settings or RiskSettings()
     scores = [(case, score_case(case, settings)) for case in labelled_cases()]
     return scores, [measure(scores, settings.review_at), measure(scores, settings.hold_at)]
@@ -122,7 +125,8 @@ def evaluate(settings: RiskSettings | None = None) -> tuple[list[tuple[dict[str,
 def main() -> None:
     scores, measures = evaluate()
     fraud = sum(case["label"] == "fraud" for case, _ in scores)
-    print(f"fraud-eval: {len(scores)} labelled orders ({fraud} fraud, {len(scores) - fraud} good), default settings")
+    good = len(scores) - fraud
+    print(f"fraud-eval: {len(scores)} labelled orders ({fraud} fraud, {good} good), default settings")
     for name, m in zip(("review_at", "hold_at"), measures, strict=True):
         print(
             f"  {name} {m.threshold:>3}: precision {m.precision:.2f}  recall {m.recall:.2f}  "
