@@ -29,6 +29,7 @@ from storekit.records import JobRecord
 from storekit.store import StoreConfig
 
 if TYPE_CHECKING:  # types only: the runtime holds the registry, handlers receive the runtime
+    from storekit.links import LinkClaims
     from storekit.repository import Repository
     from storekit.runtime import Runtime
 
@@ -152,6 +153,9 @@ Keeper = Callable[[AppliedEvent], None]
 Settled = Callable[[SettledAction], None]
 #: a job kind merchants schedule through the admin API (POST /stores/{id}/schedules)
 JobHandler = Callable[[JobRecord, "Runtime"], str]
+#: a signed one-click unsubscribe (`GET /u/{token}`) of the kind a domain's links name: records the
+#: opt-out (idempotently: mail scanners open links too) and returns the sentence the shopper reads
+UnsubscribeHandler = Callable[["LinkClaims", "Runtime"], str]
 
 
 def _no_related(_: object, __: Reader) -> None:
@@ -199,6 +203,8 @@ class Domain:
     settles: tuple[Settled, ...] = ()
     #: job kinds merchants schedule
     schedules: Mapping[str, JobHandler] = field(default_factory=dict)
+    #: the link kinds (storekit.links) whose unsubscribe this domain carries out
+    unsubscribes: Mapping[str, UnsubscribeHandler] = field(default_factory=dict)
 
 
 class Registry:
@@ -208,6 +214,7 @@ class Registry:
         self.domains = tuple(domains)
         self._by_name: dict[str, Automation[Any, Any, Any]] = {}
         self._schedules: dict[str, JobHandler] = {}
+        self._unsubscribes: dict[str, UnsubscribeHandler] = {}
         for domain in self.domains:
             for automation in domain.automations:
                 if automation.name in self._by_name:
@@ -218,6 +225,10 @@ class Registry:
                 if kind in self._schedules or kind in self._by_name:
                     raise ContractError(f"job kind {kind!r} declared twice")
                 self._schedules[kind] = handler
+            for kind, unsubscribe in domain.unsubscribes.items():
+                if kind in self._unsubscribes:
+                    raise ContractError(f"unsubscribe link kind {kind!r} declared twice")
+                self._unsubscribes[kind] = unsubscribe
         self.snapshot_kinds = frozenset().union(*(d.snapshots for d in self.domains))
         self.keeps = tuple(keep for d in self.domains for keep in d.keeps)
         self.counts = tuple(count for d in self.domains for count in d.counts)
@@ -250,6 +261,9 @@ class Registry:
 
     def schedule_handler(self, kind: str) -> JobHandler | None:
         return self._schedules.get(kind)
+
+    def unsubscribe_handler(self, kind: str) -> UnsubscribeHandler | None:
+        return self._unsubscribes.get(kind)
 
 
 def check_automation(automation: Automation[Any, Any, Any]) -> None:
