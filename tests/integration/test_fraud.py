@@ -184,3 +184,24 @@ def test_scoring_an_order_takes_at_most_four_reads(api: Any, pump: Any, runtime:
     run = next(r for r in runs(api, "risk-score") if "rescored" in (r["reason"] or ""))
     assert "avs_no_match" in run["reason"]
     assert 1 <= len(reads) <= 3, reads  # + the order's snapshot: at most 4 reads
+
+
+def test_a_second_order_over_a_customers_limit_of_a_limited_product_is_held(api: Any, pump: Any) -> None:
+    product = str(AUD["line_items"][0]["product_id"])
+    put_store(api, automations={"stock-hoarding": {"settings": {"limited_product_ids": [product]}}})
+    two = copy.deepcopy(AUD["line_items"])
+    two[0]["quantity"] = 2
+    deliver(api, an_order(0, line_items=two), "orders/create", "h-0")
+    deliver(api, an_order(0, line_items=two), "orders/create", "h-0-repeat")  # counted once
+    pump.drain()
+    assert actions(api, "stock-hoarding") == []  # 2 units: at the limit
+    one = copy.deepcopy(AUD["line_items"])
+    deliver(api, an_order(1, line_items=one), "orders/create", "h-1")  # same email, IP, address
+    pump.drain()
+    assert sorted(a["kind"] for a in actions(api, "stock-hoarding")) == [
+        "add_tags",
+        "hold_fulfillment",
+        "post_slack",
+    ]
+    run = next(r for r in runs(api, "stock-hoarding") if r["outcome"] == "actions")
+    assert "3 units of" in run["reason"] and "within 24 h (limit 2)" in run["reason"]

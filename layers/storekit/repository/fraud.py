@@ -85,12 +85,17 @@ class FraudRepository(TableRepository):
         order_id: str,
         at: int,
         expires_at: int,
+        units: int | None = None,
     ) -> None:
         """Put one order into its window's counter (the same order again changes nothing; a full
-        window takes no more)."""
+        window takes no more); with `units`, how many units of a product it bought."""
         key = keys.fraud_velocity(store_id, dimension, value, window_start)
         sets, names, values = _member_set(store_id, key, keys.FRAUD_VELOCITY)
         names["#o"] = f"o#{order_id}"
+        if units is not None:
+            names["#u"] = f"u#{order_id}"
+            values[":units"] = units
+            sets.append("#u = :units")
         self._update_if(
             Key=key,
             UpdateExpression="SET " + ", ".join([*sets, "#o = :at", "expires_at = :exp"]) + " ADD n :one",
