@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-unit test-integration lint bench demo package setup browser clean replay fraud-eval
+.PHONY: run test test-unit test-integration lint bench bench-sales load demo package setup browser clean replay fraud-eval
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,15 @@ bench: $(STAMP)
 ## fraud-eval: precision and recall of the default risk score on the labelled orders (tests/events/fraud)
 fraud-eval: $(STAMP)
 	$(PY) -m tests.fraud_eval
+
+## load: N webhooks (default 10000) through the local stack, stage by stage: throughput, latency, AWS calls,
+##       DynamoDB units and the estimated AWS cost per 1M webhooks (minutes on a quiet machine)
+load: $(STAMP)
+	$(PY) -m tests.bench_load $(or $(N),10000)
+
+## bench-sales: only the 10,000-variant price sale against a throttling mocked Shopify (part of bench)
+bench-sales: $(STAMP)
+	$(PY) -m tests.bench_sales
 
 ## package: `chalice package` with the merged infra template into build/package (Lambda python3.13; RUNTIME=python3.12 for 3.12)
 package: $(STAMP)

@@ -56,10 +56,16 @@ def path_id(value: str, what: str, store_id: str) -> str:
     return value
 
 
-def json_body(model: type[BaseModel]) -> Any:
+def json_object() -> dict[str, Any]:
     data = json_of(bp.current_request.raw_body or b"", invalid="body must be a JSON object")
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object")
+    return data
+
+
+def json_body(model: type[BaseModel], data: dict[str, Any] | None = None) -> Any:
+    if data is None:
+        data = json_object()
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -230,8 +236,15 @@ def list_schedules(store_id: str) -> Response:
 @answer_errors
 def add_schedule(store_id: str) -> Response:
     runtime = authorized(store_id)
-    existing_store(store_id, runtime)
-    body: ScheduleInput = json_body(ScheduleInput)
+    store = existing_store(store_id, runtime)
+    data = json_object()
+    schedule_type = (
+        runtime.registry.schedule_type(data["kind"]) if isinstance(data.get("kind"), str) else None
+    )
+    if schedule_type is not None:  # a kind with its own body (a sale, a release)
+        status, view = schedule_type.create(store, data, runtime)
+        return json_response(view, status)
+    body: ScheduleInput = json_body(ScheduleInput, data)
     kinds = runtime.registry.schedule_kinds()
     if body.kind not in kinds:
         raise BadRequest(f"unknown schedule kind {body.kind!r}; known: {', '.join(kinds) or 'none yet'}")
@@ -253,6 +266,42 @@ def add_schedule(store_id: str) -> Response:
     return json_response(job.view(), 201)
 
 
+@bp.route("/stores/{store_id}/schedules/{job_id}", methods=["GET"])
+@answer_errors
+def get_schedule(store_id: str, job_id: str) -> Response:
+    """One schedule; a sale or release with its state, progress and what it changed."""
+    runtime = authorized(store_id)
+    store = existing_store(store_id, runtime)
+    path_id(job_id, "schedule", store_id)
+    job = runtime.repo.find_job(store_id, job_id)
+    if job is None:
+        raise NotFound(f"no schedule {shown(job_id)} in store {store_id!r}")
+    schedule_type = runtime.registry.schedule_type(job.kind)
+    if schedule_type is None:
+        return json_response(job.view())
+    found = schedule_type.show(store, job_id, query_params(), runtime)
+    if found is None:
+        raise NotFound(f"no schedule {shown(job_id)} in store {store_id!r}")
+    return json_response(found)
+
+
+@bp.route("/stores/{store_id}/schedules/{job_id}", methods=["PATCH"])
+@answer_errors
+def edit_schedule(store_id: str, job_id: str) -> Response:
+    """Change a sale or release (its kind says what may change, and until when)."""
+    runtime = authorized(store_id)
+    store = existing_store(store_id, runtime)
+    path_id(job_id, "schedule", store_id)
+    job = runtime.repo.find_job(store_id, job_id)
+    if job is None:
+        raise NotFound(f"no schedule {shown(job_id)} in store {store_id!r}")
+    schedule_type = runtime.registry.schedule_type(job.kind)
+    if schedule_type is None or schedule_type.edit is None:
+        raise Conflict(f"a {job.kind} schedule cannot be changed: cancel it and file a new one")
+    status, view = schedule_type.edit(store, job_id, json_object(), runtime)
+    return json_response(view, status)
+
+
 @bp.route("/stores/{store_id}/schedules/{job_id}", methods=["DELETE"])
 @answer_errors
 def cancel_schedule(store_id: str, job_id: str) -> Response:
@@ -261,6 +310,10 @@ def cancel_schedule(store_id: str, job_id: str) -> Response:
     job = runtime.repo.find_job(store_id, job_id)
     if job is None:
         raise NotFound(f"no schedule {shown(job_id)} in store {store_id!r}")
+    schedule_type = runtime.registry.schedule_type(job.kind)
+    if schedule_type is not None:
+        status, view = schedule_type.cancel(existing_store(store_id, runtime), job_id, runtime)
+        return json_response(view, status)
     if not runtime.repo.move_job(job, "cancelled", "pending", "cancelled through the admin API"):
         raise Conflict("this schedule already ran or was cancelled")
     return json_response({"job_id": job_id, "status": "cancelled"})

@@ -76,6 +76,14 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
 
             shown_as = action.woo_visibility if action.visible else "hidden"
             return catalog_visibility_call(store.shop_domain, action.product_id, shown_as)
+        case a.PublishProduct() if store.platform == "shopify":
+            from storekit.clients.shopify import publish_to_call
+
+            return publish_to_call(store.shop_domain, action.product_id, action.publication_ids)
+        case a.PublishProduct():
+            from storekit.clients.woocommerce import publish_product_call
+
+            return publish_product_call(store.shop_domain, action.product_id)
         case a.AddToCollection() if store.platform == "shopify":
             from storekit.clients.shopify import collection_add_call
 
@@ -239,6 +247,14 @@ def _file_purchase_order(request: PurchaseOrderFiling, store: StoreConfig, runti
         return f"{request.number} {filed}: awaiting approval"
     message_id = send(request.email, store, runtime)
     return f"{request.number} {filed} and emailed: {message_id}"
+
+
+def store_api(store: StoreConfig, runtime: Runtime) -> Any:
+    """A function that sends one rendered ApiCall to the store and returns its answer (Shopify:
+    `data`; WooCommerce: the JSON): what the sale runner's bulk price calls go through."""
+    if store.platform == "shopify":
+        return _shopify(store, runtime).send
+    return _woocommerce(store, runtime).fetch
 
 
 def _shopify(store: StoreConfig, runtime: Runtime) -> Any:

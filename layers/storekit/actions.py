@@ -263,8 +263,31 @@ class CancelOrder(_Action):
         return f"cancel order {self.order_id}" + (f" and refund{money}" if self.refund else "")
 
 
+class PublishProduct(_Action):
+    """Publish a product prepared unpublished (a scheduled release): Shopify publishes it to the
+    given publications (sales channels; none given: the Online Store); WooCommerce sets its status
+    to publish."""
+
+    kind: Literal["publish_product"] = "publish_product"
+    product_id: str = Field(min_length=1, max_length=100)
+    publication_ids: list[str] = Field(default_factory=list, max_length=20)
+
+    def target(self) -> str:
+        return f"product:{self.product_id}"
+
+    def summary(self) -> str:
+        where = ", ".join(self.publication_ids) if self.publication_ids else "the online store"
+        return f"publish product {self.product_id} to {where}"
+
+
 #: actions that only change storeflow's own state: carried out in dry-run as well
 INTERNAL_KINDS = frozenset({"schedule_job"})
+#: actions whose second performance changes nothing (a tag already there, a product already hidden):
+#: one whose executor died mid-way is simply done again. Any other kind (a message, a purchase
+#: order) is never repeated blindly: it is failed with a reason, for the merchant to check and retry.
+REPEATABLE_KINDS = frozenset(
+    {"schedule_job", "add_tags", "remove_tags", "set_product_visibility", "add_to_collection"}
+)
 
 Action = Annotated[
     AddTags
@@ -278,7 +301,8 @@ Action = Annotated[
     | ScheduleJob
     | AddOrderNote
     | HoldFulfillment
-    | CancelOrder,
+    | CancelOrder
+    | PublishProduct,
     Field(discriminator="kind"),
 ]
 

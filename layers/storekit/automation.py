@@ -158,6 +158,21 @@ JobHandler = Callable[[JobRecord, "Runtime"], str]
 UnsubscribeHandler = Callable[["LinkClaims", "Runtime"], str]
 
 
+@dataclass(frozen=True)
+class ScheduleType:
+    """A schedule kind with its own body, state and cancel (a sale, a product release). POST
+    /stores/{id}/schedules with `{"kind": <kind>, ...}` goes to `create` (answers (status, view));
+    GET, PATCH and DELETE /stores/{id}/schedules/{job_id} go to `show`, `edit`, `cancel`; the sweeper
+    runs its due jobs (job kind = the schedule kind) with `run`."""
+
+    run: JobHandler
+    create: Callable[[StoreConfig, Mapping[str, Any], Runtime], tuple[int, dict[str, Any]]]
+    show: Callable[[StoreConfig, str, Mapping[str, str], Runtime], dict[str, Any] | None]
+    cancel: Callable[[StoreConfig, str, Runtime], tuple[int, dict[str, Any]]]
+    #: PATCH /stores/{id}/schedules/{job_id} (None: the kind cannot be changed once filed)
+    edit: Callable[[StoreConfig, str, Mapping[str, Any], Runtime], tuple[int, dict[str, Any]]] | None = None
+
+
 def _no_related(_: object, __: Reader) -> None:
     return None
 
@@ -203,6 +218,8 @@ class Domain:
     settles: tuple[Settled, ...] = ()
     #: job kinds merchants schedule
     schedules: Mapping[str, JobHandler] = field(default_factory=dict)
+    #: schedule kinds with their own body, state and cancel (sales, releases)
+    schedule_types: Mapping[str, ScheduleType] = field(default_factory=dict)
     #: the link kinds (storekit.links) whose unsubscribe this domain carries out
     unsubscribes: Mapping[str, UnsubscribeHandler] = field(default_factory=dict)
 
@@ -214,6 +231,7 @@ class Registry:
         self.domains = tuple(domains)
         self._by_name: dict[str, Automation[Any, Any, Any]] = {}
         self._schedules: dict[str, JobHandler] = {}
+        self._types: dict[str, ScheduleType] = {}
         self._unsubscribes: dict[str, UnsubscribeHandler] = {}
         for domain in self.domains:
             for automation in domain.automations:
@@ -225,6 +243,11 @@ class Registry:
                 if kind in self._schedules or kind in self._by_name:
                     raise ContractError(f"job kind {kind!r} declared twice")
                 self._schedules[kind] = handler
+            for kind, schedule_type in domain.schedule_types.items():
+                if kind in self._schedules or kind in self._by_name:
+                    raise ContractError(f"job kind {kind!r} declared twice")
+                self._schedules[kind] = schedule_type.run
+                self._types[kind] = schedule_type
             for kind, unsubscribe in domain.unsubscribes.items():
                 if kind in self._unsubscribes:
                     raise ContractError(f"unsubscribe link kind {kind!r} declared twice")
@@ -261,6 +284,9 @@ class Registry:
 
     def schedule_handler(self, kind: str) -> JobHandler | None:
         return self._schedules.get(kind)
+
+    def schedule_type(self, kind: str) -> ScheduleType | None:
+        return self._types.get(kind)
 
     def unsubscribe_handler(self, kind: str) -> UnsubscribeHandler | None:
         return self._unsubscribes.get(kind)

@@ -40,6 +40,11 @@ conditional put is the duplicate check.
 | fraud stats    | STORE#{s}#FRAUDSTATS                  | STATS                    | (store member)                      |                 |
 | fraud flag     | STORE#{s}#FRAUDFLAG#{dim}#{hash}      | FLAG                     | (store member)                      |                 |
 
+
+| sale           | STORE#{s}#SALE#{job_id}               | SALE                     | GSI1 STORE#{s}#SCHEDULES            | {start}#{id}    |
+| sale product   | STORE#{s}#SALE#{job_id}               | PRODUCT#{product_id}     | (store member)                      |                 |
+| sale step job  | JOB#{hour due}                        | {due}#{s}#{job_id}-{step}| - (not listed: the sale is)         | -               |
+
 Due jobs are filed by the hour they are due in (the current hour if already due), so the sweeper
 reads one partition per hour (`SK <= now`), never a scan: a first sweep over its day of lookback
 costs 25 Queries.
@@ -72,6 +77,8 @@ CURSOR = "CURSOR"
 SHOP_CLAIM = "SHOP_CLAIM"
 RATE = "RATE"
 PROOF = "PROOF"
+SALE = "SALE"
+SALE_PRODUCT = "SALEPRODUCT"
 
 Key = dict[str, str]
 
@@ -395,3 +402,29 @@ def fraud_flag(store_id: str, dimension: str, value: str) -> Key:
     """An email, IP, card or address a chargeback named (hashed), so later orders score higher."""
     digest = _fraud_digest(store_id, dimension, value)
     return {"PK": f"{_store(store_id)}#{FRAUD_FLAG}#{dimension}#{digest}", "SK": "FLAG"}
+
+
+# --- sales (functions/sales) ---------------------------------------------------------------
+
+
+def sale_partition(store_id: str, job_id: str) -> str:
+    """The PK a sale and its per-product price records share."""
+    return f"{_store(store_id)}#SALE#{job_id}"
+
+
+def sale(store_id: str, job_id: str) -> Key:
+    return {"PK": sale_partition(store_id, job_id), "SK": SALE}
+
+
+def sale_listing(store_id: str, starts_iso: str, job_id: str) -> Key:
+    """A sale is listed with the store's schedules (GET /stores/{id}/schedules), by its start."""
+    return {"GSI1PK": listing_partition(store_id, "schedules")[1], "GSI1SK": f"{starts_iso}#{job_id}"}
+
+
+def sale_product(store_id: str, job_id: str, product_id: str) -> Key:
+    """One product's recorded prices in a sale (before, during, after per variant)."""
+    return {"PK": sale_partition(store_id, job_id), "SK": f"PRODUCT#{product_id}"}
+
+
+def sale_products_prefix() -> str:
+    return "PRODUCT#"

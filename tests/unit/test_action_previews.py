@@ -20,6 +20,7 @@ from storekit.actions import (
     CancelOrder,
     HoldFulfillment,
     PostSlack,
+    PublishProduct,
     RemoveTags,
     ScheduleJob,
     SendEmail,
@@ -56,6 +57,7 @@ SAMPLES: dict[str, Any] = {
     "add_order_note": AddOrderNote(order_id="450789469", note="storeflow risk score 55/100"),
     "hold_fulfillment": HoldFulfillment(order_id="450789469", notes="storeflow risk score 55"),
     "cancel_order": CancelOrder(order_id="450789469", amount=Decimal("409.94"), currency="USD"),
+    "publish_product": PublishProduct(product_id="632910392", publication_ids=["12345", "67890"]),
 }
 
 

@@ -162,6 +162,22 @@ def publish_call(shop_domain: str, product_id: str, published: bool, publication
     )
 
 
+def publish_to_call(shop_domain: str, product_id: str, publication_ids: list[str]) -> ApiCall:
+    """publishablePublish of a product on each given publication (sales channel); with none, the
+    Online Store (its id read first)."""
+    if not publication_ids:
+        return publish_call(shop_domain, product_id, True, None)
+    return graphql_call(
+        shop_domain,
+        "publishablePublish",
+        PUBLISHABLE_PUBLISH,
+        {
+            "id": gid("Product", product_id),
+            "input": [{"publicationId": gid("Publication", p)} for p in publication_ids],
+        },
+    )
+
+
 def collection_add_call(shop_domain: str, collection_id: str, product_id: str) -> ApiCall:
     """collectionAddProducts: one product into a (custom) collection."""
     return graphql_call(

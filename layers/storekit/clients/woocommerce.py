@@ -131,6 +131,12 @@ def catalog_visibility_call(base_url: str, product_id: str, visibility: str) -> 
     return rest_call(base_url, "update product visibility", "PUT", path, {"catalog_visibility": visibility})
 
 
+def publish_product_call(base_url: str, product_id: str) -> ApiCall:
+    """PUT a product's status to publish (a product prepared as a draft or private)."""
+    path = f"products/{_id(product_id, 'product')}"
+    return rest_call(base_url, "publish product", "PUT", path, {"status": "publish"})
+
+
 def categories_call(base_url: str, product_id: str, categories: list[str], add: str) -> ApiCall:
     """PUT a product's categories: the ones it has, and `add`."""
     ids = list(dict.fromkeys([*categories, add]))
@@ -166,6 +172,12 @@ class WooClient:
             return self._change_tags(call, remove=call.operation == REMOVE_TAGS)
         self._send(call.method, call.url, call.body, call.operation)
         return None
+
+    def fetch(self, call: ApiCall) -> Any:
+        """Send one rendered call and return its JSON answer (sales' product reads and batch writes)."""
+        if call.platform != "woocommerce" or not call.url.startswith(self._origin + "/"):
+            raise PermanentError(f"WooCommerce {call.operation}: the call is not for this store")
+        return self._send(call.method, call.url, call.body, call.operation)
 
     def _send(self, method: str, url: str, body: dict[str, Any] | None, what: str) -> Any:
         resp = send(

@@ -48,6 +48,8 @@ def view_of(item: dict[str, Any]) -> dict[str, Any]:
         return ParkedRecord.model_validate(attributes_of(item)).view()
     if kind == keys.PURCHASE_ORDER:
         return purchase_order_view(item)
+    if kind == keys.SALE:  # a sale keeps the view of its current state (functions/sales)
+        return dict(json.loads(str(item["view"])))
     return attributes_of(item)
 
 

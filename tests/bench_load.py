@@ -1,0 +1,358 @@
+"""`make load` (issue 17, item 7): N webhooks (default 10,000) through the local stack on loopback
+(moto's server, the Chalice local server, the same handlers Lambda runs), one stage at a time:
+
+- ingest: every webhook POSTed over HTTP (signed orders/create and orders/updated of a live store);
+- dispatch: the table stream handed to the dispatcher (batches of 25, as deployed);
+- execute: the stream handed to the executor (the store's API is a recorded stand-in answering
+  success; messages go to moto's SES);
+- sweep: one minute's sweep.
+
+It prints throughput, p50/p99 ingest latency, AWS calls, DynamoDB write and read units per webhook
+(from the items' real sizes: 1 WRU per started KB written, x2 in a transaction; 1 RRU per started
+4 KB read strongly, half eventually), Lambda invocations and measured durations, and the estimated
+AWS cost per 1M webhooks at list prices (us-east-1, x86): API Gateway REST $3.50/M, Lambda $0.20/M
+requests + $0.0000166667/GB-s at the configured memory, DynamoDB on-demand $0.625/M WRU and
+$0.125/M RRU, stream reads by Lambda free. Targets: ingest <= 1.5 x its floor (one API request, one
+Lambda request, one WRU, and the floor's own Lambda time: the measured median ingest duration is
+charged to both), dispatch <= 2 WRU per event + 2 per action decided.
+
+    make load            # 10,000 webhooks (a few minutes)
+    make load N=2000
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import socket
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = "shopify/orders_create__2025-store-line-item-discount.json"
+SECRET = "load-webhook-secret"
+MEMORY_MB = int(json.loads((ROOT / ".chalice" / "config.json").read_text())["lambda_memory_size"])
+PRICE = {
+    "api_rest": 3.50,
+    "api_http": 1.00,
+    "lambda_request": 0.20,
+    "gb_second": 0.0000166667,
+    "wru": 0.625,
+    "rru": 0.125,
+}
+INGEST_TARGET = 1.5
+STAGES = ("ingest", "dispatch", "execute", "sweep")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _value_size(value: Any) -> int:
+    """A typed value's size ({"S": ...}, {"M": {...}}, ...), bytes and nesting included."""
+    ((kind, inner),) = value.items()
+    if kind in ("M",):
+        return 3 + sum(len(k.encode()) + _value_size(v) for k, v in inner.items())
+    if kind in ("L",):
+        return 3 + sum(1 + _value_size(v) for v in inner)
+    if isinstance(inner, bytes | bytearray):
+        return len(inner)
+    if isinstance(inner, list):
+        return sum(len(x) if isinstance(x, bytes | bytearray) else len(str(x).encode()) for x in inner)
+    return len(str(inner).encode())
+
+
+def _item_size(item: dict[str, Any]) -> int:
+    """DynamoDB's item size: attribute names plus their values."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+class Meter:
+    """Counts every AWS call of the app's boto3 session, and the DynamoDB units each one costs,
+    under the stage being measured."""
+
+    def __init__(self, table_name: str) -> None:
+        import boto3
+
+        self.stage = "setup"
+        self.calls: dict[str, Counter[str]] = {s: Counter() for s in (*STAGES, "setup")}
+        self.wru: Counter[str] = Counter()
+        self.rru: Counter[str] = Counter()
+        self._reader = boto3.client("dynamodb")  # its own client: its reads are not counted
+        self._table = table_name
+
+    def install(self, session: Any) -> None:
+        session.events.register("before-call", self._before)
+        session.events.register("after-call.dynamodb", self._after)
+
+    def _before(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        self.calls[self.stage][f"{model.service_model.service_name}.{model.name}"] += 1
+        if model.service_model.service_name == "dynamodb":
+            context["sf_body"] = params.get("body")
+
+    def _stored_size(self, key: dict[str, Any]) -> int:
+        found = self._reader.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+        return _item_size(found) if found else 0
+
+    def _after(self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        body = json.loads(context.get("sf_body") or b"{}")
+        name = model.name
+        kb = lambda size: max(1, math.ceil(size / 1024))  # noqa: E731
+        if name == "PutItem":
+            self.wru[self.stage] += kb(_item_size(body["Item"]))
+        elif name in ("UpdateItem", "DeleteItem"):
+            self.wru[self.stage] += kb(self._stored_size(body["Key"]))
+        elif name == "TransactWriteItems":
+            for entry in body["TransactItems"]:
+                ((op, spec),) = entry.items()
+                size = _item_size(spec["Item"]) if op == "Put" else self._stored_size(spec.get("Key", {}))
+                self.wru[self.stage] += 2 * kb(size)
+        elif name == "BatchWriteItem":
+            for requests_ in body["RequestItems"].values():
+                for request in requests_:
+                    put = request.get("PutRequest")
+                    self.wru[self.stage] += kb(_item_size(put["Item"])) if put else 1
+        elif name in ("GetItem", "Query"):
+            items = [parsed["Item"]] if parsed.get("Item") else parsed.get("Items", [])
+            size = sum(_item_size(i) for i in items)
+            units = max(1, math.ceil(size / 4096))
+            self.rru[self.stage] += units if body.get("ConsistentRead") else units / 2
+
+
+def _bodies(n: int) -> list[tuple[str, bytes]]:
+    from tests.payloads import load_fixture
+
+    template = json.loads(load_fixture(SAMPLE)[0])
+    out = []
+    for i in range(n):
+        order = dict(template)
+        order["id"] = 8_000_000_000 + i // 2
+        order["admin_graphql_api_id"] = f"gid://shopify/Order/{order['id']}"
+        order["name"] = f"#{9000 + i // 2}"
+        topic = "orders/create" if i % 2 == 0 else "orders/updated"
+        if topic == "orders/updated":
+            order["updated_at"] = "2026-11-24T12:05:00-05:00"
+        out.append((topic, json.dumps(order).encode()))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    n = int((argv or sys.argv[1:] or [os.environ.get("N") or "10000"])[0])
+    os.environ.update(
+        {
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+    )
+    import logging
+
+    logging.disable(logging.WARNING)
+    from infra.local_stack import api_server, start_moto
+
+    moto_server = start_moto()
+    import boto3
+    import responses
+    from chalice.config import Config
+
+    from infra.bootstrap import create_local_resources, env_for
+    from infra.pollers import StreamPoller, invoke, scheduled_event
+    from storekit.runtime import get_runtime, reset_runtime
+    from storekit.signatures import sign
+
+    session = boto3.session.Session(region_name="us-east-1")
+    resources = create_local_resources(session)
+    os.environ.update(env_for(resources))
+    os.environ.update(
+        {
+            "STOREFLOW_LOCAL": "true",
+            "STOREFLOW_ADMIN_TOKEN": "load",
+            "STOREFLOW_EMAIL_SENDER": "shop@load.example",
+        }
+    )
+    session.client("ses").verify_email_identity(EmailAddress="shop@load.example")
+    reset_runtime()
+    meter = Meter(resources.table_name)
+    meter.install(get_runtime().session)  # before any client exists: every client is counted
+
+    from app import app
+
+    config = Config.create(chalice_app=app, app_name="storeflow", project_dir=str(ROOT), chalice_stage="dev")
+    port = _free_port()
+    server = api_server(app, config, port, verbose=False)
+    threading.Thread(target=server.server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+
+    def post(path: str, body: bytes, headers: dict[str, str]) -> int:
+        req = urllib.request.Request(base + path, data=body, method=req_method(path), headers=headers)  # noqa: S310
+        with urllib.request.urlopen(req, timeout=30) as answer:  # noqa: S310
+            return int(answer.status)
+
+    def req_method(path: str) -> str:
+        return "PUT" if path.startswith("/stores/") else "POST"
+
+    store = {
+        "platform": "shopify",
+        "shop_domain": "load-shop.myshopify.com",
+        "mode": "live",
+        "webhook_secret": SECRET,
+        "api_credentials": {"access_token": "shpat_load"},
+    }
+    auth = {"Authorization": "Bearer load", "Content-Type": "application/json"}
+    assert post("/stores/load", json.dumps(store).encode(), auth) in (200, 201)
+
+    deliveries = _bodies(n)
+    latencies: list[float] = []
+    durations: dict[str, list[float]] = {s: [] for s in STAGES}
+    invocations: Counter[str] = Counter()
+    wall: dict[str, float] = {}
+
+    meter.stage = "ingest"
+    started = time.perf_counter()
+    for i, (topic, body) in enumerate(deliveries):
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": sign(body, SECRET),
+            "X-Shopify-Webhook-Id": f"load-{i}",
+            "X-Shopify-Shop-Domain": "load-shop.myshopify.com",
+            "X-Shopify-API-Version": "2025-01",
+        }
+        t0 = time.perf_counter()
+        status = post("/webhooks/shopify/load", body, headers)
+        latencies.append(time.perf_counter() - t0)
+        assert status == 200, status
+    wall["ingest"] = time.perf_counter() - started
+    durations["ingest"] = latencies
+    invocations["ingest"] = n
+
+    def timed(name: str, handler: Any) -> Any:
+        def run(event: dict[str, Any], context: Any) -> Any:
+            records = event.get("Records", [])
+            wanted = "EVENT" if name == "dispatch" else "ACTION"
+            # deployed, the mapping's filter hands each function only its own item type
+            own = [
+                r
+                for r in records
+                if r.get("dynamodb", {}).get("NewImage", {}).get("type", {}).get("S") == wanted
+            ]
+            if not own:
+                return {"batchItemFailures": []}
+            t0 = time.perf_counter()
+            try:
+                return handler({**event, "Records": own}, context)
+            finally:
+                durations[name].append(time.perf_counter() - t0)
+                invocations[name] += 1
+
+        return run
+
+    graphql = "https://load-shop.myshopify.com/admin/api/2025-01/graphql.json"
+    tags_added = {"data": {"tagsAdd": {"node": {"id": "gid://shopify/Order/1"}, "userErrors": []}}}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_passthru(os.environ["AWS_ENDPOINT_URL"])
+        mock.post(graphql, json=tags_added)
+        for stage in ("dispatch", "execute"):
+            meter.stage = stage
+            poller = StreamPoller(
+                session, resources.stream_arn, {stage: timed(stage, app.handler_map[stage])}
+            )
+            started = time.perf_counter()
+            rounds = 0
+            while poller.poll_once():
+                rounds += 1
+                if rounds % 20 == 0:
+                    print(f"  {stage}: {invocations[stage]} batches so far", file=sys.stderr, flush=True)
+            wall[stage] = time.perf_counter() - started
+        meter.stage = "sweep"
+        started = time.perf_counter()
+        invoke("sweep", app.handler_map["sweep"], scheduled_event("arn:local:sweep"))
+        durations["sweep"] = [time.perf_counter() - started]
+        wall["sweep"] = durations["sweep"][0]
+        invocations["sweep"] = 1
+    meter.stage = "setup"
+    actions = _count_actions(get_runtime())
+    parked, _ = get_runtime().repo.listing("load", "parked", status=None, limit=5, cursor=None)
+    for item in parked:
+        print("PARKED:", item.get("reason"))
+    moto_server.stop()
+
+    events = n
+    print(f"storeflow load: {n} webhooks through the local stack on loopback ({MEMORY_MB} MB functions)")
+    p99 = sorted(latencies)[max(0, int(0.99 * n) - 1)]
+    print(
+        f"ingest: {n / wall['ingest']:.0f} webhooks/s from one client; latency p50 "
+        f"{statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+    )
+    costs: dict[str, float] = {}
+    for stage in STAGES:
+        per = 1_000_000 / n
+        calls = meter.calls[stage]
+        aws_calls = sum(calls.values())
+        wru, rru = meter.wru[stage], meter.rru[stage]
+        median = statistics.median(durations[stage]) if durations[stage] else 0.0
+        gb_s = sum(durations[stage]) * MEMORY_MB / 1024
+        lam = invocations[stage] * PRICE["lambda_request"] / 1e6 + gb_s * PRICE["gb_second"]
+        api = n * PRICE["api_rest"] / 1e6 if stage == "ingest" else 0.0
+        ddb = wru * PRICE["wru"] / 1e6 + rru * PRICE["rru"] / 1e6
+        costs[stage] = (api + lam + ddb) * per
+        top = ", ".join(f"{k} {v / n:.2f}" for k, v in calls.most_common(6))
+        print(
+            f"{stage:9} {invocations[stage]:6} invocations, median {median * 1000:6.1f} ms; per webhook: "
+            f"{aws_calls / n:.2f} AWS calls, {wru / n:.2f} WRU, {rru / n:.2f} RRU; ${costs[stage]:.2f} per 1M"
+            f"\n          calls per webhook: {top or 'none'}"
+        )
+    print(
+        f"total: ${sum(costs.values()):.2f} per 1M webhooks (sweep: its per-minute schedule, "
+        f"${43_200 * PRICE['lambda_request'] / 1e6:.4f} a month in requests, is not per webhook)"
+    )
+    ingest_median = statistics.median(latencies)
+    floor = (
+        PRICE["api_rest"]
+        + PRICE["lambda_request"]
+        + PRICE["wru"]
+        + 1_000_000 * ingest_median * MEMORY_MB / 1024 * PRICE["gb_second"]
+    )
+    ratio = costs["ingest"] / floor
+    print(
+        f"ingest cost ratio vs its floor (1 API request + 1 Lambda request + 1 WRU + its duration): "
+        f"{ratio:.2f} (target <= {INGEST_TARGET})"
+    )
+    dispatch_wru = meter.wru["dispatch"]
+    allowed = 2 * events + 2 * actions
+    print(
+        f"dispatch: {dispatch_wru} WRU for {events} events and {actions} actions decided "
+        f"(target <= {allowed}: 2 per event + 2 per action)"
+    )
+    http_ingest = costs["ingest"] - PRICE["api_rest"] + PRICE["api_http"]
+    url_ingest = costs["ingest"] - PRICE["api_rest"]
+    print(
+        f"ingest behind an HTTP API: ${http_ingest:.2f} per 1M; "
+        f"behind a Lambda function URL: ${url_ingest:.2f}"
+    )
+    ok = ratio <= INGEST_TARGET and dispatch_wru <= allowed
+    print("targets met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+def _count_actions(runtime: Any) -> int:
+    """The actions the automations decided (the store's outbox, read page by page)."""
+    count, cursor = 0, None
+    while True:
+        items, cursor = runtime.repo.listing("load", "actions", status=None, limit=500, cursor=cursor)
+        count += len(items)
+        if not cursor:
+            return count
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
