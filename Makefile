@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-unit test-integration lint bench bench-sales load demo package setup browser clean replay
+.PHONY: run test test-unit test-integration lint bench bench-sales load demo package setup browser clean replay fraud-eval
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ lint: $(STAMP)
 ## bench: ingest cost vs a bare json+HMAC+put_item baseline, and cold import time
 bench: $(STAMP)
 	$(PY) -m tests.bench
+
+## fraud-eval: precision and recall of the default risk score on the labelled orders (tests/events/fraud)
+fraud-eval: $(STAMP)
+	$(PY) -m tests.fraud_eval
 
 ## load: N webhooks (default 10000) through the local stack, stage by stage: throughput, latency, AWS calls,
 ##       DynamoDB units and the estimated AWS cost per 1M webhooks (minutes on a quiet machine)

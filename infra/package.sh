@@ -30,7 +30,11 @@ wheelhouse() {
   if [ "$(cat "$WHEELS/.requirements" 2>/dev/null)" != "$stamp" ]; then
     echo "downloading wheels for Python $1 into $WHEELS"
     rm -rf "$WHEELS" && mkdir -p "$WHEELS"
-    "$PY" -m pip download --quiet --disable-pip-version-check --dest "$WHEELS" \
+    # pure-Python requirements published only as source (geoip2fast): built into wheels first,
+    # which then satisfy the platform download below
+    "$PY" -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir "$WHEELS" \
+      $(grep -E '^geoip2fast' requirements.txt)
+    "$PY" -m pip download --quiet --disable-pip-version-check --dest "$WHEELS" --find-links "$WHEELS" \
       --platform "$PLATFORM" --implementation cp --python-version "$1" --only-binary=:all: -r requirements.txt
     echo "$stamp" >"$WHEELS/.requirements"
   fi

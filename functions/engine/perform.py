@@ -101,11 +101,45 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
             return PurchaseOrderFiling(
                 number=action.number, document=action.document, variants=action.variants, email=email
             )
+        case a.AddOrderNote() | a.HoldFulfillment() | a.CancelOrder():
+            return _order_call(action, store)
         case a.ScheduleJob():
             from storekit.clock import iso
 
             return DueJob(job_kind=action.job_kind, due_at=iso(action.due_at), params=action.params)
     raise PermanentError(f"{action.kind} has no rendering")
+
+
+def _order_call(action: a.AddOrderNote | a.HoldFulfillment | a.CancelOrder, store: StoreConfig) -> Outbound:
+    """The order changes the fraud automations make (note, hold, cancel) on the store's platform."""
+    if store.platform == "shopify":
+        from storekit.clients import shopify
+
+        match action:
+            case a.AddOrderNote():
+                return shopify.order_note_call(store.shop_domain, action.order_id, action.note)
+            case a.HoldFulfillment():
+                return shopify.hold_call(store.shop_domain, action.order_id, action.reason, action.notes)
+        return shopify.cancel_call(
+            store.shop_domain,
+            action.order_id,
+            action.reason,
+            action.refund,
+            action.restock,
+            action.staff_note,
+        )
+    from storekit.clients import woocommerce
+
+    match action:
+        case a.AddOrderNote():
+            return woocommerce.order_note_call(store.shop_domain, action.order_id, action.note)
+        case a.HoldFulfillment():
+            return woocommerce.order_status_call(store.shop_domain, action.order_id, "on-hold")
+    if not action.refund:
+        return woocommerce.order_status_call(store.shop_domain, action.order_id, "cancelled")
+    if action.amount is None:
+        raise PermanentError("a WooCommerce refund needs the amount to refund")
+    return woocommerce.refund_call(store.shop_domain, action.order_id, str(action.amount), action.staff_note)
 
 
 def _email(action: a.SendEmail, store: StoreConfig, runtime: Runtime) -> EmailMessage:

@@ -12,6 +12,7 @@ render is both what the executor sends and the action's preview.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -209,6 +210,59 @@ class ScheduleJob(_Action):
         return f"schedule {self.job_kind} for {self.due_at.isoformat()}"
 
 
+class AddOrderNote(_Action):
+    """Add a staff note to an order (Shopify: below the order's note, which is read first and kept;
+    WooCommerce: a private order note)."""
+
+    kind: Literal["add_order_note"] = "add_order_note"
+    order_id: str
+    note: str = Field(min_length=1, max_length=4000)
+
+    def target(self) -> str:
+        return f"order:{self.order_id}"
+
+    def summary(self) -> str:
+        return f"add a note to order {self.order_id}: {self.note[:60]}"
+
+
+class HoldFulfillment(_Action):
+    """Stop an order from being shipped until staff release it (Shopify: a hold on each open
+    fulfillment order, reason HIGH_RISK_OF_FRAUD or OTHER; WooCommerce: order status on-hold)."""
+
+    kind: Literal["hold_fulfillment"] = "hold_fulfillment"
+    order_id: str
+    reason: Literal["fraud", "other"] = "fraud"
+    notes: str = Field(default="", max_length=256)
+
+    def target(self) -> str:
+        return f"order:{self.order_id}"
+
+    def summary(self) -> str:
+        return f"hold fulfillment of order {self.order_id} ({self.reason})"
+
+
+class CancelOrder(_Action):
+    """Cancel an order and refund it (Shopify orderCancel with refund and restock; WooCommerce: a
+    refund of `amount` through the payment gateway, after which WooCommerce marks it refunded)."""
+
+    kind: Literal["cancel_order"] = "cancel_order"
+    order_id: str
+    reason: Literal["fraud", "other"] = "fraud"
+    refund: bool = True
+    restock: bool = True
+    #: what is refunded (WooCommerce needs it; Shopify refunds what was paid)
+    amount: Decimal | None = None
+    currency: str | None = None
+    staff_note: str = Field(default="", max_length=255)
+
+    def target(self) -> str:
+        return f"order:{self.order_id}"
+
+    def summary(self) -> str:
+        money = f" {self.amount} {self.currency or ''}".rstrip() if self.amount is not None else ""
+        return f"cancel order {self.order_id}" + (f" and refund{money}" if self.refund else "")
+
+
 class PublishProduct(_Action):
     """Publish a product prepared unpublished (a scheduled release): Shopify publishes it to the
     given publications (sales channels; none given: the Online Store); WooCommerce sets its status
@@ -245,6 +299,9 @@ Action = Annotated[
     | SendSms
     | PostSlack
     | ScheduleJob
+    | AddOrderNote
+    | HoldFulfillment
+    | CancelOrder
     | PublishProduct,
     Field(discriminator="kind"),
 ]

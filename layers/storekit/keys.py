@@ -35,6 +35,12 @@ conditional put is the duplicate check.
 | PO/status      | (same item)                           |                          | GSI2 STORE#{s}#PURCHASE-ORDERS#{st} | {time}#{po}     |
 | order proof    | STORE#{s}#ORDER#{order_id}            | PROOF                    | GSI1 STORE#{s}#ORDERPROOF#{n}       | {order_id}      |
 |                |                                       |                          | (and store member)                  |                 |
+| fraud facts    | STORE#{s}#ORDER#{order_id}            | FRAUD                    | (store member)                      |                 |
+| fraud velocity | STORE#{s}#FRAUDVEL#{dim}#{hash}       | {window start}           | (store member; TTL)                 |                 |
+| fraud stats    | STORE#{s}#FRAUDSTATS                  | STATS                    | (store member)                      |                 |
+| fraud flag     | STORE#{s}#FRAUDFLAG#{dim}#{hash}      | FLAG                     | (store member)                      |                 |
+
+
 | sale           | STORE#{s}#SALE#{job_id}               | SALE                     | GSI1 STORE#{s}#SCHEDULES            | {start}#{id}    |
 | sale product   | STORE#{s}#SALE#{job_id}               | PRODUCT#{product_id}     | (store member)                      |                 |
 | sale step job  | JOB#{hour due}                        | {due}#{s}#{job_id}-{step}| - (not listed: the sale is)         | -               |
@@ -360,6 +366,42 @@ def order_proof_lookup(store_id: str, number: str, order_id: str) -> Key:
 def order_proof_partition(store_id: str, number: str) -> str:
     """GSI1 partition of the proofs of the orders with this number (normalized here)."""
     return f"{_store(store_id)}#ORDERPROOF#{normalized_order_number(number)}"
+
+
+# --- fraud (functions/fraud) ------------------------------------------------------------------
+FRAUD_FACTS = "FRAUD"
+FRAUD_VELOCITY = "FRAUDVEL"
+FRAUD_STATS = "FRAUDSTATS"
+FRAUD_FLAG = "FRAUDFLAG"
+
+
+def _fraud_digest(store_id: str, dimension: str, value: str) -> str:
+    return hashlib.sha256(f"{store_id}\x1f{dimension}\x1f{value}".encode()).hexdigest()[:32]
+
+
+def fraud_facts(store_id: str, order_id: str) -> Key:
+    """What the fraud domain knows of one order beside its payload (the card checks of its
+    transactions, the platform's risk level, whether the store's stats count it), in the order's
+    partition so customers/redact deletes it with the order."""
+    return {"PK": entity_partition(store_id, "order", order_id), "SK": FRAUD_FACTS}
+
+
+def fraud_velocity(store_id: str, dimension: str, value: str, window_start: int) -> Key:
+    """The orders of one email, IP, card or address (hashed: no personal data in keys) in one
+    fixed window: the risk score's velocity counter."""
+    digest = _fraud_digest(store_id, dimension, value)
+    return {"PK": f"{_store(store_id)}#{FRAUD_VELOCITY}#{dimension}#{digest}", "SK": str(window_start)}
+
+
+def fraud_stats(store_id: str) -> Key:
+    """The store's order count and value sum (the running average a first order is judged by)."""
+    return {"PK": f"{_store(store_id)}#{FRAUD_STATS}", "SK": "STATS"}
+
+
+def fraud_flag(store_id: str, dimension: str, value: str) -> Key:
+    """An email, IP, card or address a chargeback named (hashed), so later orders score higher."""
+    digest = _fraud_digest(store_id, dimension, value)
+    return {"PK": f"{_store(store_id)}#{FRAUD_FLAG}#{dimension}#{digest}", "SK": "FLAG"}
 
 
 # --- sales (functions/sales) ---------------------------------------------------------------

@@ -177,6 +177,8 @@ class PaymentDetails(Canonical):
     cvv_result_code: str | None = None
     credit_card_bin: str | None = None
     credit_card_company: str | None = None
+    #: the card number's last four digits (from the masked number the platform sends)
+    credit_card_last4: str | None = None
 
 
 class Fulfillment(Canonical):
@@ -372,6 +374,8 @@ class Transaction(Canonical):
     gateway: str | None = None
     amount: Money = None
     currency: str | None = None
+    #: the card check results and card (Shopify: the transaction's payment_details)
+    payment: PaymentDetails | None = None
     created_at: Time = None
 
 

@@ -102,7 +102,8 @@ def test_dry_run_store_plans_channel_tags_for_order_and_customer(api: Any, pump:
     assert order_action["reason"] == "dry-run: nothing was called"
     [event] = listing(api, "events")
     assert event["status"] == "processed"
-    [run] = listing(api, "runs")
+    # other order automations (fraud) run too and decide nothing on this order
+    [run] = [r for r in listing(api, "runs") if r["action_ids"]]
     assert run["automation"] == "channel-tags"
     assert sorted(run["action_ids"]) == sorted(a["action_id"] for a in actions)
     assert listing(api, "actions", "&status=planned") == actions

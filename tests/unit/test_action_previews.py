@@ -5,6 +5,7 @@ The test walks the Action union, so a kind added without a rendering (and a samp
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, get_args
 
@@ -13,8 +14,11 @@ import pytest
 from functions.engine.perform import preview, render
 from storekit.actions import (
     Action,
+    AddOrderNote,
     AddTags,
     AddToCollection,
+    CancelOrder,
+    HoldFulfillment,
     PostSlack,
     PublishProduct,
     RemoveTags,
@@ -50,6 +54,9 @@ SAMPLES: dict[str, Any] = {
     "add_to_collection": AddToCollection(product_id="632910392", collection_id="841564295", categories=["9"]),
     "schedule_job": ScheduleJob(job_kind="follow_up", due_at=NOW, params={"order_id": "1"}),
     "draft_purchase_order": sample_purchase_order(),
+    "add_order_note": AddOrderNote(order_id="450789469", note="storeflow risk score 55/100"),
+    "hold_fulfillment": HoldFulfillment(order_id="450789469", notes="storeflow risk score 55"),
+    "cancel_order": CancelOrder(order_id="450789469", amount=Decimal("409.94"), currency="USD"),
     "publish_product": PublishProduct(product_id="632910392", publication_ids=["12345", "67890"]),
 }
 

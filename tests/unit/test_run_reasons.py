@@ -320,6 +320,9 @@ class _NothingStored:
     def jobs_due_at(self, store_id: str, kind: str, due_iso: str) -> list[JobRecord]:
         return []
 
+    def fraud_items(self, item_keys: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
+        return {}
+
 
 def _real_events() -> list[tuple[str, str, Any]]:
     found = []

@@ -163,6 +163,19 @@ class SPaymentDetails(_Shape):
     cvv_result_code: str | None = None
     credit_card_bin: str | None = None
     credit_card_company: str | None = None
+    #: masked ("•••• •••• •••• 4242"): only its last four digits are kept
+    credit_card_number: str | None = None
+
+    def canonical(self, gateway: str | None) -> m.PaymentDetails:
+        digits = "".join(ch for ch in self.credit_card_number or "" if ch.isdigit())
+        return m.PaymentDetails(
+            gateway=gateway,
+            avs_result_code=self.avs_result_code or None,
+            cvv_result_code=self.cvv_result_code or None,
+            credit_card_bin=self.credit_card_bin or None,
+            credit_card_company=self.credit_card_company or None,
+            credit_card_last4=digits[-4:] if len(digits) >= 4 else None,
+        )
 
 
 class SClientDetails(_Shape):
@@ -236,6 +249,7 @@ class STransaction(_Shape):
     gateway: str | None = None
     amount: Money = None
     currency: str | None = None
+    payment_details: SPaymentDetails | None = None
     created_at: Time = None
 
 
@@ -328,10 +342,8 @@ class SOrder(_Shape):
         payment = None
         if self.payment_details or self.gateway or self.payment_gateway_names:
             details = self.payment_details or SPaymentDetails()
-            payment = m.PaymentDetails(
-                gateway=self.gateway
-                or (self.payment_gateway_names[0] if self.payment_gateway_names else None),
-                **details.model_dump(),
+            payment = details.canonical(
+                self.gateway or (self.payment_gateway_names[0] if self.payment_gateway_names else None)
             )
         return m.Order(
             id=order_id,
@@ -617,6 +629,7 @@ def _transaction(t: STransaction) -> m.Transaction:
         gateway=t.gateway,
         amount=t.amount,
         currency=t.currency,
+        payment=t.payment_details.canonical(t.gateway) if t.payment_details else None,
         created_at=t.created_at,
     )
 

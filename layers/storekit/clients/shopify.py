@@ -220,6 +220,8 @@ class ShopifyClient:
             publication = online_store_publication(self._post({"query": PUBLICATIONS}, "publications"))
             variables = {**call.body["variables"], "input": [{"publicationId": publication}]}
             return self._post({**call.body, "variables": variables}, call.operation)
+        if call.reads_first in (ORDER_NOTE_LOOKUP, FULFILLMENT_ORDERS_LOOKUP):
+            return _send_order_call(self, call) or {}
         return self._post(call.body, call.operation)
 
     def graphql(self, query: str, variables: dict[str, Any], root: str) -> dict[str, Any]:
@@ -276,3 +278,100 @@ def _error_codes(errors: Any) -> list[str]:
         if isinstance(code, str) and re.match(r"^[A-Za-z_]{1,64}$", code):
             codes.append(code)
     return codes
+
+
+# --- orders: notes, fulfillment holds, cancellation (the fraud automations) ---------------------
+ORDER_NOTE = """query orderNote($id: ID!) { order(id: $id) { note } }"""
+ORDER_UPDATE = """mutation orderUpdate($input: OrderInput!) {
+  orderUpdate(input: $input) { order { id } userErrors { field message } } }"""
+FULFILLMENT_ORDERS = """query fulfillmentOrders($id: ID!) {
+  order(id: $id) { fulfillmentOrders(first: 20) { nodes { id status } } } }"""
+FULFILLMENT_ORDER_HOLD = """mutation fulfillmentOrderHold($id: ID!,
+  $fulfillmentHold: FulfillmentOrderHoldInput!) {
+  fulfillmentOrderHold(id: $id, fulfillmentHold: $fulfillmentHold) {
+    fulfillmentOrder { id status } userErrors { field message } } }"""
+ORDER_CANCEL = """mutation orderCancel($orderId: ID!, $reason: OrderCancelReason!, $refund: Boolean!,
+  $restock: Boolean!, $notifyCustomer: Boolean, $staffNote: String) {
+  orderCancel(orderId: $orderId, reason: $reason, refund: $refund, restock: $restock,
+    notifyCustomer: $notifyCustomer, staffNote: $staffNote) {
+    job { id } orderCancelUserErrors { field message code } } }"""
+#: what the note and hold calls read before they are sent
+ORDER_NOTE_LOOKUP: Final = "order: its saved note (kept: this text is added below it)"
+FULFILLMENT_ORDERS_LOOKUP: Final = "order: its fulfillment orders (each OPEN one is held)"
+EACH_OPEN_FULFILLMENT_ORDER: Final = "each OPEN fulfillment order of the order"
+
+
+def order_note_call(shop_domain: str, order_id: str, note: str) -> ApiCall:
+    """orderUpdate of the order's note: the note saved is read first, and this text added below it
+    (not again when it is there already)."""
+    return graphql_call(
+        shop_domain, "orderUpdate", ORDER_UPDATE, {"input": {"id": gid("Order", order_id), "note": note}}
+    ).model_copy(update={"reads_first": ORDER_NOTE_LOOKUP, "note": "the saved note is kept above this text"})
+
+
+def hold_call(shop_domain: str, order_id: str, reason: str, notes: str) -> ApiCall:
+    """fulfillmentOrderHold of each OPEN fulfillment order of the order (they are read first)."""
+    hold = {"reason": "HIGH_RISK_OF_FRAUD" if reason == "fraud" else "OTHER", "reasonNotes": notes[:256]}
+    return graphql_call(
+        shop_domain,
+        "fulfillmentOrderHold",
+        FULFILLMENT_ORDER_HOLD,
+        {"id": EACH_OPEN_FULFILLMENT_ORDER, "fulfillmentHold": hold, "order": gid("Order", order_id)},
+    ).model_copy(
+        update={
+            "reads_first": FULFILLMENT_ORDERS_LOOKUP,
+            "note": "sent once for each OPEN fulfillment order, with its id as `id`",
+        }
+    )
+
+
+def cancel_call(
+    shop_domain: str, order_id: str, reason: str, refund: bool, restock: bool, note: str
+) -> ApiCall:
+    """orderCancel (the customer is not notified; the staff note says why)."""
+    return graphql_call(
+        shop_domain,
+        "orderCancel",
+        ORDER_CANCEL,
+        {
+            "orderId": gid("Order", order_id),
+            "reason": "FRAUD" if reason == "fraud" else "OTHER",
+            "refund": refund,
+            "restock": restock,
+            "notifyCustomer": False,
+            "staffNote": note[:255],
+        },
+    )
+
+
+def _send_order_call(client: ShopifyClient, call: ApiCall) -> dict[str, Any] | None:
+    """The note and hold calls, which read the order first; None for any other call."""
+    assert call.body is not None
+    variables = call.body["variables"]
+    if call.reads_first == ORDER_NOTE_LOOKUP:
+        order_id = variables["input"]["id"]
+        found = client._post({"query": ORDER_NOTE, "variables": {"id": order_id}}, "order")
+        saved = str(((found.get("order") or {}).get("note")) or "")
+        text = str(variables["input"]["note"])
+        if text in saved:
+            return found
+        note = f"{saved}\n\n{text}" if saved else text
+        return client._post(
+            {**call.body, "variables": {"input": {"id": order_id, "note": note}}}, call.operation
+        )
+    if call.reads_first == FULFILLMENT_ORDERS_LOOKUP:
+        order_id = variables["order"]
+        found = client._post({"query": FULFILLMENT_ORDERS, "variables": {"id": order_id}}, "order")
+        nodes = (((found.get("order") or {}).get("fulfillmentOrders") or {}).get("nodes")) or []
+        held: dict[str, Any] = {}
+        for node in nodes:
+            if isinstance(node, dict) and node.get("status") == "OPEN" and isinstance(node.get("id"), str):
+                held = client._post(
+                    {
+                        **call.body,
+                        "variables": {"id": node["id"], "fulfillmentHold": variables["fulfillmentHold"]},
+                    },
+                    call.operation,
+                )
+        return held
+    return None

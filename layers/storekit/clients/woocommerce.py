@@ -214,3 +214,32 @@ class WooClient:
             body = {"meta_data": [{"key": field["key"], "value": value}]}
             self._send(call.method, call.url, body, call.operation)
         return value
+
+
+# --- orders: notes, on-hold, refunds (the fraud automations) -----------------------------------
+def order_note_call(base_url: str, order_id: str, note: str) -> ApiCall:
+    """POST a private order note (staff only: customer_note false)."""
+    path = f"orders/{_id(order_id, 'order')}/notes"
+    return rest_call(base_url, "add order note", "POST", path, {"note": note, "customer_note": False})
+
+
+def order_status_call(base_url: str, order_id: str, status: str) -> ApiCall:
+    """PUT an order's status (on-hold: not shipped until staff change it)."""
+    if status not in ("on-hold", "cancelled", "processing"):
+        raise PermanentError("WooCommerce order status: storeflow sets on-hold, cancelled or processing")
+    path = f"orders/{_id(order_id, 'order')}"
+    return rest_call(base_url, "update order status", "PUT", path, {"status": status})
+
+
+def refund_call(base_url: str, order_id: str, amount: str, reason: str) -> ApiCall:
+    """POST a refund through the payment gateway (api_refund) of `amount`; a fully refunded order
+    is marked Refunded by WooCommerce."""
+    path = f"orders/{_id(order_id, 'order')}/refunds"
+    return rest_call(
+        base_url,
+        "refund order",
+        "POST",
+        path,
+        {"amount": amount, "reason": reason[:255], "api_refund": True},
+        note="WooCommerce marks a fully refunded order Refunded",
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from storekit.repository.base import Page, TableRepository, is_conditional_failure
 from storekit.repository.entities import EntityRepository
 from storekit.repository.events import EventRepository
+from storekit.repository.fraud import FraudRepository
 from storekit.repository.inventory import InventoryRepository
 from storekit.repository.items import (
     action_from_item,
@@ -56,6 +57,7 @@ class Repository(
     OutboxRepository,
     JobRepository,
     InventoryRepository,
+    FraudRepository,
     ParkingRepository,
     CounterRepository,
     RateRepository,

@@ -1,0 +1,29 @@
+"""The fraud domain as the registry sees it: its automations, the snapshots it reads and what it
+keeps after each event (functions/fraud/facts.py)."""
+
+from __future__ import annotations
+
+from functions.fraud.facts import (
+    keep_card_checks,
+    keep_chargeback_flags,
+    keep_order_counters,
+    keep_platform_risk,
+)
+from functions.fraud.hoarding import STOCK_HOARDING, keep_limited_units
+from functions.fraud.restricted import RESTRICTED_DESTINATIONS
+from functions.fraud.risk import RISK
+from storekit.automation import Domain
+
+DOMAIN = Domain(
+    name="fraud",
+    automations=(RISK, RESTRICTED_DESTINATIONS, STOCK_HOARDING),
+    #: orders: a transaction, risk assessment or chargeback names its order, read from its snapshot
+    snapshots=frozenset({"order"}),
+    keeps=(
+        keep_order_counters,
+        keep_card_checks,
+        keep_platform_risk,
+        keep_chargeback_flags,
+        keep_limited_units,
+    ),
+)
