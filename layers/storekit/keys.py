@@ -343,3 +343,39 @@ def order_proof_lookup(store_id: str, number: str, order_id: str) -> Key:
 def order_proof_partition(store_id: str, number: str) -> str:
     """GSI1 partition of the proofs of the orders with this number (normalized here)."""
     return f"{_store(store_id)}#ORDERPROOF#{normalized_order_number(number)}"
+
+
+# --- reports (functions/reports) ---------------------------------------------------------------
+#
+# | sales day bucket | STORE#{s}#COUNTER#sales    | {day}#{bucket}  | (store member) ADD counters, many attributes |
+# | cohort month     | STORE#{s}#COUNTER#cohorts  | {yyyy-mm}       | (store member) customers, repeat customers   |
+# | report marker    | STORE#{s}#RPTMARK#{order}  | REPORT          | (store member) what the counters hold of it  |
+# | report customer  | STORE#{s}#RPTCUST#{hash}   | REPORT          | (store member) first orders of a customer    |
+
+REPORT_MARKER = "RPTMARK"
+REPORT_CUSTOMER = "RPTCUST"
+SALES_COUNTER = "sales"
+COHORT_COUNTER = "cohorts"
+
+
+def sales_day(store_id: str, day: str, bucket: str) -> Key:
+    """One store-local day's sales counters of one bucket (totals, channels, products#n): a report
+    over N days reads at most N x buckets items, however many orders there were."""
+    return counter(store_id, SALES_COUNTER, day, bucket)
+
+
+def cohort_month(store_id: str, month: str) -> Key:
+    """Customers whose first order fell in `month` (yyyy-mm), and how many of them ordered again."""
+    return {"PK": counter_partition(store_id, COHORT_COUNTER), "SK": month}
+
+
+def report_marker(store_id: str, order_id: str) -> Key:
+    """What the sales counters hold of one order (its facts and its contribution), so every
+    delivery of it, in any order and any number of times, leaves the counters the same."""
+    return {"PK": f"{_store(store_id)}#{REPORT_MARKER}#{order_id}", "SK": "REPORT"}
+
+
+def report_customer(store_id: str, customer: str) -> Key:
+    """A customer's first two orders (the retention cohorts), keyed by a hash: no personal data in keys."""
+    digest = hashlib.sha256(f"{store_id}\x1f{customer}".encode()).hexdigest()[:32]
+    return {"PK": f"{_store(store_id)}#{REPORT_CUSTOMER}#{digest}", "SK": "REPORT"}

@@ -28,6 +28,7 @@ from storekit.repository.outbox import OutboxRepository
 from storekit.repository.parking import ParkingRepository
 from storekit.repository.rates import RateRepository
 from storekit.repository.redaction import REDACTED, RedactionRepository
+from storekit.repository.reports import ReportRepository
 from storekit.repository.stores import StoreRepository
 
 __all__ = [
@@ -60,5 +61,6 @@ class Repository(
     RateRepository,
     ListingRepository,
     RedactionRepository,
+    ReportRepository,
 ):
     """Every aggregate's methods on one object (`runtime.repo`), over one table and one clock."""
