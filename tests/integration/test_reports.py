@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 import pytest
 
+from functions.engine.sweep import sweep
 from tests.payloads import load_fixture
-from tests.support import AUTH, body_json, put_store, shopify_headers
+from tests.support import AUTH, body_json, put_store, shopify_headers, store_body
 
 pytestmark = pytest.mark.integration
 
@@ -159,3 +161,68 @@ def test_an_unknown_report_is_400_listing_the_reports(api: Any) -> None:
     assert error.startswith("report: no report 'profits'")
     for name in ("sales", "top-products", "donations", "retention", "activity"):
         assert name in error
+
+
+def todays_order(api: Any, delivery_id: str) -> None:
+    """The fixed-discount order as if placed this morning (the digest sums up yesterday)."""
+    body, _ = load_fixture(FIXED)
+    order = json.loads(body)
+    order["created_at"] = order["updated_at"] = "2026-11-24T09:30:00+01:00"
+    raw = json.dumps(order).encode()
+    answer = api.http.post(
+        "/webhooks/shopify/demo", headers=shopify_headers(raw, "orders/create", delivery_id), body=raw
+    )
+    assert answer.status_code == 200, answer.body
+
+
+def digest_actions(api: Any) -> list[dict[str, Any]]:
+    items = body_json(api.http.get("/stores/demo/actions?limit=500", headers=AUTH))["items"]
+    return [a for a in items if a["automation"] == "digest"]
+
+
+def test_daily_digest_goes_out_at_the_local_time_and_files_the_next(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
+    settings = {
+        "cadence": "daily",
+        "at": "08:00",
+        "email": "staff@demo-shop.example",
+        "sender": "reports@demo-shop.example",
+    }
+    put_store(api, currency="HKD", automations={"digest": {"settings": settings}})  # Europe/Berlin
+    todays_order(api, "t-1")
+    pump.drain()
+    todays_order(api, "t-2")  # another delivery files no second digest
+    pump.drain()
+    jobs = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
+    assert [(j["kind"], j["due_at"]) for j in jobs] == [("digest", "2026-11-25T07:00:00.000000Z")]
+    clock.advance(hours=18, minutes=30)
+    sweep(runtime)
+    pump.drain()
+    assert digest_actions(api) == []  # 07:30 in Berlin: not yet
+    clock.advance(minutes=31)
+    for _ in range(2):
+        sweep(runtime)
+    pump.drain()
+    sent = {a["kind"]: a for a in digest_actions(api)}
+    assert sent["post_slack"]["status"] == "planned"  # dry-run
+    detail = body_json(api.http.get(f"/stores/demo/actions/{sent['post_slack']['action_id']}", headers=AUTH))
+    text = detail["preview"]["payload"]["text"]
+    assert text.startswith("Demo Shop: 2026-11-24\nNet sales: 374.00 HKD vs 0.00 HKD")
+    assert "Orders: 1 vs 0" in text
+    assert "1. " in text and "Snowboard" in text  # top sellers
+    assert "Failed actions: 0" in text
+    email = body_json(api.http.get(f"/stores/demo/actions/{sent['send_email']['action_id']}", headers=AUTH))
+    assert email["preview"]["to"] == "staff@demo-shop.example"
+    assert "Net sales: 374.00 HKD" in email["preview"]["text"]
+    jobs = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
+    assert ("digest", "2026-11-26T07:00:00.000000Z") in [(j["kind"], j["due_at"]) for j in jobs]
+
+
+def test_digest_settings_are_checked_on_save(api: Any) -> None:
+    put_store(api)
+    body = store_body(automations={"digest": {"settings": {"cadence": "daily", "at": "25:00"}}})
+    body["shop_domain"] = "demo-shop.myshopify.com"
+    answer = api.http.put("/stores/demo", headers=AUTH, body=json.dumps(body))
+    assert answer.status_code == 400
+    assert "automations.digest.settings: at: must be a 24-hour local time HH:MM" in body_json(answer)["error"]
