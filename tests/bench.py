@@ -272,7 +272,11 @@ def main() -> int:
         f"{'OK' if ok_import else 'MISSED'}"
     )
     ok_inventory = report(inventory)
-    return 0 if ok_ratio and ok_calls and ok_import and ok_inventory else 1
+    from tests.bench_reports import measure_reports
+    from tests.bench_reports import report as report_reports
+
+    ok_reports = report_reports(measure_reports())
+    return 0 if ok_ratio and ok_calls and ok_import and ok_inventory and ok_reports else 1
 
 
 if __name__ == "__main__":

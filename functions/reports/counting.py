@@ -15,10 +15,12 @@ was made; a cancellation takes off what was not refunded on the day it was cance
 donations, apart from sales. Amounts are exact Decimals in the store's currency; an order in another
 currency is counted (orders_other_currency) but its amounts are left out, never mixed in.
 
-Counter attributes per store-day (bucket `totals`): orders, units, gross, discounts, refunds,
-refunded_units, cancelled_orders, cancelled, net, donations, tips, orders_other_currency;
-bucket `channels`: `{channel}|orders`, `{channel}|net`; buckets `products#{0..7}`:
-`{product}/{variant}|units`, `{product}/{variant}|revenue` (net) and a `{product}/{variant}|title` label.
+Counter attributes per store-day, bucket `totals`: orders, units, gross, discounts, refunds,
+refunded_units, cancelled_orders, cancelled, net, donations, tips, orders_other_currency, and per
+sales channel `ch:{channel}|orders`, `ch:{channel}|net`; bucket `products` (and, for the lines of an
+order beyond the 50th, overflow buckets `products#{0..7}`): `{product}/{variant}|units`,
+`{product}/{variant}|revenue` (net) and a `{product}/{variant}|title` label. A report over N days
+reads about 2N items, however many orders there were.
 """
 
 from __future__ import annotations
@@ -43,10 +45,12 @@ from storekit.snapshots import POINTER
 from storekit.store import StoreConfig
 
 ZERO = Decimal(0)
-#: how many items one day's product counters are spread over (a big order stays in one transaction)
+#: a day's product counters live in one item; lines of an order beyond this many go to overflow
+#: items (one of PRODUCT_SHARDS), so one update stays within DynamoDB's 4 KB expression limit
+LINES_IN_DAY_ITEM = 50
 PRODUCT_SHARDS = 8
 TOTALS = "totals"
-CHANNELS = "channels"
+PRODUCTS = "products"
 #: order statuses that are not (or no longer) a sale (WooCommerce; Shopify says cancelled_at)
 NOT_A_SALE = frozenset({"failed", "trash", "pending", "checkout-draft", "draft"})
 CANCELLED = frozenset({"cancelled", "refunded"})
@@ -54,9 +58,12 @@ CANCELLED = frozenset({"cancelled", "refunded"})
 ATTEMPTS = 6
 
 
-def products_bucket(product_key: str) -> str:
+def products_bucket(product_key: str, index: int) -> str:
+    """The day's products item, or for the lines of a very big order an overflow item."""
+    if index < LINES_IN_DAY_ITEM:
+        return PRODUCTS
     shard = int(hashlib.sha256(product_key.encode()).hexdigest()[:4], 16) % PRODUCT_SHARDS
-    return f"products#{shard}"
+    return f"{PRODUCTS}#{shard}"
 
 
 def store_day(at: datetime | None, store: StoreConfig, fallback: datetime) -> str:
@@ -192,21 +199,22 @@ def contribution(
         return _clean(out), {}
     channel = order["channel"]
     lines = {line["id"]: line for line in order["lines"]}
+    bucket_of = {line["id"]: products_bucket(line["key"], i) for i, line in enumerate(order["lines"])}
     remaining = {line_id: (line["qty"], _net(line)) for line_id, line in lines.items()}
 
     add(day, TOTALS, "orders", 1)
-    add(day, CHANNELS, f"{channel}|orders", 1)
+    add(day, TOTALS, f"ch:{channel}|orders", 1)
     for line in order["lines"]:
         net = _net(line)
         if line["donation"]:
             add(day, TOTALS, "donations", net)
             continue
-        bucket = products_bucket(line["key"])
+        bucket = bucket_of[line["id"]]
         add(day, TOTALS, "units", line["qty"])
         add(day, TOTALS, "gross", Decimal(line["gross"]))
         add(day, TOTALS, "discounts", Decimal(line["discount"]))
         add(day, TOTALS, "net", net)
-        add(day, CHANNELS, f"{channel}|net", net)
+        add(day, TOTALS, f"ch:{channel}|net", net)
         add(day, bucket, f"{line['key']}|units", line["qty"])
         add(day, bucket, f"{line['key']}|revenue", net)
         labels[f"{day}|{bucket}"][f"{line['key']}|title"] = line["title"]
@@ -228,18 +236,18 @@ def contribution(
             if line["donation"]:
                 add(on, TOTALS, "donations", -amount)
                 continue
-            bucket = products_bucket(line["key"])
+            bucket = bucket_of[line["id"]]
             add(on, TOTALS, "refunds", amount)
             add(on, TOTALS, "refunded_units", min(qty_left, refunded["qty"]))
             add(on, TOTALS, "net", -amount)
-            add(on, CHANNELS, f"{channel}|net", -amount)
+            add(on, TOTALS, f"ch:{channel}|net", -amount)
             add(on, bucket, f"{line['key']}|units", -min(qty_left, refunded["qty"]))
             add(on, bucket, f"{line['key']}|revenue", -amount)
         if not refund["lines"]:  # an amount-only refund (shipping, a goodwill gesture)
             amount = Decimal(refund["total"])
             add(on, TOTALS, "refunds", amount)
             add(on, TOTALS, "net", -amount)
-            add(on, CHANNELS, f"{channel}|net", -amount)
+            add(on, TOTALS, f"ch:{channel}|net", -amount)
 
     cancel_day = order.get("cancel_day")
     if cancel_day:
@@ -250,10 +258,10 @@ def contribution(
             if line["donation"]:
                 add(cancel_day, TOTALS, "donations", -left)
                 continue
-            bucket = products_bucket(line["key"])
+            bucket = bucket_of[line["id"]]
             add(cancel_day, TOTALS, "cancelled", left)
             add(cancel_day, TOTALS, "net", -left)
-            add(cancel_day, CHANNELS, f"{channel}|net", -left)
+            add(cancel_day, TOTALS, f"ch:{channel}|net", -left)
             add(cancel_day, bucket, f"{line['key']}|units", -qty_left)
             add(cancel_day, bucket, f"{line['key']}|revenue", -left)
         add(cancel_day, TOTALS, "tips" if tips_are_donations else "net", -tip)

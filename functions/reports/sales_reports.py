@@ -36,13 +36,15 @@ def change(current: Decimal, previous: Decimal) -> str | None:
 class SalesDays:
     """One read of the sales counters over a range, split by day and bucket."""
 
-    def __init__(self, repo: Repository, store_id: str, first: date, last: date) -> None:
-        self.items = repo.sales_days(store_id, first.isoformat(), last.isoformat())
+    def __init__(
+        self, repo: Repository, store_id: str, first: date, last: date, bucket: str = "totals"
+    ) -> None:
+        self.items = repo.sales_days(store_id, first.isoformat(), last.isoformat(), bucket)
         self.by_day: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         for item in self.items:
-            day, bucket = keys.counter_day_and_dimension(str(item["SK"]))
-            if bucket:
-                self.by_day[day][bucket] = item
+            day, name = keys.counter_day_and_dimension(str(item["SK"]))
+            if name:
+                self.by_day[day][name] = item
 
     def totals(self, days: list[date] | None = None) -> dict[str, Decimal]:
         out: dict[str, Decimal] = defaultdict(Decimal)
@@ -60,9 +62,9 @@ class SalesDays:
         for day, buckets in self.by_day.items():
             if day not in wanted:
                 continue
-            for attr, value in buckets.get("channels", {}).items():
-                if "|" in attr:
-                    channel, what = attr.rsplit("|", 1)
+            for attr, value in buckets.get("totals", {}).items():
+                if attr.startswith("ch:") and "|" in attr:
+                    channel, what = attr[3:].rsplit("|", 1)
                     out[channel][what] += Decimal(str(value))
         return out
 
@@ -70,7 +72,7 @@ class SalesDays:
         out: dict[str, dict[str, Any]] = {}
         for day in sorted(self.by_day):
             for bucket, item in self.by_day[day].items():
-                if not bucket.startswith("products#"):
+                if not bucket.startswith("products"):
                     continue
                 for attr, value in item.items():
                     if "|" not in attr:
@@ -124,7 +126,7 @@ def sales_report(request: ReportRequest, runtime: Runtime) -> ReportTable:
 
 def top_sellers(repo: Repository, request: ReportRequest, by: str = "units") -> list[dict[str, Any]]:
     """The best-selling variants of the period by net units (or net revenue), best first."""
-    products = SalesDays(repo, request.store.store_id, request.first, request.last).products()
+    products = SalesDays(repo, request.store.store_id, request.first, request.last, "products").products()
     return _ranked(products, by, request.limit)
 
 
@@ -150,7 +152,7 @@ def _ranked(products: dict[str, dict[str, Any]], by: str, limit: int) -> list[di
 
 
 def top_products(request: ReportRequest, runtime: Runtime) -> ReportTable:
-    days = SalesDays(runtime.repo, request.store.store_id, request.first, request.last)
+    days = SalesDays(runtime.repo, request.store.store_id, request.first, request.last, "products")
     products = days.products()
     return ReportTable(
         "top-products",

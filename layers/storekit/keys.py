@@ -347,7 +347,8 @@ def order_proof_partition(store_id: str, number: str) -> str:
 
 # --- reports (functions/reports) ---------------------------------------------------------------
 #
-# | sales day bucket | STORE#{s}#COUNTER#sales    | {day}#{bucket}  | (store member) ADD counters, many attributes |
+# | sales day totals | STORE#{s}#COUNTER#sales    | {day}#totals    | (store member) ADD counters, many attributes |
+# | sales day products| STORE#{s}#COUNTER#sales-products | {day}#{bucket} | (store member) units, revenue per variant |
 # | cohort month     | STORE#{s}#COUNTER#cohorts  | {yyyy-mm}       | (store member) customers, repeat customers   |
 # | report marker    | STORE#{s}#RPTMARK#{order}  | REPORT          | (store member) what the counters hold of it  |
 # | report customer  | STORE#{s}#RPTCUST#{hash}   | REPORT          | (store member) first orders of a customer    |
@@ -355,13 +356,19 @@ def order_proof_partition(store_id: str, number: str) -> str:
 REPORT_MARKER = "RPTMARK"
 REPORT_CUSTOMER = "RPTCUST"
 SALES_COUNTER = "sales"
+PRODUCT_SALES_COUNTER = "sales-products"
 COHORT_COUNTER = "cohorts"
 
 
 def sales_day(store_id: str, day: str, bucket: str) -> Key:
-    """One store-local day's sales counters of one bucket (totals, channels, products#n): a report
-    over N days reads at most N x buckets items, however many orders there were."""
-    return counter(store_id, SALES_COUNTER, day, bucket)
+    """One store-local day's sales counters of one bucket: `totals` (a partition of its own, so the
+    sales report reads one small item per day), or `products` (and overflow `products#n`). A report
+    over N days reads about N items of one of them, however many orders there were."""
+    return counter(store_id, sales_counter(bucket), day, bucket)
+
+
+def sales_counter(bucket: str) -> str:
+    return SALES_COUNTER if bucket == "totals" else PRODUCT_SALES_COUNTER
 
 
 def cohort_month(store_id: str, month: str) -> Key:

@@ -63,10 +63,14 @@ class ReportRepository(TableRepository):
             raise
         return True
 
-    def sales_days(self, store_id: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
-        """Every bucket item of the sales counters from first_day to last_day inclusive."""
+    def sales_days(
+        self, store_id: str, first_day: str, last_day: str, bucket: str = "totals"
+    ) -> list[dict[str, Any]]:
+        """The items of the sales counters (totals, or products) from first_day to last_day inclusive."""
         query = {
-            "KeyConditionExpression": Cond("PK").eq(keys.counter_partition(store_id, keys.SALES_COUNTER))
+            "KeyConditionExpression": Cond("PK").eq(
+                keys.counter_partition(store_id, keys.sales_counter(bucket))
+            )
             & Cond("SK").between(*keys.counter_days(first_day, last_day)),
         }
         return list(self._query(query))
