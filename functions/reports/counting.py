@@ -125,7 +125,8 @@ def refund_facts(refund: Refund, store: StoreConfig, now: datetime) -> dict[str,
         {
             "id": line.line_item_id or "",
             "qty": max(0, int(line.quantity)),
-            "amount": str(line.subtotal or ZERO),
+            # older payloads leave the amount out: the order's own line price is used then
+            "amount": "" if line.subtotal is None else str(line.subtotal),
         }
         for line in refund.refund_line_items
     ]
@@ -226,7 +227,7 @@ def contribution(
         on = refund["day"]
         for refunded in refund["lines"]:
             line = lines.get(refunded["id"])
-            amount = Decimal(refunded["amount"])
+            amount = _line_refund(refunded, line)
             if line is None:
                 add(on, TOTALS, "refunds", amount)
                 add(on, TOTALS, "net", -amount)
@@ -272,9 +273,20 @@ def _net(line: dict[str, Any]) -> Decimal:
     return Decimal(line["gross"]) - Decimal(line["discount"])
 
 
+def _line_refund(refunded: dict[str, Any], line: dict[str, Any] | None) -> Decimal:
+    """A refunded line's amount: as the refund says, else its share of the order line's net."""
+    if refunded["amount"] != "":
+        return Decimal(refunded["amount"])
+    if line is None or not line["qty"]:
+        return ZERO
+    return _net(line) * min(refunded["qty"], line["qty"]) / line["qty"]
+
+
 def _refund_amount(refund: dict[str, Any]) -> Decimal:
-    by_lines = sum((Decimal(line["amount"]) for line in refund["lines"]), ZERO)
-    return by_lines if refund["lines"] else Decimal(refund["total"])
+    """What a refund of an order not received yet gives back: its lines' amounts, else its total."""
+    if refund["lines"] and all(line["amount"] != "" for line in refund["lines"]):
+        return sum((Decimal(line["amount"]) for line in refund["lines"]), ZERO)
+    return Decimal(refund["total"])
 
 
 def _clean(out: dict[str, dict[str, Decimal]]) -> Contribution:

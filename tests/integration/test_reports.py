@@ -226,3 +226,32 @@ def test_digest_settings_are_checked_on_save(api: Any) -> None:
     answer = api.http.put("/stores/demo", headers=AUTH, body=json.dumps(body))
     assert answer.status_code == 400
     assert "automations.digest.settings: at: must be a 24-hour local time HH:MM" in body_json(answer)["error"]
+
+
+def test_a_refund_that_arrives_before_its_order_is_netted_once(api: Any, pump: Any) -> None:
+    put_store(api, timezone="America/New_York", currency="USD")
+    deliver(api, "shopify/refunds_create__python-api-refund.json", "refunds/create", "r-first")
+    pump.drain()
+    early = body_json(report(api, "sales", "from=2016-06-20&to=2016-06-20"))["rows"][0]
+    assert early["refunds"] == "209.00"  # the order is not known yet: the money given back
+    deliver(api, "shopify/orders_create__python-api-order.json", "orders/create", "o-later")
+    deliver(api, "shopify/refunds_create__python-api-refund.json", "refunds/create", "r-again")
+    pump.drain()
+    refund_day = body_json(report(api, "sales", "from=2016-06-20&to=2016-06-20"))["rows"][0]
+    order_day = body_json(report(api, "sales", "from=2008-01-10&to=2008-01-10"))["rows"][0]
+    # once the order is known: its two refunded lines at their prices (this older payload gives the
+    # refund lines no amounts), on the refund's day, counted once; the order's day keeps its sale
+    assert (refund_day["refunds"], refund_day["refunded_units"]) == ("398.00", 2)
+    assert (order_day["orders"], order_day["units"], order_day["net"]) == (1, 3, "597.00")
+
+
+def test_reports_need_a_token_and_a_store_token_sees_only_its_store(api: Any) -> None:
+    put_store(api)
+    assert report(api, "sales", headers={}).status_code == 401
+    answer = api.http.post("/stores/demo/token", headers=AUTH)
+    token = body_json(answer)["token"]
+    own = {"Authorization": f"Bearer {token}"}
+    assert report(api, "sales", headers=own).status_code == 200
+    put_store(api, "other", shop_domain="other-shop.myshopify.com")
+    other = api.http.get("/stores/other/reports/sales", headers=own)
+    assert other.status_code in (401, 403)

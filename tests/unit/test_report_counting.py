@@ -319,3 +319,29 @@ def test_retention_counts_a_customer_in_the_month_of_their_first_order_once() ->
     assert repo.totals("cohorts") == {"2026-12": {"customers": 1}}
     apply(repo, order())  # an earlier order arrives late: the customer moves to November, as a repeat
     assert repo.totals("cohorts") == {"2026-11": {"customers": 1, "repeat_customers": 1}}
+
+
+def test_a_very_big_order_spills_its_extra_lines_to_overflow_items_and_sums_the_same() -> None:
+    lines = [
+        LineItem(
+            id=f"l{i}",
+            product_id=f"p{i}",
+            variant_id=f"v{i}",
+            title=f"t{i}",
+            quantity=1,
+            price=Decimal("1.01"),
+        )
+        for i in range(130)
+    ]
+    repo = MemoryRepo()
+    apply(repo, order(line_items=lines, total_tip=None))
+    totals = repo.totals()
+    day_items = [sk for sk in totals if sk.startswith("2026-11-21#")]
+    assert "2026-11-21#products" in day_items
+    overflow = [sk for sk in day_items if sk.startswith("2026-11-21#products#")]
+    assert 1 <= len(overflow) <= 8
+    assert len(totals["2026-11-21#products"]) == 50 * 2  # units and revenue of the first 50 lines
+    revenue = sum(
+        (v for sk, attrs in totals.items() for a, v in attrs.items() if a.endswith("|revenue")), Decimal(0)
+    )
+    assert revenue == totals["2026-11-21#totals"]["net"] == Decimal("131.30")
