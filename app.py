@@ -15,6 +15,7 @@ from functions.composition import registry
 from functions.engine.handlers import bp as engine_bp
 from functions.fulfillment.handlers import bp as fulfillment_bp
 from functions.inventory.handlers import bp as inventory_bp
+from functions.links.handlers import bp as links_bp
 from functions.reports.handlers import bp as reports_bp
 from functions.webhooks.handlers import bp as webhooks_bp
 from storekit.observability import logger, metrics, tracer
@@ -29,6 +30,7 @@ app.register_blueprint(admin_bp)
 app.register_blueprint(fulfillment_bp)
 app.register_blueprint(reports_bp)
 app.register_blueprint(inventory_bp)
+app.register_blueprint(links_bp)
 
 
 @app.middleware("all")

@@ -180,6 +180,7 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
         "STOREFLOW_ADMIN_TOKEN_PARAMETER": admin_token_parameter(stage),
         "STOREFLOW_SECRETS_PREFIX": "storeflow",
         "STOREFLOW_EMAIL_SENDER": {"Ref": "EmailSender"},
+        "STOREFLOW_PUBLIC_URL": {"Ref": "PublicUrl"},
         # every stream/queue mapping below sets FunctionResponseTypes: ReportBatchItemFailures
         "STOREFLOW_PARTIAL_BATCH_RESPONSES": "true",
     }
@@ -189,7 +190,13 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
                 "Type": "String",
                 "Default": "",
                 "Description": "verified SES identity that message actions are sent from (empty: none)",
-            }
+            },
+            "PublicUrl": {
+                "Type": "String",
+                "Default": "",
+                "Description": "the API's URL (the EndpointURL output of a first deploy): where the "
+                "signed unsubscribe and tracking links in messages point",
+            },
         },
         "Resources": dict(data["Resources"]),
         "Outputs": dict(data["Outputs"]),
@@ -230,6 +237,10 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
             },
         }
     }
+    # the data stack's function alarms name Chalice's functions (<stack>-dispatch); here they are ours
+    for function in STREAM_FUNCTIONS:
+        for alarm in (f"{function}StreamAgeAlarm", f"{function}ThrottleAlarm"):
+            res[alarm]["Properties"]["Dimensions"] = [{"Name": "FunctionName", "Value": {"Ref": function}}]
     if runtime:
         res["ManagedLayer"] = {"Properties": {"CompatibleRuntimes": [runtime]}}
     return out

@@ -145,6 +145,7 @@ def save_store(store_id: str, body: StoreInput, runtime: Runtime) -> tuple[Store
         )
     secrets = _merged_secrets(store_id, body, existing is not None, runtime)
     runtime.save_store_secrets(store_id, secrets)
+    runtime.ensure_link_key()  # every store that sends messages signs their unsubscribe links
     runtime.repo.save_store_claiming_shop(config, existing)
     runtime.forget_store(store_id)
     return config, existing is None

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from storekit import actions as a
 from storekit.errors import ConfigurationError, PermanentError
-from storekit.messages import sms_text
+from storekit.messages import RenderedMessage, sms_text
 from storekit.observability import traced
 from storekit.outbound import (
     ApiCall,
@@ -109,11 +109,40 @@ def _email(action: a.SendEmail, store: StoreConfig, runtime: Runtime) -> EmailMe
     if not sender:
         raise ConfigurationError("no email sender configured (store setting or STOREFLOW_EMAIL_SENDER)")
     context = {"store_name": store.display_name, **action.context}
+    link = _unsubscribe_url(action, store, runtime)
+    if link is not None:
+        context["unsubscribe_url"] = link
     rendered = render_message(action.template_override, action.template, context)
+    if link is not None:
+        rendered = with_unsubscribe(rendered, link)
     files = [EmailAttachment(**f.model_dump()) for f in action.attachments]
     return email_message(
         sender_named(store.display_name, sender), action.to, rendered, action.reply_to, files
     )
+
+
+def _unsubscribe_url(action: a.SendEmail, store: StoreConfig, runtime: Runtime) -> str | None:
+    if action.unsubscribe is None:
+        return None
+    from storekit.links import LinkClaims
+
+    claims = LinkClaims(
+        purpose="u", store_id=store.store_id, kind=action.unsubscribe.kind, data=action.unsubscribe.data
+    )
+    return runtime.link_url(claims)
+
+
+def with_unsubscribe(rendered: RenderedMessage, link: str) -> RenderedMessage:
+    """Every message with an unsubscribe carries its link: a store template that leaves out
+    `{{ unsubscribe_url }}` gets it added at the end of the text and the HTML."""
+    from html import escape
+
+    text, html = rendered.text, rendered.html
+    if link not in text:
+        text = f"{text.rstrip()}\n\nUnsubscribe: {link}\n"
+    if escape(link) not in html and link not in html:
+        html = f'{html}\n<p style="font-size:12px"><a href="{escape(link)}">Unsubscribe</a></p>'
+    return rendered.model_copy(update={"text": text, "html": html})
 
 
 @traced

@@ -114,6 +114,16 @@ class Attachment(BaseModel):
     content: str = Field(max_length=200_000)
 
 
+class UnsubscribeLink(BaseModel):
+    """What a message's signed one-click unsubscribe link (`GET /u/{token}`) undoes: `kind` names the
+    domain's handler (Domain.unsubscribes), `data` its subject (ids or hashes, never an address)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    kind: str = Field(min_length=1, max_length=40)
+    data: dict[str, str] = Field(default_factory=dict, max_length=12)
+
+
 class SendEmail(_Action):
     kind: Literal["send_email"] = "send_email"
     to: str = Field(min_length=3, max_length=320)
@@ -126,6 +136,9 @@ class SendEmail(_Action):
     sender: str | None = Field(default=None, max_length=320)
     reply_to: str | None = Field(default=None, max_length=320)
     attachments: list[Attachment] = Field(default_factory=list, max_length=5)
+    #: a signed unsubscribe link, given to the template as `unsubscribe_url` (and added at the
+    #: end of the message when the template does not show it)
+    unsubscribe: UnsubscribeLink | None = None
 
     def target(self) -> str:
         return f"email:{_mask_email(self.to)}"

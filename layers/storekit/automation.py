@@ -29,6 +29,7 @@ from storekit.records import JobRecord
 from storekit.store import StoreConfig
 
 if TYPE_CHECKING:  # types only: the runtime holds the registry, handlers receive the runtime
+    from storekit.links import LinkClaims
     from storekit.reporting import ReportRequest, ReportTable
     from storekit.repository import Repository
     from storekit.runtime import Runtime
@@ -157,6 +158,9 @@ Settled = Callable[[SettledAction], None]
 JobHandler = Callable[[JobRecord, "Runtime"], str]
 #: a report a domain offers at GET /stores/{id}/reports/{name} (storekit.reporting)
 ReportMaker = Callable[["ReportRequest", "Runtime"], "ReportTable"]
+#: a signed one-click unsubscribe (`GET /u/{token}`) of the kind a domain's links name: records the
+#: opt-out (idempotently: mail scanners open links too) and returns the sentence the shopper reads
+UnsubscribeHandler = Callable[["LinkClaims", "Runtime"], str]
 
 
 def _no_related(_: object, __: Reader) -> None:
@@ -206,6 +210,8 @@ class Domain:
     schedules: Mapping[str, JobHandler] = field(default_factory=dict)
     #: reports the domain offers at GET /stores/{id}/reports/{name}, read from its own counters
     reports: Mapping[str, ReportMaker] = field(default_factory=dict)
+    #: the link kinds (storekit.links) whose unsubscribe this domain carries out
+    unsubscribes: Mapping[str, UnsubscribeHandler] = field(default_factory=dict)
 
 
 class Registry:
@@ -216,6 +222,7 @@ class Registry:
         self._by_name: dict[str, Automation[Any, Any, Any]] = {}
         self._schedules: dict[str, JobHandler] = {}
         self._reports: dict[str, ReportMaker] = {}
+        self._unsubscribes: dict[str, UnsubscribeHandler] = {}
         for domain in self.domains:
             for report_name, maker in domain.reports.items():
                 if report_name in self._reports:
@@ -230,6 +237,10 @@ class Registry:
                 if kind in self._schedules or kind in self._by_name:
                     raise ContractError(f"job kind {kind!r} declared twice")
                 self._schedules[kind] = handler
+            for kind, unsubscribe in domain.unsubscribes.items():
+                if kind in self._unsubscribes:
+                    raise ContractError(f"unsubscribe link kind {kind!r} declared twice")
+                self._unsubscribes[kind] = unsubscribe
         self.snapshot_kinds = frozenset().union(*(d.snapshots for d in self.domains))
         self.keeps = tuple(keep for d in self.domains for keep in d.keeps)
         self.counts = tuple(count for d in self.domains for count in d.counts)
@@ -268,6 +279,9 @@ class Registry:
 
     def schedule_handler(self, kind: str) -> JobHandler | None:
         return self._schedules.get(kind)
+
+    def unsubscribe_handler(self, kind: str) -> UnsubscribeHandler | None:
+        return self._unsubscribes.get(kind)
 
 
 def check_automation(automation: Automation[Any, Any, Any]) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from storekit.automation import Registry
 from storekit.clock import Clock, SystemClock
 from storekit.errors import ConfigurationError
+from storekit.links import LinkClaims, LinkSigner
 from storekit.payload_store import S3Archive
 from storekit.repository import Repository
 from storekit.settings import get_settings, reset_settings
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from storekit.settings_model import Settings
 
 SECRET_CACHE_SECONDS = 300
+#: where `make run` serves the API (DESIGN: port 8000)
+LOCAL_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 #: builds the registry of the deployed automations; installed by the app (functions/composition.py)
@@ -149,6 +152,48 @@ class Runtime:
             sm.delete_secret(SecretId=self.settings.secret_name(store_id), ForceDeleteWithoutRecovery=True)
         except sm.exceptions.ResourceNotFoundException:
             return
+
+    # --- signed links (storekit.links) --------------------------------------------------------
+    def ensure_link_key(self) -> None:
+        """Create the deployment's link key unless it exists (saving a store calls this, so every
+        store that can send a message has one)."""
+        sm = self.client("secretsmanager")
+        name = self.settings.link_key_name()
+        try:
+            sm.get_secret_value(SecretId=name)  # the read every function is granted
+        except sm.exceptions.ResourceNotFoundException:
+            import secrets
+
+            try:
+                sm.create_secret(
+                    Name=name, SecretString=secrets.token_hex(32), Description="storeflow link key"
+                )
+            except sm.exceptions.ResourceExistsException:
+                return  # created meanwhile by another request: that key is the one
+
+    def link_signer(self) -> LinkSigner:
+        from aws_lambda_powertools.utilities import parameters
+
+        try:
+            key = self.secrets_provider.get(self.settings.link_key_name(), max_age=SECRET_CACHE_SECONDS)
+        except parameters.exceptions.GetParameterError as exc:
+            if "ResourceNotFoundException" in str(exc):
+                raise ConfigurationError(
+                    "no link key yet: save a store (PUT /stores/{id}) to create it"
+                ) from None
+            raise
+        return LinkSigner(bytes.fromhex(str(key)))
+
+    def public_url(self) -> str:
+        if self.settings.public_url:
+            return self.settings.public_url
+        if self.settings.local_mode:
+            return LOCAL_PUBLIC_URL
+        raise ConfigurationError("STOREFLOW_PUBLIC_URL is not set (the API URL that chalice deploy printed)")
+
+    def link_url(self, claims: LinkClaims) -> str:
+        """A signed link (unsubscribe, open pixel, click) to this deployment's public routes."""
+        return self.link_signer().url(self.public_url(), claims)
 
     def admin_token_sha256(self) -> str | None:
         """sha256 of the operator's admin token: SSM SecureString, Secrets Manager, or (local) env."""

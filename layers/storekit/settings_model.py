@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_body_bytes: ClassVar[int] = 5 * 1024 * 1024
     store_cache_seconds: int = Field(default=60, ge=0)
     email_sender: str | None = None
+    #: the API's public base URL (what `chalice deploy` prints as "Rest API URL"): signed links in
+    #: messages (unsubscribe, tracking) point there. Local mode defaults to the local stack.
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     #: the stream/queue event source mappings report batch item failures (FunctionResponseTypes
     #: ReportBatchItemFailures: the packaged stack and the local pollers). Plain `chalice deploy`
     #: cannot set that, so Lambda would ignore a partial answer and drop the failed records: without
@@ -47,6 +50,10 @@ class Settings(BaseSettings):
 
     def secret_name(self, store_id: str) -> str:
         return f"{self.secrets_prefix}/{self.stage}/stores/{store_id}"
+
+    def link_key_name(self) -> str:
+        """The deployment's key for signed links (storekit.links), created when a store is saved."""
+        return f"{self.secrets_prefix}/{self.stage}/link-key"
 
 
 def field_named(location: object) -> str:

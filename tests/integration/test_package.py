@@ -326,6 +326,7 @@ def test_functions_get_their_settings_from_the_stack(sam: dict[str, Any]) -> Non
         assert env["STOREFLOW_ADMIN_TOKEN_PARAMETER"] == admin_token_parameter("dev"), name
         assert env["STOREFLOW_SECRETS_PREFIX"] == "storeflow", name
         assert env["STOREFLOW_EMAIL_SENDER"] == {"Ref": "EmailSender"}, name
+        assert env["STOREFLOW_PUBLIC_URL"] == {"Ref": "PublicUrl"}, name
     outputs = sam["Outputs"]
     assert {"EndpointURL", "TableName", "StreamArn", "FallbackQueueUrl", "ArchiveBucketName"} <= set(outputs)
 

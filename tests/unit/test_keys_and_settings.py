@@ -90,6 +90,7 @@ ENVIRONMENT = {  # every variable storeflow reads, and what it sets
     "STOREFLOW_RAW_TTL_DAYS": ("raw_payload_ttl_days", "7", 7),
     "STOREFLOW_STORE_CACHE_SECONDS": ("store_cache_seconds", "0", 0),
     "STOREFLOW_EMAIL_SENDER": ("email_sender", "shop@example.com", "shop@example.com"),
+    "STOREFLOW_PUBLIC_URL": ("public_url", "https://x.example.com/api", "https://x.example.com/api"),
     "STOREFLOW_PARTIAL_BATCH_RESPONSES": ("partial_batch_responses", "true", True),
 }
 
