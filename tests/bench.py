@@ -279,7 +279,11 @@ def main() -> int:
     from tests.fraud_eval import main as fraud_eval
 
     fraud_eval()  # the default risk score's precision and recall on the labelled orders
-    return 0 if ok_ratio and ok_calls and ok_import and ok_inventory and ok_sales else 1
+    from tests.bench_reports import measure_reports
+    from tests.bench_reports import report as report_reports
+
+    ok_reports = report_reports(measure_reports())
+    return 0 if ok_ratio and ok_calls and ok_import and ok_inventory and ok_sales and ok_reports else 1
 
 
 if __name__ == "__main__":

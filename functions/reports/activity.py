@@ -1,19 +1,24 @@
-"""The activity report: events received and actions by outcome, per day, read from counters
-(O(days), never O(orders)). Counters are added to as events and actions settle."""
+"""The activity report: events received per topic, and actions planned, done or failed per
+automation, per store-local day, read from counters (O(days), never O(orders)). Counters are added
+to once, as events are processed and actions settle."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections import defaultdict
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from storekit.automation import AppliedEvent, SettledAction
+from storekit.reporting import ReportRequest, ReportTable, days_between
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
 
 EVENTS = "events"
 ACTIONS = "actions"
-MAX_DAYS = 366
+#: actions per automation and final status ("{automation}:{status}")
+AUTOMATION_ACTIONS = "automation-actions"
+OUTCOMES = ("planned", "done", "failed")
 
 
 def store_day(store: StoreConfig, at: datetime) -> str:
@@ -28,29 +33,42 @@ def count_event(applied: AppliedEvent) -> None:
 
 
 def count_action(settled: SettledAction) -> None:
-    """On each action that settles: actions per final status and store-local day."""
+    """On each action that settles: actions per final status, and per automation, per store-local day."""
     store = settled.store
-    settled.repo.add_to_counter(store.store_id, ACTIONS, store_day(store, settled.now), settled.status)
+    day = store_day(store, settled.now)
+    settled.repo.add_to_counter(store.store_id, ACTIONS, day, settled.status)
+    if settled.automation:
+        settled.repo.add_to_counter(
+            store.store_id, AUTOMATION_ACTIONS, day, f"{settled.automation}:{settled.status}"
+        )
 
 
-def activity_report(store: StoreConfig, days: int, runtime: Runtime) -> dict[str, Any]:
-    last = date.fromisoformat(store_day(store, runtime.clock.now()))
-    first = last - timedelta(days=days - 1)
-    rows: dict[str, dict[str, Any]] = {
-        (first + timedelta(days=i)).isoformat(): {"events": {}, "actions": {}} for i in range(days)
+def activity_report(request: ReportRequest, runtime: Runtime) -> ReportTable:
+    store = request.store
+    first, last = request.first.isoformat(), request.last.isoformat()
+    days: dict[str, dict[str, Any]] = {
+        d.isoformat(): {EVENTS: {}, ACTIONS: {}} for d in days_between(request.first, request.last)
     }
+    read = 0
     for name in (EVENTS, ACTIONS):
-        for day, dimension, value in runtime.repo.counters(
-            store.store_id, name, first.isoformat(), last.isoformat()
-        ):
-            if day in rows and dimension:
-                rows[day][name][dimension] = value
-    return {
-        "report": "activity",
-        "store_id": store.store_id,
-        "timezone": store.timezone,
-        "days": [{"day": day, **counts} for day, counts in sorted(rows.items(), reverse=True)],
-    }
-
-
-REPORTS = {"activity": activity_report}
+        found = runtime.repo.counters(store.store_id, name, first, last)
+        read += len(found)
+        for day, dimension, value in found:
+            if day in days and dimension:
+                days[day][name][dimension] = value
+    per_automation: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
+    found = runtime.repo.counters(store.store_id, AUTOMATION_ACTIONS, first, last)
+    read += len(found)
+    for _, dimension, value in found:
+        if dimension and ":" in dimension:
+            automation, status = dimension.rsplit(":", 1)
+            per_automation[automation][status] = per_automation[automation].get(status, 0) + value
+    rows = [{"automation": name, **counts} for name, counts in sorted(per_automation.items())]
+    return ReportTable(
+        "activity",
+        ["automation", *OUTCOMES],
+        rows,
+        {"actions": {s: sum(r.get(s, 0) for r in rows) for s in OUTCOMES}},
+        items_read=read,
+        extra={"days": [{"day": day, **counts} for day, counts in sorted(days.items(), reverse=True)]},
+    )

@@ -30,6 +30,7 @@ from storekit.store import StoreConfig
 
 if TYPE_CHECKING:  # types only: the runtime holds the registry, handlers receive the runtime
     from storekit.links import LinkClaims
+    from storekit.reporting import ReportRequest, ReportTable
     from storekit.repository import Repository
     from storekit.runtime import Runtime
 
@@ -145,6 +146,8 @@ class SettledAction:
     status: str
     repo: Repository
     now: datetime
+    #: the automation whose action it is (the activity report counts per automation)
+    automation: str = ""
 
 
 #: a "kept after" hook: keeps what a domain reads later (refund markers, shipments, counters)
@@ -153,6 +156,8 @@ Keeper = Callable[[AppliedEvent], None]
 Settled = Callable[[SettledAction], None]
 #: a job kind merchants schedule through the admin API (POST /stores/{id}/schedules)
 JobHandler = Callable[[JobRecord, "Runtime"], str]
+#: a report a domain offers at GET /stores/{id}/reports/{name} (storekit.reporting)
+ReportMaker = Callable[["ReportRequest", "Runtime"], "ReportTable"]
 #: a signed one-click unsubscribe (`GET /u/{token}`) of the kind a domain's links name: records the
 #: opt-out (idempotently: mail scanners open links too) and returns the sentence the shopper reads
 UnsubscribeHandler = Callable[["LinkClaims", "Runtime"], str]
@@ -220,6 +225,8 @@ class Domain:
     schedules: Mapping[str, JobHandler] = field(default_factory=dict)
     #: schedule kinds with their own body, state and cancel (sales, releases)
     schedule_types: Mapping[str, ScheduleType] = field(default_factory=dict)
+    #: reports the domain offers at GET /stores/{id}/reports/{name}, read from its own counters
+    reports: Mapping[str, ReportMaker] = field(default_factory=dict)
     #: the link kinds (storekit.links) whose unsubscribe this domain carries out
     unsubscribes: Mapping[str, UnsubscribeHandler] = field(default_factory=dict)
 
@@ -232,8 +239,13 @@ class Registry:
         self._by_name: dict[str, Automation[Any, Any, Any]] = {}
         self._schedules: dict[str, JobHandler] = {}
         self._types: dict[str, ScheduleType] = {}
+        self._reports: dict[str, ReportMaker] = {}
         self._unsubscribes: dict[str, UnsubscribeHandler] = {}
         for domain in self.domains:
+            for report_name, maker in domain.reports.items():
+                if report_name in self._reports:
+                    raise ContractError(f"report {report_name!r} declared twice")
+                self._reports[report_name] = maker
             for automation in domain.automations:
                 if automation.name in self._by_name:
                     raise ContractError(f"automation {automation.name!r} registered twice")
@@ -278,6 +290,12 @@ class Registry:
             return True
         kind = topic.split(".", 1)[0]
         return any(kind in a.reads for a in self.all() if a.builtin or store.automation(a.name).enabled)
+
+    def report_names(self) -> list[str]:
+        return sorted(self._reports)
+
+    def report(self, name: str) -> ReportMaker | None:
+        return self._reports.get(name)
 
     def schedule_kinds(self) -> list[str]:
         return sorted(self._schedules)

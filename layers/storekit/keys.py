@@ -428,3 +428,46 @@ def sale_product(store_id: str, job_id: str, product_id: str) -> Key:
 
 def sale_products_prefix() -> str:
     return "PRODUCT#"
+
+
+# --- reports (functions/reports) ---------------------------------------------------------------
+#
+# | sales day totals | STORE#{s}#COUNTER#sales    | {day}#totals    | (store member) ADD counters, many attributes |
+# | sales day products| STORE#{s}#COUNTER#sales-products | {day}#{bucket} | (store member) units, revenue per variant |
+# | cohort month     | STORE#{s}#COUNTER#cohorts  | {yyyy-mm}       | (store member) customers, repeat customers   |
+# | report marker    | STORE#{s}#RPTMARK#{order}  | REPORT          | (store member) what the counters hold of it  |
+# | report customer  | STORE#{s}#RPTCUST#{hash}   | REPORT          | (store member) first orders of a customer    |
+
+REPORT_MARKER = "RPTMARK"
+REPORT_CUSTOMER = "RPTCUST"
+SALES_COUNTER = "sales"
+PRODUCT_SALES_COUNTER = "sales-products"
+COHORT_COUNTER = "cohorts"
+
+
+def sales_day(store_id: str, day: str, bucket: str) -> Key:
+    """One store-local day's sales counters of one bucket: `totals` (a partition of its own, so the
+    sales report reads one small item per day), or `products` (and overflow `products#n`). A report
+    over N days reads about N items of one of them, however many orders there were."""
+    return counter(store_id, sales_counter(bucket), day, bucket)
+
+
+def sales_counter(bucket: str) -> str:
+    return SALES_COUNTER if bucket == "totals" else PRODUCT_SALES_COUNTER
+
+
+def cohort_month(store_id: str, month: str) -> Key:
+    """Customers whose first order fell in `month` (yyyy-mm), and how many of them ordered again."""
+    return {"PK": counter_partition(store_id, COHORT_COUNTER), "SK": month}
+
+
+def report_marker(store_id: str, order_id: str) -> Key:
+    """What the sales counters hold of one order (its facts and its contribution), so every
+    delivery of it, in any order and any number of times, leaves the counters the same."""
+    return {"PK": f"{_store(store_id)}#{REPORT_MARKER}#{order_id}", "SK": "REPORT"}
+
+
+def report_customer(store_id: str, customer: str) -> Key:
+    """A customer's first two orders (the retention cohorts), keyed by a hash: no personal data in keys."""
+    digest = hashlib.sha256(f"{store_id}\x1f{customer}".encode()).hexdigest()[:32]
+    return {"PK": f"{_store(store_id)}#{REPORT_CUSTOMER}#{digest}", "SK": "REPORT"}

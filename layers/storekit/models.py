@@ -247,6 +247,8 @@ class Order(Canonical):
     total_shipping: Money = None
     #: after edits and refunds (Shopify current_total_price; WooCommerce total minus refunds)
     current_total: Money = None
+    #: tips the buyer added (Shopify total_tip_received); reports keep them apart from sales
+    total_tip: Money = None
     financial_status: str | None = None
     fulfillment_status: str | None = None
     #: the platform's own order status (WooCommerce status; Shopify "cancelled" or None)

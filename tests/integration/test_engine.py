@@ -438,7 +438,9 @@ def test_activity_report_counts_events_and_actions_per_store_day(api: Any, pump:
     assert today["events"] == {"order.created": 2}
     assert today["actions"] == {"planned": 3}
     assert report["days"][1] == {"day": "2026-11-23", "events": {}, "actions": {}}
-    assert api.http.get("/stores/demo/reports/nope", headers=AUTH).status_code == 404
+    unknown = api.http.get("/stores/demo/reports/nope", headers=AUTH)  # issue 16: 400 naming the field
+    assert unknown.status_code == 400
+    assert body_json(unknown)["error"].startswith("report: no report 'nope'")
     assert api.http.get("/stores/demo/reports/activity?days=0", headers=AUTH).status_code == 400
 
 

@@ -306,6 +306,7 @@ class SOrder(_Shape):
     current_total_tax: Money = None
     total_discounts: Money = None
     current_total_discounts: Money = None
+    total_tip_received: Money = None
     total_shipping_price_set: SMoneySet | None = None
     shipping_lines: list[SShippingLine] = []
     financial_status: str | None = None
@@ -367,6 +368,7 @@ class SOrder(_Shape):
             total_discounts=_first(self.total_discounts, self.current_total_discounts),
             total_shipping=total_shipping,
             current_total=self.current_total_price,
+            total_tip=self.total_tip_received,
             financial_status=self.financial_status,
             fulfillment_status=self.fulfillment_status,
             status="cancelled" if self.cancelled_at else None,

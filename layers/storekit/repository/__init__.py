@@ -29,6 +29,7 @@ from storekit.repository.outbox import OutboxRepository
 from storekit.repository.parking import ParkingRepository
 from storekit.repository.rates import RateRepository
 from storekit.repository.redaction import REDACTED, RedactionRepository
+from storekit.repository.reports import ReportRepository
 from storekit.repository.sales import SaleRepository
 from storekit.repository.stores import StoreRepository
 
@@ -64,5 +65,6 @@ class Repository(
     ListingRepository,
     RedactionRepository,
     SaleRepository,
+    ReportRepository,
 ):
     """Every aggregate's methods on one object (`runtime.repo`), over one table and one clock."""
