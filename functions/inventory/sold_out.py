@@ -5,8 +5,8 @@ choice: hide it from the online store (Shopify: unpublish from the Online Store 
 WooCommerce: catalog visibility hidden) or keep it visible with a `sold-out` tag themes use for a
 banner. What storeflow changed is recorded with the product's stock (functions/inventory/facts.py),
 so when stock returns it undoes exactly that and nothing else: a product the merchant had hidden
-stays hidden, a tag the merchant had set stays. Back in stock also tells marketing.
-The product's waitlist (issue 12, item 4) is not emailed yet: `waitlist_hook` is where it plugs in.
+stays hidden, a tag the merchant had set stays. Back in stock also tells marketing; the variants'
+waitlists are emailed by their own automation (functions/inventory/waitlist.py).
 """
 
 from __future__ import annotations
@@ -67,13 +67,6 @@ def unsupported(changes: SoldOutChanges, undo: bool, platform: str) -> list[str]
     return []
 
 
-def waitlist_hook(
-    product_id: str, ctx: Context[SoldOutSettings, StockFacts]
-) -> tuple[list[Action], str | None]:
-    """The shoppers waiting for this product (issue 12, item 4): not built yet."""
-    return [], "no waitlist emails: the back-in-stock waitlist is not available yet"
-
-
 def _name(product: Product | None, product_id: str, fallback: str | None = None) -> str:
     title = (product.title if product else None) or fallback
     return f"{title} ({product_id})" if title else f"product {product_id}"
@@ -125,10 +118,6 @@ def sold_out(resource: InventoryLevel | Product, ctx: Context[SoldOutSettings, S
                 notes.append(f"no back-in-stock notice: {why}")
         else:
             notes.append("no back-in-stock notice (setting notify_back_in_stock)")
-        waitlist, note = waitlist_hook(product_id, ctx)
-        actions += waitlist
-        if note:
-            notes.append(note)
         return Decision(actions, "; ".join(notes) or None)
     if now_sold_out:
         return nothing(f"{name} is still sold out (already handled when it sold out)")

@@ -34,6 +34,10 @@ conditional put is the duplicate check.
 | PO/status      | (same item)                           |                          | GSI2 STORE#{s}#PURCHASE-ORDERS#{st} | {time}#{po}     |
 | order proof    | STORE#{s}#ORDER#{order_id}            | PROOF                    | GSI1 STORE#{s}#ORDERPROOF#{n}       | {order_id}      |
 |                |                                       |                          | (and store member)                  |                 |
+| variant        | STORE#{s}#VARIANT#{variant_id}        | PRODUCT                  | (store member)                      |                 |
+| waitlist entry | STORE#{s}#WAITLIST#{variant_id}       | {hash of email}          | GSI1 STORE#{s}#WAITLIST#{variant}   | {time}#{hash}   |
+|                |                                       |                          | (and store member)                  |                 |
+| waitlister     | STORE#{s}#WAITLISTER#{hash of email}  | {variant_id}             | (store member)                      |                 |
 
 Due jobs are filed by the hour they are due in (the current hour if already due), so the sweeper
 reads one partition per hour (`SK <= now`), never a scan: a first sweep over its day of lookback
@@ -67,6 +71,9 @@ CURSOR = "CURSOR"
 SHOP_CLAIM = "SHOP_CLAIM"
 RATE = "RATE"
 PROOF = "PROOF"
+VARIANT = "VARIANT"
+WAITLIST_ENTRY = "WAITLIST"
+WAITLISTER = "WAITLISTER"
 
 Key = dict[str, str]
 
@@ -343,3 +350,38 @@ def order_proof_lookup(store_id: str, number: str, order_id: str) -> Key:
 def order_proof_partition(store_id: str, number: str) -> str:
     """GSI1 partition of the proofs of the orders with this number (normalized here)."""
     return f"{_store(store_id)}#ORDERPROOF#{normalized_order_number(number)}"
+
+
+# --- inventory: the back-in-stock waitlist (functions/inventory/waitlist.py) -----------------
+def variant(store_id: str, variant_id: str) -> Key:
+    """Which product a variant belongs to, with its titles and handle (kept from product events),
+    so a waitlist signup names a variant storeflow knows."""
+    return {"PK": f"{_store(store_id)}#VARIANT#{variant_id}", "SK": "PRODUCT"}
+
+
+def email_digest(store_id: str, email: str) -> str:
+    """An email address as waitlist keys and signed links hold it: a hash, never the address."""
+    return hashlib.sha256(f"{store_id}\x1fwaitlist\x1f{contact_address(email)}".encode()).hexdigest()[:32]
+
+
+def waitlist_entry(store_id: str, variant_id: str, digest: str) -> Key:
+    """One shopper waiting for one variant (the email's digest makes a repeat signup the same item)."""
+    return {"PK": f"{_store(store_id)}#WAITLIST#{variant_id}", "SK": digest}
+
+
+def waitlist_order(store_id: str, variant_id: str, signed_at: str, digest: str) -> Key:
+    """GSI1 keys of a waitlist entry: a variant's entries in signup order."""
+    return {"GSI1PK": waitlist_partition(store_id, variant_id), "GSI1SK": f"{signed_at}#{digest}"}
+
+
+def waitlist_partition(store_id: str, variant_id: str) -> str:
+    return f"{_store(store_id)}#WAITLIST#{variant_id}"
+
+
+def waitlister(store_id: str, digest: str, variant_id: str) -> Key:
+    """The variants one email waits for (found by customers/redact from the address alone)."""
+    return {"PK": waitlister_partition(store_id, digest), "SK": variant_id}
+
+
+def waitlister_partition(store_id: str, digest: str) -> str:
+    return f"{_store(store_id)}#WAITLISTER#{digest}"

@@ -298,7 +298,7 @@ def test_still_sold_out_is_not_handled_twice() -> None:
     assert list(decision) == [] and "still sold out" in (decision.reason or "")
 
 
-def test_restock_tells_marketing_and_names_the_waitlist_gap() -> None:
+def test_restock_untags_and_tells_marketing() -> None:
     product = ipod()
     recorded = _all_zero(product) | {"SOLDOUT": SoldOutChanges(tagged=True).to_json()}
     facts = StockFacts(item=pink_item(), stock_item=recorded)
@@ -306,7 +306,7 @@ def test_restock_tells_marketing_and_names_the_waitlist_gap() -> None:
     [untag, notice] = decision
     assert untag == RemoveTags(resource="product", resource_id="632910392", tags=["sold-out"])
     assert isinstance(notice, PostSlack) and notice.text.startswith("Back in stock: IPod Nano - 8GB")
-    assert "waitlist" in (decision.reason or "")
+    assert decision.reason is None
 
 
 def test_never_undoes_what_the_merchant_did() -> None:

@@ -29,6 +29,7 @@ from storekit.repository.parking import ParkingRepository
 from storekit.repository.rates import RateRepository
 from storekit.repository.redaction import REDACTED, RedactionRepository
 from storekit.repository.stores import StoreRepository
+from storekit.repository.waitlist import WaitlistRepository
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -60,5 +61,6 @@ class Repository(
     RateRepository,
     ListingRepository,
     RedactionRepository,
+    WaitlistRepository,
 ):
     """Every aggregate's methods on one object (`runtime.repo`), over one table and one clock."""
