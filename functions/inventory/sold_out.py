@@ -42,7 +42,7 @@ def change_actions(
                 publication_id=settings.publication_id,
             )
         )
-    if changes.tagged and platform == "shopify":
+    if changes.tagged:
         tags = [settings.tag]
         out.append(
             RemoveTags(resource="product", resource_id=product_id, tags=tags)
@@ -58,13 +58,6 @@ def _shown_as(visibility: str | None) -> Literal["visible", "catalog", "search"]
     if visibility == "search":
         return "search"
     return "visible"
-
-
-def unsupported(changes: SoldOutChanges, undo: bool, platform: str) -> list[str]:
-    """Changes this storeflow cannot write yet (said in the run's reason)."""
-    if changes.tagged and platform != "shopify":
-        return ["tagging a WooCommerce product is not available yet: use on_sold_out hide"]
-    return []
 
 
 def _name(product: Product | None, product_id: str, fallback: str | None = None) -> str:
@@ -97,14 +90,14 @@ def sold_out(resource: InventoryLevel | Product, ctx: Context[SoldOutSettings, S
     if now_sold_out and recorded is None:
         changes = planned_changes(after, ctx.settings, ctx.store.platform)
         actions = change_actions(product_id, changes, ctx.settings, undo=False, platform=ctx.store.platform)
-        notes = unsupported(changes, undo=False, platform=ctx.store.platform)
+        notes: list[str] = []
         if not changes.changed_anything():
             how = "hidden" if ctx.settings.on_sold_out == "hide" else f"tagged {ctx.settings.tag}"
             notes.append(f"{name} sold out and is already {how}: nothing to change (nor to undo later)")
         return Decision(actions, "; ".join(notes) or None)
     if not now_sold_out and recorded is not None:
         actions = change_actions(product_id, recorded, ctx.settings, undo=True, platform=ctx.store.platform)
-        notes = unsupported(recorded, undo=True, platform=ctx.store.platform)
+        notes = []
         if ctx.settings.notify_back_in_stock:
             heading = f"Back in stock: {title or name}"
             link = admin_link(ctx.store, product_id)

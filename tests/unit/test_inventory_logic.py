@@ -373,14 +373,14 @@ def test_a_catalog_rule_needs_a_condition_and_an_effect() -> None:
         CatalogRulesSettings(rules=[{"vendor": "x"}])  # type: ignore[list-item]
 
 
-def test_woocommerce_product_tags_are_not_written_yet_and_the_run_says_so() -> None:
+def test_woocommerce_products_are_tagged_too() -> None:
     product = parsed(
         FIXTURES / "woocommerce/product_created__rest-api-docs.json", Topic.PRODUCT_CREATED, "woocommerce"
     )
     rules = CatalogRulesSettings(rules=[{"title_words": ["premium"], "add_tags": ["premium"]}])  # type: ignore[list-item]
     decision = catalog_rules(product, ctx(rules, StockFacts(), "woocommerce"))
-    assert list(decision) == []
-    assert decision.reason == "adding tags premium to a WooCommerce product is not available yet"
+    assert list(decision) == [AddTags(resource="product", resource_id="794", tags=["premium"])]
+    assert decision.reason is None
 
 
 def test_a_woocommerce_variation_alone_never_sells_out_its_product() -> None:
@@ -447,3 +447,16 @@ def test_collections_shopify_once_per_product_woocommerce_only_when_missing() ->
     already = CatalogRulesSettings(rules=[{"title_words": ["premium"], "add_to_collection": "14"}])  # type: ignore[list-item]
     decision = catalog_rules(woo, ctx(already, StockFacts(), "woocommerce"))
     assert list(decision) == [] and "already has what its 1 rule(s) add" in (decision.reason or "")
+
+
+def test_a_woocommerce_product_sold_out_is_tagged_and_untagged_on_restock() -> None:
+    path = FIXTURES / "woocommerce" / "product_created__rest-api-docs.json"
+    product = parsed(path, Topic.PRODUCT_UPDATED, "woocommerce", manage_stock=True, stock_quantity=0)
+    in_stock = stock_of(product, **{"T#794": 3})
+    [tag] = sold_out(product, ctx(SoldOutSettings(), StockFacts(stock_item=in_stock), "woocommerce"))
+    assert tag == AddTags(resource="product", resource_id="794", tags=["sold-out"])
+    back = parsed(path, Topic.PRODUCT_UPDATED, "woocommerce", manage_stock=True, stock_quantity=2)
+    recorded = {**stock_of(product), "SOLDOUT": SoldOutChanges(tagged=True).to_json()}
+    settings = SoldOutSettings(notify_back_in_stock=False)
+    untag, *_ = sold_out(back, ctx(settings, StockFacts(stock_item=recorded), "woocommerce"))
+    assert untag == RemoveTags(resource="product", resource_id="794", tags=["sold-out"])
