@@ -28,7 +28,8 @@ conditional put is the duplicate check.
 | product stock  | STORE#{s}#STOCK#{product_id}          | STOCK                    | (store member)                      |                 |
 | shop claim     | SHOP#{platform}#{shop identity}       | STORE                    | -                                   | -               |
 | rate counter   | STORE#{s}#RATE#{scope}#{hash}         | {window start}           | (store member)                      |                 |
-| variant sales  | STORE#{s}#VSALES#{variant_id}         | {day}                    | - (ADD counter: units sold, net)    | -               |
+| variant sales  | STORE#{s}#VSALES#{variant_id}         | B{block of 32 days}      | (store member) ADD counters u{day}: |                 |
+|                |                                       |                          | units sold per day, net; TTL        |                 |
 | sales marker   | STORE#{s}#SALESMARK#{order_id}        | SALES                    | -                                   | -               |
 | purchase order | STORE#{s}#PO#{po_number}              | PO                       | GSI1 STORE#{s}#PURCHASE-ORDERS      | {time}#{po}     |
 | PO/status      | (same item)                           |                          | GSI2 STORE#{s}#PURCHASE-ORDERS#{st} | {time}#{po}     |
@@ -47,7 +48,7 @@ costs 25 Queries.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 # item types (attribute "type"): the stream handlers route on it
 EVENT = "EVENT"
@@ -276,10 +277,22 @@ def product_stock(store_id: str, product_id: str) -> Key:
     return {"PK": f"{_store(store_id)}#STOCK#{product_id}", "SK": STOCK}
 
 
+#: store-local days one sales item of a variant holds (a velocity window of 28 days reads 1-2 items)
+SALES_BLOCK_DAYS = 32
+
+
 def variant_sales(store_id: str, variant_id: str, day: str) -> Key:
-    """Units of one variant sold on one store-local day, net of refunds and cancellations (an ADD
-    counter), so a velocity reads at most `window_days` items of one partition."""
-    return {"PK": f"{_store(store_id)}#VSALES#{variant_id}", "SK": day}
+    """One variant's units sold on the SALES_BLOCK_DAYS store-local days of `day`'s block, net of
+    refunds and cancellations: an ADD counter per day (attribute `sales_day_attr(day)`) in one item,
+    so a velocity reads at most window_days / SALES_BLOCK_DAYS + 1 items of one partition, whatever
+    the number of orders."""
+    block = date.fromisoformat(day).toordinal() // SALES_BLOCK_DAYS
+    return {"PK": f"{_store(store_id)}#VSALES#{variant_id}", "SK": f"B{block:06d}"}
+
+
+def sales_day_attr(day: str) -> str:
+    """The attribute of a day's counter in its block item."""
+    return f"u{date.fromisoformat(day).toordinal() % SALES_BLOCK_DAYS}"
 
 
 def sales_marker(store_id: str, order_id: str) -> Key:
