@@ -8,9 +8,11 @@ job; permanent failures are recorded with their reason.
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
@@ -26,6 +28,8 @@ from storekit.records import ActionRecord, JobRecord
 from storekit.repository import action_from_item
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
+
+T = TypeVar("T")
 
 MAX_ATTEMPTS = 5
 BASE_BACKOFF_S = 30
@@ -99,10 +103,29 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
         reason = f"unexpected {type(exc).__name__}: {exc}"[:500]
         _finish(claimed, "failed", runtime, reason=reason, mode=mode)
         return _settled(store, "failed", runtime)
-    _finish(claimed, "done", runtime, result=result, mode=mode)
+    # the outside world has acted: recording that must not fail on a passing table fault, or the
+    # action would look unfinished (and a message could not be told from one never sent)
+    _finish(claimed, "done", runtime, result=result, mode=mode, durable=True)
     note_customer_contact(record.store_id, action, runtime)
     logger.info("action done", extra={"store_id": record.store_id, "kind": record.kind})
     return _settled(store, "done", runtime)
+
+
+#: pauses between tries of recording an action that was carried out (table throttling passes)
+PERSIST_PAUSES_S = (0.05, 0.2, 0.5, 1.0)
+
+
+def _persisting(write: Callable[[], T]) -> T:
+    """Run a table write, trying again after short pauses on a DynamoDB fault (boto3 has retried
+    already; this rides out a longer burst). The last fault is raised."""
+    for pause in PERSIST_PAUSES_S:
+        try:
+            return write()
+        except ClientError as exc:
+            fault = exc.response.get("Error", {}).get("Code", "ClientError")
+            logger.warning("recording a finished action failed; trying again", extra={"fault": fault})
+            time.sleep(pause)
+    return write()
 
 
 def _finish(
@@ -114,21 +137,33 @@ def _finish(
     result: str | None = None,
     next_attempt_at: str | None = None,
     mode: str | None = None,
+    durable: bool = False,
 ) -> None:
-    """End one attempt: move the running action to `status` and add the attempt to its history."""
-    moved = runtime.repo.move_action(
-        claimed,
-        status,
-        from_statuses=("running",),
-        reason=reason,
-        result=result,
-        next_attempt_at=next_attempt_at,
-        mode=mode,
-    )
-    if moved is not None:
+    """End one attempt: move the running action to `status` and add the attempt to its history.
+    `durable`: the outside world has acted, so each write rides out passing table faults."""
+
+    def move() -> ActionRecord | None:
+        return runtime.repo.move_action(
+            claimed,
+            status,
+            from_statuses=("running",),
+            reason=reason,
+            result=result,
+            next_attempt_at=next_attempt_at,
+            mode=mode,
+        )
+
+    def note() -> None:
         runtime.repo.note_attempt(
             claimed.store_id, claimed.action_id, status, reason=reason, mode=mode, result=result
         )
+
+    moved = _persisting(move) if durable else move()
+    if moved is not None:
+        if durable:
+            _persisting(note)
+        else:
+            note()
 
 
 def note_customer_contact(store_id: str, action: Action, runtime: Runtime) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from functions.engine.dispatch import decide_and_record
 from functions.engine.execute import RETRY_JOB, release_for_retry
 from storekit import keys
+from storekit.actions import REPEATABLE_KINDS
 from storekit.automation import EventMeta, JobHandler, Reader
 from storekit.clock import iso
-from storekit.observability import logger
+from storekit.observability import logger, metrics
 from storekit.records import JobRecord
 from storekit.runtime import Runtime
 
@@ -117,18 +120,36 @@ def sweep(runtime: Runtime) -> dict[str, int]:
     settled = keys.job_partition(now - SETTLE)
     runtime.repo.set_sweeper_cursor(held or min(partitions[-1], settled))
     counts["recovered"] = recover_stalled_actions(runtime)
+    # the heartbeat the "sweeper stopped" alarm watches (no data for 15 minutes = alarm)
+    metrics.add_metric(name="SweeperHeartbeat", unit=MetricUnit.Count, value=1)
     return counts
 
 
+#: why a message (or another kind that must not happen twice) left `running` is not sent again
+UNKNOWN_OUTCOME = (
+    "the executor stopped while carrying this out, so it may or may not have gone out: it is not "
+    "repeated on its own (it must not reach anyone twice); check, then retry it here if needed"
+)
+
+
 def recover_stalled_actions(runtime: Runtime) -> int:
-    """Put actions whose executor died mid-way (still `running` long after) back to `pending`."""
+    """Actions whose executor died mid-way (still `running` long after): a repeatable kind goes back
+    to `pending`; any other is failed with the reason that its outcome is unknown (never sent twice)."""
     cutoff = iso(runtime.clock.now() - STALLED_AFTER)
     recovered = 0
     for store_id in runtime.repo.store_ids():
         for action in runtime.repo.actions_in_status(store_id, "running"):
-            if action.updated_at < cutoff and runtime.repo.move_action(
-                action, "pending", from_statuses=("running",), reason="executor stopped mid-way; retried"
-            ):
-                logger.warning("stalled action put back in line", extra={"store_id": store_id})
+            if action.updated_at >= cutoff:
+                continue
+            if action.kind in REPEATABLE_KINDS:
+                moved = runtime.repo.move_action(
+                    action, "pending", from_statuses=("running",), reason="executor stopped mid-way; retried"
+                )
+            else:
+                moved = runtime.repo.move_action(
+                    action, "failed", from_statuses=("running",), reason=UNKNOWN_OUTCOME
+                )
+            if moved:
+                logger.warning("stalled action recovered", extra={"store_id": store_id, "kind": action.kind})
                 recovered += 1
     return recovered

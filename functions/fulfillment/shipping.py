@@ -35,12 +35,15 @@ from functions.fulfillment.models import (
     ShippingNoticeSettings,
     SmsTemplateSettings,
 )
-from storekit.actions import Action, PostSlack, SendEmail, SendSms
+from storekit.actions import Action, PostSlack, ScheduleJob, SendEmail, SendSms
 from storekit.adapters import Topic
-from storekit.automation import Automation, Context, Decision, nothing
+from storekit.automation import Automation, Context, Decision, Reader, nothing
 from storekit.messages import sms_text
 from storekit.models import Fulfillment, Order
 from storekit.observability import logger
+from storekit.records import JobRecord
+
+SHIPPING: Final = "shipping-notice"
 
 _HEADLINES = {
     "in_transit": ("Your parcel is on its way", "It is moving through the carrier's network."),
@@ -191,9 +194,61 @@ def _sms(
     )
 
 
+#: a shipment whose order has not arrived yet (webhooks come in any order) is decided again this
+#: much later, with the order if it has come by then
+ORDER_WAIT = timedelta(minutes=10)
+
+
+def wait_for_order(shipment: Fulfillment, ctx: Context[Any, OrderFacts], automation: str) -> Decision | None:
+    """A due job that decides `shipment` again after ORDER_WAIT when its order is not known yet
+    (None when it is, or the shipment names none): the order's address, name and consent decide
+    the message, and Shopify may deliver a fulfillment before its order."""
+    if ctx.related.order is not None or not shipment.order_id:
+        return None
+    wait = ScheduleJob(
+        job_kind=automation,
+        due_at=ctx.now + ORDER_WAIT,
+        params={"fulfillment": shipment.model_dump(mode="json")},
+        once_per=f"{automation}:wait:{shipment_key(shipment.order_id, shipment)}",
+    )
+    minutes = int(ORDER_WAIT.total_seconds() // 60)
+    return Decision(
+        [wait],
+        f"fulfillment {shipment.id} names order {shipment.order_id}, which storeflow has not received "
+        f"yet: decided again in {minutes} minutes, with the order if it has arrived",
+    )
+
+
+def waited_shipment(job: JobRecord) -> Fulfillment | None:
+    """The shipment a wait job holds (None for a job that holds none: filed by hand or damaged)."""
+    try:
+        return Fulfillment.model_validate(job.params["fulfillment"])
+    except (KeyError, ValueError):
+        return None
+
+
+def order_of_waited_shipment(job: JobRecord, read: Reader) -> OrderFacts:
+    shipment = waited_shipment(job)
+    return order_of_shipment(shipment, read) if shipment is not None else OrderFacts()
+
+
 def shipping_notice(
     resource: Fulfillment | Order, ctx: Context[ShippingNoticeSettings, OrderFacts]
 ) -> Decision:
+    if isinstance(resource, Fulfillment) and (waiting := wait_for_order(resource, ctx, SHIPPING)):
+        return waiting
+    return announce(resource, ctx)
+
+
+def shipping_notice_after_wait(job: JobRecord, ctx: Context[ShippingNoticeSettings, OrderFacts]) -> Decision:
+    """The shipment decided again after waiting for its order (with what is known now)."""
+    shipment = waited_shipment(job)
+    if shipment is None:
+        return nothing(f"job {job.job_id} holds no shipment to announce (not filed by a shipment)")
+    return announce(shipment, ctx)
+
+
+def announce(resource: Fulfillment | Order, ctx: Context[ShippingNoticeSettings, OrderFacts]) -> Decision:
     order, shipped, none_because = shipments(resource, ctx)
     if none_because is not None:
         return nothing(none_because)
@@ -322,13 +377,15 @@ def delivery_update(resource: Fulfillment, ctx: Context[DeliveryUpdateSettings, 
 
 
 SHIPPING_NOTICE: Automation[Fulfillment | Order, ShippingNoticeSettings, OrderFacts] = Automation(
-    name="shipping-notice",
+    name=SHIPPING,
     description="Tell the customer their order shipped: carrier, tracking link, items (email, SMS)",
     topics=frozenset({Topic.FULFILLMENT_CREATED, Topic.ORDER_UPDATED}),
     settings_model=ShippingNoticeSettings,
     takes=(Fulfillment, Order),
     run=shipping_notice,
     load=order_of_shipment,
+    on_due=shipping_notice_after_wait,
+    load_due=order_of_waited_shipment,
     reads=frozenset({"order"}),
 )
 

@@ -211,6 +211,12 @@ class ScheduleJob(_Action):
 
 #: actions that only change storeflow's own state: carried out in dry-run as well
 INTERNAL_KINDS = frozenset({"schedule_job"})
+#: actions whose second performance changes nothing (a tag already there, a product already hidden):
+#: one whose executor died mid-way is simply done again. Any other kind (a message, a purchase
+#: order) is never repeated blindly: it is failed with a reason, for the merchant to check and retry.
+REPEATABLE_KINDS = frozenset(
+    {"schedule_job", "add_tags", "remove_tags", "set_product_visibility", "add_to_collection"}
+)
 
 Action = Annotated[
     AddTags

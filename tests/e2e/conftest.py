@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,17 @@ def call(
         return err.code, json.loads(err.read() or b"null")
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
+@contextmanager
+def local_stack(*args: str) -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
+    """Start `python -m infra.local_stack` (what `make run` starts) with `args`; yields its base URL,
+    the process and every line it prints (read in the background)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STOREFLOW_"))}
     env.update(
         {"STOREFLOW_ADMIN_TOKEN": TOKEN, "PYTHONPATH": f"{ROOT}:{ROOT / 'layers'}", "PYTHONUNBUFFERED": "1"}
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack", "--port", str(port), "--sweep-seconds", "2"],
+        [sys.executable, "-m", "infra.local_stack", "--port", str(port), "--sweep-seconds", "2", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -72,6 +75,14 @@ def stack() -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
     # keep reading what the console prints after the banner (the tests look at those lines)
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True)
     reader.start()
-    yield f"http://127.0.0.1:{port}", proc, lines
-    if proc.poll() is None:
-        proc.kill()
+    try:
+        yield f"http://127.0.0.1:{port}", proc, lines
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[tuple[str, subprocess.Popen[str], list[str]]]:
+    with local_stack() as started:
+        yield started

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from functions.composition import build_registry
 from functions.engine.sweep import sweep
-from storekit.actions import AddTags
+from storekit.actions import AddTags, SendEmail
 from storekit.adapters import Topic, resource_from_json
 from storekit.automation import UNEXPLAINED, Automation, Decision, Domain, JobHandler
 from storekit.clock import iso
@@ -280,19 +280,47 @@ def test_failing_automation_is_recorded_and_does_not_block_others(
     assert len(listing(api, "actions")) == 2
 
 
-def test_a_run_that_decides_nothing_shows_why_in_the_run_listing(api: Any, pump: Any) -> None:
-    """A fulfillment whose order storeflow never received: each automation says why it did nothing."""
+def test_a_run_that_decides_nothing_shows_why_in_the_run_listing(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
+    """A fulfillment whose order storeflow never received: the shipping notice waits ten minutes
+    for the order (webhooks come in any order), then says why it sent nothing."""
     put_store(api)
     deliver(api, "shopify/fulfillments_create__python-api-fulfillment.json", "f-1", "fulfillments/create")
     pump.drain()
-    [run] = listing(api, "runs")
+    [waiting] = listing(api, "runs")
+    assert waiting["automation"] == "shipping-notice"
+    assert "decided again in 10 minutes" in waiting["reason"]
+    sweep(runtime)
+    clock.advance(minutes=11)
+    sweep(runtime)
+    pump.drain()
+    run = listing(api, "runs")[0]  # newest first
     assert run["automation"] == "shipping-notice"
     assert run["outcome"] == "nothing-to-do"
     assert run["reason"].startswith(
         "fulfillment 255858046 names order 450789469, which storeflow has not received: "
         "subscribe orders/create"
     )
-    assert listing(api, "actions") == []
+    assert [a["kind"] for a in listing(api, "actions")] == ["schedule_job"]
+
+
+def test_a_fulfillment_before_its_order_still_gets_its_shipping_notice(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
+    """Found by delivering every payload in any order (test_delivery_semantics): Shopify may send
+    fulfillments/create before orders/create; the notice must not be lost."""
+    put_store(api)
+    deliver(api, "shopify/fulfillments_create__python-api-fulfillment.json", "f-1", "fulfillments/create")
+    pump.drain()
+    deliver(api, "shopify/orders_create__python-api-order.json", "o-1", "orders/create")
+    pump.drain()
+    sweep(runtime)
+    clock.advance(minutes=11)
+    sweep(runtime)
+    pump.drain()
+    emails = [a for a in listing(api, "actions") if a["kind"] == "send_email"]
+    assert [a["target"] for a in emails] == ["email:b***@hostmail.com"]
 
 
 def test_an_automation_that_gives_no_reason_gets_the_engines_last_resort(
@@ -473,6 +501,39 @@ def test_action_whose_executor_died_is_put_back_in_line(
     [action] = listing(api, "actions")
     assert action["status"] == "done"
     assert action["attempts"] == 2
+
+
+def test_a_message_whose_executor_died_is_failed_as_unknown_never_sent_twice(
+    api: Any, app: Any, runtime: Any, clock: Any, session: Any, resources: Any, extra_automation: Any
+) -> None:
+    """An email left `running` may have gone out before the executor died: it is not sent again on
+    its own (the customer must not get it twice); the merchant sees why and can retry it."""
+    from infra.pollers import StreamPoller
+
+    def thank(order: Order, ctx: Any) -> list[SendEmail]:
+        return [SendEmail(to="shopper@example.com", template="notice", context={"heading": "h", "body": "b"})]
+
+    extra_automation(
+        Automation(
+            name="test-thanks",
+            description="t",
+            topics=frozenset({Topic.ORDER_CREATED}),
+            settings_model=NoSettings,
+            takes=(Order,),
+            run=thank,
+        )
+    )
+    put_store(api, mode="live")
+    deliver(api)
+    StreamPoller(session, resources.stream_arn, {"dispatch": app.handler_map["dispatch"]}).drain()
+    [pending] = [a for a in listing(api, "actions") if a["automation"] == "test-thanks"]
+    record = runtime.repo.get_action("demo", pending["action_id"])
+    assert runtime.repo.move_action(record, "running", from_statuses=("pending",), count_attempt=True)
+    clock.advance(minutes=30)
+    assert sweep(runtime)["recovered"] == 1
+    [action] = [a for a in listing(api, "actions") if a["automation"] == "test-thanks"]
+    assert action["status"] == "failed"
+    assert "may or may not have gone out" in action["reason"]
 
 
 def test_sweeper_that_fell_behind_catches_up_without_skipping(

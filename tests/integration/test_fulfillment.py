@@ -143,12 +143,20 @@ def test_sms_waits_for_quiet_hours_to_end_in_the_store_timezone(
     )
 
 
-def test_shipment_of_an_order_not_seen_yet_still_emails_the_shipment_address(api: Any, pump: Any) -> None:
+def test_shipment_of_an_order_not_seen_yet_still_emails_the_shipment_address(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
     put_store(api)
     body, _ = load_fixture("shopify/fulfillments_create__hookdeck-2024-10.json")
     deliver(api, body, "fulfillments/create", "f-only")
     pump.drain()
-    [notice] = actions(api, "shipping-notice")
+    [wait] = actions(api, "shipping-notice")
+    assert wait["kind"] == "schedule_job"  # the order may still come: wait ten minutes for it
+    sweep(runtime)
+    clock.advance(minutes=11)
+    sweep(runtime)
+    pump.drain()
+    [notice] = [a for a in actions(api, "shipping-notice") if a["kind"] == "send_email"]
     assert notice["target"] == "email:j***@example.com"
 
 

@@ -19,7 +19,8 @@ from functions.fulfillment.returns import (
     schedule_returns_follow_up,
     send_returns_follow_up,
 )
-from functions.fulfillment.shipping import delivery_update, shipping_notice
+from functions.fulfillment.shipping import delivery_update, shipping_notice, shipping_notice_after_wait
+from storekit.actions import ScheduleJob
 from storekit.adapters import canonical_topic, parse_delivery
 from storekit.automation import UNEXPLAINED, Context, Decision, EventMeta, Reader
 from storekit.models import Canonical, Order, Refund
@@ -88,12 +89,27 @@ def job(kind: str, **params: Any) -> JobRecord:
 
 
 # --- shipping notice -----------------------------------------------------------------------------
-def test_fulfillment_of_an_order_not_received_names_the_order_and_the_subscription() -> None:
-    decision = shipping_notice(resource(SHIPMENT_OF_1001), ctx(ShippingNoticeSettings(), OrderFacts()))
-    assert reason_of(decision).startswith(
+def test_fulfillment_of_an_order_not_received_waits_for_it_then_names_the_subscription() -> None:
+    shipment = resource(SHIPMENT_OF_1001)
+    waiting = shipping_notice(shipment, ctx(ShippingNoticeSettings(), OrderFacts()))
+    [wait] = waiting
+    assert isinstance(wait, ScheduleJob) and wait.job_kind == "shipping-notice"
+    assert waiting.reason == (
+        "fulfillment 255858046 names order 450789469, which storeflow has not received yet: "
+        "decided again in 10 minutes, with the order if it has arrived"
+    )
+    # ten minutes later the order has still not come: the run says what to subscribe
+    due = job("shipping-notice", **wait.params)
+    after = shipping_notice_after_wait(due, ctx(ShippingNoticeSettings(), OrderFacts()))
+    assert reason_of(after).startswith(
         "fulfillment 255858046 names order 450789469, which storeflow has not received: "
         "subscribe orders/create; no message: no email address is known for the order"
     )
+    # ... and when it has come, the customer hears of the shipment
+    arrived = shipping_notice_after_wait(
+        due, ctx(ShippingNoticeSettings(), OrderFacts(order=resource(ORDER_1001)))
+    )
+    assert [a.kind for a in arrived] == ["send_email"]
 
 
 def test_customer_without_sms_consent_gets_email_only_and_the_run_says_so() -> None:

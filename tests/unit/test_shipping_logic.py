@@ -14,13 +14,20 @@ from functions.engine.dispatch import action_key
 from functions.fulfillment.facts import OrderFacts
 from functions.fulfillment.messaging import is_email_address
 from functions.fulfillment.models import DeliveryUpdateSettings, ShippingNoticeSettings
-from functions.fulfillment.shipping import carrier_tracking_url, delivery_update, shipping_notice
-from storekit.actions import Action, PostSlack, SendEmail, SendSms
+from functions.fulfillment.shipping import (
+    ORDER_WAIT,
+    carrier_tracking_url,
+    delivery_update,
+    shipping_notice,
+    shipping_notice_after_wait,
+)
+from storekit.actions import Action, PostSlack, ScheduleJob, SendEmail, SendSms
 from storekit.adapters import Parsed, Topic, parse_delivery
 from storekit.automation import Context, EventMeta
 from storekit.clients.email import sender_named
 from storekit.messages import SMS_MAX_BYTES, sms_text
 from storekit.models import Order
+from storekit.records import JobRecord
 from storekit.store import StoreConfig
 from tests.payloads import load_fixture
 
@@ -204,9 +211,20 @@ def test_a_broken_sms_template_is_refused_naming_the_field(template: str, proble
         DeliveryUpdateSettings(sms_template="{{ items }}")  # a shipping-notice variable only
 
 
-def test_shipment_of_an_order_not_seen_yet_emails_the_shipment_address() -> None:
+def test_shipment_of_an_order_not_seen_yet_waits_then_emails_the_shipment_address() -> None:
     payload = json.loads(load_fixture("shopify/fulfillments_create__hookdeck-2024-10.json")[0])
-    [email] = notices(payload, None)
+    [wait] = notices(payload, None)
+    assert isinstance(wait, ScheduleJob)
+    assert wait.due_at == ctx(ShippingNoticeSettings(), {}).now + ORDER_WAIT
+    due = JobRecord(
+        job_id="j",
+        store_id="demo",
+        kind=wait.job_kind,
+        due_at=wait.due_at.isoformat(),
+        params=wait.params,
+        created_at=wait.due_at.isoformat(),
+    )
+    [email] = shipping_notice_after_wait(due, ctx(ShippingNoticeSettings(), {}))
     assert isinstance(email, SendEmail)
     assert email.to.endswith("@example.com")
 
