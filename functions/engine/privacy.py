@@ -4,7 +4,8 @@
   orders Shopify lists in `orders_to_redact` (fulfillments, refunds, checkouts included; archived
   raw payloads too), the snapshots and other items of those entities, their last-contact records,
   their due jobs (a follow-up email is never sent after the redact) and their actions not carried
-  out yet. Actions already carried out (or planned in dry-run) stay for the audit trail with kind,
+  out yet, and what domains keep by the customer's addresses (Domain.forgets: waitlist signups).
+  Actions already carried out (or planned in dry-run) stay for the audit trail with kind,
   status and reason, but their recipient, message and target are replaced by a redacted marker; a
   run's reason that quoted them is redacted too. The redact delivery itself keeps only ids.
 - shop/redact (48 h after uninstall): delete everything of the store: its listings (events, runs,
@@ -28,6 +29,7 @@ from typing import Any
 from functions.engine.payloads import load_parsed
 from storekit import keys, snapshots
 from storekit.adapters import Topic, related_ids
+from storekit.automation import ForgottenCustomer
 from storekit.observability import logger
 from storekit.payload_store import archive_prefix, compress, decompress
 from storekit.records import EventRecord
@@ -176,6 +178,10 @@ def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime)
         if blob is not None:
             subject.addresses |= addresses_in(json.loads(snapshots.opened(blob, runtime.archive)))
 
+    # what domains keep by address (waitlist signups): Domain.forgets
+    forgotten = ForgottenCustomer(store_id, frozenset(subject.addresses), runtime.repo)
+    kept_by_domains = sum(forget(forgotten) for forget in runtime.registry.forgets)
+
     events = _customer_events(record, subject, runtime)
     partitions = {
         keys.entity_partition(store_id, kind, entity_id) for kind, entity_id in _subject_entities(subject)
@@ -232,6 +238,7 @@ def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime)
     return (
         f"customer redacted: {len(events)} stored deliveries, {len(doomed_jobs)} due jobs and "
         f"{deleted_actions} actions not carried out deleted; {redacted_actions} actions kept redacted"
+        + (f"; {kept_by_domains} other items deleted" if kept_by_domains else "")
     )
 
 

@@ -50,10 +50,8 @@ def catalog_rules(product: Product, ctx: Context[CatalogRulesSettings, StockFact
                 tags.append(tag)
     actions: list[Action] = []
     notes: list[str] = []
-    if tags and ctx.store.platform == "shopify":
+    if tags:
         actions.append(AddTags(resource="product", resource_id=product.id, tags=tags))
-    elif tags:
-        notes.append(f"adding tags {', '.join(tags)} to a WooCommerce product is not available yet")
     collections = sorted({r.add_to_collection for r in matched if r.add_to_collection})
     if ctx.store.platform == "shopify":
         # a product event does not list its collections: each is added once per product

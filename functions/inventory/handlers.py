@@ -1,5 +1,5 @@
-"""Admin routes of the inventory domain: the purchase orders a reorder drafted, and the moves
-merchants make on them (store or admin token)."""
+"""Routes of the inventory domain: the purchase orders a reorder drafted and the moves merchants
+make on them (store or admin token), and the shoppers' back-in-stock waitlist signup (public)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import re
 
 from chalice import Blueprint, Response
 
-from functions.admin.handlers import authorized, existing_store
+from functions.admin.handlers import authorized, existing_store, json_body
 from functions.answers import answer_errors, json_response
 from functions.inventory.models import REORDER_NAME, ReorderSettings
 from functions.inventory.purchase_orders import MOVES, OPEN, STATUSES, email_of, released_variants
+from functions.public import rate_limited
 from storekit.clock import iso
-from storekit.errors import BadRequest, Conflict, NotFound
+from storekit.errors import BadRequest, Conflict, NotFound, UnknownStore
 from storekit.keys import idempotency_key
 from storekit.records import ActionRecord
 from storekit.repository import DEFAULT_LIMIT, MAX_LIMIT, purchase_order_view
+from storekit.runtime import get_runtime
 
 bp = Blueprint(__name__)
 
@@ -99,3 +101,24 @@ def move_purchase_order(store_id: str, number: str, move: str) -> Response:
     if action_id is not None:
         answer["email_action_id"] = action_id
     return json_response(answer)
+
+
+#: what every accepted signup hears, whether or not the email was on the list already
+SIGNED_UP = "Thanks: we will email you when it is back in stock."
+
+
+@bp.route("/stores/{store_id}/waitlist", methods=["POST"], cors=True)
+@answer_errors
+@rate_limited(bp, "waitlist")
+def join_waitlist(store_id: str) -> Response:
+    """`{email, variant_id, consent: true}` -> 202 (the same answer for a repeat signup); 400 naming
+    the field for bad input; 404 for a store without the waitlist or a variant storeflow does not know."""
+    from functions.inventory import waitlist  # loaded on first use: keeps cold starts short
+
+    runtime = get_runtime()
+    store = runtime.store(store_id)
+    if store is None or not store.automation(waitlist.WAITLIST_NAME).enabled:
+        raise UnknownStore(f"no waitlist for store {store_id!r}")
+    signup: waitlist.WaitlistSignup = json_body(waitlist.WaitlistSignup)
+    waitlist.sign_up(store, signup, runtime)
+    return json_response({"status": "accepted", "message": SIGNED_UP}, 202)

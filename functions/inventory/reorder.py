@@ -92,7 +92,7 @@ _READ: WeakKeyDictionary[Reader, ReorderFacts] = WeakKeyDictionary()
 
 def load_reorder(resource: InventoryLevel | Product, read: Reader) -> ReorderFacts:
     """The stock (shared with low-stock and sold-out: read once per event) and, per counted variant,
-    its units sold over the window: one Query of at most window_days counter items each."""
+    its units sold over the window: one Query of the window's blocks of daily counters each."""
     if read in _READ:
         return _READ[read]
     stock = stock_of_event(resource, read)

@@ -1,14 +1,15 @@
 """Per-variant daily sales, kept as orders arrive: what a reorder velocity reads.
 
-Each order adds its units to one ADD counter per variant and store-local day (storekit.keys
-variant_sales), and refunds and cancellations take them off again, on the day of the order (so a
-velocity over the last N days counts what sold in them, net). Deliveries repeat and come in any
-order, so each order keeps a marker (storekit.keys.sales_marker) of what the counters hold of it:
-the day it was counted on, the units still counted per line, the refund ids already netted, whether
-it was cancelled. The marker and the counters change in one transaction, conditional on the marker
-being as read: an order, a refund, a cancellation each count exactly once.
+Each order adds its units to its variant's counter for its store-local day (an ADD counter; one
+item holds a block of 32 days, storekit.keys.variant_sales); refunds and cancellations take them
+off again, on the day of the order (so a velocity over the last N days counts what sold in them,
+net). Deliveries repeat and come in any order, so each order keeps a marker
+(storekit.keys.sales_marker) of what the counters hold of it: the day it was counted on, the units
+still counted per line, the refund ids already netted, whether it was cancelled. The marker and the
+counters change in one transaction, conditional on the marker being as read: an order, a refund,
+a cancellation each count exactly once.
 
-A velocity reads one Query of at most `window_days` counter items of one variant: its cost does not
+A velocity reads one Query of the blocks its window spans (2 items for 28 days): its cost does not
 grow with the order history.
 """
 

@@ -5,8 +5,8 @@ choice: hide it from the online store (Shopify: unpublish from the Online Store 
 WooCommerce: catalog visibility hidden) or keep it visible with a `sold-out` tag themes use for a
 banner. What storeflow changed is recorded with the product's stock (functions/inventory/facts.py),
 so when stock returns it undoes exactly that and nothing else: a product the merchant had hidden
-stays hidden, a tag the merchant had set stays. Back in stock also tells marketing.
-The product's waitlist (issue 12, item 4) is not emailed yet: `waitlist_hook` is where it plugs in.
+stays hidden, a tag the merchant had set stays. Back in stock also tells marketing; the variants'
+waitlists are emailed by their own automation (functions/inventory/waitlist.py).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def change_actions(
                 publication_id=settings.publication_id,
             )
         )
-    if changes.tagged and platform == "shopify":
+    if changes.tagged:
         tags = [settings.tag]
         out.append(
             RemoveTags(resource="product", resource_id=product_id, tags=tags)
@@ -58,20 +58,6 @@ def _shown_as(visibility: str | None) -> Literal["visible", "catalog", "search"]
     if visibility == "search":
         return "search"
     return "visible"
-
-
-def unsupported(changes: SoldOutChanges, undo: bool, platform: str) -> list[str]:
-    """Changes this storeflow cannot write yet (said in the run's reason)."""
-    if changes.tagged and platform != "shopify":
-        return ["tagging a WooCommerce product is not available yet: use on_sold_out hide"]
-    return []
-
-
-def waitlist_hook(
-    product_id: str, ctx: Context[SoldOutSettings, StockFacts]
-) -> tuple[list[Action], str | None]:
-    """The shoppers waiting for this product (issue 12, item 4): not built yet."""
-    return [], "no waitlist emails: the back-in-stock waitlist is not available yet"
 
 
 def _name(product: Product | None, product_id: str, fallback: str | None = None) -> str:
@@ -104,14 +90,14 @@ def sold_out(resource: InventoryLevel | Product, ctx: Context[SoldOutSettings, S
     if now_sold_out and recorded is None:
         changes = planned_changes(after, ctx.settings, ctx.store.platform)
         actions = change_actions(product_id, changes, ctx.settings, undo=False, platform=ctx.store.platform)
-        notes = unsupported(changes, undo=False, platform=ctx.store.platform)
+        notes: list[str] = []
         if not changes.changed_anything():
             how = "hidden" if ctx.settings.on_sold_out == "hide" else f"tagged {ctx.settings.tag}"
             notes.append(f"{name} sold out and is already {how}: nothing to change (nor to undo later)")
         return Decision(actions, "; ".join(notes) or None)
     if not now_sold_out and recorded is not None:
         actions = change_actions(product_id, recorded, ctx.settings, undo=True, platform=ctx.store.platform)
-        notes = unsupported(recorded, undo=True, platform=ctx.store.platform)
+        notes = []
         if ctx.settings.notify_back_in_stock:
             heading = f"Back in stock: {title or name}"
             link = admin_link(ctx.store, product_id)
@@ -125,10 +111,6 @@ def sold_out(resource: InventoryLevel | Product, ctx: Context[SoldOutSettings, S
                 notes.append(f"no back-in-stock notice: {why}")
         else:
             notes.append("no back-in-stock notice (setting notify_back_in_stock)")
-        waitlist, note = waitlist_hook(product_id, ctx)
-        actions += waitlist
-        if note:
-            notes.append(note)
         return Decision(actions, "; ".join(notes) or None)
     if now_sold_out:
         return nothing(f"{name} is still sold out (already handled when it sold out)")

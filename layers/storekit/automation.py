@@ -158,6 +158,20 @@ Settled = Callable[[SettledAction], None]
 JobHandler = Callable[[JobRecord, "Runtime"], str]
 #: a report a domain offers at GET /stores/{id}/reports/{name} (storekit.reporting)
 ReportMaker = Callable[["ReportRequest", "Runtime"], "ReportTable"]
+
+
+@dataclass(frozen=True)
+class ForgottenCustomer:
+    """A customers/redact: the addresses (emails lower-cased, phone digits) the customer was known by."""
+
+    store_id: str
+    addresses: frozenset[str]
+    repo: Repository
+
+
+#: deletes what a domain keeps about a customer beyond the entities, deliveries and actions the
+#: engine deletes (e.g. waitlist signups, keyed by an address's hash); returns the items deleted
+Forgetter = Callable[[ForgottenCustomer], int]
 #: a signed one-click unsubscribe (`GET /u/{token}`) of the kind a domain's links name: records the
 #: opt-out (idempotently: mail scanners open links too) and returns the sentence the shopper reads
 UnsubscribeHandler = Callable[["LinkClaims", "Runtime"], str]
@@ -229,6 +243,8 @@ class Domain:
     reports: Mapping[str, ReportMaker] = field(default_factory=dict)
     #: the link kinds (storekit.links) whose unsubscribe this domain carries out
     unsubscribes: Mapping[str, UnsubscribeHandler] = field(default_factory=dict)
+    #: run on customers/redact (shop/redact deletes every item of the store anyway)
+    forgets: tuple[Forgetter, ...] = ()
 
 
 class Registry:
@@ -268,6 +284,7 @@ class Registry:
         self.keeps = tuple(keep for d in self.domains for keep in d.keeps)
         self.counts = tuple(count for d in self.domains for count in d.counts)
         self.settles = tuple(settle for d in self.domains for settle in d.settles)
+        self.forgets = tuple(forget for d in self.domains for forget in d.forgets)
 
     def get(self, name: str) -> Automation[Any, Any, Any] | None:
         return self._by_name.get(name)

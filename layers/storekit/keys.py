@@ -29,7 +29,8 @@ conditional put is the duplicate check.
 | product stock  | STORE#{s}#STOCK#{product_id}          | STOCK                    | (store member)                      |                 |
 | shop claim     | SHOP#{platform}#{shop identity}       | STORE                    | -                                   | -               |
 | rate counter   | STORE#{s}#RATE#{scope}#{hash}         | {window start}           | (store member)                      |                 |
-| variant sales  | STORE#{s}#VSALES#{variant_id}         | {day}                    | - (ADD counter: units sold, net)    | -               |
+| variant sales  | STORE#{s}#VSALES#{variant_id}         | B{block of 32 days}      | (store member) ADD counters u{day}: |                 |
+|                |                                       |                          | units sold per day, net; TTL        |                 |
 | sales marker   | STORE#{s}#SALESMARK#{order_id}        | SALES                    | -                                   | -               |
 | purchase order | STORE#{s}#PO#{po_number}              | PO                       | GSI1 STORE#{s}#PURCHASE-ORDERS      | {time}#{po}     |
 | PO/status      | (same item)                           |                          | GSI2 STORE#{s}#PURCHASE-ORDERS#{st} | {time}#{po}     |
@@ -44,6 +45,10 @@ conditional put is the duplicate check.
 | sale           | STORE#{s}#SALE#{job_id}               | SALE                     | GSI1 STORE#{s}#SCHEDULES            | {start}#{id}    |
 | sale product   | STORE#{s}#SALE#{job_id}               | PRODUCT#{product_id}     | (store member)                      |                 |
 | sale step job  | JOB#{hour due}                        | {due}#{s}#{job_id}-{step}| - (not listed: the sale is)         | -               |
+| variant        | STORE#{s}#VARIANT#{variant_id}        | PRODUCT                  | (store member)                      |                 |
+| waitlist entry | STORE#{s}#WAITLIST#{variant_id}       | {hash of email}          | GSI1 STORE#{s}#WAITLIST#{variant}   | {time}#{hash}   |
+|                |                                       |                          | (and store member)                  |                 |
+| waitlister     | STORE#{s}#WAITLISTER#{hash of email}  | {variant_id}             | (store member)                      |                 |
 
 Due jobs are filed by the hour they are due in (the current hour if already due), so the sweeper
 reads one partition per hour (`SK <= now`), never a scan: a first sweep over its day of lookback
@@ -53,7 +58,7 @@ costs 25 Queries.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 # item types (attribute "type"): the stream handlers route on it
 EVENT = "EVENT"
@@ -79,6 +84,9 @@ RATE = "RATE"
 PROOF = "PROOF"
 SALE = "SALE"
 SALE_PRODUCT = "SALEPRODUCT"
+VARIANT = "VARIANT"
+WAITLIST_ENTRY = "WAITLIST"
+WAITLISTER = "WAITLISTER"
 
 Key = dict[str, str]
 
@@ -292,10 +300,22 @@ def product_stock(store_id: str, product_id: str) -> Key:
     return {"PK": f"{_store(store_id)}#STOCK#{product_id}", "SK": STOCK}
 
 
+#: store-local days one sales item of a variant holds (a velocity window of 28 days reads 1-2 items)
+SALES_BLOCK_DAYS = 32
+
+
 def variant_sales(store_id: str, variant_id: str, day: str) -> Key:
-    """Units of one variant sold on one store-local day, net of refunds and cancellations (an ADD
-    counter), so a velocity reads at most `window_days` items of one partition."""
-    return {"PK": f"{_store(store_id)}#VSALES#{variant_id}", "SK": day}
+    """One variant's units sold on the SALES_BLOCK_DAYS store-local days of `day`'s block, net of
+    refunds and cancellations: an ADD counter per day (attribute `sales_day_attr(day)`) in one item,
+    so a velocity reads at most window_days / SALES_BLOCK_DAYS + 1 items of one partition, whatever
+    the number of orders."""
+    block = date.fromisoformat(day).toordinal() // SALES_BLOCK_DAYS
+    return {"PK": f"{_store(store_id)}#VSALES#{variant_id}", "SK": f"B{block:06d}"}
+
+
+def sales_day_attr(day: str) -> str:
+    """The attribute of a day's counter in its block item."""
+    return f"u{date.fromisoformat(day).toordinal() % SALES_BLOCK_DAYS}"
 
 
 def sales_marker(store_id: str, order_id: str) -> Key:
@@ -471,3 +491,38 @@ def report_customer(store_id: str, customer: str) -> Key:
     """A customer's first two orders (the retention cohorts), keyed by a hash: no personal data in keys."""
     digest = hashlib.sha256(f"{store_id}\x1f{customer}".encode()).hexdigest()[:32]
     return {"PK": f"{_store(store_id)}#{REPORT_CUSTOMER}#{digest}", "SK": "REPORT"}
+
+
+# --- inventory: the back-in-stock waitlist (functions/inventory/waitlist.py) -----------------
+def variant(store_id: str, variant_id: str) -> Key:
+    """Which product a variant belongs to, with its titles and handle (kept from product events),
+    so a waitlist signup names a variant storeflow knows."""
+    return {"PK": f"{_store(store_id)}#VARIANT#{variant_id}", "SK": "PRODUCT"}
+
+
+def email_digest(store_id: str, email: str) -> str:
+    """An email address as waitlist keys and signed links hold it: a hash, never the address."""
+    return hashlib.sha256(f"{store_id}\x1fwaitlist\x1f{contact_address(email)}".encode()).hexdigest()[:32]
+
+
+def waitlist_entry(store_id: str, variant_id: str, digest: str) -> Key:
+    """One shopper waiting for one variant (the email's digest makes a repeat signup the same item)."""
+    return {"PK": f"{_store(store_id)}#WAITLIST#{variant_id}", "SK": digest}
+
+
+def waitlist_order(store_id: str, variant_id: str, signed_at: str, digest: str) -> Key:
+    """GSI1 keys of a waitlist entry: a variant's entries in signup order."""
+    return {"GSI1PK": waitlist_partition(store_id, variant_id), "GSI1SK": f"{signed_at}#{digest}"}
+
+
+def waitlist_partition(store_id: str, variant_id: str) -> str:
+    return f"{_store(store_id)}#WAITLIST#{variant_id}"
+
+
+def waitlister(store_id: str, digest: str, variant_id: str) -> Key:
+    """The variants one email waits for (found by customers/redact from the address alone)."""
+    return {"PK": waitlister_partition(store_id, digest), "SK": variant_id}
+
+
+def waitlister_partition(store_id: str, digest: str) -> str:
+    return f"{_store(store_id)}#WAITLISTER#{digest}"

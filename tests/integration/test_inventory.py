@@ -10,7 +10,7 @@ import pytest
 
 from functions.engine.sweep import sweep
 from tests.payloads import load_fixture
-from tests.support import AUTH, body_json, put_store, shopify_headers, store_body, woo_headers
+from tests.support import AUTH, body_json, put_store, shop_of, shopify_headers, store_body, woo_headers
 
 pytestmark = pytest.mark.integration
 
@@ -236,3 +236,54 @@ def test_hidden_when_sold_out_and_shown_again_on_restock_with_a_preview(api: Any
         a for a in actions(api, "sold-out") if a["summary"] == "show product 632910392 in the online store"
     ]
     assert len(shown) == 1
+
+
+def test_marketing_hears_of_a_product_going_low_at_once(api: Any, pump: Any) -> None:
+    put_store(api, automations={"sold-out": {"enabled": False}})
+    deliver(api, TRACKED_IPOD, "products/update", "p-1")
+    pump.drain()
+    level(api, pump, "l-1", 4, "2026-11-24T11:00:00Z")  # Pink 10 -> 4: below the default 5
+    level(api, pump, "l-2", 3, "2026-11-24T11:01:00Z")  # the same drop: nothing more
+    [notice] = actions(api, "marketing-notices")
+    assert notice["kind"] == "post_slack" and notice["status"] == "planned"
+    assert notice["summary"].startswith("post to Slack: Going low\nGoing low: IPod Nano - 8GB - Pink: 4 left")
+    reasons = [r["reason"] or "" for r in runs(api, "marketing-notices")]
+    assert any("nothing for marketing" in r for r in reasons)
+
+
+def test_marketing_digest_goes_out_once_a_day_at_the_local_time(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
+    put_store(
+        api,
+        automations={
+            "sold-out": {"enabled": False},
+            "marketing-notices": {"settings": {"digest_at": "09:00"}},
+        },
+    )
+    deliver(api, TRACKED_IPOD, "products/update", "p-1")
+    pump.drain()
+    level(api, pump, "l-1", 4, "2026-11-24T11:00:00Z")  # Pink low
+    level(api, pump, "r-1", 2, "2026-11-24T11:01:00Z", item=RED)  # Red low
+    filed = actions(api, "marketing-notices")
+    assert [a["kind"] for a in filed] == ["schedule_job", "schedule_job"]
+    clock.advance(hours=19)  # 12:00 UTC -> 07:00 UTC next day = 08:00 in Berlin: not yet
+    sweep(runtime)
+    pump.drain()
+    assert [a["kind"] for a in actions(api, "marketing-notices")].count("post_slack") == 0
+    clock.advance(hours=1, minutes=1)  # 09:01 in Berlin
+    for _ in range(2):
+        sweep(runtime)
+    pump.drain()
+    [digest] = [a for a in actions(api, "marketing-notices") if a["kind"] == "post_slack"]
+    assert digest["summary"].startswith("post to Slack: Product notices: 2")
+
+
+def test_bad_marketing_settings_are_a_400_naming_the_field(api: Any) -> None:
+    body = store_body(
+        shop_domain=shop_of(), automations={"marketing-notices": {"settings": {"digest_at": "25:00"}}}
+    )
+    answer = api.http.put("/stores/demo", headers=AUTH, body=json.dumps(body))
+    assert answer.status_code == 400
+    assert "marketing-notices.settings: digest_at" in body_json(answer)["error"]
+    assert api.http.get("/stores/demo", headers=AUTH).status_code == 404  # nothing saved

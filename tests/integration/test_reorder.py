@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,26 @@ def test_po_routes_answer_400_404_409_and_keep_stores_apart(api: Any, pump: Any)
     assert move(api, po["number"], "receive").status_code == 409  # not ordered yet
     assert api.http.get("/stores/demo/purchase-orders").status_code == 401
     assert body_json(listing(api))["items"][0]["status"] == "awaiting_approval"  # nothing changed
+
+
+def test_daily_sales_counters_hold_a_block_of_days_per_item_and_expire(runtime: Any) -> None:
+    """A day's units add up; 32 days share one item, so a 28-day window reads 1-2 items however
+    many orders there were; a block no window reaches any more expires (TTL)."""
+    repo = runtime.repo
+
+    def count(order_id: str, day: str, units: int) -> bool:
+        return bool(repo.apply_sales("demo", order_id, {"day": day, "version": 1}, None, {(RED, day): units}))
+
+    assert count("o1", "2026-11-20", 2) and count("o2", "2026-11-20", 3) and count("o3", "2026-11-21", 1)
+    assert count("o4", "2026-09-01", 5)  # outside the window below
+    assert count("o1", "2026-11-20", 9) is False  # an order already counted: nothing written
+    assert repo.variant_units_sold("demo", RED, "2026-11-20", "2026-11-20") == 5
+    assert repo.variant_units_sold("demo", RED, "2026-10-28", "2026-11-24") == 6
+    assert repo.variant_units_sold("demo", RED, "2026-08-01", "2026-11-24") == 11
+    for n in range(60):  # a unit a day, 25 Sep to 23 Nov
+        day = (date(2026, 9, 25) + timedelta(days=n)).isoformat()
+        assert count(f"d{n}", day, 1)
+    items = [i for i in runtime.table.scan()["Items"] if "#VSALES#" in str(i["PK"])]
+    assert len(items) <= 5  # 60+ days in a handful of block items, not one item per day
+    assert all(int(i["expires_at"]) > datetime(2027, 9, 1, tzinfo=UTC).timestamp() for i in items)
+    assert repo.variant_units_sold("demo", RED, "2026-10-28", "2026-11-24") == 6 + 27  # 28 Oct to 23 Nov

@@ -82,9 +82,9 @@ def test_tags_already_saved_are_not_written_again(http: responses.RequestsMock, 
     assert [c.request.method for c in http.calls] == ["GET"]  # nothing new: no write
 
 
-def test_tags_on_products_are_refused_before_any_call() -> None:
+def test_tags_on_other_resources_are_refused_before_any_call() -> None:
     with pytest.raises(PermanentError):
-        tags_add_call(BASE, "product", "1", ["x"])
+        tags_add_call(BASE, "coupon", "1", ["x"])
 
 
 def test_a_call_rendered_for_another_store_is_not_sent(http: responses.RequestsMock, woo: WooClient) -> None:

@@ -298,7 +298,7 @@ def test_still_sold_out_is_not_handled_twice() -> None:
     assert list(decision) == [] and "still sold out" in (decision.reason or "")
 
 
-def test_restock_tells_marketing_and_names_the_waitlist_gap() -> None:
+def test_restock_untags_and_tells_marketing() -> None:
     product = ipod()
     recorded = _all_zero(product) | {"SOLDOUT": SoldOutChanges(tagged=True).to_json()}
     facts = StockFacts(item=pink_item(), stock_item=recorded)
@@ -306,7 +306,7 @@ def test_restock_tells_marketing_and_names_the_waitlist_gap() -> None:
     [untag, notice] = decision
     assert untag == RemoveTags(resource="product", resource_id="632910392", tags=["sold-out"])
     assert isinstance(notice, PostSlack) and notice.text.startswith("Back in stock: IPod Nano - 8GB")
-    assert "waitlist" in (decision.reason or "")
+    assert decision.reason is None
 
 
 def test_never_undoes_what_the_merchant_did() -> None:
@@ -373,14 +373,14 @@ def test_a_catalog_rule_needs_a_condition_and_an_effect() -> None:
         CatalogRulesSettings(rules=[{"vendor": "x"}])  # type: ignore[list-item]
 
 
-def test_woocommerce_product_tags_are_not_written_yet_and_the_run_says_so() -> None:
+def test_woocommerce_products_are_tagged_too() -> None:
     product = parsed(
         FIXTURES / "woocommerce/product_created__rest-api-docs.json", Topic.PRODUCT_CREATED, "woocommerce"
     )
     rules = CatalogRulesSettings(rules=[{"title_words": ["premium"], "add_tags": ["premium"]}])  # type: ignore[list-item]
     decision = catalog_rules(product, ctx(rules, StockFacts(), "woocommerce"))
-    assert list(decision) == []
-    assert decision.reason == "adding tags premium to a WooCommerce product is not available yet"
+    assert list(decision) == [AddTags(resource="product", resource_id="794", tags=["premium"])]
+    assert decision.reason is None
 
 
 def test_a_woocommerce_variation_alone_never_sells_out_its_product() -> None:
@@ -447,3 +447,16 @@ def test_collections_shopify_once_per_product_woocommerce_only_when_missing() ->
     already = CatalogRulesSettings(rules=[{"title_words": ["premium"], "add_to_collection": "14"}])  # type: ignore[list-item]
     decision = catalog_rules(woo, ctx(already, StockFacts(), "woocommerce"))
     assert list(decision) == [] and "already has what its 1 rule(s) add" in (decision.reason or "")
+
+
+def test_a_woocommerce_product_sold_out_is_tagged_and_untagged_on_restock() -> None:
+    path = FIXTURES / "woocommerce" / "product_created__rest-api-docs.json"
+    product = parsed(path, Topic.PRODUCT_UPDATED, "woocommerce", manage_stock=True, stock_quantity=0)
+    in_stock = stock_of(product, **{"T#794": 3})
+    [tag] = sold_out(product, ctx(SoldOutSettings(), StockFacts(stock_item=in_stock), "woocommerce"))
+    assert tag == AddTags(resource="product", resource_id="794", tags=["sold-out"])
+    back = parsed(path, Topic.PRODUCT_UPDATED, "woocommerce", manage_stock=True, stock_quantity=2)
+    recorded = {**stock_of(product), "SOLDOUT": SoldOutChanges(tagged=True).to_json()}
+    settings = SoldOutSettings(notify_back_in_stock=False)
+    untag, *_ = sold_out(back, ctx(settings, StockFacts(stock_item=recorded), "woocommerce"))
+    assert untag == RemoveTags(resource="product", resource_id="794", tags=["sold-out"])

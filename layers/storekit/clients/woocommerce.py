@@ -2,8 +2,10 @@
 then sent by WooClient (HTTP Basic auth with a REST key pair, HTTPS only).
 
 Tags: WooCommerce orders and customers have none, so storeflow keeps its tags in an order/customer
-meta field (WOO_TAGS_META). Product tags are set by tag id, which needs a lookup-or-create of each
-tag first; no action needs that yet, so tagging products is refused.
+meta field (WOO_TAGS_META). Product tags are terms set by id: each tag's id is found by name
+(`GET products/tags?search=`), else the tag is created (`POST products/tags`; a `term_exists`
+answer names the existing id), then the product's own tags are read and the product is written
+with its tag ids plus (or minus) these (`PUT products/{id}` `{"tags": [{"id"}, ...]}`).
 """
 
 from __future__ import annotations
@@ -11,18 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from storekit.clients.http import LOCAL_HOSTS, json_of, send
-from storekit.errors import ConfigurationError, PermanentError
+from storekit.clients.http import LOCAL_HOSTS, TIMEOUT, json_of, raise_for_response, send
+from storekit.errors import ConfigurationError, PermanentError, TransientError
 from storekit.outbound import ApiCall
 
 #: WooCommerce has no order/customer tags: storeflow keeps them in this meta key (comma-separated)
 WOO_TAGS_META: Final = "_storeflow_tags"
 ADD_TAGS: Final = "add tags"
 REMOVE_TAGS: Final = "remove tags"
+ADD_PRODUCT_TAGS: Final = "add product tags"
+REMOVE_PRODUCT_TAGS: Final = "remove product tags"
 _NUMERIC = re.compile(r"^[0-9]{1,20}$")
 
 
@@ -105,12 +109,17 @@ def tags_remove_call(base_url: str, resource: str, resource_id: str, tags: list[
 def _tags_call(
     base_url: str, operation: str, resource: str, resource_id: str, tags: list[str], note: str
 ) -> ApiCall:
-    """The tags meta-field PUT both tag calls send (the saved tags are read first and merged)."""
-    if resource not in ("order", "customer"):
-        raise PermanentError(f"WooCommerce keeps storeflow tags on orders and customers, not {resource}s")
+    """The tags meta-field PUT both tag calls send (the saved tags are read first and merged); a
+    product's tags are its own terms (product_tags_call)."""
     clean = merge_tags([], tags)
     if not clean:
         raise PermanentError(f"WooCommerce {operation}: every tag is blank")
+    if resource == "product":
+        return product_tags_call(base_url, operation == ADD_TAGS, resource_id, clean)
+    if resource not in ("order", "customer"):
+        raise PermanentError(
+            f"WooCommerce keeps storeflow tags on orders, customers and products, not {resource}s"
+        )
     path = f"{resource}s/{_id(resource_id, resource)}"
     return rest_call(
         base_url,
@@ -120,6 +129,29 @@ def _tags_call(
         {"meta_data": [{"key": WOO_TAGS_META, "value": ",".join(clean)}]},
         reads_first=f"GET {api_root(base_url)[1]}/{path}",
         note=note,
+    )
+
+
+def product_tags_call(base_url: str, add: bool, product_id: str, tags: list[str]) -> ApiCall:
+    """The PUT of a product's tags (by id): the ones it has plus (or minus) `tags`. The body shows
+    the tags by name; the client finds (or, to add, creates) their ids and reads the product's
+    tags first."""
+    clean = merge_tags([], tags)
+    if not clean:
+        raise PermanentError("WooCommerce product tags: every tag is blank")
+    _, prefix = api_root(base_url)
+    path = f"products/{_id(product_id, 'product')}"
+    verb = "added to" if add else "taken out of"
+    return rest_call(
+        base_url,
+        ADD_PRODUCT_TAGS if add else REMOVE_PRODUCT_TAGS,
+        "PUT",
+        path,
+        {"tags": [{"name": tag} for tag in clean]},
+        reads_first=f"GET {prefix}/{path}; GET {prefix}/products/tags?search=<name> for each tag's id"
+        + ("; POST {prefix}/products/tags for a tag the store does not have" if add else ""),
+        note=f"these tags are {verb} the product's own (sent as tag ids); the PUT is skipped when "
+        "nothing changes",
     )
 
 
@@ -170,6 +202,8 @@ class WooClient:
             raise PermanentError(f"WooCommerce {call.operation}: the call is not for this store")
         if call.operation in (ADD_TAGS, REMOVE_TAGS):
             return self._change_tags(call, remove=call.operation == REMOVE_TAGS)
+        if call.operation in (ADD_PRODUCT_TAGS, REMOVE_PRODUCT_TAGS):
+            return self._change_product_tags(call, add=call.operation == ADD_PRODUCT_TAGS)
         self._send(call.method, call.url, call.body, call.operation)
         return None
 
@@ -190,6 +224,68 @@ class WooClient:
             headers={"Accept": "application/json"},
         )
         return json_of(resp, f"WooCommerce {what}")
+
+    def _tag_id(self, call: ApiCall, name: str, create: bool) -> int | None:
+        """A product tag's id by its name (case-insensitive), created when missing and `create`."""
+        tags_url = call.url.rsplit("/products/", 1)[0] + "/products/tags"
+        found = self._send(
+            "GET", f"{tags_url}?{urlencode({'search': name, 'per_page': 100})}", None, call.operation
+        )
+        for tag in found if isinstance(found, list) else []:
+            if isinstance(tag, dict) and str(tag.get("name", "")).casefold() == name.casefold():
+                return int(tag["id"])
+        if not create:
+            return None
+        what = f"WooCommerce {call.operation}"
+        try:
+            resp = self._session.request(
+                "POST",
+                tags_url,
+                json={"name": name},
+                auth=self._auth,
+                headers={"Accept": "application/json"},
+                timeout=TIMEOUT,
+                allow_redirects=False,
+            )
+        except (requests.ConnectionError, requests.Timeout):
+            raise TransientError(f"{what}: could not reach the store") from None
+        if resp.status_code == 400:
+            # the tag exists after all (e.g. created meanwhile, or a slug match): WordPress names its id
+            try:
+                answer = resp.json()
+            except ValueError:
+                answer = None
+            data = answer.get("data") if isinstance(answer, dict) else None
+            if isinstance(answer, dict) and answer.get("code") == "term_exists" and isinstance(data, dict):
+                return int(data["resource_id"])
+        raise_for_response(resp, what)
+        made = json_of(resp, what)
+        return int(made["id"])
+
+    def _change_product_tags(self, call: ApiCall, add: bool) -> str:
+        assert call.body is not None
+        names = [str(t["name"]) for t in call.body["tags"]]
+        current = self._send("GET", call.url, None, call.operation)
+        have = [
+            t
+            for t in (current.get("tags") if isinstance(current, dict) else None) or []
+            if isinstance(t, dict)
+        ]
+        have_ids = [int(t["id"]) for t in have]
+        have_names = {str(t.get("name", "")).casefold() for t in have}
+        if add:
+            wanted = [n for n in names if n.casefold() not in have_names]
+            ids = have_ids + [
+                i for i in (self._tag_id(call, n, create=True) for n in wanted) if i is not None
+            ]
+        else:
+            gone = {n.casefold() for n in names}
+            ids = [int(t["id"]) for t in have if str(t.get("name", "")).casefold() not in gone]
+        ids = list(dict.fromkeys(ids))
+        if ids != have_ids:
+            self._send(call.method, call.url, {"tags": [{"id": i} for i in ids]}, call.operation)
+        kept = [str(t.get("name")) for t in have if int(t["id"]) in ids]
+        return ",".join(kept + ([n for n in names if n.casefold() not in have_names] if add else []))
 
     def _change_tags(self, call: ApiCall, remove: bool = False) -> str:
         assert call.body is not None

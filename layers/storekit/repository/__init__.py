@@ -32,6 +32,7 @@ from storekit.repository.redaction import REDACTED, RedactionRepository
 from storekit.repository.reports import ReportRepository
 from storekit.repository.sales import SaleRepository
 from storekit.repository.stores import StoreRepository
+from storekit.repository.waitlist import WaitlistRepository
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -66,5 +67,6 @@ class Repository(
     RedactionRepository,
     SaleRepository,
     ReportRepository,
+    WaitlistRepository,
 ):
     """Every aggregate's methods on one object (`runtime.repo`), over one table and one clock."""

@@ -1,9 +1,11 @@
 """Inventory: which variant each inventory item is, each product's stock item (the inventory
-domain's state, functions/inventory/facts.py), the per-variant daily sales counters (and the marker
-that counts each order once), and purchase orders. Flat attributes, conditional updates."""
+domain's state, functions/inventory/facts.py), the per-variant daily sales counters (a block of
+days per item) and the marker that counts each order once, and purchase orders. Flat attributes,
+conditional updates."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -37,6 +39,10 @@ def _set_clause(store_id: str, key: keys.Key, item_type: str, fields: dict[str, 
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }
+
+
+#: days a sales block is kept after its last day (longer than the longest velocity window, 365)
+_SALES_KEPT_DAYS = 400
 
 
 class InventoryRepository(TableRepository):
@@ -107,8 +113,9 @@ class InventoryRepository(TableRepository):
         deltas: dict[tuple[str, str], int],
     ) -> bool:
         """Write an order's new sales marker and ADD `deltas` ((variant, day) -> units) to the
-        variant sales counters in one transaction, only if the marker is still at `version_before`
-        (None: no marker yet). False when another worker changed it first (nothing written)."""
+        variants' daily sales counters (one item per variant and block of days) in one transaction,
+        only if the marker is still at `version_before` (None: no marker yet). False when another
+        worker changed it first (nothing written)."""
         client = self._table.meta.client
         table = self._table.name
         key = keys.sales_marker(store_id, order_id)
@@ -135,24 +142,41 @@ class InventoryRepository(TableRepository):
                 }
             }
         ]
+        blocks: dict[tuple[str, str], dict[str, int]] = {}
         for (variant_id, day), units in sorted(deltas.items()):
-            if units == 0:
-                continue
-            counter = keys.variant_sales(store_id, variant_id, day)
+            if units:
+                counter = keys.variant_sales(store_id, variant_id, day)
+                days = blocks.setdefault((counter["PK"], counter["SK"]), {})
+                days[day] = days.get(day, 0) + units
+        for (pk, sk), days in sorted(blocks.items()):
+            counter = {"PK": pk, "SK": sk}
             member = keys.store_member(store_id, counter)
+            names = {"#t": "type"}
+            values: dict[str, Any] = {
+                ":t": keys.VARIANT_SALES,
+                ":mp": member["GSI2PK"],
+                ":ms": member["GSI2SK"],
+                # a block no velocity window reaches any more expires (TTL)
+                ":e": int(
+                    datetime.combine(date.fromisoformat(max(days)), time(), UTC).timestamp()
+                    + _SALES_KEPT_DAYS * 86_400
+                ),
+            }
+            adds = []
+            for i, (day, units) in enumerate(sorted(days.items())):
+                names[f"#u{i}"] = keys.sales_day_attr(day)
+                values[f":a{i}"] = units
+                adds.append(f"#u{i} :a{i}")
             items.append(
                 {
                     "Update": {
                         "TableName": table,
                         "Key": counter,
-                        "UpdateExpression": "ADD #v :a SET #t = :t, GSI2PK = :mp, GSI2SK = :ms",
-                        "ExpressionAttributeNames": {"#v": "value", "#t": "type"},
-                        "ExpressionAttributeValues": {
-                            ":a": units,
-                            ":t": keys.VARIANT_SALES,
-                            ":mp": member["GSI2PK"],
-                            ":ms": member["GSI2SK"],
-                        },
+                        "UpdateExpression": "ADD "
+                        + ", ".join(adds)
+                        + " SET #t = :t, GSI2PK = :mp, GSI2SK = :ms, expires_at = :e",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
                     }
                 }
             )
@@ -169,12 +193,22 @@ class InventoryRepository(TableRepository):
 
     def variant_units_sold(self, store_id: str, variant_id: str, first_day: str, last_day: str) -> int:
         """Units of a variant sold from first_day to last_day (store-local, inclusive): one Query of
-        at most that many counter items, whatever the number of orders."""
+        the blocks the window spans (2 items for 28 days), whatever the number of orders."""
+        first, last = date.fromisoformat(first_day), date.fromisoformat(last_day)
+        days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+        low, high = (
+            keys.variant_sales(store_id, variant_id, first_day),
+            keys.variant_sales(store_id, variant_id, last_day),
+        )
         query: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(keys.variant_sales(store_id, variant_id, "x")["PK"])
-            & Key("SK").between(first_day, last_day),
+            "KeyConditionExpression": Key("PK").eq(low["PK"]) & Key("SK").between(low["SK"], high["SK"]),
         }
-        return sum(int(item["value"]) for item in self._query(query))
+        blocks = {str(item["SK"]): item for item in self._query(query)}
+        total = 0
+        for day in days:
+            block = blocks.get(keys.variant_sales(store_id, variant_id, day)["SK"], {})
+            total += int(block.get(keys.sales_day_attr(day), 0))
+        return total
 
     # --- inventory: purchase orders ---------------------------------------------------------
     def file_purchase_order(
