@@ -4,7 +4,8 @@
   orders Shopify lists in `orders_to_redact` (fulfillments, refunds, checkouts included; archived
   raw payloads too), the snapshots and other items of those entities, their last-contact records,
   their due jobs (a follow-up email is never sent after the redact) and their actions not carried
-  out yet. Actions already carried out (or planned in dry-run) stay for the audit trail with kind,
+  out yet; and what each domain keeps by address (its `Domain.forgets`). Actions already carried
+  out (or planned in dry-run) stay for the audit trail with kind,
   status and reason, but their recipient, message and target are replaced by a redacted marker; a
   run's reason that quoted them is redacted too. The redact delivery itself keeps only ids.
 - shop/redact (48 h after uninstall): delete everything of the store: its listings (events, runs,
@@ -185,6 +186,8 @@ def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime)
     for pk in sorted(partitions):
         doomed_items += runtime.repo.partition_keys(pk)
     doomed_items += [keys.last_contact(store_id, address) for address in subject.addresses]
+    for forget in runtime.registry.forgets:  # what domains keep by address (Domain.forgets)
+        forget(store_id, frozenset(subject.addresses), runtime)
     for event in events:
         if event.get("raw_s3_key") and runtime.archive.available:
             runtime.archive.delete_prefix(str(event["raw_s3_key"]))

@@ -145,6 +145,9 @@ class SettledAction:
     status: str
     repo: Repository
     now: datetime
+    #: the action that settled and the automation that decided it (None: not known)
+    action: Action | None = None
+    automation: str | None = None
 
 
 #: a "kept after" hook: keeps what a domain reads later (refund markers, shipments, counters)
@@ -156,6 +159,12 @@ JobHandler = Callable[[JobRecord, "Runtime"], str]
 #: a signed one-click unsubscribe (`GET /u/{token}`) of the kind a domain's links name: records the
 #: opt-out (idempotently: mail scanners open links too) and returns the sentence the shopper reads
 UnsubscribeHandler = Callable[["LinkClaims", "Runtime"], str]
+#: an open pixel or click (`GET /t/o|c/{token}`) of the kind a domain's links name: records it and
+#: returns, for a click, the URL to send the shopper on to (taken from the signed claims), else None
+TrackHandler = Callable[["LinkClaims", "Runtime"], str | None]
+#: run on customers/redact with the store id and the customer's addresses (emails lower-cased,
+#: phones as digits): deletes what a domain keeps by address rather than under an entity
+Forgetter = Callable[[str, frozenset[str], "Runtime"], None]
 
 
 def _no_related(_: object, __: Reader) -> None:
@@ -205,6 +214,10 @@ class Domain:
     schedules: Mapping[str, JobHandler] = field(default_factory=dict)
     #: the link kinds (storekit.links) whose unsubscribe this domain carries out
     unsubscribes: Mapping[str, UnsubscribeHandler] = field(default_factory=dict)
+    #: the link kinds whose opens and clicks this domain records
+    tracks: Mapping[str, TrackHandler] = field(default_factory=dict)
+    #: what a customers/redact must also delete of this domain's data
+    forgets: tuple[Forgetter, ...] = ()
 
 
 class Registry:
@@ -215,6 +228,7 @@ class Registry:
         self._by_name: dict[str, Automation[Any, Any, Any]] = {}
         self._schedules: dict[str, JobHandler] = {}
         self._unsubscribes: dict[str, UnsubscribeHandler] = {}
+        self._tracks: dict[str, TrackHandler] = {}
         for domain in self.domains:
             for automation in domain.automations:
                 if automation.name in self._by_name:
@@ -229,10 +243,15 @@ class Registry:
                 if kind in self._unsubscribes:
                     raise ContractError(f"unsubscribe link kind {kind!r} declared twice")
                 self._unsubscribes[kind] = unsubscribe
+            for kind, track in domain.tracks.items():
+                if kind in self._tracks:
+                    raise ContractError(f"tracked link kind {kind!r} declared twice")
+                self._tracks[kind] = track
         self.snapshot_kinds = frozenset().union(*(d.snapshots for d in self.domains))
         self.keeps = tuple(keep for d in self.domains for keep in d.keeps)
         self.counts = tuple(count for d in self.domains for count in d.counts)
         self.settles = tuple(settle for d in self.domains for settle in d.settles)
+        self.forgets = tuple(forget for d in self.domains for forget in d.forgets)
 
     def get(self, name: str) -> Automation[Any, Any, Any] | None:
         return self._by_name.get(name)
@@ -264,6 +283,9 @@ class Registry:
 
     def unsubscribe_handler(self, kind: str) -> UnsubscribeHandler | None:
         return self._unsubscribes.get(kind)
+
+    def track_handler(self, kind: str) -> TrackHandler | None:
+        return self._tracks.get(kind)
 
 
 def check_automation(automation: Automation[Any, Any, Any]) -> None:

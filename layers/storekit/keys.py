@@ -343,3 +343,49 @@ def order_proof_lookup(store_id: str, number: str, order_id: str) -> Key:
 def order_proof_partition(store_id: str, number: str) -> str:
     """GSI1 partition of the proofs of the orders with this number (normalized here)."""
     return f"{_store(store_id)}#ORDERPROOF#{normalized_order_number(number)}"
+
+
+# --- customers (functions/customers) -----------------------------------------------------------
+#: item types of the customers domain
+CUSTOMER_PROFILE = "CUSTPROFILE"
+MARKETING_CONTACT = "MKTCONTACT"
+ORDERED_MARKER = "ORDERED"
+ATTRIBUTION = "ATTRIBUTION"
+
+
+def customer_profile(store_id: str, customer_id: str) -> Key:
+    """A customer's loyalty counters (lifetime spend and orders net of refunds, the orders counted),
+    tier, rewarded thresholds and last order: in the customer's partition, so customers/redact
+    deletes it with the customer."""
+    return {"PK": entity_partition(store_id, "customer", customer_id), "SK": CUSTOMER_PROFILE}
+
+
+def contact_digest(store_id: str, address: str) -> str:
+    """The hashed form of an email address or phone a marketing contact is kept under (and what an
+    unsubscribe link names): no address in keys or links."""
+    return hashlib.sha256(f"{store_id}\x1fmkt\x1f{contact_address(address)}".encode()).hexdigest()[:32]
+
+
+def marketing_contact_partition(store_id: str, digest: str) -> str:
+    return f"{_store(store_id)}#MKT#{digest}"
+
+
+def marketing_contact(store_id: str, digest: str) -> Key:
+    """One marketing contact (by hashed address): opt-out, recent marketing sends (frequency cap),
+    last order, last tracked click, holdout memberships. One item: one read decides."""
+    return {"PK": marketing_contact_partition(store_id, digest), "SK": MARKETING_CONTACT}
+
+
+def checkout_ordered(store_id: str, checkout_token: str) -> Key:
+    """Marker: an order arrived from this checkout (ends its abandoned-checkout reminders)."""
+    return {"PK": entity_partition(store_id, "checkout", checkout_token), "SK": ORDERED_MARKER}
+
+
+def cart_ordered(store_id: str, cart_token: str) -> Key:
+    """Marker: an order arrived from this cart (ends the reminders of its checkouts)."""
+    return {"PK": entity_partition(store_id, "cart", cart_token), "SK": ORDERED_MARKER}
+
+
+def order_attribution(store_id: str, order_id: str) -> Key:
+    """Which flow an order was attributed to: the conditional marker that counts it once."""
+    return {"PK": entity_partition(store_id, "order", order_id), "SK": ATTRIBUTION}

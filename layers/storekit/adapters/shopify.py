@@ -311,6 +311,8 @@ class SOrder(_Shape):
     test: bool | None = False
     order_status_url: str | None = None
     buyer_accepts_marketing: bool | None = False
+    checkout_token: str | None = None
+    cart_token: str | None = None
     fulfillments: list[SFulfillment] = []
     refunds: list[SRefund] = []
     created_at: Time = None
@@ -373,6 +375,8 @@ class SOrder(_Shape):
             test=bool(self.test),
             order_status_url=self.order_status_url,
             accepts_marketing=bool(self.buyer_accepts_marketing),
+            checkout_token=self.checkout_token or None,
+            cart_token=self.cart_token or None,
             fulfillments=[f.canonical() for f in self.fulfillments],
             refunds=[r.canonical() for r in self.refunds],
             created_at=self.created_at,
@@ -458,6 +462,7 @@ class SInventoryLevel(_Shape):
 class SCheckout(_Shape):
     id: Id = None
     token: str | None = None
+    cart_token: str | None = None
     email: str | None = None
     phone: str | None = None
     customer: SCustomer | None = None
@@ -640,6 +645,7 @@ def _checkout(c: SCheckout) -> m.Checkout:
     return m.Checkout(
         id=c.id,
         token=_checkout_key(c)[0],
+        cart_token=c.cart_token or None,
         email=c.email,
         phone=c.phone,
         customer=c.customer.canonical() if c.customer and c.customer.id else None,

@@ -5,6 +5,7 @@ Keys come from storekit.keys. Methods say what they decide."""
 from __future__ import annotations
 
 from storekit.repository.base import Page, TableRepository, is_conditional_failure
+from storekit.repository.customers import CustomerRepository
 from storekit.repository.entities import EntityRepository
 from storekit.repository.events import EventRepository
 from storekit.repository.inventory import InventoryRepository
@@ -55,6 +56,7 @@ class Repository(
     OutboxRepository,
     JobRepository,
     InventoryRepository,
+    CustomerRepository,
     ParkingRepository,
     CounterRepository,
     RateRepository,
