@@ -39,7 +39,7 @@ from functions.customers.models import (
 from functions.fulfillment.follow_up import NAME as FOLLOW_UP
 from functions.fulfillment.follow_up import was_taken_back
 from storekit import keys
-from storekit.actions import Action, CreateDiscountCode, ScheduleJob
+from storekit.actions import Action, AddTags, CreateDiscountCode, ScheduleJob
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, Reader, nothing
 from storekit.clock import iso, parse_iso
@@ -59,6 +59,8 @@ CODE_PREFIXES = {
 }
 _PREFIX_OF = {flow: prefix for prefix, flow in CODE_PREFIXES.items()}
 MAX_ITEMS = 10
+#: the segment tag (functions/customers/segments.py) of a customer the win-back found lapsed
+LAPSED = "history:lapsed"
 
 
 class ContactFacts(BaseModel):
@@ -92,6 +94,7 @@ def code_offer(
         code=code,
         title=f"storeflow {flow}",
         value=offer.percent_off,
+        starts_at=now,
         ends_at=ends,
         customer_id=recipient.customer_id,
         email=recipient.email,
@@ -421,10 +424,13 @@ def _win_back_contact(job: JobRecord, reader: Reader) -> ContactFacts:
 
 def send_win_back(job: JobRecord, ctx: Context[WinBackSettings, ContactFacts]) -> Decision:
     params = job.params
+    ordered_at = params.get("ordered_at")
+    if not isinstance(ordered_at, str) or not ordered_at:
+        return nothing("the win-back job names no order date (filed by an older version): not sent")
     last = ctx.related.contact.get("last_ordered_at")
-    if last and str(last) > str(params.get("ordered_at")):
+    if last and str(last) > ordered_at:
         return nothing("the customer ordered again since: no win-back")
-    days = (ctx.now - parse_iso(str(params.get("ordered_at")))).days
+    days = (ctx.now - parse_iso(ordered_at)).days
     recipient = Recipient(
         key=str(params.get("key")),
         email=params.get("email"),
@@ -445,7 +451,7 @@ def send_win_back(job: JobRecord, ctx: Context[WinBackSettings, ContactFacts]) -
         code=code,
         code_note=note,
     )
-    return plan_marketing(
+    decision = plan_marketing(
         WIN_BACK,
         ctx.store,
         ctx.now,
@@ -456,6 +462,16 @@ def send_win_back(job: JobRecord, ctx: Context[WinBackSettings, ContactFacts]) -
         f"win-back:{params.get('order_id')}",
         create,
     )
+    if not recipient.customer_id:
+        return decision
+    # the customer is lapsed, whatever the message: segment-tags takes the tag off at the next order
+    lapsed = AddTags(
+        resource="customer",
+        resource_id=recipient.customer_id,
+        tags=[LAPSED],
+        once_per=f"lapsed:{params.get('order_id')}",
+    )
+    return Decision([lapsed, *decision], decision.reason)
 
 
 WIN_BACK_FLOW: Automation[Order, WinBackSettings, Any] = Automation(

@@ -113,7 +113,7 @@ def _standing(resource: Order | Refund, reader: Reader) -> Standing:
 
 def update_tier(resource: Order | Refund, ctx: Context[LoyaltySettings, Standing]) -> Decision:
     standing, settings = ctx.related, ctx.settings
-    order = standing.order
+    order = resource if isinstance(resource, Order) else standing.order
     if order is None:
         return nothing(
             f"refund of order {getattr(resource, 'order_id', '?')}, which storeflow has not received"
@@ -126,7 +126,8 @@ def update_tier(resource: Order | Refund, ctx: Context[LoyaltySettings, Standing
     before_spend, before_orders = standing.spend, standing.orders
     after_spend, after_orders = before_spend, before_orders
     counted = set(standing.counted)
-    for change in loyalty_changes(resource, order):
+    changes = loyalty_changes(resource, order)
+    for change in changes:
         if change.mark in counted:
             before_spend -= change.spend
             before_orders -= change.orders
@@ -144,7 +145,8 @@ def update_tier(resource: Order | Refund, ctx: Context[LoyaltySettings, Standing
         stale = sorted(set(stale) & ({f"{prefix}{old.name}"} | set(customer.tags)))
     else:
         stale = [tag for tag in stale if tag in customer.tags]
-    event = ctx.event.event_id
+    # what this event changed (the same for a repeated delivery: the outbox keeps one of each)
+    event = "+".join(c.mark for c in changes) or ctx.event.event_id
     if stale:
         actions.append(
             RemoveTags(

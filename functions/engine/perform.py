@@ -104,7 +104,7 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
                 action.title,
                 action.value_type,
                 action.value,
-                iso(action.not_before or runtime.clock.now()),
+                iso(action.starts_at),
                 ends,
                 action.customer_id,
             )

@@ -69,9 +69,14 @@ def _tracked(token: str, purpose: Purpose) -> tuple[LinkClaims, str | None]:
 @answer_errors
 @rate_limited(bp, "track-open")
 def track_open(token: str) -> Response:
-    """Always the pixel (a broken image would show in the message); an invalid token counts nothing."""
+    """Always the pixel (a broken image would show in the message); an invalid token counts nothing.
+    Chalice answers binary content only to a request that accepts it (image/gif or */*, as mail
+    clients and image proxies send): any other request gets 204 with no body (the open still counts)."""
     with contextlib.suppress(InvalidLink):
         _tracked(token, "o")
+    accept = (bp.current_request.headers.get("accept") or "").lower()
+    if "*/*" not in accept and "image/gif" not in accept:
+        return Response(body="", status_code=204, headers={"Cache-Control": "no-store"})
     headers: dict[str, str | list[str]] = {"Content-Type": "image/gif", "Cache-Control": "no-store"}
     return Response(body=PIXEL, status_code=200, headers=headers)
 

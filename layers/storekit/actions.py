@@ -235,6 +235,7 @@ class CreateDiscountCode(_Action):
     value_type: Literal["percentage", "fixed_amount"] = "percentage"
     #: percent off (1-100) or an amount off in the store's currency
     value: Decimal = Field(gt=0, le=100_000)
+    starts_at: datetime
     ends_at: datetime | None = None
     customer_id: str | None = Field(default=None, max_length=64)
     #: WooCommerce: the address allowed to use the coupon

@@ -5,6 +5,7 @@ The test walks the Action union, so a kind added without a rendering (and a samp
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, get_args
 
@@ -15,6 +16,7 @@ from storekit.actions import (
     Action,
     AddTags,
     AddToCollection,
+    CreateDiscountCode,
     PostSlack,
     RemoveTags,
     ScheduleJob,
@@ -49,6 +51,15 @@ SAMPLES: dict[str, Any] = {
     "add_to_collection": AddToCollection(product_id="632910392", collection_id="841564295", categories=["9"]),
     "schedule_job": ScheduleJob(job_kind="follow_up", due_at=NOW, params={"order_id": "1"}),
     "draft_purchase_order": sample_purchase_order(),
+    "create_discount_code": CreateDiscountCode(
+        code="WELCOME-1A2B3C4D5E",
+        title="storeflow welcome-flow",
+        value=Decimal("10"),
+        starts_at=NOW,
+        ends_at=NOW,
+        customer_id="207119551",
+        email="bob.norman@hostmail.com",
+    ),
 }
 
 

@@ -304,6 +304,15 @@ class _NothingStored:
     def jobs_due_at(self, store_id: str, kind: str, due_iso: str) -> list[JobRecord]:
         return []
 
+    def marketing_contact(self, store_id: str, digest: str) -> dict[str, Any]:
+        return {}
+
+    def customer_profile(self, store_id: str, customer_id: str) -> dict[str, Any]:
+        return {}
+
+    def checkout_state(self, store_id: str, *_: Any) -> tuple[dict[str, Any], None]:
+        return {}, None
+
 
 def _real_events() -> list[tuple[str, str, Any]]:
     found = []
