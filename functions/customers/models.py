@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.fulfillment.models import CustomerMessageSettings, QuietHours
+from storekit.urls import PublicHttpsUrl
 
 #: the automation that holds the store-wide marketing rules (consent, frequency cap, attribution)
 MARKETING = "marketing-rules"
@@ -65,7 +66,7 @@ class CodeOffer(BaseModel):
 class WelcomeSettings(FlowSettings):
     delay_minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
     offer: CodeOffer = CodeOffer()
-    shop_url: str | None = Field(default=None, max_length=500)
+    shop_url: PublicHttpsUrl | None = Field(default=None, max_length=500)
 
 
 class AbandonedCheckoutSettings(FlowSettings):
@@ -84,13 +85,13 @@ class AbandonedCheckoutSettings(FlowSettings):
 
 class PostPurchaseSettings(FlowSettings):
     delay_hours: int = Field(default=2, ge=0, le=24 * 30)
-    feedback_url: str | None = Field(default=None, max_length=500)
+    feedback_url: PublicHttpsUrl | None = Field(default=None, max_length=500)
 
 
 class WinBackSettings(FlowSettings):
     days_without_order: int = Field(default=90, ge=7, le=730)
     offer: CodeOffer = CodeOffer(percent_off=Decimal("15"))
-    shop_url: str | None = Field(default=None, max_length=500)
+    shop_url: PublicHttpsUrl | None = Field(default=None, max_length=500)
 
 
 class Tier(BaseModel):

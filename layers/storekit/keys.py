@@ -34,6 +34,10 @@ conditional put is the duplicate check.
 | PO/status      | (same item)                           |                          | GSI2 STORE#{s}#PURCHASE-ORDERS#{st} | {time}#{po}     |
 | order proof    | STORE#{s}#ORDER#{order_id}            | PROOF                    | GSI1 STORE#{s}#ORDERPROOF#{n}       | {order_id}      |
 |                |                                       |                          | (and store member)                  |                 |
+| loyalty profile| STORE#{s}#CUSTOMER#{customer_id}      | CUSTPROFILE              | (store member)                      |                 |
+| mkt contact    | STORE#{s}#MKT#{hash of address}       | MKTCONTACT               | (store member)                      |                 |
+| ordered marker | STORE#{s}#CHECKOUT#{token} / CART#{t} | ORDERED                  | (store member)                      |                 |
+| attribution    | STORE#{s}#ORDER#{order_id}            | ATTRIBUTION              | (store member)                      |                 |
 
 Due jobs are filed by the hour they are due in (the current hour if already due), so the sweeper
 reads one partition per hour (`SK <= now`), never a scan: a first sweep over its day of lookback
