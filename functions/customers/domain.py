@@ -17,6 +17,7 @@ from functions.customers.facts import (
 from functions.customers.flows import ABANDONED_CHECKOUT_FLOW, POST_PURCHASE_FLOW, WELCOME_FLOW, WIN_BACK_FLOW
 from functions.customers.loyalty import LOYALTY_TIERS
 from functions.customers.models import MARKETING, MarketingRules
+from functions.customers.occasions import BIRTHDAY_OFFERS
 from functions.customers.segments import SEGMENT_TAGS
 from storekit.automation import Automation, Domain
 
@@ -41,6 +42,7 @@ DOMAIN = Domain(
         ABANDONED_CHECKOUT_FLOW,
         POST_PURCHASE_FLOW,
         WIN_BACK_FLOW,
+        BIRTHDAY_OFFERS,
         MARKETING_RULES,
     ),
     #: customers' newest versions (a customers/redact finds the addresses they were reached at);

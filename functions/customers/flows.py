@@ -56,6 +56,7 @@ CODE_PREFIXES = {
     "CART": ABANDONED_CHECKOUT,
     "MISSYOU": WIN_BACK,
     "REWARD": "loyalty-tiers",
+    "GIFT": "birthday-offers",
 }
 _PREFIX_OF = {flow: prefix for prefix, flow in CODE_PREFIXES.items()}
 MAX_ITEMS = 10

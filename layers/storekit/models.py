@@ -147,7 +147,8 @@ class Customer(Canonical):
     accepts_sms_marketing: bool = False
     orders_count: Count | None = None
     total_spent: Money = None
-    #: WooCommerce customer meta (text values): e.g. the consent or birthday key a store names
+    #: WooCommerce customer meta / Shopify metafields as "namespace.key" (text values): e.g. the
+    #: consent or birthday key a store names
     meta: dict[str, str] = {}
     created_at: Time = None
     updated_at: Time = None

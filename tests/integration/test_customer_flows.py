@@ -341,3 +341,37 @@ def test_loyalty_tier_goes_up_with_spend_and_down_with_a_refund(api: Any, pump: 
     assert profile["spend"] < 500
     removed = [a for a in actions(api, "loyalty-tiers") if a["kind"] == "remove_tags"]
     assert [a["summary"] for a in removed] == ["remove tags tier:vip from customer 207119551"]
+
+
+def test_a_woocommerce_birthday_offer_goes_at_ten_local_time_with_consent_from_the_meta_key(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
+    from tests.support import woo_headers
+
+    put_store(
+        api,
+        platform="woocommerce",
+        automations={
+            "marketing-rules": {"settings": {"woo_consent_meta_key": "newsletter"}},
+            "birthday-offers": {"settings": {"birthday_key": "birthday", "sender": SENDER}},
+        },
+    )
+    raw = json.loads(load_fixture("woocommerce/customer_created__rest-api-docs.json")[0])
+    raw["meta_data"] = [
+        {"id": 1, "key": "birthday", "value": "1990-11-26"},
+        {"id": 2, "key": "newsletter", "value": "yes"},
+    ]
+    body = json.dumps(raw).encode()
+    answer = api.http.post(
+        "/webhooks/woocommerce/demo", headers=woo_headers(body, "customer.created", "w-1"), body=body
+    )
+    assert answer.status_code == 200, answer.body
+    pump.drain()
+    [job] = [j for j in body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]]
+    assert job["due_at"] == "2026-11-26T09:00:00.000000Z"  # 10:00 in Berlin, on the day
+    later(clock, runtime, pump, days=2)
+    sent = [a for a in actions(api, "birthday-offers") if a["kind"] != "schedule_job"]
+    assert sorted(a["kind"] for a in sent) == ["create_discount_code", "send_email"]
+    assert next(a for a in sent if a["kind"] == "create_discount_code")["target"].startswith("discount:GIFT-")
+    jobs = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
+    assert "2027-11-26T09:00:00.000000Z" in {j["due_at"] for j in jobs}  # next year's

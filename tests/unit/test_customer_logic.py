@@ -227,3 +227,27 @@ def test_a_click_attributes_only_within_the_window() -> None:
         attributed_flow(placed, {"last_click": {"flow": WELCOME, "at": iso(NOW - timedelta(days=6))}}, 5)
         is None
     )
+
+
+# --- birthdays and anniversaries ---------------------------------------------------------------
+def test_month_days_and_their_next_local_time() -> None:
+    from datetime import time
+
+    from functions.customers.occasions import month_day, next_occurrence
+
+    assert month_day("1990-04-23") == (4, 23) and month_day("4-23") == (4, 23)
+    assert month_day("1990-02-30") is None and month_day("soon") is None and month_day(None) is None
+    assert month_day("02-29") == (2, 29)
+    feb29 = next_occurrence((2, 29), NOW, time(10), "Europe/Berlin")
+    assert feb29 == datetime(2027, 2, 28, 9, 0, tzinfo=UTC)  # 2027 has no Feb 29
+    today_passed = next_occurrence((11, 24), NOW, time(10), "Europe/Berlin")  # 13:00 Berlin now
+    assert today_passed == datetime(2027, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def test_an_outdated_birthday_job_sends_nothing() -> None:
+    from functions.customers.occasions import OccasionFacts, OccasionSettings, send_occasion
+
+    customer = Customer(id="25", email="a@b.example", accepts_email_marketing=True, meta={"b": "1990-05-01"})
+    settings = OccasionSettings(birthday_key="b")
+    stale = job("birthday-offers", customer_id="25", occasion="birthday", month_day="11-24")
+    assert "outdated" in reason_of(send_occasion(stale, ctx(settings, OccasionFacts(customer=customer))))

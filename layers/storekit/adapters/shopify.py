@@ -81,6 +81,12 @@ class SConsent(_Shape):
     state: str | None = None
 
 
+class SMetafield(_Shape):
+    namespace: str | None = None
+    key: str | None = None
+    value: Any = None
+
+
 class SCustomer(_Shape):
     id: Id = None
     admin_graphql_api_id: str | None = None
@@ -92,6 +98,8 @@ class SCustomer(_Shape):
     accepts_marketing: bool | None = None
     email_marketing_consent: SConsent | None = None
     sms_marketing_consent: SConsent | None = None
+    #: present when the webhook subscription names metafield namespaces (metafieldNamespaces)
+    metafields: list[SMetafield] = []
     orders_count: Count | None = None
     total_spent: Money = None
     created_at: Time = None
@@ -111,6 +119,11 @@ class SCustomer(_Shape):
             if email_consent
             else bool(self.accepts_marketing),
             accepts_sms_marketing=bool(sms_consent and sms_consent.state == "subscribed"),
+            meta={
+                f"{m.namespace}.{m.key}": str(m.value)
+                for m in self.metafields
+                if m.namespace and m.key and isinstance(m.value, str | int)
+            },
             orders_count=self.orders_count,
             total_spent=self.total_spent,
             created_at=self.created_at,
