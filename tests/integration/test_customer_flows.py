@@ -367,7 +367,7 @@ def test_a_woocommerce_birthday_offer_goes_at_ten_local_time_with_consent_from_t
     )
     assert answer.status_code == 200, answer.body
     pump.drain()
-    [job] = [j for j in body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]]
+    [job] = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
     assert job["due_at"] == "2026-11-26T09:00:00.000000Z"  # 10:00 in Berlin, on the day
     later(clock, runtime, pump, days=2)
     sent = [a for a in actions(api, "birthday-offers") if a["kind"] != "schedule_job"]
