@@ -237,6 +237,10 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
             },
         }
     }
+    # the data stack's function alarms name Chalice's functions (<stack>-dispatch); here they are ours
+    for function in STREAM_FUNCTIONS:
+        for alarm in (f"{function}StreamAgeAlarm", f"{function}ThrottleAlarm"):
+            res[alarm]["Properties"]["Dimensions"] = [{"Name": "FunctionName", "Value": {"Ref": function}}]
     if runtime:
         res["ManagedLayer"] = {"Properties": {"CompatibleRuntimes": [runtime]}}
     return out

@@ -117,7 +117,19 @@ def _listing(store_id: str, what: str, query: ListingQuery | None = None) -> Res
 @bp.route("/health", methods=["GET"])
 @answer_errors
 def health() -> Response:
-    return json_response({"ok": True, "service": "storeflow"})
+    """Liveness (no token). `?deep=1` (admin token): the engine's heartbeats too, and 503 when the
+    sweeper has not swept for 3 minutes or a stream handler was over 5 minutes behind its stream."""
+    deep = query_params().get("deep")
+    if deep is None or deep in ("0", "false"):
+        return json_response({"ok": True, "service": "storeflow"})
+    if deep not in ("1", "true"):
+        raise BadRequest("deep must be 1 or 0")
+    runtime = get_runtime()
+    require_admin(bp.current_request.headers.get("authorization"), runtime)
+    from functions.admin.health import engine_health
+
+    report = engine_health(runtime.repo.engine_heartbeats(), runtime.clock.now())
+    return json_response({"service": "storeflow", **report}, 200 if report["ok"] else 503)
 
 
 @bp.route("/stores/{store_id}", methods=["PUT"])

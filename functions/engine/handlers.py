@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Rate
@@ -13,6 +14,7 @@ from functions.engine.execute import execute_action
 from functions.engine.stream import handle_record
 from functions.engine.sweep import sweep
 from storekit import keys
+from storekit.clock import iso
 from storekit.runtime import get_runtime
 from storekit.settings import stream_arn_for_binding
 
@@ -40,7 +42,9 @@ def _execute_record(record: DynamoDBStreamRecordModel) -> None:
 )
 def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
     """Event items -> automations -> outbox. Reports batch item failures (see infra merge template)."""
-    return process_batch(event, _dispatch_record, "dynamodb")
+    answer = process_batch(event, _dispatch_record, "dynamodb")
+    _heartbeat("dispatch", keys.EVENT, event)
+    return answer
 
 
 @bp.on_dynamodb_record(
@@ -51,7 +55,24 @@ def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
 )
 def execute(event: DynamoDBEvent) -> dict[str, Any]:
     """Action items -> planned (dry-run) or carried out (live)."""
-    return process_batch(event, _execute_record, "dynamodb")
+    answer = process_batch(event, _execute_record, "dynamodb")
+    _heartbeat("execute", keys.ACTION, event)
+    return answer
+
+
+def _heartbeat(handler: str, item_type: str, event: DynamoDBEvent) -> None:
+    """One write per batch that held this handler's items: when it last got through one and how old
+    its newest record was (GET /health?deep=1; deployed, CloudWatch's IteratorAge alarm watches it).
+    A batch of other items (the local pollers hand every record to both handlers; deployed, the
+    mapping's filter does not) writes nothing: the heartbeat's own stream record must not beat again."""
+    created = [
+        float(data["ApproximateCreationDateTime"])
+        for record in event.to_dict().get("Records") or []
+        if (data := record.get("dynamodb") or {}).get("NewImage", {}).get("type", {}).get("S") == item_type
+        and data.get("ApproximateCreationDateTime") is not None
+    ]
+    if created:
+        get_runtime().repo.note_stream_batch(handler, iso(datetime.fromtimestamp(max(created), UTC)))
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="sweep")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from functions.engine.dispatch import decide_and_record
 from functions.engine.execute import RETRY_JOB, release_for_retry
 from storekit import keys
 from storekit.automation import EventMeta, JobHandler, Reader
 from storekit.clock import iso
-from storekit.observability import logger
+from storekit.observability import logger, metrics
 from storekit.records import JobRecord
 from storekit.runtime import Runtime
 
@@ -117,6 +119,8 @@ def sweep(runtime: Runtime) -> dict[str, int]:
     settled = keys.job_partition(now - SETTLE)
     runtime.repo.set_sweeper_cursor(held or min(partitions[-1], settled))
     counts["recovered"] = recover_stalled_actions(runtime)
+    # the heartbeat the "sweeper stopped" alarm watches (no data for 15 minutes = alarm)
+    metrics.add_metric(name="SweeperHeartbeat", unit=MetricUnit.Count, value=1)
     return counts
 
 

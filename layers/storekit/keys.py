@@ -16,6 +16,7 @@ conditional put is the duplicate check.
 | action/status  | (same item)                           |                          | GSI2 STORE#{s}#ACTIONS#{status}     | {time}#{id}     |
 | due job        | JOB#{hour due, yyyy-mm-ddThh}         | {due time}#{s}#{job_id}  | GSI1 STORE#{s}#SCHEDULES            | {due}#{id}      |
 | sweeper cursor | SWEEPER                               | CURSOR                   | -                                   | -               |
+| stream beat    | SWEEPER                               | BEAT#{handler}           | -                                   | -               |
 | parked record  | PARKED#{s}                            | {time}#{record id}       | GSI1 STORE#{s}#PARKED               | {time}#{id}     |
 | stream tries   | STREAMTRY#{record id}                 | TRY                      | -                                   | -               |
 | counter        | STORE#{s}#COUNTER#{name}              | {day}[#{dimension}]      | -                                   | -               |
@@ -199,6 +200,17 @@ def job_listing(store_id: str, due_iso: str, job_id: str) -> Key:
 def sweeper_cursor() -> Key:
     """The job partition the next sweep starts at."""
     return {"PK": "SWEEPER", "SK": "CURSOR"}
+
+
+def stream_heartbeat(handler: str) -> Key:
+    """When a stream handler (dispatch, execute) last finished a batch, and how old its newest
+    record was then (GET /health?deep=1)."""
+    return {"PK": "SWEEPER", "SK": f"BEAT#{handler}"}
+
+
+def engine_state_partition() -> str:
+    """The partition of the sweeper cursor and the stream heartbeats (read together by health)."""
+    return "SWEEPER"
 
 
 def parked(store_id: str, at: str, record_id: str) -> Key:

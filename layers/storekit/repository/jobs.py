@@ -89,4 +89,26 @@ class JobRepository(TableRepository):
         return str(item["bucket"]) if item else None
 
     def set_sweeper_cursor(self, partition: str) -> None:
-        self._table.put_item(Item={**keys.sweeper_cursor(), "type": keys.CURSOR, "bucket": partition})
+        item = {**keys.sweeper_cursor(), "type": keys.CURSOR, "bucket": partition}
+        self._table.put_item(Item={**item, "swept_at": iso(self._clock.now())})
+
+    def note_stream_batch(self, handler: str, newest_record_at: str | None) -> None:
+        """A stream handler finished a batch (one write per batch, not per record)."""
+        item = {**keys.stream_heartbeat(handler), "type": keys.CURSOR, "handled_at": iso(self._clock.now())}
+        if newest_record_at:
+            item["newest_record_at"] = newest_record_at
+        self._table.put_item(Item=item)
+
+    def engine_heartbeats(self) -> dict[str, dict[str, str]]:
+        """The sweeper cursor and each stream handler's last batch: one Query of one partition."""
+        query = {
+            "KeyConditionExpression": Key("PK").eq(keys.engine_state_partition()),
+            "ConsistentRead": True,
+        }
+        beats: dict[str, dict[str, str]] = {}
+        for item in self._query(query):
+            name = (
+                "sweeper" if item["SK"] == keys.sweeper_cursor()["SK"] else str(item["SK"]).split("#", 1)[-1]
+            )
+            beats[name] = {k: str(v) for k, v in item.items() if k.endswith("_at") or k == "bucket"}
+        return beats
