@@ -375,3 +375,52 @@ def test_a_woocommerce_birthday_offer_goes_at_ten_local_time_with_consent_from_t
     assert next(a for a in sent if a["kind"] == "create_discount_code")["target"].startswith("discount:GIFT-")
     jobs = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
     assert "2027-11-26T09:00:00.000000Z" in {j["due_at"] for j in jobs}  # next year's
+
+
+class ReadLog:
+    """Items each DynamoDB read asks for (GetItem: 1, BatchGetItem: its keys, Query: counted apart)."""
+
+    def __init__(self, table: Any) -> None:
+        self._events = table.meta.client.meta.events
+        self.items = 0
+        self.queries = 0
+
+    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        request = json.loads(params["body"])
+        if model.name == "GetItem":
+            self.items += 1
+        elif model.name == "BatchGetItem":
+            self.items += sum(len(table["Keys"]) for table in request["RequestItems"].values())
+        elif model.name == "Query":
+            self.queries += 1
+
+    def __enter__(self) -> ReadLog:
+        self._events.register("before-call.dynamodb", self._record)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._events.unregister("before-call.dynamodb", self._record)
+
+
+@pytest.mark.parametrize(
+    "automation", [ABANDONED_CHECKOUT, "win-back", "post-purchase-thank-you", "birthday-offers"]
+)
+def test_deciding_a_flow_step_reads_at_most_three_items(api: Any, runtime: Any, automation: str) -> None:
+    from storekit.automation import Reader
+    from tests.unit.test_run_reasons import job
+
+    put_store(api, automations=flows())
+    registry = runtime.registry
+    flow = registry.get(automation)
+    due = job(
+        automation,
+        checkout_token=CHECKOUT["token"],
+        cart_token=CHECKOUT["cart_token"],
+        email=EMAIL,
+        order_id="450789469",
+        customer_id="207119551",
+        ordered_at="2026-08-01T00:00:00Z",
+    )
+    with ReadLog(runtime.table) as log:
+        flow.load_due(due, Reader("demo", runtime.repo, runtime.archive))
+    assert 1 <= log.items <= 3 and log.queries == 0, (log.items, log.queries)
