@@ -5,6 +5,7 @@ signed links it answers (unsubscribe, open pixel, click)."""
 from __future__ import annotations
 
 from functions.customers.channel_tags import CHANNEL_TAGS
+from functions.customers.crm import CRM_SYNC
 from functions.customers.facts import (
     TRACKS,
     UNSUBSCRIBES,
@@ -43,6 +44,7 @@ DOMAIN = Domain(
         POST_PURCHASE_FLOW,
         WIN_BACK_FLOW,
         BIRTHDAY_OFFERS,
+        CRM_SYNC,
         MARKETING_RULES,
     ),
     #: customers' newest versions (a customers/redact finds the addresses they were reached at);

@@ -24,6 +24,7 @@ from storekit.outbound import (
     PurchaseOrderFiling,
     SlackMessage,
     SmsMessage,
+    WebhookPost,
 )
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
@@ -122,6 +123,10 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
                 ends,
                 action.email,
             )
+        case a.PostWebhook():
+            from storekit.outbound import WebhookPost
+
+            return WebhookPost(url=action.url, event=action.event, body=action.payload)
         case a.ScheduleJob():
             from storekit.clock import iso
 
@@ -242,6 +247,13 @@ def send(request: Outbound, store: StoreConfig, runtime: Runtime) -> str | None:
             return _woocommerce(store, runtime).send(request)
         case PurchaseOrderFiling():
             return _file_purchase_order(request, store, runtime)
+        case WebhookPost():
+            from storekit.clients.webhook import WebhookChannel
+
+            secret = runtime.store_secrets(store.store_id).outbound_webhook_secret
+            if secret is None:
+                raise ConfigurationError("store has no outbound_webhook_secret saved (PUT /stores/{id})")
+            return WebhookChannel(runtime.http).post(request, secret.get_secret_value())
         case DueJob():
             raise PermanentError("a due job is filed by the executor, not sent")
     raise PermanentError(f"{type(request).__name__} cannot be sent")

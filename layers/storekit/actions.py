@@ -249,6 +249,24 @@ class CreateDiscountCode(_Action):
         return f"create single-use discount code {self.code} ({off})"
 
 
+class PostWebhook(_Action):
+    """POST a JSON event to the store's outbound webhook (a CRM, a push or social tool), signed with
+    the store's outbound webhook secret: header X-Storeflow-Signature = base64 HMAC-SHA256 of the body."""
+
+    kind: Literal["post_webhook"] = "post_webhook"
+    url: str = Field(min_length=8, max_length=500)
+    event: str = Field(min_length=1, max_length=64, pattern=r"^[a-z_.]+$")
+    payload: dict[str, Any]
+
+    def target(self) -> str:
+        from urllib.parse import urlsplit
+
+        return f"webhook:{urlsplit(self.url).hostname or '?'}"
+
+    def summary(self) -> str:
+        return f"post {self.event} to the outbound webhook {self.target().removeprefix('webhook:')}"
+
+
 #: actions that only change storeflow's own state: carried out in dry-run as well
 INTERNAL_KINDS = frozenset({"schedule_job"})
 
@@ -262,7 +280,8 @@ Action = Annotated[
     | SendSms
     | PostSlack
     | ScheduleJob
-    | CreateDiscountCode,
+    | CreateDiscountCode
+    | PostWebhook,
     Field(discriminator="kind"),
 ]
 

@@ -424,3 +424,46 @@ def test_deciding_a_flow_step_reads_at_most_three_items(api: Any, runtime: Any, 
     with ReadLog(runtime.table) as log:
         flow.load_due(due, Reader("demo", runtime.repo, runtime.archive))
     assert 1 <= log.items <= 3 and log.queries == 0, (log.items, log.queries)
+
+
+def test_crm_sync_pushes_each_customer_change_once_signed_and_retries_a_429(
+    api: Any, pump: Any, runtime: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    import responses
+
+    from storekit.clients import webhook
+
+    hook = "https://crm.example.com/hooks/storeflow"
+    monkeypatch.setattr(webhook, "resolve_host", lambda *_, **__: [(2, 1, 6, "", ("93.184.215.14", 443))])
+    put_store(
+        api,
+        mode="live",
+        outbound_webhook_secret="whsec_crm_test_secret",
+        automations={"crm-sync": {"settings": {"webhook_url": hook}}},
+    )
+    changed = welcome_customer(tags="tier:vip, history:repeat", updated_at="2026-11-24T11:00:00Z")
+    with responses.RequestsMock() as mock:
+        mock.post(hook, status=429, headers={"Retry-After": "60"})
+        mock.post(hook, status=200, body="{}")
+        deliver(api, changed, "customers/update", "cu-1")
+        deliver(api, changed, "customers/update", "cu-1-again")  # the same change delivered twice
+        pump.drain()
+        [pushed] = actions(api, "crm-sync")
+        assert pushed["status"] == "retrying"
+        later(clock, runtime, pump, minutes=2)
+        assert [c.response.status_code for c in mock.calls] == [429, 200]
+        sent = mock.calls[1].request
+    [pushed] = actions(api, "crm-sync")
+    assert pushed["status"] == "done"
+    body = sent.body if isinstance(sent.body, bytes) else str(sent.body).encode()
+    expected = base64.b64encode(hmac.new(b"whsec_crm_test_secret", body, hashlib.sha256).digest()).decode()
+    assert sent.headers["X-Storeflow-Signature"] == expected
+    assert sent.headers["X-Storeflow-Event"] == "customer.updated"
+    event = json.loads(body)
+    assert event["customer"]["tags"] == ["tier:vip", "history:repeat"] and event["store_id"] == "demo"
+    detail = body_json(api.http.get(f"/stores/demo/actions/{pushed['action_id']}", headers=AUTH))
+    assert "whsec" not in json.dumps(detail)  # the secret is never shown

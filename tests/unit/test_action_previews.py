@@ -18,6 +18,7 @@ from storekit.actions import (
     AddToCollection,
     CreateDiscountCode,
     PostSlack,
+    PostWebhook,
     RemoveTags,
     ScheduleJob,
     SendEmail,
@@ -51,6 +52,11 @@ SAMPLES: dict[str, Any] = {
     "add_to_collection": AddToCollection(product_id="632910392", collection_id="841564295", categories=["9"]),
     "schedule_job": ScheduleJob(job_kind="follow_up", due_at=NOW, params={"order_id": "1"}),
     "draft_purchase_order": sample_purchase_order(),
+    "post_webhook": PostWebhook(
+        url="https://crm.example.com/hooks/storeflow",
+        event="customer.updated",
+        payload={"customer": {"id": "1"}},
+    ),
     "create_discount_code": CreateDiscountCode(
         code="WELCOME-1A2B3C4D5E",
         title="storeflow welcome-flow",
@@ -91,7 +97,7 @@ def test_every_action_kind_has_a_sample_to_preview() -> None:
 def test_every_action_kind_renders_what_it_sends(kind: str, platform: str) -> None:
     request = render(SAMPLES[kind], store(platform), RUNTIME)
     out = shown(request)
-    assert out["channel"] in {"email", "sms", "slack", "api", "storeflow", "purchase_order"}
+    assert out["channel"] in {"email", "sms", "slack", "api", "storeflow", "purchase_order", "webhook"}
     shown_preview = preview(SAMPLES[kind].model_dump(mode="json"), store(platform), RUNTIME)
     assert isinstance(shown_preview, dict) and "error" not in shown_preview, shown_preview
     assert shown_preview == {"kind": kind, **out}
