@@ -172,6 +172,10 @@ def keep_holdouts(applied: AppliedEvent) -> None:
         return
     if recipient is None or not store.automation(flow).enabled:
         return
+    # only customers the flow would have messaged count: the holdout compares like with like
+    eligible = recipient.email_consent or recipient.sms_consent
+    if not eligible or (isinstance(resource, Customer) and resource.orders_count):
+        return
     if not in_holdout(store.store_id, flow, recipient.key, percent):
         return
     digest = recipient.digest(store.store_id)
