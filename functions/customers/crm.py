@@ -101,4 +101,5 @@ CRM_SYNC: Automation[Customer | Order, CrmSettings, None] = Automation(
     settings_model=CrmSettings,
     takes=(Customer, Order),
     run=push_change,
+    default_enabled=False,
 )

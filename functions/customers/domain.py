@@ -30,7 +30,6 @@ MARKETING_RULES: Automation[None, MarketingRules, None] = Automation(
     "window, WooCommerce consent meta key (settings only)",
     topics=frozenset(),
     settings_model=MarketingRules,
-    reads=frozenset({"order", "customer", "checkout", "refund"}),
 )
 
 DOMAIN = Domain(

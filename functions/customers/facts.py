@@ -23,7 +23,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from functions.customers.flows import ABANDONED_CHECKOUT, CODE_PREFIXES, WELCOME
+from functions.customers.crm import NAME as CRM
+from functions.customers.flows import ABANDONED_CHECKOUT, CODE_PREFIXES, POST_PURCHASE, WELCOME, WIN_BACK
+from functions.customers.loyalty import NAME as LOYALTY
 from functions.customers.loyalty import loyalty_changes
 from functions.customers.marketing import (
     TRACK_KIND,
@@ -33,6 +35,8 @@ from functions.customers.marketing import (
     rules_of,
 )
 from functions.customers.models import AbandonedCheckoutSettings, WelcomeSettings
+from functions.customers.occasions import NAME as OCCASIONS
+from functions.customers.segments import NAME as SEGMENTS
 from storekit import keys
 from storekit.actions import SendEmail, SendSms
 from storekit.adapters import Topic
@@ -47,6 +51,16 @@ from storekit.runtime import Runtime
 from storekit.snapshots import POINTER
 from storekit.store import StoreConfig
 
+#: what the keepers keep data for: nothing is kept while all of them are off in a store
+KEPT_FOR = frozenset(
+    {SEGMENTS, LOYALTY, WELCOME, ABANDONED_CHECKOUT, POST_PURCHASE, WIN_BACK, OCCASIONS, CRM}
+)
+
+
+def keeps_for(store: StoreConfig) -> bool:
+    """Whether any of the customers domain's automations is on in the store (all off by default)."""
+    return any(name in store.automations and store.automations[name].enabled for name in KEPT_FOR)
+
 
 def store_day(store: StoreConfig, at: datetime) -> str:
     """The calendar day in the store's time zone (the flows report follows the merchant's days)."""
@@ -54,6 +68,8 @@ def store_day(store: StoreConfig, at: datetime) -> str:
 
 
 def keep_order_facts(applied: AppliedEvent) -> None:
+    if not keeps_for(applied.store):
+        return
     resource = applied.parsed.resource
     if isinstance(resource, Refund):
         _count_loyalty(applied, resource, _order_snapshot(applied, resource.order_id))
@@ -148,7 +164,11 @@ def attribute(applied: AppliedEvent, order: Order, contact: dict[str, Any]) -> N
 def keep_consent(applied: AppliedEvent) -> None:
     """customers/update: consent withdrawn then given again at the store lifts an opt-out."""
     customer = applied.parsed.resource
-    if not isinstance(customer, Customer) or applied.topic != Topic.CUSTOMER_UPDATED:
+    if (
+        not isinstance(customer, Customer)
+        or applied.topic != Topic.CUSTOMER_UPDATED
+        or not keeps_for(applied.store)
+    ):
         return
     recipient = recipient_of_customer(customer, applied.store)
     digest = recipient.digest(applied.store.store_id) if recipient else None
@@ -170,7 +190,7 @@ def keep_holdouts(applied: AppliedEvent) -> None:
         ).holdout_percent
     else:
         return
-    if recipient is None or not store.automation(flow).enabled:
+    if recipient is None or flow not in store.automations or not store.automations[flow].enabled:
         return
     # only customers the flow would have messaged count: the holdout compares like with like
     eligible = recipient.email_consent or recipient.sms_consent

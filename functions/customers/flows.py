@@ -160,6 +160,9 @@ WELCOME_FLOW: Automation[Customer, WelcomeSettings, ContactFacts] = Automation(
     takes=(Customer,),
     run=welcome,
     load=_welcome_contact,
+    #: customers/update: consent given again lifts an opt-out (facts.keep_consent)
+    reads=frozenset({"customer"}),
+    default_enabled=False,
 )
 
 
@@ -294,7 +297,8 @@ ABANDONED_CHECKOUT_FLOW: Automation[Checkout, AbandonedCheckoutSettings, Contact
     load=_checkout_facts,
     on_due=send_reminder,
     load_due=_reminder_facts,
-    reads=frozenset({"order"}),
+    reads=frozenset({"order", "customer"}),
+    default_enabled=False,
 )
 
 
@@ -383,7 +387,8 @@ POST_PURCHASE_FLOW: Automation[Order, PostPurchaseSettings, Any] = Automation(
     run=schedule_thank_you,
     on_due=send_thank_you,
     load_due=_order_contact,
-    reads=frozenset({"order"}),
+    reads=frozenset({"order", "customer"}),
+    default_enabled=False,
 )
 
 
@@ -485,4 +490,6 @@ WIN_BACK_FLOW: Automation[Order, WinBackSettings, Any] = Automation(
     run=schedule_win_back,
     on_due=send_win_back,
     load_due=_win_back_contact,
+    reads=frozenset({"customer"}),
+    default_enabled=False,
 )

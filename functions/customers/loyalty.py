@@ -235,5 +235,6 @@ LOYALTY_TIERS: Automation[Order | Refund, LoyaltySettings, Standing] = Automatio
     takes=(Order, Refund),
     run=update_tier,
     load=_standing,
-    reads=frozenset({"refund", "order"}),
+    reads=frozenset({"refund", "order", "customer"}),
+    default_enabled=False,
 )

@@ -187,4 +187,5 @@ BIRTHDAY_OFFERS: Automation[Customer, OccasionSettings, Any] = Automation(
     run=schedule_occasions,
     on_due=send_occasion,
     load_due=_customer_and_contact,
+    default_enabled=False,
 )

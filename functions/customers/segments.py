@@ -112,4 +112,5 @@ SEGMENT_TAGS: Automation[Order, SegmentSettings, History] = Automation(
     takes=(Order,),
     run=tag_segments,
     load=_history,
+    default_enabled=False,
 )

@@ -191,6 +191,9 @@ class Automation(Generic[R, S, D]):
     reads: frozenset[str] = frozenset()
     #: built-ins run for every store and cannot be disabled
     builtin: bool = False
+    #: False: off in a store until the store's config turns it on (messages to customers that are
+    #: the merchant's marketing decision, e.g. the customers domain's flows)
+    default_enabled: bool = True
 
     def settings_for(self, store: StoreConfig) -> S:
         return self.settings_model.model_validate(store.automation(self.name).settings)
@@ -265,15 +268,22 @@ class Registry:
     def for_topic(self, topic: str) -> list[Automation[Any, Any, Any]]:
         return [a for a in self.all() if topic in a.topics]
 
+    def is_enabled(self, store: StoreConfig, automation: Automation[Any, Any, Any]) -> bool:
+        if automation.builtin:
+            return True
+        if automation.name in store.automations:
+            return store.automations[automation.name].enabled
+        return automation.default_enabled
+
     def enabled_for(self, store: StoreConfig, topic: str) -> list[Automation[Any, Any, Any]]:
-        return [a for a in self.for_topic(topic) if a.builtin or store.automation(a.name).enabled]
+        return [a for a in self.for_topic(topic) if self.is_enabled(store, a)]
 
     def uses_topic(self, store: StoreConfig, topic: str) -> bool:
         """A topic is used when an enabled automation runs on it or reads the entity it updates."""
         if self.enabled_for(store, topic):
             return True
         kind = topic.split(".", 1)[0]
-        return any(kind in a.reads for a in self.all() if a.builtin or store.automation(a.name).enabled)
+        return any(kind in a.reads for a in self.all() if self.is_enabled(store, a))
 
     def schedule_kinds(self) -> list[str]:
         return sorted(self._schedules)
