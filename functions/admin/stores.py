@@ -179,9 +179,8 @@ def store_view(config: StoreConfig, runtime: Runtime) -> dict[str, Any]:
     """A store as the API shows it: settings with defaults filled in, secrets only as presence."""
     automations: dict[str, Any] = {}
     for automation in runtime.registry.all():
-        chosen = config.automation(automation.name)
         automations[automation.name] = {
-            "enabled": chosen.enabled,
+            "enabled": runtime.registry.is_enabled(config, automation),
             "mode": config.mode_for(automation.name),
             "description": automation.description,
             "topics": sorted(str(t) for t in automation.topics),

@@ -59,7 +59,7 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
     mode = store.mode_for(record.automation)
     if mode == "dry-run" and record.kind not in INTERNAL_KINDS:
         _finish(claimed, "planned", runtime, reason="dry-run: nothing was called", mode=mode)
-        return _settled(store, "planned", runtime, record.automation)
+        return _settled(store, "planned", runtime, record)
     action = action_from_json(record.action)
     if action.not_before is not None and action.not_before > runtime.clock.now():
         due = iso(action.not_before)
@@ -87,14 +87,14 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
             mode=mode,
             reason=None if job else "job already filed",
         )
-        return _settled(store, "done", runtime, record.automation)
+        return _settled(store, "done", runtime, record)
     try:
         result = perform(action, store, runtime)
     except ExternalCallError as exc:
         return _after_failure(claimed, exc, store, runtime)
     except ConfigurationError as exc:
         _finish(claimed, "failed", runtime, reason=str(exc), mode=mode)
-        return _settled(store, "failed", runtime, record.automation)
+        return _settled(store, "failed", runtime, record)
     except Exception as exc:
         # a bug, not the outside world: record it rather than leave the action running
         logger.exception(
@@ -102,13 +102,13 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
         )
         reason = f"unexpected {type(exc).__name__}: {exc}"[:500]
         _finish(claimed, "failed", runtime, reason=reason, mode=mode)
-        return _settled(store, "failed", runtime, record.automation)
+        return _settled(store, "failed", runtime, record)
     # the outside world has acted: recording that must not fail on a passing table fault, or the
     # action would look unfinished (and a message could not be told from one never sent)
     _finish(claimed, "done", runtime, result=result, mode=mode, durable=True)
     note_customer_contact(record.store_id, action, runtime)
     logger.info("action done", extra={"store_id": record.store_id, "kind": record.kind})
-    return _settled(store, "done", runtime, record.automation)
+    return _settled(store, "done", runtime, record)
 
 
 #: pauses between tries of recording an action that was carried out (table throttling passes)
@@ -178,11 +178,22 @@ def note_customer_contact(store_id: str, action: Action, runtime: Runtime) -> No
             logger.warning("last contact not recorded", extra={"store_id": store_id, "channel": channel})
 
 
-def _settled(store: StoreConfig, status: str, runtime: Runtime, automation: str = "") -> str:
-    """Count an action that reached a final status (metrics + the activity report's counter)."""
+def _settled(store: StoreConfig, status: str, runtime: Runtime, record: ActionRecord | None = None) -> str:
+    """Count an action that reached a final status (metrics + the domains' counters)."""
     metrics.add_metric(name=f"Actions{status.capitalize()}", unit=MetricUnit.Count, value=1)
+    action: Action | None = None
+    if record is not None:
+        try:
+            action = action_from_json(record.action)
+        except ValueError:
+            action = None  # a kind this version no longer carries out: counted without it
     settled = SettledAction(
-        store=store, status=status, repo=runtime.repo, now=runtime.clock.now(), automation=automation
+        store=store,
+        status=status,
+        repo=runtime.repo,
+        now=runtime.clock.now(),
+        action=action,
+        automation=record.automation if record is not None else "",
     )
     for hook in runtime.registry.settles:
         hook(settled)
@@ -195,7 +206,7 @@ def _after_failure(record: ActionRecord, exc: ExternalCallError, store: StoreCon
         final = reason if not exc.retryable else f"gave up after {record.attempts} attempts: {reason}"
         _finish(record, "failed", runtime, reason=final, mode="live")
         logger.warning("action failed", extra={"store_id": record.store_id, "kind": record.kind})
-        return _settled(store, "failed", runtime, record.automation)
+        return _settled(store, "failed", runtime, record)
     retry_after = exc.retry_after if isinstance(exc, Throttled) else None
     due = runtime.clock.now() + timedelta(seconds=backoff_seconds(record.attempts, retry_after))
     _file_retry(record, due, runtime)

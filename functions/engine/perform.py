@@ -24,6 +24,7 @@ from storekit.outbound import (
     PurchaseOrderFiling,
     SlackMessage,
     SmsMessage,
+    WebhookPost,
 )
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
@@ -103,6 +104,39 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
             )
         case a.AddOrderNote() | a.HoldFulfillment() | a.CancelOrder():
             return _order_call(action, store)
+        case a.CreateDiscountCode() if store.platform == "shopify":
+            from storekit.clients.shopify import discount_code_call
+            from storekit.clock import iso
+
+            ends = iso(action.ends_at) if action.ends_at else None
+            return discount_code_call(
+                store.shop_domain,
+                action.code,
+                action.title,
+                action.value_type,
+                action.value,
+                iso(action.starts_at),
+                ends,
+                action.customer_id,
+            )
+        case a.CreateDiscountCode():
+            from storekit.clients.woocommerce import coupon_call
+            from storekit.clock import iso
+
+            ends = iso(action.ends_at) if action.ends_at else None
+            return coupon_call(
+                store.shop_domain,
+                action.code,
+                action.title,
+                action.value_type,
+                action.value,
+                ends,
+                action.email,
+            )
+        case a.PostWebhook():
+            from storekit.outbound import WebhookPost
+
+            return WebhookPost(url=action.url, event=action.event, body=action.payload)
         case a.ScheduleJob():
             from storekit.clock import iso
 
@@ -154,9 +188,13 @@ def _email(action: a.SendEmail, store: StoreConfig, runtime: Runtime) -> EmailMe
     link = _unsubscribe_url(action, store, runtime)
     if link is not None:
         context["unsubscribe_url"] = link
+    if action.tracking is not None:
+        context |= _tracked_links(action.tracking, context, store, runtime)
     rendered = render_message(action.template_override, action.template, context)
     if link is not None:
         rendered = with_unsubscribe(rendered, link)
+    if action.tracking is not None:
+        rendered = with_open_pixel(rendered, _tracking_url("o", action.tracking, store, runtime))
     files = [EmailAttachment(**f.model_dump()) for f in action.attachments]
     return email_message(
         sender_named(store.display_name, sender), action.to, rendered, action.reply_to, files
@@ -172,6 +210,38 @@ def _unsubscribe_url(action: a.SendEmail, store: StoreConfig, runtime: Runtime) 
         purpose="u", store_id=store.store_id, kind=action.unsubscribe.kind, data=action.unsubscribe.data
     )
     return runtime.link_url(claims)
+
+
+def _tracking_url(
+    purpose: str, tracking: a.TrackedLinks, store: StoreConfig, runtime: Runtime, target: str | None = None
+) -> str:
+    from storekit.links import LinkClaims
+
+    data = dict(tracking.data)
+    if target is not None:
+        data["u"] = target
+    claims = LinkClaims(purpose=purpose, store_id=store.store_id, kind=tracking.kind, data=data)
+    return runtime.link_url(claims)
+
+
+def _tracked_links(
+    tracking: a.TrackedLinks, context: dict[str, Any], store: StoreConfig, runtime: Runtime
+) -> dict[str, str]:
+    """The context's http(s) URLs named in `tracking.links`, as signed click redirects."""
+    out: dict[str, str] = {}
+    for name in tracking.links:
+        value = context.get(name)
+        if isinstance(value, str) and value.startswith(("https://", "http://")):
+            out[name] = _tracking_url("c", tracking, store, runtime, value)
+    return out
+
+
+def with_open_pixel(rendered: RenderedMessage, pixel: str) -> RenderedMessage:
+    """A 1x1 image at the end of the HTML: loading it counts an open."""
+    from html import escape
+
+    image = f'<img src="{escape(pixel)}" width="1" height="1" alt="" style="display:block">'
+    return rendered.model_copy(update={"html": f"{rendered.html}\n{image}"})
 
 
 def with_unsubscribe(rendered: RenderedMessage, link: str) -> RenderedMessage:
@@ -219,6 +289,13 @@ def send(request: Outbound, store: StoreConfig, runtime: Runtime) -> str | None:
             return _woocommerce(store, runtime).send(request)
         case PurchaseOrderFiling():
             return _file_purchase_order(request, store, runtime)
+        case WebhookPost():
+            from storekit.clients.webhook import WebhookChannel
+
+            secret = runtime.store_secrets(store.store_id).outbound_webhook_secret
+            if secret is None:
+                raise ConfigurationError("store has no outbound_webhook_secret saved (PUT /stores/{id})")
+            return WebhookChannel(runtime.http).post(request, secret.get_secret_value())
         case DueJob():
             raise PermanentError("a due job is filed by the executor, not sent")
     raise PermanentError(f"{type(request).__name__} cannot be sent")

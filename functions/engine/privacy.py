@@ -4,8 +4,8 @@
   orders Shopify lists in `orders_to_redact` (fulfillments, refunds, checkouts included; archived
   raw payloads too), the snapshots and other items of those entities, their last-contact records,
   their due jobs (a follow-up email is never sent after the redact) and their actions not carried
-  out yet, and what domains keep by the customer's addresses (Domain.forgets: waitlist signups).
-  Actions already carried out (or planned in dry-run) stay for the audit trail with kind,
+  out yet; and what each domain keeps by address (its `Domain.forgets`). Actions already carried
+  out (or planned in dry-run) stay for the audit trail with kind,
   status and reason, but their recipient, message and target are replaced by a redacted marker; a
   run's reason that quoted them is redacted too. The redact delivery itself keeps only ids.
 - shop/redact (48 h after uninstall): delete everything of the store: its listings (events, runs,

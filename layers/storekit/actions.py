@@ -125,6 +125,19 @@ class UnsubscribeLink(BaseModel):
     data: dict[str, str] = Field(default_factory=dict, max_length=12)
 
 
+class TrackedLinks(BaseModel):
+    """Tracking of a marketing email: an open pixel (`GET /t/o/{token}`) added to its HTML, and the
+    http(s) URLs under `links` in its context turned into signed click redirects (`GET /t/c/{token}`,
+    the target inside the signed claims). `kind` names the domain's handler (Domain.tracks), `data`
+    what is counted (ids or hashes, never an address)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    kind: str = Field(min_length=1, max_length=40)
+    data: dict[str, str] = Field(default_factory=dict, max_length=8)
+    links: list[str] = Field(default_factory=list, max_length=8)
+
+
 class SendEmail(_Action):
     kind: Literal["send_email"] = "send_email"
     to: str = Field(min_length=3, max_length=320)
@@ -140,6 +153,8 @@ class SendEmail(_Action):
     #: a signed unsubscribe link, given to the template as `unsubscribe_url` (and added at the
     #: end of the message when the template does not show it)
     unsubscribe: UnsubscribeLink | None = None
+    #: an open pixel and click redirects (marketing flows' counters)
+    tracking: TrackedLinks | None = None
 
     def target(self) -> str:
         return f"email:{_mask_email(self.to)}"
@@ -280,6 +295,48 @@ class PublishProduct(_Action):
         return f"publish product {self.product_id} to {where}"
 
 
+class CreateDiscountCode(_Action):
+    """A unique discount code (Shopify basic code discount / WooCommerce coupon): single use,
+    for one customer where known, until `ends_at`."""
+
+    kind: Literal["create_discount_code"] = "create_discount_code"
+    code: str = Field(min_length=4, max_length=64, pattern=r"^[A-Z0-9-]+$")
+    title: str = Field(min_length=1, max_length=120)
+    value_type: Literal["percentage", "fixed_amount"] = "percentage"
+    #: percent off (1-100) or an amount off in the store's currency
+    value: Decimal = Field(gt=0, le=100_000)
+    starts_at: datetime
+    ends_at: datetime | None = None
+    customer_id: str | None = Field(default=None, max_length=64)
+    #: WooCommerce: the address allowed to use the coupon
+    email: str | None = Field(default=None, max_length=320)
+
+    def target(self) -> str:
+        return f"discount:{self.code}"
+
+    def summary(self) -> str:
+        off = f"{self.value}%" if self.value_type == "percentage" else f"{self.value} off"
+        return f"create single-use discount code {self.code} ({off})"
+
+
+class PostWebhook(_Action):
+    """POST a JSON event to the store's outbound webhook (a CRM, a push or social tool), signed with
+    the store's outbound webhook secret: header X-Storeflow-Signature = base64 HMAC-SHA256 of the body."""
+
+    kind: Literal["post_webhook"] = "post_webhook"
+    url: str = Field(min_length=8, max_length=500)
+    event: str = Field(min_length=1, max_length=64, pattern=r"^[a-z_.]+$")
+    payload: dict[str, Any]
+
+    def target(self) -> str:
+        from urllib.parse import urlsplit
+
+        return f"webhook:{urlsplit(self.url).hostname or '?'}"
+
+    def summary(self) -> str:
+        return f"post {self.event} to the outbound webhook {self.target().removeprefix('webhook:')}"
+
+
 #: actions that only change storeflow's own state: carried out in dry-run as well
 INTERNAL_KINDS = frozenset({"schedule_job"})
 #: actions whose second performance changes nothing (a tag already there, a product already hidden):
@@ -302,7 +359,9 @@ Action = Annotated[
     | AddOrderNote
     | HoldFulfillment
     | CancelOrder
-    | PublishProduct,
+    | PublishProduct
+    | CreateDiscountCode
+    | PostWebhook,
     Field(discriminator="kind"),
 ]
 

@@ -146,7 +146,8 @@ class SettledAction:
     status: str
     repo: Repository
     now: datetime
-    #: the automation whose action it is (the activity report counts per automation)
+    #: the action that settled (None: not known) and the automation that decided it
+    action: Action | None = None
     automation: str = ""
 
 
@@ -175,6 +176,9 @@ Forgetter = Callable[[ForgottenCustomer], int]
 #: a signed one-click unsubscribe (`GET /u/{token}`) of the kind a domain's links name: records the
 #: opt-out (idempotently: mail scanners open links too) and returns the sentence the shopper reads
 UnsubscribeHandler = Callable[["LinkClaims", "Runtime"], str]
+#: an open pixel or click (`GET /t/o|c/{token}`) of the kind a domain's links name: records it and
+#: returns, for a click, the URL to send the shopper on to (taken from the signed claims), else None
+TrackHandler = Callable[["LinkClaims", "Runtime"], str | None]
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,9 @@ class Automation(Generic[R, S, D]):
     reads: frozenset[str] = frozenset()
     #: built-ins run for every store and cannot be disabled
     builtin: bool = False
+    #: False: off in a store until the store's config turns it on (messages to customers that are
+    #: the merchant's marketing decision, e.g. the customers domain's flows)
+    default_enabled: bool = True
 
     def settings_for(self, store: StoreConfig) -> S:
         return self.settings_model.model_validate(store.automation(self.name).settings)
@@ -243,6 +250,8 @@ class Domain:
     reports: Mapping[str, ReportMaker] = field(default_factory=dict)
     #: the link kinds (storekit.links) whose unsubscribe this domain carries out
     unsubscribes: Mapping[str, UnsubscribeHandler] = field(default_factory=dict)
+    #: the link kinds whose opens and clicks this domain records
+    tracks: Mapping[str, TrackHandler] = field(default_factory=dict)
     #: run on customers/redact (shop/redact deletes every item of the store anyway)
     forgets: tuple[Forgetter, ...] = ()
 
@@ -257,6 +266,7 @@ class Registry:
         self._types: dict[str, ScheduleType] = {}
         self._reports: dict[str, ReportMaker] = {}
         self._unsubscribes: dict[str, UnsubscribeHandler] = {}
+        self._tracks: dict[str, TrackHandler] = {}
         for domain in self.domains:
             for report_name, maker in domain.reports.items():
                 if report_name in self._reports:
@@ -280,6 +290,10 @@ class Registry:
                 if kind in self._unsubscribes:
                     raise ContractError(f"unsubscribe link kind {kind!r} declared twice")
                 self._unsubscribes[kind] = unsubscribe
+            for kind, track in domain.tracks.items():
+                if kind in self._tracks:
+                    raise ContractError(f"tracked link kind {kind!r} declared twice")
+                self._tracks[kind] = track
         self.snapshot_kinds = frozenset().union(*(d.snapshots for d in self.domains))
         self.keeps = tuple(keep for d in self.domains for keep in d.keeps)
         self.counts = tuple(count for d in self.domains for count in d.counts)
@@ -298,15 +312,22 @@ class Registry:
     def for_topic(self, topic: str) -> list[Automation[Any, Any, Any]]:
         return [a for a in self.all() if topic in a.topics]
 
+    def is_enabled(self, store: StoreConfig, automation: Automation[Any, Any, Any]) -> bool:
+        if automation.builtin:
+            return True
+        if automation.name in store.automations:
+            return store.automations[automation.name].enabled
+        return automation.default_enabled
+
     def enabled_for(self, store: StoreConfig, topic: str) -> list[Automation[Any, Any, Any]]:
-        return [a for a in self.for_topic(topic) if a.builtin or store.automation(a.name).enabled]
+        return [a for a in self.for_topic(topic) if self.is_enabled(store, a)]
 
     def uses_topic(self, store: StoreConfig, topic: str) -> bool:
         """A topic is used when an enabled automation runs on it or reads the entity it updates."""
         if self.enabled_for(store, topic):
             return True
         kind = topic.split(".", 1)[0]
-        return any(kind in a.reads for a in self.all() if a.builtin or store.automation(a.name).enabled)
+        return any(kind in a.reads for a in self.all() if self.is_enabled(store, a))
 
     def report_names(self) -> list[str]:
         return sorted(self._reports)
@@ -325,6 +346,9 @@ class Registry:
 
     def unsubscribe_handler(self, kind: str) -> UnsubscribeHandler | None:
         return self._unsubscribes.get(kind)
+
+    def track_handler(self, kind: str) -> TrackHandler | None:
+        return self._tracks.get(kind)
 
 
 def check_automation(automation: Automation[Any, Any, Any]) -> None:

@@ -49,6 +49,10 @@ conditional put is the duplicate check.
 | waitlist entry | STORE#{s}#WAITLIST#{variant_id}       | {hash of email}          | GSI1 STORE#{s}#WAITLIST#{variant}   | {time}#{hash}   |
 |                |                                       |                          | (and store member)                  |                 |
 | waitlister     | STORE#{s}#WAITLISTER#{hash of email}  | {variant_id}             | (store member)                      |                 |
+| loyalty profile| STORE#{s}#CUSTOMER#{customer_id}      | CUSTPROFILE              | (store member)                      |                 |
+| mkt contact    | STORE#{s}#MKT#{hash of address}       | MKTCONTACT               | (store member)                      |                 |
+| ordered marker | STORE#{s}#CHECKOUT#{token} / CART#{t} | ORDERED                  | (store member)                      |                 |
+| attribution    | STORE#{s}#ORDER#{order_id}            | ATTRIBUTION              | (store member)                      |                 |
 
 Due jobs are filed by the hour they are due in (the current hour if already due), so the sweeper
 reads one partition per hour (`SK <= now`), never a scan: a first sweep over its day of lookback
@@ -526,3 +530,49 @@ def waitlister(store_id: str, digest: str, variant_id: str) -> Key:
 
 def waitlister_partition(store_id: str, digest: str) -> str:
     return f"{_store(store_id)}#WAITLISTER#{digest}"
+
+
+# --- customers (functions/customers) -----------------------------------------------------------
+#: item types of the customers domain
+CUSTOMER_PROFILE = "CUSTPROFILE"
+MARKETING_CONTACT = "MKTCONTACT"
+ORDERED_MARKER = "ORDERED"
+ATTRIBUTION = "ATTRIBUTION"
+
+
+def customer_profile(store_id: str, customer_id: str) -> Key:
+    """A customer's loyalty counters (lifetime spend and orders net of refunds, the orders counted),
+    tier, rewarded thresholds and last order: in the customer's partition, so customers/redact
+    deletes it with the customer."""
+    return {"PK": entity_partition(store_id, "customer", customer_id), "SK": CUSTOMER_PROFILE}
+
+
+def contact_digest(store_id: str, address: str) -> str:
+    """The hashed form of an email address or phone a marketing contact is kept under (and what an
+    unsubscribe link names): no address in keys or links."""
+    return hashlib.sha256(f"{store_id}\x1fmkt\x1f{contact_address(address)}".encode()).hexdigest()[:32]
+
+
+def marketing_contact_partition(store_id: str, digest: str) -> str:
+    return f"{_store(store_id)}#MKT#{digest}"
+
+
+def marketing_contact(store_id: str, digest: str) -> Key:
+    """One marketing contact (by hashed address): opt-out, recent marketing sends (frequency cap),
+    last order, last tracked click, holdout memberships. One item: one read decides."""
+    return {"PK": marketing_contact_partition(store_id, digest), "SK": MARKETING_CONTACT}
+
+
+def checkout_ordered(store_id: str, checkout_token: str) -> Key:
+    """Marker: an order arrived from this checkout (ends its abandoned-checkout reminders)."""
+    return {"PK": entity_partition(store_id, "checkout", checkout_token), "SK": ORDERED_MARKER}
+
+
+def cart_ordered(store_id: str, cart_token: str) -> Key:
+    """Marker: an order arrived from this cart (ends the reminders of its checkouts)."""
+    return {"PK": entity_partition(store_id, "cart", cart_token), "SK": ORDERED_MARKER}
+
+
+def order_attribution(store_id: str, order_id: str) -> Key:
+    """Which flow an order was attributed to: the conditional marker that counts it once."""
+    return {"PK": entity_partition(store_id, "order", order_id), "SK": ATTRIBUTION}

@@ -147,6 +147,9 @@ class Customer(Canonical):
     accepts_sms_marketing: bool = False
     orders_count: Count | None = None
     total_spent: Money = None
+    #: WooCommerce customer meta / Shopify metafields as "namespace.key" (text values): e.g. the
+    #: consent or birthday key a store names
+    meta: dict[str, str] = {}
     created_at: Time = None
     updated_at: Time = None
 
@@ -271,6 +274,9 @@ class Order(Canonical):
     test: bool = False
     order_status_url: str | None = None
     accepts_marketing: bool = False
+    #: the checkout and cart the order came from (Shopify): what ends an abandoned-checkout flow
+    checkout_token: str | None = None
+    cart_token: str | None = None
     fulfillments: list[Fulfillment] = []
     refunds: list[Refund] = []
     created_at: Time = None
@@ -338,6 +344,7 @@ class Checkout(Canonical):
     kind: Literal["checkout"] = "checkout"
     id: Id = None
     token: str
+    cart_token: str | None = None
     email: str | None = None
     phone: str | None = None
     customer: Customer | None = None

@@ -86,8 +86,19 @@ class DueJob(_Request):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class WebhookPost(_Request):
+    """A signed POST to the store's outbound webhook: `body` is sent as compact JSON with headers
+    X-Storeflow-Event and X-Storeflow-Signature (base64 HMAC-SHA256 of the body with the store's
+    outbound webhook secret, added when sent: the secret is never shown)."""
+
+    channel: Literal["webhook"] = "webhook"
+    url: str
+    event: str
+    body: dict[str, Any]
+
+
 Outbound = Annotated[
-    EmailMessage | SmsMessage | SlackMessage | ApiCall | PurchaseOrderFiling | DueJob,
+    EmailMessage | SmsMessage | SlackMessage | ApiCall | PurchaseOrderFiling | DueJob | WebhookPost,
     Field(discriminator="channel"),
 ]
 

@@ -168,10 +168,11 @@ def test_missing_delivery_id_or_topic_is_400(api: Any) -> None:
 
 def test_topic_no_automation_uses_is_ignored_and_not_stored(api: Any) -> None:
     put_store(api)
-    body, _ = load_fixture("shopify/customers_create__python-api-customer.json")
-    answer = post(api, body, shopify_headers(body, "customers/create", "c-1"))
+    # carts/update: no automation uses carts (customers/create now feeds the customers domain)
+    body, _ = load_fixture("shopify/carts_update__hookdeck-2024-10.json")
+    answer = post(api, body, shopify_headers(body, "carts/update", "c-1"))
     assert answer.status_code == 200
-    assert body_json(answer) == {"ignored": "customers/create"}
+    assert body_json(answer) == {"ignored": "carts/update"}
     assert events(api) == []
 
 

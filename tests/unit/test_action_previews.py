@@ -18,8 +18,10 @@ from storekit.actions import (
     AddTags,
     AddToCollection,
     CancelOrder,
+    CreateDiscountCode,
     HoldFulfillment,
     PostSlack,
+    PostWebhook,
     PublishProduct,
     RemoveTags,
     ScheduleJob,
@@ -58,6 +60,20 @@ SAMPLES: dict[str, Any] = {
     "hold_fulfillment": HoldFulfillment(order_id="450789469", notes="storeflow risk score 55"),
     "cancel_order": CancelOrder(order_id="450789469", amount=Decimal("409.94"), currency="USD"),
     "publish_product": PublishProduct(product_id="632910392", publication_ids=["12345", "67890"]),
+    "post_webhook": PostWebhook(
+        url="https://crm.example.com/hooks/storeflow",
+        event="customer.updated",
+        payload={"customer": {"id": "1"}},
+    ),
+    "create_discount_code": CreateDiscountCode(
+        code="WELCOME-1A2B3C4D5E",
+        title="storeflow welcome-flow",
+        value=Decimal("10"),
+        starts_at=NOW,
+        ends_at=NOW,
+        customer_id="207119551",
+        email="bob.norman@hostmail.com",
+    ),
 }
 
 
@@ -89,7 +105,7 @@ def test_every_action_kind_has_a_sample_to_preview() -> None:
 def test_every_action_kind_renders_what_it_sends(kind: str, platform: str) -> None:
     request = render(SAMPLES[kind], store(platform), RUNTIME)
     out = shown(request)
-    assert out["channel"] in {"email", "sms", "slack", "api", "storeflow", "purchase_order"}
+    assert out["channel"] in {"email", "sms", "slack", "api", "storeflow", "purchase_order", "webhook"}
     shown_preview = preview(SAMPLES[kind].model_dump(mode="json"), store(platform), RUNTIME)
     assert isinstance(shown_preview, dict) and "error" not in shown_preview, shown_preview
     assert shown_preview == {"kind": kind, **out}

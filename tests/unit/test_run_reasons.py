@@ -323,6 +323,15 @@ class _NothingStored:
     def fraud_items(self, item_keys: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
         return {}
 
+    def marketing_contact(self, store_id: str, digest: str) -> dict[str, Any]:
+        return {}
+
+    def customer_profile(self, store_id: str, customer_id: str) -> dict[str, Any]:
+        return {}
+
+    def checkout_state(self, store_id: str, *_: Any) -> tuple[dict[str, Any], None]:
+        return {}, None
+
 
 def _real_events() -> list[tuple[str, str, Any]]:
     found = []

@@ -81,6 +81,12 @@ class SConsent(_Shape):
     state: str | None = None
 
 
+class SMetafield(_Shape):
+    namespace: str | None = None
+    key: str | None = None
+    value: Any = None
+
+
 class SCustomer(_Shape):
     id: Id = None
     admin_graphql_api_id: str | None = None
@@ -92,6 +98,8 @@ class SCustomer(_Shape):
     accepts_marketing: bool | None = None
     email_marketing_consent: SConsent | None = None
     sms_marketing_consent: SConsent | None = None
+    #: present when the webhook subscription names metafield namespaces (metafieldNamespaces)
+    metafields: list[SMetafield] = []
     orders_count: Count | None = None
     total_spent: Money = None
     created_at: Time = None
@@ -111,6 +119,11 @@ class SCustomer(_Shape):
             if email_consent
             else bool(self.accepts_marketing),
             accepts_sms_marketing=bool(sms_consent and sms_consent.state == "subscribed"),
+            meta={
+                f"{m.namespace}.{m.key}": str(m.value)
+                for m in self.metafields
+                if m.namespace and m.key and isinstance(m.value, str | int)
+            },
             orders_count=self.orders_count,
             total_spent=self.total_spent,
             created_at=self.created_at,
@@ -326,6 +339,8 @@ class SOrder(_Shape):
     test: bool | None = False
     order_status_url: str | None = None
     buyer_accepts_marketing: bool | None = False
+    checkout_token: str | None = None
+    cart_token: str | None = None
     fulfillments: list[SFulfillment] = []
     refunds: list[SRefund] = []
     created_at: Time = None
@@ -387,6 +402,8 @@ class SOrder(_Shape):
             test=bool(self.test),
             order_status_url=self.order_status_url,
             accepts_marketing=bool(self.buyer_accepts_marketing),
+            checkout_token=self.checkout_token or None,
+            cart_token=self.cart_token or None,
             fulfillments=[f.canonical() for f in self.fulfillments],
             refunds=[r.canonical() for r in self.refunds],
             created_at=self.created_at,
@@ -472,6 +489,7 @@ class SInventoryLevel(_Shape):
 class SCheckout(_Shape):
     id: Id = None
     token: str | None = None
+    cart_token: str | None = None
     email: str | None = None
     phone: str | None = None
     customer: SCustomer | None = None
@@ -655,6 +673,7 @@ def _checkout(c: SCheckout) -> m.Checkout:
     return m.Checkout(
         id=c.id,
         token=_checkout_key(c)[0],
+        cart_token=c.cart_token or None,
         email=c.email,
         phone=c.phone,
         customer=c.customer.canonical() if c.customer and c.customer.id else None,

@@ -406,12 +406,18 @@ class WCustomer(_Shape):
     last_name: str | None = None
     billing: WAddress | None = None
     is_paying_customer: bool | None = None
+    meta_data: list[WMeta] = []
     date_created_gmt: Time = None
     date_modified_gmt: Time = None
 
     def canonical(self) -> m.Customer:
         return m.Customer(
             id=self.id,
+            meta={
+                item.key: str(item.value)
+                for item in self.meta_data
+                if item.key and isinstance(item.value, str | int | bool) and not item.key.startswith("_")
+            },
             email=self.email or None,
             phone=(self.billing.phone or None) if self.billing else None,
             first_name=self.first_name or None,

@@ -12,6 +12,7 @@ Ids are accepted as numeric strings ("450789469") or GIDs ("gid://shopify/Order/
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any, Final
 
 import requests
@@ -375,3 +376,47 @@ def _send_order_call(client: ShopifyClient, call: ApiCall) -> dict[str, Any] | N
                 )
         return held
     return None
+
+
+DISCOUNT_CODE_BASIC_CREATE = """mutation discountCodeBasicCreate(
+  $basicCodeDiscount: DiscountCodeBasicInput!) {
+  discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
+    codeDiscountNode { id } userErrors { field code message } } }"""
+
+
+def discount_code_call(
+    shop_domain: str,
+    code: str,
+    title: str,
+    value_type: str,
+    value: Decimal,
+    starts_at: str,
+    ends_at: str | None,
+    customer_id: str | None,
+) -> ApiCall:
+    """discountCodeBasicCreate: one code, used once in all, by the customer when named."""
+    if value_type == "percentage":
+        if value > 100:
+            raise PermanentError("Shopify discount: a percentage is at most 100")
+        gets_value: dict[str, Any] = {"percentage": float(value / 100)}
+    else:
+        gets_value = {"discountAmount": {"amount": str(value), "appliesOnEachItem": False}}
+    context: dict[str, Any] = (
+        {"customers": {"add": [gid("Customer", customer_id)]}} if customer_id else {"all": "ALL"}
+    )
+    discount: dict[str, Any] = {
+        "title": title,
+        "code": code,
+        "startsAt": starts_at,
+        "endsAt": ends_at,
+        "context": context,
+        "customerGets": {"value": gets_value, "items": {"all": True}},
+        "appliesOncePerCustomer": True,
+        "usageLimit": 1,
+    }
+    return graphql_call(
+        shop_domain,
+        "discountCodeBasicCreate",
+        DISCOUNT_CODE_BASIC_CREATE,
+        {"basicCodeDiscount": discount},
+    )

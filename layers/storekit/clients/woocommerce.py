@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
 
@@ -339,3 +340,29 @@ def refund_call(base_url: str, order_id: str, amount: str, reason: str) -> ApiCa
         {"amount": amount, "reason": reason[:255], "api_refund": True},
         note="WooCommerce marks a fully refunded order Refunded",
     )
+
+
+def coupon_call(
+    base_url: str,
+    code: str,
+    title: str,
+    value_type: str,
+    value: Decimal,
+    ends_at: str | None,
+    email: str | None,
+) -> ApiCall:
+    """POST coupons: one code, used once in all (and only by `email` when given)."""
+    body: dict[str, Any] = {
+        "code": code,
+        "description": title,
+        "discount_type": "percent" if value_type == "percentage" else "fixed_cart",
+        "amount": str(value),
+        "usage_limit": 1,
+        "usage_limit_per_user": 1,
+        "individual_use": True,
+    }
+    if ends_at:
+        body["date_expires_gmt"] = ends_at
+    if email:
+        body["email_restrictions"] = [email]
+    return rest_call(base_url, "create coupon", "POST", "coupons", body)

@@ -5,6 +5,7 @@ Keys come from storekit.keys. Methods say what they decide."""
 from __future__ import annotations
 
 from storekit.repository.base import Page, TableRepository, is_conditional_failure
+from storekit.repository.customers import CustomerRepository
 from storekit.repository.entities import EntityRepository
 from storekit.repository.events import EventRepository
 from storekit.repository.fraud import FraudRepository
@@ -60,6 +61,7 @@ class Repository(
     JobRepository,
     InventoryRepository,
     FraudRepository,
+    CustomerRepository,
     ParkingRepository,
     CounterRepository,
     RateRepository,

@@ -1,0 +1,242 @@
+"""The customers domain's items (functions/customers): marketing contacts by hashed address (opt-out,
+frequency cap, last order, last click, holdouts), loyalty profiles in the customer's partition, the
+"ordered" markers that end abandoned-checkout reminders, attribution markers and the per-flow
+counters the flows report reads."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from storekit import keys
+from storekit.repository.base import TableRepository
+
+#: the counter (storekit.keys.counter) holding every flow's per-day numbers, dimension "{flow}#{metric}"
+FLOW_COUNTER = "flows"
+#: what a flow's counters count
+FLOW_METRICS = ("sends", "holdouts", "opens", "clicks", "conversions", "revenue", "holdout_conversions")
+#: marketing sends older than this are dropped from a contact's cap list
+CAP_WINDOW_DAYS = 7
+
+
+class CustomerRepository(TableRepository):
+    # --- marketing contacts (one item per hashed address) ---------------------------------------
+    def _contact_update(self, store_id: str, digest: str, expression: str, **update: Any) -> dict[str, Any]:
+        key = keys.marketing_contact(store_id, digest)
+        member = keys.store_member(store_id, key)
+        names = {"#t": "type", **update.pop("names", {})}
+        values = {":type": keys.MARKETING_CONTACT, ":mp": member["GSI2PK"], ":ms": member["GSI2SK"]}
+        values |= update.pop("values", {})
+        answer = self._table.update_item(
+            Key=key,
+            UpdateExpression=f"SET #t = :type, GSI2PK = :mp, GSI2SK = :ms, {expression}",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_OLD",
+            **update,
+        )
+        old: dict[str, Any] = answer.get("Attributes", {})
+        return old
+
+    def marketing_contact(self, store_id: str, digest: str) -> dict[str, Any]:
+        return self._get(keys.marketing_contact(store_id, digest), consistent=True) or {}
+
+    def opt_out(self, store_id: str, digest: str, at: str) -> bool:
+        """Record a one-click unsubscribe (the first one's time is kept). True if newly opted out."""
+        old = self._contact_update(
+            store_id,
+            digest,
+            "opted_out_at = if_not_exists(opted_out_at, :at) REMOVE platform_unsubscribed",
+            values={":at": at},
+        )
+        return "opted_out_at" not in old
+
+    def note_platform_consent(self, store_id: str, digest: str, consents: bool) -> bool:
+        """The platform's consent as a customers/update reports it. An opt-out stays until the
+        customer subscribes again at the store: consent withdrawn there, then given again. True when
+        that lifted an opt-out."""
+        if not consents:
+            return not self._update_if(
+                Key=keys.marketing_contact(store_id, digest),
+                UpdateExpression="SET platform_unsubscribed = :y",
+                ConditionExpression="attribute_exists(opted_out_at)",
+                ExpressionAttributeValues={":y": True},
+            )
+        return self._update_if(
+            Key=keys.marketing_contact(store_id, digest),
+            UpdateExpression="REMOVE opted_out_at, platform_unsubscribed",
+            ConditionExpression="attribute_exists(opted_out_at) AND platform_unsubscribed = :y",
+            ExpressionAttributeValues={":y": True},
+        )
+
+    def record_marketing_send(self, store_id: str, digest: str, at: str, oldest_kept: str) -> None:
+        """Add a marketing send to the contact's cap list (sends before `oldest_kept` dropped)."""
+        item = self.marketing_contact(store_id, digest)
+        sends = [str(s) for s in item.get("sends", []) if str(s) >= oldest_kept]
+        self._contact_update(store_id, digest, "sends = :s", values={":s": [*sends, at]})
+
+    def note_contact_order(self, store_id: str, digest: str, at: str) -> dict[str, Any]:
+        """The contact ordered at `at`; returns the contact as it was (its last click, holdouts)."""
+        return self._contact_update(store_id, digest, "last_ordered_at = :at", values={":at": at})
+
+    def note_click(self, store_id: str, digest: str, flow: str, at: str) -> None:
+        self._contact_update(store_id, digest, "last_click = :c", values={":c": {"flow": flow, "at": at}})
+
+    def note_holdout(self, store_id: str, digest: str, flow: str, at: str) -> bool:
+        """The contact was held out of a flow at `at` (its later order counts for the holdout).
+        True the first time (a repeated delivery is not counted twice)."""
+        self._contact_update(
+            store_id, digest, "holdouts = if_not_exists(holdouts, :empty)", values={":empty": {}}
+        )
+        return self._update_if(
+            Key=keys.marketing_contact(store_id, digest),
+            UpdateExpression="SET holdouts.#f = :at",
+            ConditionExpression="attribute_not_exists(holdouts.#f)",
+            ExpressionAttributeNames={"#f": flow},
+            ExpressionAttributeValues={":at": at},
+        )
+
+    def forget_marketing_contact(self, store_id: str, digest: str) -> None:
+        """customers/redact: only an opt-out stays (the hash and when), for suppression."""
+        item = self.marketing_contact(store_id, digest)
+        if not item:
+            return
+        key = keys.marketing_contact(store_id, digest)
+        if "opted_out_at" not in item:
+            self._table.delete_item(Key=key)
+            return
+        kept = {name: item[name] for name in ("PK", "SK", "type", "GSI2PK", "GSI2SK", "opted_out_at")}
+        self._table.put_item(Item=kept)
+
+    # --- abandoned checkouts ---------------------------------------------------------------------
+    def mark_ordered(self, store_id: str, order_id: str, at: str, tokens: list[tuple[str, str]]) -> None:
+        """An order arrived from these checkouts/carts (("checkout"|"cart", token) pairs)."""
+        for what, token in tokens:
+            key = (
+                keys.checkout_ordered(store_id, token)
+                if what == "checkout"
+                else keys.cart_ordered(store_id, token)
+            )
+            self._table.put_item(
+                Item={
+                    **key,
+                    **keys.store_member(store_id, key),
+                    "type": keys.ORDERED_MARKER,
+                    "order_id": order_id,
+                    "at": at,
+                }
+            )
+
+    def checkout_state(
+        self, store_id: str, digest: str | None, checkout_token: str, cart_token: str | None
+    ) -> tuple[dict[str, Any], str | None]:
+        """(the contact, the id of an order that came from this checkout or cart, if any): one
+        BatchGet of at most 3 items."""
+        wanted = [keys.checkout_ordered(store_id, checkout_token)]
+        if cart_token:
+            wanted.append(keys.cart_ordered(store_id, cart_token))
+        if digest:
+            wanted.append(keys.marketing_contact(store_id, digest))
+        answer = self._table.meta.client.batch_get_item(
+            RequestItems={self._table.name: {"Keys": wanted, "ConsistentRead": True}}
+        )
+        contact: dict[str, Any] = {}
+        ordered: str | None = None
+        for item in answer.get("Responses", {}).get(self._table.name, []):
+            if item.get("SK") == keys.MARKETING_CONTACT:
+                contact = item
+            elif item.get("SK") == keys.ORDERED_MARKER:
+                ordered = str(item.get("order_id"))
+        return contact, ordered
+
+    # --- attribution and flow counters -----------------------------------------------------------
+    def claim_attribution(self, store_id: str, order_id: str, flow: str, how: str) -> bool:
+        """Attribute an order to a flow once (False: it already was)."""
+        key = keys.order_attribution(store_id, order_id)
+        return self._put_once(
+            {**key, **keys.store_member(store_id, key), "type": keys.ATTRIBUTION, "flow": flow, "how": how}
+        )
+
+    def add_flow_count(
+        self, store_id: str, day: str, flow: str, metric: str, amount: int | Decimal = 1
+    ) -> None:
+        key = keys.counter(store_id, FLOW_COUNTER, day, f"{flow}#{metric}")
+        member = keys.store_member(store_id, key)
+        self._table.update_item(
+            Key=key,
+            UpdateExpression="ADD #v :a SET #t = :t, GSI2PK = :mp, GSI2SK = :ms",
+            ExpressionAttributeNames={"#v": "value", "#t": "type"},
+            ExpressionAttributeValues={
+                ":a": amount,
+                ":t": keys.COUNTER,
+                ":mp": member["GSI2PK"],
+                ":ms": member["GSI2SK"],
+            },
+        )
+
+    def flow_counts(
+        self, store_id: str, first_day: str, last_day: str
+    ) -> list[tuple[str, str, str, Decimal]]:
+        """(day, flow, metric, value) of every flow counter first_day..last_day (store-local days)."""
+        query = {
+            "KeyConditionExpression": Key("PK").eq(keys.counter_partition(store_id, FLOW_COUNTER))
+            & Key("SK").between(*keys.counter_days(first_day, last_day)),
+        }
+        out: list[tuple[str, str, str, Decimal]] = []
+        for item in self._query(query):
+            day, dimension = keys.counter_day_and_dimension(str(item["SK"]))
+            flow, _, metric = (dimension or "").rpartition("#")
+            out.append((day, flow, metric, Decimal(item["value"])))
+        return out
+
+    # --- loyalty profiles (in the customer's partition) ------------------------------------------
+    def customer_profile(self, store_id: str, customer_id: str) -> dict[str, Any]:
+        return self._get(keys.customer_profile(store_id, customer_id), consistent=True) or {}
+
+    def count_for_loyalty(
+        self,
+        store_id: str,
+        customer_id: str,
+        mark: str,
+        spend: Decimal,
+        orders: int,
+        at: str | None,
+        requires: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Add an order (or take back a refund/cancellation) once, marked by `mark`
+        ("order:1", "refund:9", "cancel:1"), and only after `requires` was counted. Returns the
+        profile after, None if already counted (or not yet countable)."""
+        key = keys.customer_profile(store_id, customer_id)
+        member = keys.store_member(store_id, key)
+        expression = "ADD spend :s, orders :o, counted :m SET #t = :t, GSI2PK = :mp, GSI2SK = :ms"
+        values: dict[str, Any] = {
+            ":s": spend,
+            ":o": orders,
+            ":m": {mark},
+            ":mark": mark,
+            ":t": keys.CUSTOMER_PROFILE,
+            ":mp": member["GSI2PK"],
+            ":ms": member["GSI2SK"],
+        }
+        if at is not None:
+            expression += ", last_order_at = :at"
+            values[":at"] = at
+        condition = "NOT contains(counted, :mark)"
+        if requires is not None:
+            condition += " AND contains(counted, :req)"
+            values[":req"] = requires
+        try:
+            answer = self._table.update_item(
+                Key=key,
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#t": "type"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            return None
+        attributes: dict[str, Any] = answer.get("Attributes", {})
+        return attributes
