@@ -15,7 +15,6 @@ from functions.admin.models import ScheduleInput, StoreInput
 from functions.admin.stores import save_store, store_view, validation_message
 from functions.answers import answer_errors, json_of, json_response
 from functions.engine.execute import release_for_retry
-from functions.engine.replay import replay_event
 from storekit.clock import iso, parse_iso
 from storekit.errors import BadRequest, Conflict, NotFound, UnknownStore, shown
 from storekit.records import ACTION_STATUSES, JobRecord
@@ -82,7 +81,7 @@ def query_params() -> dict[str, str]:
 class ListingQuery(BaseModel):
     """`?limit=&cursor=` of every listing (a cursor we give out is well under 1 KB)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     cursor: str | None = Field(default=None, min_length=1, max_length=1024)
@@ -199,6 +198,8 @@ def replay(store_id: str, event_id: str) -> Response:
     """The store's current settings on a stored event, in dry-run: what each automation would plan,
     with previews. Nothing is executed, written or counted."""
     runtime = authorized(store_id)
+    from functions.engine.replay import replay_event  # the admin's rehearsal: loaded when used
+
     return json_response(replay_event(existing_store(store_id, runtime), unquote(event_id), runtime))
 
 

@@ -67,7 +67,7 @@ LAPSED = "history:lapsed"
 class ContactFacts(BaseModel):
     """The contact item (opt-out, cap sends, last order, last click), as read before deciding."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, arbitrary_types_allowed=True)
 
     digest: str | None = None
     contact: dict[str, Any] = {}
@@ -329,7 +329,7 @@ def schedule_thank_you(order: Order, ctx: Context[PostPurchaseSettings, None]) -
 
 
 class OrderContact(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     order: Order | None = None
     contact: dict[str, Any] = {}

@@ -28,7 +28,7 @@ NAME = "loyalty-tiers"
 class Standing(BaseModel):
     """A customer's counters before this event, the order it is about, and their contact."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     order: Order | None = None
     spend: Decimal = Decimal("0")

@@ -112,7 +112,7 @@ def _job(customer_id: str, kind: str, md: tuple[int, int], due: datetime) -> Sch
 
 
 class OccasionFacts(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     customer: Customer | None = None
     contact: dict[str, Any] = {}

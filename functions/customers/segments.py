@@ -27,7 +27,7 @@ _MOBILE = re.compile(r"mobi|iphone|ipod|android|blackberry|opera mini|windows ph
 
 
 class History(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     orders_before: int = 0
 

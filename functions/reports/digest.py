@@ -95,7 +95,7 @@ class _StoreRef:
 
 
 class DigestFacts(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     first: date
     last: date

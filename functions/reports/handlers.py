@@ -29,7 +29,7 @@ class ReportQuery(BaseModel):
     """`?from=&to=` (store-local dates, inclusive), or `?days=` up to `to` (default today);
     `?by=day|week|month`, `?limit=` (top lists), `?format=json|csv`."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True, populate_by_name=True)
 
     first: date | None = Field(default=None, alias="from")
     last: date | None = Field(default=None, alias="to")

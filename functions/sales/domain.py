@@ -15,7 +15,7 @@ from storekit.automation import Automation, Domain
 class SalesSettings(BaseModel):
     """Sales have no settings yet: each sale carries its own window, selection and price."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 SALES_MODE: Automation[object, SalesSettings, None] = Automation(

@@ -32,7 +32,7 @@ def local_time(text: str, timezone: str) -> datetime:
 class SaleInput(BaseModel):
     """Body of POST /stores/{id}/schedules for a sale; times are parsed with the store's time zone."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["sale"]
     name: str = Field(min_length=1, max_length=200)
@@ -112,7 +112,7 @@ class SaleInput(BaseModel):
 
 
 class Progress(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     done: int = 0
     total: int = 0
@@ -121,7 +121,7 @@ class Progress(BaseModel):
 class Sale(BaseModel):
     """A sale as kept: its window (UTC), what it selects, how it prices, and where it is."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     job_id: str
     store_id: str
@@ -199,7 +199,7 @@ def new_sale(
 class SaleEdit(BaseModel):
     """Body of PATCH /stores/{id}/schedules/{job_id} for a sale: what changes (the rest stays)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     starts_at: str | None = Field(default=None, min_length=10, max_length=40)

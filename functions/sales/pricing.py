@@ -40,7 +40,7 @@ class Discount(BaseModel):
     """How a sale sets its price: one of `percent_off` (0-100), `amount_off`, or fixed `prices`
     (by variant id or SKU; a variant named in neither keeps its price)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     percent_off: Decimal | None = None
     amount_off: Decimal | None = None
@@ -83,7 +83,7 @@ Outcome = Literal[
 class VariantChange(BaseModel):
     """One variant's record: before, during and after the sale."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     variant_id: str
     sku: str | None = None

@@ -37,7 +37,7 @@ RELEASE = "product-release"
 class ReleaseInput(BaseModel):
     """Body of POST /stores/{id}/schedules for a release."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     kind: Literal["release"]
     name: str = Field(min_length=1, max_length=200)
@@ -70,7 +70,7 @@ class ReleaseInput(BaseModel):
 class ReleaseParams(BaseModel):
     """What a release's due job carries."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     name: str
     product_ids: list[str]
@@ -80,7 +80,7 @@ class ReleaseParams(BaseModel):
 
 
 class ReleaseSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 def publish_calls(store: StoreConfig, params: ReleaseParams) -> list[dict[str, Any]]:

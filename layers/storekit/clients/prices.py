@@ -37,7 +37,7 @@ SHOPIFY_VARIANTS: Final = 250
 class VariantPrice(BaseModel):
     """A variant's price as the store shows it now."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     product_id: str
     variant_id: str
@@ -49,7 +49,7 @@ class VariantPrice(BaseModel):
 class PriceUpdate(BaseModel):
     """What one variant's price and compare-at price are set to."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     variant_id: str
     price: Decimal
