@@ -19,6 +19,7 @@ from functions.customers.flows import ABANDONED_CHECKOUT_FLOW, POST_PURCHASE_FLO
 from functions.customers.loyalty import LOYALTY_TIERS
 from functions.customers.models import MARKETING, MarketingRules
 from functions.customers.occasions import BIRTHDAY_OFFERS
+from functions.customers.report import flows_report
 from functions.customers.segments import SEGMENT_TAGS
 from storekit.automation import Automation, Domain
 
@@ -54,4 +55,5 @@ DOMAIN = Domain(
     unsubscribes=UNSUBSCRIBES,
     tracks=TRACKS,
     forgets=(forget_contacts,),
+    reports={"flows": flows_report},
 )

@@ -217,7 +217,10 @@ def count_marketing_send(settled: SettledAction) -> None:
     tracking = action.tracking if isinstance(action, SendEmail) else None
     flow = tracking.data.get("f") if tracking is not None else settled.automation
     if flow:
-        settled.repo.add_flow_count(store_id, store_day(settled.store, now), flow, "sends")
+        day = store_day(settled.store, now)
+        settled.repo.add_flow_count(store_id, day, flow, "sends")
+        if isinstance(action, SendSms):  # priced apart in the flows report
+            settled.repo.add_flow_count(store_id, day, flow, "sms_sends")
 
 
 # --- signed links ------------------------------------------------------------------------------
