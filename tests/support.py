@@ -72,6 +72,20 @@ def put_store(api: Any, store_id: str = "demo", platform: str = "shopify", **ove
     return answer
 
 
+def listed(api: Any, store_id: str, what: str) -> list[dict[str, Any]]:
+    """Every item of a store's listing (`events`, `actions`, `schedules`, ...), page by page."""
+    items: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        answer = api.http.get(f"/stores/{store_id}/{what}?limit=500{cursor}", headers=AUTH)
+        assert answer.status_code == 200, answer.body
+        page = body_json(answer)
+        items += page["items"]
+        if not page["next"]:
+            return items
+        cursor = f"&cursor={page['next']}"
+
+
 def body_json(answer: Any) -> Any:
     return json.loads(answer.body)
 

@@ -20,7 +20,7 @@ import pytest
 from functions.engine.sweep import sweep
 from storekit.signatures import sign
 from tests.payloads import fixture_files, topic_for
-from tests.support import AUTH, SECRET, body_json, put_store, shopify_headers, woo_headers
+from tests.support import SECRET, listed, put_store, shopify_headers, woo_headers
 
 pytestmark = pytest.mark.integration
 
@@ -46,19 +46,6 @@ def deliver(api: Any, platform: str, store_id: str, topic: str, body: bytes, del
         }
     answer = api.http.post(f"/webhooks/{platform}/{store_id}", headers=headers, body=body)
     assert answer.status_code == 200, (topic, answer.body)
-
-
-def listed(api: Any, store_id: str, what: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = ""
-    while True:
-        answer = api.http.get(f"/stores/{store_id}/{what}?limit=500{cursor}", headers=AUTH)
-        assert answer.status_code == 200, answer.body
-        page = body_json(answer)
-        items += page["items"]
-        if not page["next"]:
-            return items
-        cursor = f"&cursor={page['next']}"
 
 
 def decided(api: Any, store_id: str) -> Counter[tuple[str, ...]]:

@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 
 from functions.engine.sweep import sweep
 from tests.payloads import FIXTURES
-from tests.support import AUTH, body_json, put_store, shopify_headers
+from tests.support import listed, put_store, shopify_headers
 
 pytestmark = pytest.mark.integration
 
@@ -95,12 +95,6 @@ def deliver_all(api: Any, store_id: str, chaos: Chaos) -> list[str]:
             assert answer.status_code == 200, answer.body
             accepted.append(delivery)
     return accepted
-
-
-def listed(api: Any, store_id: str, what: str) -> list[dict[str, Any]]:
-    answer = api.http.get(f"/stores/{store_id}/{what}?limit=500", headers=AUTH)
-    assert answer.status_code == 200
-    return list(body_json(answer)["items"])
 
 
 def test_nothing_is_lost_and_nothing_done_twice_under_faults(
