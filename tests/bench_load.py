@@ -135,12 +135,16 @@ class Meter:
         context["sf_body"] = body
         if model.name in ("UpdateItem", "DeleteItem", "TransactWriteItems"):
             request = json.loads(body or b"{}")
-            keys = [request["Key"]] if "Key" in request else [
-                spec["Key"]
-                for entry in request.get("TransactItems", [])
-                for op, spec in entry.items()
-                if op != "Put"
-            ]
+            keys = (
+                [request["Key"]]
+                if "Key" in request
+                else [
+                    spec["Key"]
+                    for entry in request.get("TransactItems", [])
+                    for op, spec in entry.items()
+                    if op != "Put"
+                ]
+            )
             context["sf_before"] = [self._stored_size(k) for k in keys]
 
     def _stored_size(self, key: dict[str, Any]) -> int:

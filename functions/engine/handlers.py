@@ -62,9 +62,10 @@ def execute(event: DynamoDBEvent) -> dict[str, Any]:
 
 def _heartbeat(handler: str, item_type: str, event: DynamoDBEvent) -> None:
     """At most one write a minute (storekit.repository.jobs) for the batches that held this
-    handler's items: when it last got through one and how old its newest record was (GET /health?deep=1; deployed, CloudWatch's IteratorAge alarm watches it).
-    A batch of other items (the local pollers hand every record to both handlers; deployed, the
-    mapping's filter does not) writes nothing: the heartbeat's own stream record must not beat again."""
+    handler's items: when it last got through one and how old its newest record was (GET
+    /health?deep=1; deployed, CloudWatch's IteratorAge alarm watches it). A batch of other items
+    (the local pollers hand every record to both handlers; deployed, the mapping's filter does
+    not) writes nothing: the heartbeat's own stream record must not beat again."""
     created = [
         float(data["ApproximateCreationDateTime"])
         for record in event.to_dict().get("Records") or []

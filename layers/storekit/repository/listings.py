@@ -13,7 +13,9 @@ from boto3.dynamodb.conditions import Key
 from storekit import keys
 from storekit.errors import BadRequest
 from storekit.repository.base import TableRepository
+from storekit.repository.events import with_outcomes
 from storekit.repository.items import view_of
+from storekit.repository.outbox import runs_in
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -71,23 +73,61 @@ class ListingRepository(TableRepository):
             "KeyConditionExpression": Key(pk_name).eq(partition),
             "ScanIndexForward": False,
         }
+        skip = 0
         if cursor:
             start = decode_cursor(cursor)
+            if what == "runs" and set(start) == {"at", "skip"}:
+                # a runs page that ended inside an item: resume at that item, past the runs shown
+                skip = _skip_of(start["skip"])
+                query["KeyConditionExpression"] &= Key(f"{index}SK").lte(start["at"])
             # exactly the keys DynamoDB gives out for this index (a real table refuses others)
-            if start.get(pk_name) != partition or set(start) != {"PK", "SK", pk_name, f"{index}SK"}:
+            elif start.get(pk_name) != partition or set(start) != {"PK", "SK", pk_name, f"{index}SK"}:
                 raise BadRequest("cursor does not belong to this listing")
-            query["ExclusiveStartKey"] = start
+            else:
+                query["ExclusiveStartKey"] = start
+        if what == "runs":
+            return self._run_listing(query, index, limit, skip)
         items: list[dict[str, Any]] = []
         next_key: dict[str, Any] | None = None
         for page in self._pages(query, limit=limit):
-            items += (view_of(item) for item in page.items)
+            found = with_outcomes(self._table, page.items) if what == "events" else page.items
+            items += (view_of(item) for item in found)
             next_key = page.next_key
         return items, encode_cursor(next_key) if next_key else None
+
+    def _run_listing(
+        self, query: dict[str, Any], index: str, limit: int, skip: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of runs: each item holds the runs of one event (or job), so a page may end inside
+        one; its cursor then says how many of that item's runs were shown already."""
+        shown: list[dict[str, Any]] = []
+        names = ("PK", "SK", f"{index}PK", f"{index}SK")
+        # every listed item holds at least one run: limit + 1 items fill a page even after a skip
+        for page in self._pages(query, limit=limit + 1):
+            for position, item in enumerate(page.items):
+                runs = runs_in(item)[skip:]
+                room = limit - len(shown)
+                if len(runs) > room:
+                    shown += (run.view() for run in runs[:room])
+                    return shown, encode_cursor({"at": str(item[f"{index}SK"]), "skip": str(skip + room)})
+                shown += (run.view() for run in runs)
+                skip = 0
+                if len(shown) == limit:
+                    more = position < len(page.items) - 1 or page.next_key is not None
+                    return shown, encode_cursor({n: str(item[n]) for n in names}) if more else None
+        return shown, None
 
     def items_of(self, store_id: str, what: str, status: str | None = None) -> Iterator[dict[str, Any]]:
         """Every item of a per-store listing, with keys (shop/redact, the sweeper)."""
         index, partition = keys.listing_partition(store_id, what, status)
         return self._query({"IndexName": index, "KeyConditionExpression": Key(f"{index}PK").eq(partition)})
+
+
+def _skip_of(skip: str) -> int:
+    """The runs of the cursor's item already shown (a runs page may end inside an item)."""
+    if not skip.isdigit() or len(skip) > 6:
+        raise BadRequest("cursor is not one this API gave out")
+    return int(skip)
 
 
 def encode_cursor(last_key: dict[str, Any]) -> str:

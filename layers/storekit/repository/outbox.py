@@ -13,21 +13,73 @@ from botocore.exceptions import ClientError
 
 from storekit import keys
 from storekit.clock import iso
-from storekit.records import ActionRecord, RunRecord
+from storekit.records import ActionRecord, RunRecord, RunSource
 from storekit.repository.base import TableRepository, is_conditional_failure
 from storekit.repository.items import action_from_item, attributes_of
 
+#: what each run keeps of its own in a runs item (the rest is the item's: store, event, topic, time)
+_RUN_FIELDS = ("run_id", "automation", "mode", "outcome", "reason", "action_ids")
+
+
+def runs_in(item: dict[str, Any]) -> list[RunRecord]:
+    """The runs one stored item holds: every automation's run on one event or due job (a RUNS
+    item), or one run (a RUN item, as tables written before keep them)."""
+    data = attributes_of(item)
+    if item.get("type") == keys.RUN:
+        return [RunRecord.model_validate(data)]
+    common = {name: data[name] for name in ("store_id", "event_id", "topic", "created_at")}
+    return [RunRecord.model_validate({**common, **run}) for run in json.loads(str(data["runs"]))]
+
+
+def run_set_item(
+    source: RunSource,
+    runs: list[RunRecord],
+    *,
+    event_status: str | None = None,
+    event_reason: str | None = None,
+) -> dict[str, Any]:
+    """The one item that keeps every run of one event (or due job), and the event's outcome. An
+    event no automation ran on is kept out of the runs listing (it lists runs, and there are none)
+    and made a store member instead, so shop/redact still finds it."""
+    item: dict[str, Any] = {
+        **keys.run_set(source.store_id, source.event_id),
+        "type": keys.RUNS,
+        "store_id": source.store_id,
+        "event_id": source.event_id,
+        "topic": source.topic,
+        "created_at": source.created_at,
+        "runs": json.dumps(
+            [
+                {k: v for k, v in run.model_dump(include=set(_RUN_FIELDS)).items() if v not in (None, [])}
+                for run in runs
+            ],
+            separators=(",", ":"),
+        ),
+    }
+    if runs:
+        item.update(keys.run_set_listing(source.store_id, source.created_at, source.event_id))
+    else:  # not listed: shop/redact finds it through the store-member index
+        item.update(keys.store_member(source.store_id, keys.run_set(source.store_id, source.event_id)))
+    if event_status:
+        item["event_status"] = event_status
+        item["event_reason"] = event_reason
+    return item
+
 
 class OutboxRepository(TableRepository):
-    def put_run(self, run: RunRecord) -> bool:
-        return self._put_once(
-            {
-                **keys.run(run.store_id, run.run_id),
-                **keys.run_listing(run.store_id, run.created_at, run.run_id),
-                "type": keys.RUN,
-                **run.model_dump(),
-            }
-        )
+    def put_runs(
+        self,
+        source: RunSource,
+        runs: list[RunRecord],
+        *,
+        event_status: str | None = None,
+        event_reason: str | None = None,
+    ) -> bool:
+        """Write every automation's run on one event (or due job) as one item, once, with the
+        event's outcome when it is a webhook event (its processing status, shown by the events
+        listing). False if the runs of this event were already written (another worker did)."""
+        item = run_set_item(source, runs, event_status=event_status, event_reason=event_reason)
+        return self._put_once(item)
 
     def put_action(self, record: ActionRecord) -> bool:
         """Write an action to the outbox once per idempotency key. False if it exists."""
@@ -44,7 +96,13 @@ class OutboxRepository(TableRepository):
             }
         )
 
-    def get_run(self, store_id: str, run_id: str) -> RunRecord | None:
+    def get_run(self, store_id: str, run_id: str, event_id: str | None = None) -> RunRecord | None:
+        """One run, found in the runs of its event (or due job), else as a run item of its own."""
+        if event_id:
+            item = self._get(keys.run_set(store_id, event_id), consistent=True)
+            found = [run for run in runs_in(item) if run.run_id == run_id] if item else []
+            if found:
+                return found[0]
         item = self._get(keys.run(store_id, run_id), consistent=True)
         return RunRecord.model_validate(attributes_of(item)) if item else None
 

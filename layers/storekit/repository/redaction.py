@@ -4,7 +4,7 @@ Scan; what the audit trail keeps loses its personal data."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -48,13 +48,28 @@ class RedactionRepository(TableRepository):
             },
         )
 
-    def redact_run_reason(self, item: dict[str, Any]) -> None:
+    def redact_run_reasons(self, item: dict[str, Any], quotes: Callable[[str], bool]) -> int:
+        """Redact the reasons that quote a customer in a runs item (every run of one event) or a
+        run item of its own (tables written before); the number of reasons redacted."""
+        if item.get("type") == keys.RUN:
+            if not (item.get("reason") and quotes(str(item["reason"]))):
+                return 0
+            update, values = "SET reason = :r", {":r": REDACTED}
+        else:
+            runs = json.loads(str(item.get("runs") or "[]"))
+            quoted = [run for run in runs if run.get("reason") and quotes(str(run["reason"]))]
+            if not quoted:
+                return 0
+            for run in quoted:
+                run["reason"] = REDACTED
+            update, values = "SET runs = :r", {":r": json.dumps(runs, separators=(",", ":"))}
         self._table.update_item(
             Key=keys.item_key(item),
-            UpdateExpression="SET reason = :r",
+            UpdateExpression=update,
             ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues={":r": REDACTED},
+            ExpressionAttributeValues=values,
         )
+        return 1 if item.get("type") == keys.RUN else len(quoted)
 
     def replace_event_raw(self, store_id: str, platform: str, delivery_id: str, blob: bytes) -> None:
         """Swap a stored delivery's raw payload for a scrubbed one (kept inline)."""
