@@ -13,12 +13,13 @@ from botocore.exceptions import ClientError
 
 from storekit import keys
 from storekit.clock import iso
+from storekit.payload_store import compress, decompress
 from storekit.records import ActionRecord, RunRecord, RunSource
 from storekit.repository.base import TableRepository, is_conditional_failure
 from storekit.repository.items import action_from_item, attributes_of
 
 #: what each run keeps of its own in a runs item (the rest is the item's: store, event, topic, time)
-_RUN_FIELDS = ("run_id", "automation", "mode", "outcome", "reason", "action_ids")
+_RUN_FIELDS = ("automation", "mode", "outcome", "reason", "action_ids")
 
 
 def runs_in(item: dict[str, Any]) -> list[RunRecord]:
@@ -27,8 +28,26 @@ def runs_in(item: dict[str, Any]) -> list[RunRecord]:
     data = attributes_of(item)
     if item.get("type") == keys.RUN:
         return [RunRecord.model_validate(data)]
-    common = {name: data[name] for name in ("store_id", "event_id", "topic", "created_at")}
-    return [RunRecord.model_validate({**common, **run}) for run in json.loads(str(data["runs"]))]
+    common = {name: str(data[name]) for name in ("store_id", "event_id", "topic", "created_at")}
+    return [
+        RunRecord.model_validate({"run_id": run_id_of(common, run["automation"]), **common, **run})
+        for run in stored_runs(item)
+    ]
+
+
+def run_id_of(common: dict[str, str], automation: str) -> str:
+    """A run's id is its idempotency key (functions/engine/dispatch): derived, not stored."""
+    return keys.idempotency_key(common["store_id"], common["event_id"], automation)
+
+
+def stored_runs(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs a RUNS item holds, as stored (compressed JSON)."""
+    runs: list[dict[str, Any]] = json.loads(decompress(bytes(item["runs"])))
+    return runs
+
+
+def packed_runs(runs: list[dict[str, Any]]) -> bytes:
+    return compress(json.dumps(runs, separators=(",", ":")).encode())
 
 
 def run_set_item(
@@ -48,12 +67,13 @@ def run_set_item(
         "event_id": source.event_id,
         "topic": source.topic,
         "created_at": source.created_at,
-        "runs": json.dumps(
+        # compressed (reasons are sentences), without the derived run ids: most events' runs fit
+        # one write unit however many automations ran
+        "runs": packed_runs(
             [
                 {k: v for k, v in run.model_dump(include=set(_RUN_FIELDS)).items() if v not in (None, [])}
                 for run in runs
-            ],
-            separators=(",", ":"),
+            ]
         ),
     }
     if runs:

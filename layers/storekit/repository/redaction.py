@@ -11,6 +11,7 @@ from boto3.dynamodb.conditions import Key
 
 from storekit import keys
 from storekit.repository.base import TableRepository
+from storekit.repository.outbox import packed_runs, stored_runs
 
 #: what replaces personal data kept for the audit trail after a customers/redact
 REDACTED = "redacted (customer data request)"
@@ -51,18 +52,19 @@ class RedactionRepository(TableRepository):
     def redact_run_reasons(self, item: dict[str, Any], quotes: Callable[[str], bool]) -> int:
         """Redact the reasons that quote a customer in a runs item (every run of one event) or a
         run item of its own (tables written before); the number of reasons redacted."""
+        values: dict[str, Any]
         if item.get("type") == keys.RUN:
             if not (item.get("reason") and quotes(str(item["reason"]))):
                 return 0
             update, values = "SET reason = :r", {":r": REDACTED}
         else:
-            runs = json.loads(str(item.get("runs") or "[]"))
+            runs = stored_runs(item)
             quoted = [run for run in runs if run.get("reason") and quotes(str(run["reason"]))]
             if not quoted:
                 return 0
             for run in quoted:
                 run["reason"] = REDACTED
-            update, values = "SET runs = :r", {":r": json.dumps(runs, separators=(",", ":"))}
+            update, values = "SET runs = :r", {":r": packed_runs(runs)}
         self._table.update_item(
             Key=keys.item_key(item),
             UpdateExpression=update,
