@@ -58,3 +58,25 @@ def test_a_batch_of_events_adds_to_its_activity_counter_with_one_write_and_count
     actions = listed(api, "demo", "actions")
     assert actions and report["days"][0]["actions"] == {"planned": len(actions)}
     assert log.to("#COUNTER#actions") <= 2  # the actions settled in one or two executor batches
+
+
+def test_an_action_is_written_twice_when_carried_out_and_its_history_still_shows_the_attempt(
+    api: Any, pump: Any, runtime: Any
+) -> None:
+    put_store(api)
+    raw = load_fixture(ORDER)[0]
+    assert api.http.post(
+        "/webhooks/shopify/demo", headers=shopify_headers(raw, "orders/create", "x-1"), body=raw
+    )
+    with WriteLog(runtime.table) as log:
+        pump.drain()  # dispatch writes the actions (PutItem), execute carries them out
+    actions = listed(api, "demo", "actions")
+    assert actions and {a["status"] for a in actions} == {"planned"}
+    # claimed (running), then planned with the attempt noted by the same write
+    assert log.to("PutItem STORE#demo#ACTION#") == len(actions)
+    assert log.to("UpdateItem STORE#demo#ACTION#") == 2 * len(actions)
+    for action in actions:
+        detail = body_json(api.http.get(f"/stores/demo/actions/{action['action_id']}", headers=AUTH))
+        [attempt] = detail["history"]
+        assert attempt["outcome"] == "planned" and attempt["mode"] == "dry-run"
+        assert attempt["reason"] == "dry-run: nothing was called"

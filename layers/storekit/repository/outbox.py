@@ -145,27 +145,6 @@ class OutboxRepository(TableRepository):
         history = [dict(entry) for entry in item.get("history") or []]
         return action_from_item(item), history
 
-    def note_attempt(
-        self,
-        store_id: str,
-        action_id: str,
-        outcome: str,
-        *,
-        reason: str | None = None,
-        mode: str | None = None,
-        result: str | None = None,
-    ) -> None:
-        """Append one attempt to the action's history (an action deleted meanwhile keeps none)."""
-        entry = {"at": iso(self._clock.now()), "outcome": outcome, "reason": reason, "mode": mode}
-        if result is not None:
-            entry["result"] = result
-        self._update_if(
-            Key=keys.action(store_id, action_id),
-            UpdateExpression="SET history = list_append(if_not_exists(history, :none), :entry)",
-            ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues={":none": [], ":entry": [entry]},
-        )
-
     def move_action(
         self,
         record: ActionRecord,
@@ -177,8 +156,11 @@ class OutboxRepository(TableRepository):
         next_attempt_at: str | None = None,
         count_attempt: bool = False,
         mode: str | None = None,
+        note_attempt: bool = False,
     ) -> ActionRecord | None:
-        """Conditionally move an action between statuses; None if it was not in `from_statuses`."""
+        """Conditionally move an action between statuses; None if it was not in `from_statuses`.
+        `note_attempt`: the move ends an attempt, added to the action's history (time, outcome,
+        reason, mode, result) by the same write."""
         names = {"#s": "status", "#res": "result"}
         values: dict[str, Any] = {
             ":s": to_status,
@@ -193,6 +175,13 @@ class OutboxRepository(TableRepository):
             update += ", attempts = if_not_exists(attempts, :zero) + :one"
             values[":zero"] = 0
             values[":one"] = 1
+        if note_attempt:
+            entry = {"at": values[":u"], "outcome": to_status, "reason": reason, "mode": mode}
+            if result is not None:
+                entry["result"] = result
+            update += ", history = list_append(if_not_exists(history, :none), :entry)"
+            values[":none"] = []
+            values[":entry"] = [entry]
         if mode is not None:
             update += ", #m = :m"
             names["#m"] = "mode"
