@@ -16,8 +16,8 @@ $0.125/M RRU, stream reads by Lambda free. Targets: ingest <= 1.5 x its floor (o
 Lambda request, one WRU, and the floor's own Lambda time: the measured median ingest duration is
 charged to both), dispatch <= 2 WRU per event + 2 per action decided.
 
-    make load            # 10,000 webhooks (a few minutes)
-    make load N=2000
+    make load            # 10,000 webhooks: long under moto, whose transactions copy the whole table
+    make load N=200      # about 20 minutes on a shared 2-core machine
 """
 
 from __future__ import annotations
