@@ -10,13 +10,14 @@ from functions.fraud.facts import (
     keep_platform_risk,
 )
 from functions.fraud.hoarding import STOCK_HOARDING, keep_limited_units
+from functions.fraud.refunds import REFUND_RULE, keep_money_movement
 from functions.fraud.restricted import RESTRICTED_DESTINATIONS
 from functions.fraud.risk import RISK
 from storekit.automation import Domain
 
 DOMAIN = Domain(
     name="fraud",
-    automations=(RISK, RESTRICTED_DESTINATIONS, STOCK_HOARDING),
+    automations=(RISK, RESTRICTED_DESTINATIONS, STOCK_HOARDING, REFUND_RULE),
     #: orders: a transaction, risk assessment or chargeback names its order, read from its snapshot
     snapshots=frozenset({"order"}),
     keeps=(
@@ -26,4 +27,6 @@ DOMAIN = Domain(
         keep_chargeback_flags,
         keep_limited_units,
     ),
+    #: each refund and store credit recorded on its order with its reason (never twice)
+    settles=(keep_money_movement,),
 )
