@@ -10,7 +10,9 @@ from functions.fraud.facts import (
     keep_platform_risk,
 )
 from functions.fraud.hoarding import STOCK_HOARDING, keep_limited_units
+from functions.fraud.outcomes import count_decision, count_event_outcome
 from functions.fraud.refunds import REFUND_RULE, keep_money_movement
+from functions.fraud.report import fraud_report
 from functions.fraud.restricted import RESTRICTED_DESTINATIONS
 from functions.fraud.risk import RISK
 from storekit.automation import Domain
@@ -28,5 +30,8 @@ DOMAIN = Domain(
         keep_limited_units,
     ),
     #: each refund and store credit recorded on its order with its reason (never twice)
-    settles=(keep_money_movement,),
+    settles=(keep_money_movement, count_decision),
+    #: the fraud report's counters: scored, charged back, refunded, fulfilled (once per order)
+    counts=(count_event_outcome,),
+    reports={"fraud": fraud_report},
 )

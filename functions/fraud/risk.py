@@ -133,5 +133,6 @@ RISK: Automation[Order | Transaction | RiskAssessment, RiskSettings, Any] = Auto
     takes=(Order, Transaction, RiskAssessment),
     run=risk,
     load=risk_input,
-    reads=frozenset({"order", "transaction", "dispute"}),
+    #: shipments and refunds are kept for the fraud report (what became of a scored order)
+    reads=frozenset({"order", "transaction", "dispute", "fulfillment", "refund"}),
 )

@@ -10,9 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from storekit import keys
-from storekit.repository.base import TableRepository
+from storekit.repository.base import TableRepository, is_conditional_failure
 from storekit.repository.items import attributes_of
 
 #: a velocity window holds at most this many orders (a bot's flood is flagged long before)
@@ -215,19 +216,71 @@ class FraudRepository(TableRepository):
             out.append((day, band, metric, Decimal(item["value"])))
         return out
 
-    def mark_fraud_outcome(self, store_id: str, order_id: str, outcome: str) -> bool:
-        """Mark an outcome (held, cancelled, charged back, refunded, fulfilled) on the order's fraud
-        facts once: True only for the write that marked it (so its counter is added once)."""
+    def note_fraud_outcome(
+        self, store_id: str, order_id: str, outcome: str, day: str, first_band: str, needs_scored: bool
+    ) -> dict[str, Any] | None:
+        """Mark an outcome (scored, held, cancelled, chargeback, refunded, fulfilled, ...) on the
+        order's fraud facts once. Returns the facts after (their `day` and `band` say which counter
+        the outcome goes to) only for the write that marked it; None when it was marked before (or,
+        with `needs_scored`, when storeflow never scored the order)."""
         key = keys.fraud_facts(store_id, order_id)
         sets, names, values = _member_set(store_id, key, keys.FRAUD_FACTS)
-        names["#o"] = f"outcome_{outcome}"
-        return self._update_if(
-            Key=key,
-            UpdateExpression="SET " + ", ".join([*sets, "#o = :yes"]),
-            ConditionExpression="attribute_not_exists(#o)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={**values, ":yes": True},
-        )
+        names |= {"#o": f"outcome_{outcome}", "#day": "day", "#band": "band"}
+        values |= {":yes": True, ":day": day, ":band": first_band}
+        condition = "attribute_not_exists(#o)"
+        if needs_scored:
+            names["#s"] = "outcome_scored"
+            condition += " AND attribute_exists(#s)"
+        try:
+            answer = self._table.update_item(
+                Key=key,
+                UpdateExpression="SET "
+                + ", ".join(
+                    [
+                        *sets,
+                        "#o = :yes",
+                        "#day = if_not_exists(#day, :day)",
+                        "#band = if_not_exists(#band, :band)",
+                    ]
+                ),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return attributes_of(answer.get("Attributes", {}))
+
+    def raise_fraud_band(
+        self, store_id: str, order_id: str, band: str, lower: tuple[str, ...]
+    ) -> dict[str, Any] | None:
+        """Move the order up to `band` when it is in one of the `lower` bands (or none yet): returns
+        the facts as they were (their counted outcomes move with it), None when it was not lower."""
+        key = keys.fraud_facts(store_id, order_id)
+        sets, names, values = _member_set(store_id, key, keys.FRAUD_FACTS)
+        names["#band"] = "band"
+        values[":band"] = band
+        wanted = [f":l{i}" for i in range(len(lower))]
+        for i, name in enumerate(lower):
+            values[f":l{i}"] = name
+        condition = "attribute_not_exists(#band)" + (f" OR #band IN ({', '.join(wanted)})" if wanted else "")
+        try:
+            answer = self._table.update_item(
+                Key=key,
+                UpdateExpression="SET " + ", ".join([*sets, "#band = :band"]),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return attributes_of(answer.get("Attributes", {}))
 
     # --- limited products (the hoarding guard's tag) -------------------------------------------------
     def set_limited_product(self, store_id: str, product_id: str, limited: bool) -> None:
