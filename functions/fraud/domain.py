@@ -4,6 +4,7 @@ keeps after each event (functions/fraud/facts.py)."""
 from __future__ import annotations
 
 from functions.fraud.facts import (
+    forget_fraud_identities,
     keep_card_checks,
     keep_chargeback_flags,
     keep_order_counters,
@@ -34,4 +35,6 @@ DOMAIN = Domain(
     #: the fraud report's counters: scored, charged back, refunded, fulfilled (once per order)
     counts=(count_event_outcome,),
     reports={"fraud": fraud_report},
+    #: customers/redact: velocity counters and chargeback flags of the customer's identities
+    forgets=(forget_fraud_identities,),
 )
