@@ -10,7 +10,7 @@ from functions.fraud.facts import (
     keep_order_counters,
     keep_platform_risk,
 )
-from functions.fraud.hoarding import STOCK_HOARDING, keep_limited_units
+from functions.fraud.hoarding import STOCK_HOARDING, keep_limited_products, keep_limited_units
 from functions.fraud.outcomes import count_decision, count_event_outcome
 from functions.fraud.refunds import REFUND_RULE, keep_money_movement
 from functions.fraud.report import fraud_report
@@ -29,6 +29,7 @@ DOMAIN = Domain(
         keep_platform_risk,
         keep_chargeback_flags,
         keep_limited_units,
+        keep_limited_products,
     ),
     #: each refund and store credit recorded on its order with its reason (never twice)
     settles=(keep_money_movement, count_decision),

@@ -59,9 +59,12 @@ def test_customers_redact_deletes_the_fraud_flags_and_counters_of_the_customer(
     deliver(api, redact, "customers/redact", "r-1")
     pump.drain()
     assert kept(runtime) == {"email": False, "ip": False, "card": False}
-    assert list(runtime.repo.partition_keys(velocity)) == [] and list(runtime.repo.partition_keys(units)) == []
+    assert (
+        list(runtime.repo.partition_keys(velocity)) == [] and list(runtime.repo.partition_keys(units)) == []
+    )
     # a later order from the same email no longer carries the forgotten chargeback
-    later = copy.deepcopy(AUD) | {"id": ORDER_ID + 1, "name": "#1031"}
+    gid = f"gid://shopify/Order/{ORDER_ID + 1}"
+    later = copy.deepcopy(AUD) | {"id": ORDER_ID + 1, "admin_graphql_api_id": gid, "name": "#1031"}
     deliver(api, later, "orders/create", "o-2")
     pump.drain()
     runs = body_json(api.http.get("/stores/demo/runs?limit=500", headers=AUTH))["items"]
