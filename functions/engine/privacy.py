@@ -179,7 +179,9 @@ def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime)
             subject.addresses |= addresses_in(json.loads(snapshots.opened(blob, runtime.archive)))
 
     # what domains keep by address (waitlist signups): Domain.forgets
-    forgotten = ForgottenCustomer(store_id, frozenset(subject.addresses), runtime.repo)
+    forgotten = ForgottenCustomer(
+        store_id, frozenset(subject.addresses), runtime.repo, frozenset(subject.order_ids)
+    )
     kept_by_domains = sum(forget(forgotten) for forget in runtime.registry.forgets)
 
     events = _customer_events(record, subject, runtime)

@@ -337,6 +337,59 @@ class PostWebhook(_Action):
         return f"post {self.event} to the outbound webhook {self.target().removeprefix('webhook:')}"
 
 
+class RefundOrder(_Action):
+    """Give money back for an order (Shopify refundCreate of the order's captured transactions, sent
+    with an `@idempotent` key; WooCommerce POST orders/{id}/refunds through the gateway). A money
+    movement: once per order and reason (`once_per`), never repeated blindly."""
+
+    kind: Literal["refund_order"] = "refund_order"
+    order_id: str
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=4)
+    currency: str | None = Field(default=None, max_length=3)
+    #: why the money moves (e.g. "cancelled-before-fulfillment"): recorded with the movement
+    reason: str = Field(min_length=1, max_length=64)
+    note: str = Field(default="", max_length=255)
+    #: deterministic: the same order and reason always carry the same key
+    idempotency_key: str = Field(min_length=8, max_length=64)
+    notify: bool = False
+
+    def target(self) -> str:
+        return f"order:{self.order_id}"
+
+    def summary(self) -> str:
+        return (
+            f"refund {self.amount} {self.currency or ''}".rstrip()
+            + f" on order {self.order_id} ({self.reason})"
+        )
+
+
+class IssueStoreCredit(_Action):
+    """Give store credit instead of a refund (Shopify storeCreditAccountCredit on the customer;
+    WooCommerce has no core store credit: a single-use coupon for the amount, restricted to the
+    customer's email, its code derived from the order and reason). A money movement, once per order
+    and reason."""
+
+    kind: Literal["issue_store_credit"] = "issue_store_credit"
+    order_id: str
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=4)
+    currency: str = Field(min_length=3, max_length=3)
+    reason: str = Field(min_length=1, max_length=64)
+    #: Shopify: the customer credited
+    customer_id: str | None = Field(default=None, max_length=64)
+    #: WooCommerce: the address the coupon is restricted to
+    email: str | None = Field(default=None, max_length=320)
+    #: WooCommerce: the coupon's code (deterministic: the same order and reason, the same code)
+    code: str = Field(min_length=8, max_length=64, pattern=r"^[A-Z0-9-]+$")
+    expires_at: datetime | None = None
+    note: str = Field(default="", max_length=255)
+
+    def target(self) -> str:
+        return f"order:{self.order_id}"
+
+    def summary(self) -> str:
+        return f"issue {self.amount} {self.currency} store credit for order {self.order_id} ({self.reason})"
+
+
 #: actions that only change storeflow's own state: carried out in dry-run as well
 INTERNAL_KINDS = frozenset({"schedule_job"})
 #: actions whose second performance changes nothing (a tag already there, a product already hidden):
@@ -361,7 +414,9 @@ Action = Annotated[
     | CancelOrder
     | PublishProduct
     | CreateDiscountCode
-    | PostWebhook,
+    | PostWebhook
+    | RefundOrder
+    | IssueStoreCredit,
     Field(discriminator="kind"),
 ]
 

@@ -168,6 +168,8 @@ class ForgottenCustomer:
     store_id: str
     addresses: frozenset[str]
     repo: Repository
+    #: the orders the request names (Shopify orders_to_redact): still readable while forgetters run
+    order_ids: frozenset[str] = frozenset()
 
 
 #: deletes what a domain keeps about a customer beyond the entities, deliveries and actions the

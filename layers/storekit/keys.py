@@ -40,6 +40,8 @@ conditional put is the duplicate check.
 | fraud velocity | STORE#{s}#FRAUDVEL#{dim}#{hash}       | {window start}           | (store member; TTL)                 |                 |
 | fraud stats    | STORE#{s}#FRAUDSTATS                  | STATS                    | (store member)                      |                 |
 | fraud flag     | STORE#{s}#FRAUDFLAG#{dim}#{hash}      | FLAG                     | (store member)                      |                 |
+| money movement | STORE#{s}#ORDER#{order_id}            | FRAUDMONEY#{reason}      | (store member)                      |                 |
+| limited product| STORE#{s}#FRAUDLIMITED                | {product_id}             | (store member)                      |                 |
 
 
 | sale           | STORE#{s}#SALE#{job_id}               | SALE                     | GSI1 STORE#{s}#SCHEDULES            | {start}#{id}    |
@@ -426,6 +428,23 @@ def fraud_flag(store_id: str, dimension: str, value: str) -> Key:
     """An email, IP, card or address a chargeback named (hashed), so later orders score higher."""
     digest = _fraud_digest(store_id, dimension, value)
     return {"PK": f"{_store(store_id)}#{FRAUD_FLAG}#{dimension}#{digest}", "SK": "FLAG"}
+
+
+FRAUD_MONEY = "FRAUDMONEY"
+FRAUD_LIMITED = "FRAUDLIMITED"
+#: the fraud report's per-day counters (storekit.keys.counter), dimension "{band}#{metric}"
+FRAUD_COUNTER = "fraud"
+
+
+def fraud_money(store_id: str, order_id: str, reason: str) -> Key:
+    """One money movement of an order (a refund or store credit) for one reason: what it was, its
+    amount and status. In the order's partition: customers/redact deletes it with the order."""
+    return {"PK": entity_partition(store_id, "order", order_id), "SK": f"{FRAUD_MONEY}#{reason}"}
+
+
+def fraud_limited_product(store_id: str, product_id: str) -> Key:
+    """A product the store tagged as limited (products/create|update): the hoarding guard's set."""
+    return {"PK": f"{_store(store_id)}#{FRAUD_LIMITED}", "SK": product_id}
 
 
 # --- sales (functions/sales) ---------------------------------------------------------------

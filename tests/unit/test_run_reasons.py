@@ -323,6 +323,9 @@ class _NothingStored:
     def fraud_items(self, item_keys: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
         return {}
 
+    def money_movements(self, store_id: str, order_id: str) -> list[dict[str, Any]]:
+        return []
+
     def marketing_contact(self, store_id: str, digest: str) -> dict[str, Any]:
         return {}
 
