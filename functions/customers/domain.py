@@ -11,6 +11,7 @@ from functions.customers.facts import (
     UNSUBSCRIBES,
     count_marketing_send,
     forget_contacts,
+    keep_cart_shoppers,
     keep_consent,
     keep_holdouts,
     keep_order_facts,
@@ -50,7 +51,7 @@ DOMAIN = Domain(
     #: customers' newest versions (a customers/redact finds the addresses they were reached at);
     #: orders (a refund's customer, the thank-you's order)
     snapshots=frozenset({"customer", "order"}),
-    keeps=(keep_order_facts, keep_consent, keep_holdouts),
+    keeps=(keep_order_facts, keep_consent, keep_holdouts, keep_cart_shoppers),
     settles=(count_marketing_send,),
     unsubscribes=UNSUBSCRIBES,
     tracks=TRACKS,

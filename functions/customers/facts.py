@@ -24,10 +24,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.customers.crm import NAME as CRM
-from functions.customers.flows import ABANDONED_CHECKOUT, CODE_PREFIXES, POST_PURCHASE, WELCOME, WIN_BACK
+from functions.customers.flows import (
+    ABANDONED_CHECKOUT,
+    CODE_PREFIXES,
+    POST_PURCHASE,
+    WELCOME,
+    WIN_BACK,
+    items_of,
+    shopper_of,
+)
 from functions.customers.loyalty import NAME as LOYALTY
 from functions.customers.loyalty import loyalty_changes
 from functions.customers.marketing import (
+    FLOW_EVENT,
     TRACK_KIND,
     in_holdout,
     recipient_of_checkout,
@@ -38,12 +47,12 @@ from functions.customers.models import AbandonedCheckoutSettings, WelcomeSetting
 from functions.customers.occasions import NAME as OCCASIONS
 from functions.customers.segments import NAME as SEGMENTS
 from storekit import keys
-from storekit.actions import SendEmail, SendSms
+from storekit.actions import PostWebhook, SendEmail, SendSms
 from storekit.adapters import Topic
 from storekit.automation import AppliedEvent, ForgottenCustomer, SettledAction
 from storekit.clock import iso, parse_iso
 from storekit.links import LinkClaims
-from storekit.models import Checkout, Customer, Order, Refund
+from storekit.models import Cart, Checkout, Customer, Order, Refund
 from storekit.observability import logger
 from storekit.payload_store import decompress
 from storekit.repository.customers import CAP_WINDOW_DAYS
@@ -176,6 +185,31 @@ def keep_consent(applied: AppliedEvent) -> None:
         applied.repo.note_platform_consent(applied.store.store_id, digest, recipient.email_consent)
 
 
+def keep_cart_shoppers(applied: AppliedEvent) -> None:
+    """Shopify carts/update names no shopper. A checkout with an email and a cart token tells whose
+    cart it is (kept on the cart's item until an order comes from it); a later carts/update of that
+    cart notes its newest items and change time, which the reminders follow (flows.py)."""
+    resource, store = applied.parsed.resource, applied.store
+    flow = store.automations.get(ABANDONED_CHECKOUT)
+    if flow is None or not flow.enabled:
+        return
+    store_id = store.store_id
+    if isinstance(resource, Checkout):
+        recipient = recipient_of_checkout(resource)
+        digest = recipient.digest(store_id) if recipient else None
+        if resource.completed_at is not None or not resource.cart_token or recipient is None or not digest:
+            return
+        started = min(resource.created_at or applied.now, applied.now)
+        changed = min(resource.updated_at or applied.now, applied.now)
+        shopper = shopper_of(resource, recipient, started)
+        applied.repo.note_cart_shopper(store_id, resource.cart_token, digest, shopper, iso(changed))
+    elif isinstance(resource, Cart) and resource.updated_at is not None:
+        changed = min(resource.updated_at, applied.now)
+        applied.repo.note_cart_change(
+            store_id, resource.token or resource.id, items_of(resource.line_items), iso(changed)
+        )
+
+
 def keep_holdouts(applied: AppliedEvent) -> None:
     """Record the customers a flow holds out (the flow sends them nothing): the holdout counter, and
     the contact's membership, so their orders count as the holdout's conversions."""
@@ -206,9 +240,12 @@ def keep_holdouts(applied: AppliedEvent) -> None:
 def count_marketing_send(settled: SettledAction) -> None:
     """A marketing message sent (or planned, in dry-run) counts toward the customer's cap and its flow."""
     action = settled.action
-    if settled.status not in ("done", "planned") or not isinstance(action, SendEmail | SendSms):
+    if settled.status not in ("done", "planned"):
         return
-    if not action.marketing:
+    if isinstance(action, PostWebhook):
+        _count_flow_webhook(settled, action)
+        return
+    if not isinstance(action, SendEmail | SendSms) or not action.marketing:
         return
     store_id = settled.store.store_id
     digest = keys.contact_digest(store_id, action.to)
@@ -221,6 +258,22 @@ def count_marketing_send(settled: SettledAction) -> None:
         settled.repo.add_flow_count(store_id, day, flow, "sends")
         if isinstance(action, SendSms):  # priced apart in the flows report
             settled.repo.add_flow_count(store_id, day, flow, "sms_sends")
+
+
+def _count_flow_webhook(settled: SettledAction, action: PostWebhook) -> None:
+    """A flow's message pushed through its webhook alone counts as the message (cap, `sends`)."""
+    payload = action.payload
+    customer = payload.get("customer")
+    if action.event != FLOW_EVENT or payload.get("also_sent") or not isinstance(customer, dict):
+        return
+    address = customer.get("email") or customer.get("phone")
+    flow = payload.get("flow")
+    if not isinstance(address, str) or not isinstance(flow, str):
+        return
+    store_id, now = settled.store.store_id, settled.now
+    digest = keys.contact_digest(store_id, address)
+    settled.repo.record_marketing_send(store_id, digest, iso(now), iso(now - timedelta(days=CAP_WINDOW_DAYS)))
+    settled.repo.add_flow_count(store_id, store_day(settled.store, now), flow, "sends")
 
 
 # --- signed links ------------------------------------------------------------------------------
@@ -253,11 +306,15 @@ def track(claims: LinkClaims, runtime: Runtime) -> str | None:
 
 
 def forget_contacts(forgotten: ForgottenCustomer) -> int:
-    """customers/redact: the marketing contacts (consent, opt-out, caps) kept by the addresses."""
+    """customers/redact: the marketing contacts (consent, opt-out, caps) kept by the addresses, and
+    the carts whose shopper they were."""
     store_id = forgotten.store_id
+    carts = 0
     for address in forgotten.addresses:
-        forgotten.repo.forget_marketing_contact(store_id, keys.contact_digest(store_id, address))
-    return len(forgotten.addresses)
+        digest = keys.contact_digest(store_id, address)
+        carts += forgotten.repo.forget_carts(store_id, digest)
+        forgotten.repo.forget_marketing_contact(store_id, digest)
+    return len(forgotten.addresses) + carts
 
 
 #: the link kinds (storekit.links) this domain signs, and their handlers

@@ -569,8 +569,15 @@ def checkout_ordered(store_id: str, checkout_token: str) -> Key:
 
 
 def cart_ordered(store_id: str, cart_token: str) -> Key:
-    """Marker: an order arrived from this cart (ends the reminders of its checkouts)."""
+    """One item per cart: until an order comes from the cart, the shopper a checkout with the same
+    cart token named (type CART_SHOPPER: what carts/update, which names no one, is matched to); then
+    the marker that an order arrived from it (type ORDERED: ends the reminders of its checkouts, and
+    replaces the shopper)."""
     return {"PK": entity_partition(store_id, "cart", cart_token), "SK": ORDERED_MARKER}
+
+
+#: item type of a cart whose shopper is known (keys.cart_ordered before the order)
+CART_SHOPPER = "CARTSHOPPER"
 
 
 def order_attribution(store_id: str, order_id: str) -> Key:

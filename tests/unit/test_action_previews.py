@@ -114,7 +114,16 @@ def test_every_action_kind_has_a_sample_to_preview() -> None:
 def test_every_action_kind_renders_what_it_sends(kind: str, platform: str) -> None:
     request = render(SAMPLES[kind], store(platform), RUNTIME)
     out = shown(request)
-    assert out["channel"] in {"email", "sms", "slack", "api", "storeflow", "purchase_order", "webhook", "hubspot"}
+    assert out["channel"] in {
+        "email",
+        "sms",
+        "slack",
+        "api",
+        "storeflow",
+        "purchase_order",
+        "webhook",
+        "hubspot",
+    }
     shown_preview = preview(SAMPLES[kind].model_dump(mode="json"), store(platform), RUNTIME)
     assert isinstance(shown_preview, dict) and "error" not in shown_preview, shown_preview
     assert shown_preview == {"kind": kind, **out}
