@@ -15,6 +15,7 @@ from functions.customers.facts import (
     keep_consent,
     keep_holdouts,
     keep_order_facts,
+    list_customer_data,
 )
 from functions.customers.flows import ABANDONED_CHECKOUT_FLOW, POST_PURCHASE_FLOW, WELCOME_FLOW, WIN_BACK_FLOW
 from functions.customers.loyalty import LOYALTY_TIERS
@@ -56,5 +57,6 @@ DOMAIN = Domain(
     unsubscribes=UNSUBSCRIBES,
     tracks=TRACKS,
     forgets=(forget_contacts,),
+    lists=(list_customer_data,),
     reports={"flows": flows_report},
 )

@@ -49,7 +49,7 @@ from functions.customers.segments import NAME as SEGMENTS
 from storekit import keys
 from storekit.actions import PostWebhook, SendEmail, SendSms
 from storekit.adapters import Topic
-from storekit.automation import AppliedEvent, ForgottenCustomer, SettledAction
+from storekit.automation import AppliedEvent, ForgottenCustomer, RequestedCustomer, SettledAction
 from storekit.clock import iso, parse_iso
 from storekit.links import LinkClaims
 from storekit.models import Cart, Checkout, Customer, Order, Refund
@@ -315,6 +315,46 @@ def forget_contacts(forgotten: ForgottenCustomer) -> int:
         carts += forgotten.repo.forget_carts(store_id, digest)
         forgotten.repo.forget_marketing_contact(store_id, digest)
     return len(forgotten.addresses) + carts
+
+
+_KEYS = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "type"})
+
+
+def _plain(value: Any) -> Any:
+    """A table item's value as JSON (sets as sorted lists, numbers as text where not whole)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in _KEYS}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, bytes | bytearray):
+        return "(binary)"
+    return value
+
+
+def list_customer_data(requested: RequestedCustomer) -> list[dict[str, Any]]:
+    """customers/data_request: the marketing contact of each address (opt-out, consent, recent
+    marketing sends, last order and click, holdouts), the carts whose shopper they were, and the
+    customer's loyalty profile (lifetime spend and orders, tier)."""
+    store_id, repo = requested.store_id, requested.repo
+    items: list[dict[str, Any]] = []
+    for address in sorted(requested.addresses):
+        contact = repo.marketing_contact(store_id, keys.contact_digest(store_id, address))
+        if not contact:
+            continue
+        items.append({"item": "marketing contact", "address": address, **_plain(contact)})
+        for token in contact.get("carts", []):
+            cart = repo.cart_shopper(store_id, str(token))
+            if cart:
+                items.append({"item": "cart shopper", "cart_token": str(token), **_plain(cart)})
+    if requested.customer_id:
+        profile = repo.customer_profile(store_id, requested.customer_id)
+        if profile:
+            items.append({"item": "loyalty profile", "customer_id": requested.customer_id, **_plain(profile)})
+    return items
 
 
 #: the link kinds (storekit.links) this domain signs, and their handlers

@@ -173,6 +173,23 @@ class ForgottenCustomer:
 #: deletes what a domain keeps about a customer beyond the entities, deliveries and actions the
 #: engine deletes (e.g. waitlist signups, keyed by an address's hash); returns the items deleted
 Forgetter = Callable[[ForgottenCustomer], int]
+
+
+@dataclass(frozen=True)
+class RequestedCustomer:
+    """A customer whose data is asked for (customers/data_request, or the admin's export request):
+    their id where known and the addresses (emails lower-cased, phone digits) they were known by."""
+
+    store_id: str
+    customer_id: str | None
+    addresses: frozenset[str]
+    repo: Repository
+
+
+#: lists what a domain keeps about a customer beyond the entities, deliveries and actions the engine
+#: lists itself (the data export of customers/data_request): one JSON-ready dict per item, each
+#: with an "item" naming what it is ("marketing contact", "waitlist signup", ...)
+Lister = Callable[[RequestedCustomer], list[dict[str, Any]]]
 #: a signed one-click unsubscribe (`GET /u/{token}`) of the kind a domain's links name: records the
 #: opt-out (idempotently: mail scanners open links too) and returns the sentence the shopper reads
 UnsubscribeHandler = Callable[["LinkClaims", "Runtime"], str]
@@ -254,6 +271,8 @@ class Domain:
     tracks: Mapping[str, TrackHandler] = field(default_factory=dict)
     #: run on customers/redact (shop/redact deletes every item of the store anyway)
     forgets: tuple[Forgetter, ...] = ()
+    #: run on customers/data_request: what the domain keeps about the customer, for the export
+    lists: tuple[Lister, ...] = ()
 
 
 class Registry:
@@ -299,6 +318,8 @@ class Registry:
         self.counts = tuple(count for d in self.domains for count in d.counts)
         self.settles = tuple(settle for d in self.domains for settle in d.settles)
         self.forgets = tuple(forget for d in self.domains for forget in d.forgets)
+        #: (domain name, lister) pairs: the data export groups what it finds by domain
+        self.listers = tuple((d.name, lister) for d in self.domains for lister in d.lists)
 
     def get(self, name: str) -> Automation[Any, Any, Any] | None:
         return self._by_name.get(name)

@@ -583,3 +583,17 @@ CART_SHOPPER = "CARTSHOPPER"
 def order_attribution(store_id: str, order_id: str) -> Key:
     """Which flow an order was attributed to: the conditional marker that counts it once."""
     return {"PK": entity_partition(store_id, "order", order_id), "SK": ATTRIBUTION}
+
+
+# --- privacy: customer data exports (functions/engine/data_export.py) --------------------------
+DATA_EXPORT = "DATAEXPORT"
+
+
+def data_export_partition(store_id: str) -> str:
+    return f"{_store(store_id)}#{DATA_EXPORT}"
+
+
+def data_export(store_id: str, request_id: str) -> Key:
+    """One compiled export of a customer's data (customers/data_request), for the store's staff to
+    fetch; customers/redact deletes the customer's exports (one Query of this small partition)."""
+    return {"PK": data_export_partition(store_id), "SK": request_id}

@@ -210,6 +210,10 @@ class CustomerRepository(TableRepository):
             ExpressionAttributeValues={":i": items, ":c": at, ":t": keys.CART_SHOPPER},
         )
 
+    def cart_shopper(self, store_id: str, cart_token: str) -> dict[str, Any]:
+        item = self._get(keys.cart_ordered(store_id, cart_token), consistent=True) or {}
+        return item if item.get("type") == keys.CART_SHOPPER else {}
+
     def forget_carts(self, store_id: str, digest: str) -> int:
         """customers/redact: the carts whose shopper this contact was (before the contact goes)."""
         carts = [str(c) for c in self.marketing_contact(store_id, digest).get("carts", [])]
