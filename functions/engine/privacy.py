@@ -23,6 +23,7 @@ record); it reads each listing of the store once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -349,19 +350,40 @@ def _json(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def redacted_id(store_id: str, customer_id: Any) -> str | None:
+    """What the redact delivery keeps of the customer's id: a hash (the same customer's later
+    deliveries can be matched to it by the merchant, the id itself is not kept)."""
+    if customer_id is None or str(customer_id) == "":
+        return None
+    text = str(customer_id)
+    if text.startswith(REDACTED_ID):  # a repeated stream record: already scrubbed
+        return text
+    return REDACTED_ID + hashlib.sha256(f"{store_id}\x1fcustomer\x1f{text}".encode()).hexdigest()[:24]
+
+
+#: how the redact delivery shows the customer's id once it is carried out
+REDACTED_ID = "redacted-"
+
+
 def _keep_ids_only(record: EventRecord, request: Any, runtime: Runtime) -> None:
-    """The redact delivery itself carried the customer's email/phone: keep only the ids (it still
-    parses, so a repeated stream record redacts again instead of failing)."""
+    """The redact delivery itself carried the customer's email/phone and id: keep only the orders'
+    ids and a hash of the customer's (it still parses, so a repeated stream record redacts again,
+    finding nothing more, instead of failing)."""
+    hashed = redacted_id(record.store_id, getattr(request, "customer_id", None))
     scrubbed = {
         "shop_id": getattr(request, "shop_id", None),
         "shop_domain": getattr(request, "shop_domain", None),
-        "customer": {"id": getattr(request, "customer_id", None)},
+        "customer": {"id": hashed},
         "orders_to_redact": list(getattr(request, "orders_to_redact", []) or []),
     }
     if record.raw_s3_key and runtime.archive.available:
         runtime.archive.delete_prefix(record.raw_s3_key)
     runtime.repo.replace_event_raw(
-        record.store_id, record.platform, record.delivery_id, compress(json.dumps(scrubbed).encode())
+        record.store_id,
+        record.platform,
+        record.delivery_id,
+        compress(json.dumps(scrubbed).encode()),
+        entity_id=hashed,
     )
 
 
