@@ -17,8 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from functions.customers.contacts import ContactFacts, contact_facts
 from functions.customers.marketing import (
     Offer,
     Recipient,
@@ -64,25 +63,10 @@ MAX_ITEMS = 10
 LAPSED = "history:lapsed"
 
 
-class ContactFacts(BaseModel):
-    """The contact item (opt-out, cap sends, last order, last click), as read before deciding."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True, arbitrary_types_allowed=True)
-
-    digest: str | None = None
-    contact: dict[str, Any] = {}
-    #: an order that already came from this checkout or its cart
-    ordered_by: str | None = None
-    #: the cart's shopper item (keys.cart_ordered): its newest items and change, while not ordered
-    cart: dict[str, Any] = {}
-
-
 def _contact_of(recipient: Recipient | None, reader: Reader) -> ContactFacts:
     if recipient is None:
         return ContactFacts()
-    digest = recipient.digest(reader.store_id)
-    contact = reader.repo.marketing_contact(reader.store_id, digest) if digest else {}
-    return ContactFacts(digest=digest, contact=contact)
+    return contact_facts(reader, recipient.email or recipient.phone)
 
 
 def code_offer(
@@ -430,25 +414,16 @@ def schedule_thank_you(order: Order, ctx: Context[PostPurchaseSettings, None]) -
     )
 
 
-class OrderContact(BaseModel):
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    order: Order | None = None
-    contact: dict[str, Any] = {}
-
-
-def _order_contact(job: JobRecord, reader: Reader) -> OrderContact:
+def _order_contact(job: JobRecord, reader: Reader) -> ContactFacts:
     order = reader.order(str(job.params.get("order_id")))
     if order is None:
-        return OrderContact()
-    email = order.email or (order.customer.email if order.customer else None)
-    digest = keys.contact_digest(reader.store_id, email) if email else None
-    return OrderContact(
-        order=order, contact=reader.repo.marketing_contact(reader.store_id, digest) if digest else {}
+        return ContactFacts()
+    return contact_facts(
+        reader, order.email or (order.customer.email if order.customer else None), order=order
     )
 
 
-def send_thank_you(job: JobRecord, ctx: Context[PostPurchaseSettings, OrderContact]) -> Decision:
+def send_thank_you(job: JobRecord, ctx: Context[PostPurchaseSettings, ContactFacts]) -> Decision:
     order = ctx.related.order
     if order is None:
         return nothing(f"order {job.params.get('order_name')} is no longer kept: no thank-you")
@@ -524,10 +499,7 @@ def schedule_win_back(order: Order, ctx: Context[WinBackSettings, None]) -> Deci
 
 def _win_back_contact(job: JobRecord, reader: Reader) -> ContactFacts:
     email = job.params.get("email")
-    digest = keys.contact_digest(reader.store_id, str(email)) if email else None
-    return ContactFacts(
-        digest=digest, contact=reader.repo.marketing_contact(reader.store_id, digest) if digest else {}
-    )
+    return contact_facts(reader, str(email) if email else None)
 
 
 def send_win_back(job: JobRecord, ctx: Context[WinBackSettings, ContactFacts]) -> Decision:
