@@ -9,6 +9,7 @@ from functions.customers.crm import CRM_SYNC
 from functions.customers.facts import (
     TRACKS,
     UNSUBSCRIBES,
+    claim_cap_slot,
     count_marketing_send,
     forget_contacts,
     keep_cart_shoppers,
@@ -58,5 +59,7 @@ DOMAIN = Domain(
     tracks=TRACKS,
     forgets=(forget_contacts,),
     lists=(list_customer_data,),
+    #: a marketing message takes its slot of the customer's frequency cap when it goes
+    admits=(claim_cap_slot,),
     reports={"flows": flows_report},
 )

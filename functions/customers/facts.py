@@ -38,6 +38,7 @@ from functions.customers.loyalty import loyalty_changes
 from functions.customers.marketing import (
     FLOW_EVENT,
     TRACK_KIND,
+    cap_reached,
     in_holdout,
     recipient_of_checkout,
     recipient_of_customer,
@@ -47,9 +48,15 @@ from functions.customers.models import AbandonedCheckoutSettings, WelcomeSetting
 from functions.customers.occasions import NAME as OCCASIONS
 from functions.customers.segments import NAME as SEGMENTS
 from storekit import keys
-from storekit.actions import PostWebhook, SendEmail, SendSms
+from storekit.actions import Action, PostWebhook, SendEmail, SendSms
 from storekit.adapters import Topic
-from storekit.automation import AppliedEvent, ForgottenCustomer, RequestedCustomer, SettledAction
+from storekit.automation import (
+    AppliedEvent,
+    ForgottenCustomer,
+    OutgoingAction,
+    RequestedCustomer,
+    SettledAction,
+)
 from storekit.clock import iso, parse_iso
 from storekit.links import LinkClaims
 from storekit.models import Cart, Checkout, Customer, Order, Refund
@@ -237,9 +244,56 @@ def keep_holdouts(applied: AppliedEvent) -> None:
         applied.repo.add_flow_count(store.store_id, store_day(store, applied.now), flow, "holdouts")
 
 
+def capped_address(action: Action | None) -> str | None:
+    """The address whose frequency cap a message counts toward: a marketing email or SMS, or a
+    flow's webhook push that is the message (no email or SMS with it); None for anything else."""
+    if isinstance(action, SendEmail | SendSms):
+        return action.to if action.marketing else None
+    if isinstance(action, PostWebhook) and action.event == FLOW_EVENT and not action.payload.get("also_sent"):
+        customer = action.payload.get("customer")
+        if isinstance(customer, dict):
+            address = customer.get("email") or customer.get("phone")
+            return address if isinstance(address, str) and address else None
+    return None
+
+
+#: tries of the cap's compare-and-set before the message is failed (to be retried by the merchant)
+CAP_CLAIM_TRIES = 5
+
+
+def claim_cap_slot(outgoing: OutgoingAction) -> str | None:
+    """Right before a marketing message goes (or is planned in dry-run): take a slot of the
+    customer's frequency cap with a conditional write, or refuse when the cap is full. Two flows
+    that decided in the same moment both passed the cap when they decided; only one gets the slot.
+    An action retried after a fault finds its own slot taken already and goes."""
+    address = capped_address(outgoing.action)
+    if address is None:
+        return None
+    store_id, now = outgoing.store.store_id, outgoing.now
+    digest = keys.contact_digest(store_id, address)
+    mine = f"|{outgoing.action_id}"
+    oldest = iso(now - timedelta(days=CAP_WINDOW_DAYS))
+    for _ in range(CAP_CLAIM_TRIES):
+        contact = outgoing.repo.marketing_contact(store_id, digest)
+        sends = [str(s) for s in contact.get("sends", []) if str(s) >= oldest]
+        if any(s.endswith(mine) for s in sends):
+            return None
+        capped = cap_reached(sends, now, rules_of(outgoing.store))
+        if capped:
+            return f"not sent: {capped} when it was to go (another message to the customer went first)"
+        version = int(contact.get("sends_v", 0))
+        if outgoing.repo.swap_marketing_sends(store_id, digest, version, [*sends, f"{iso(now)}{mine}"]):
+            return None
+    return "not sent: the customer's frequency cap changed on every try; retry the action"
+
+
 def count_marketing_send(settled: SettledAction) -> None:
-    """A marketing message sent (or planned, in dry-run) counts toward the customer's cap and its flow."""
+    """A marketing message sent (or planned, in dry-run) counts toward its flow (its cap slot was
+    taken when it went: claim_cap_slot); one that finally failed gives its slot back."""
     action = settled.action
+    if settled.status == "failed":
+        _release_cap_slot(settled)
+        return
     if settled.status not in ("done", "planned"):
         return
     if isinstance(action, PostWebhook):
@@ -248,9 +302,7 @@ def count_marketing_send(settled: SettledAction) -> None:
     if not isinstance(action, SendEmail | SendSms) or not action.marketing:
         return
     store_id = settled.store.store_id
-    digest = keys.contact_digest(store_id, action.to)
     now = settled.now
-    settled.repo.record_marketing_send(store_id, digest, iso(now), iso(now - timedelta(days=CAP_WINDOW_DAYS)))
     tracking = action.tracking if isinstance(action, SendEmail) else None
     flow = tracking.data.get("f") if tracking is not None else settled.automation
     if flow:
@@ -266,14 +318,29 @@ def _count_flow_webhook(settled: SettledAction, action: PostWebhook) -> None:
     customer = payload.get("customer")
     if action.event != FLOW_EVENT or payload.get("also_sent") or not isinstance(customer, dict):
         return
-    address = customer.get("email") or customer.get("phone")
     flow = payload.get("flow")
-    if not isinstance(address, str) or not isinstance(flow, str):
+    if not isinstance(flow, str):
         return
     store_id, now = settled.store.store_id, settled.now
-    digest = keys.contact_digest(store_id, address)
-    settled.repo.record_marketing_send(store_id, digest, iso(now), iso(now - timedelta(days=CAP_WINDOW_DAYS)))
     settled.repo.add_flow_count(store_id, store_day(settled.store, now), flow, "sends")
+
+
+def _release_cap_slot(settled: SettledAction) -> None:
+    """A message that finally failed reached no one: its cap slot (if it took one) is freed."""
+    address = capped_address(settled.action)
+    if address is None or not settled.action_id:
+        return
+    store_id = settled.store.store_id
+    digest = keys.contact_digest(store_id, address)
+    mine = f"|{settled.action_id}"
+    for _ in range(CAP_CLAIM_TRIES):
+        contact = settled.repo.marketing_contact(store_id, digest)
+        sends = [str(s) for s in contact.get("sends", [])]
+        if not any(s.endswith(mine) for s in sends):
+            return
+        kept = [s for s in sends if not s.endswith(mine)]
+        if settled.repo.swap_marketing_sends(store_id, digest, int(contact.get("sends_v", 0)), kept):
+            return
 
 
 # --- signed links ------------------------------------------------------------------------------

@@ -149,12 +149,29 @@ class SettledAction:
     #: the action that settled (None: not known) and the automation that decided it
     action: Action | None = None
     automation: str = ""
+    action_id: str = ""
+
+
+@dataclass(frozen=True)
+class OutgoingAction:
+    """An action the executor is about to carry out (live) or plan (dry-run): what admit hooks see."""
+
+    store: StoreConfig
+    repo: Repository
+    now: datetime
+    action: Action
+    action_id: str
+    automation: str
 
 
 #: a "kept after" hook: keeps what a domain reads later (refund markers, shipments, counters)
 Keeper = Callable[[AppliedEvent], None]
 #: a hook on each action that settles (the activity report's counters)
 Settled = Callable[[SettledAction], None]
+#: asked right before the executor carries out (or, in dry-run, plans) an action: a reason not to
+#: (the action fails with it), or None. It may claim what the action uses with a conditional write
+#: (the customers domain's frequency cap), so two decisions made at the same moment cannot both pass
+Admitter = Callable[[OutgoingAction], str | None]
 #: a job kind merchants schedule through the admin API (POST /stores/{id}/schedules)
 JobHandler = Callable[[JobRecord, "Runtime"], str]
 #: a report a domain offers at GET /stores/{id}/reports/{name} (storekit.reporting)
@@ -273,6 +290,8 @@ class Domain:
     forgets: tuple[Forgetter, ...] = ()
     #: run on customers/data_request: what the domain keeps about the customer, for the export
     lists: tuple[Lister, ...] = ()
+    #: asked before each action is carried out or planned (Admitter)
+    admits: tuple[Admitter, ...] = ()
 
 
 class Registry:
@@ -318,6 +337,7 @@ class Registry:
         self.counts = tuple(count for d in self.domains for count in d.counts)
         self.settles = tuple(settle for d in self.domains for settle in d.settles)
         self.forgets = tuple(forget for d in self.domains for forget in d.forgets)
+        self.admits = tuple(admit for d in self.domains for admit in d.admits)
         #: (domain name, lister) pairs: the data export groups what it finds by domain
         self.listers = tuple((d.name, lister) for d in self.domains for lister in d.lists)
 

@@ -541,3 +541,27 @@ def test_the_webhook_channel_needs_marketing_consent(api: Any, pump: Any) -> Non
     assert actions(api, WELCOME) == []
     [run] = runs(api, WELCOME)
     assert "no marketing consent for the webhook channel" in run["reason"]
+
+
+def test_two_flows_deciding_in_the_same_moment_send_one_message_under_the_daily_cap(
+    api: Any, pump: Any, runtime: Any
+) -> None:
+    from functions.customers.loyalty import NAME as LOYALTY
+
+    automations = flows()
+    automations[LOYALTY] = {
+        "enabled": True,
+        "settings": {"sender": SENDER, "tiers": [{"name": "vip", "min_spend": "100"}]},
+    }
+    put_store(api, automations=automations)
+    # both decided before either message goes: each sees an empty cap when it decides
+    deliver(api, welcome_customer(), "customers/create", "cu-1")
+    deliver(api, order_now(runtime, buyer_accepts_marketing=True), "orders/create", "o-1")
+    pump.drain()
+    sent = [a for name in (WELCOME, LOYALTY) for a in emails(api, name)]
+    assert len(sent) == 2, sent  # two flows decided a message ...
+    assert sorted(a["status"] for a in sent) == ["failed", "planned"]  # ... one went: 1 a day
+    [refused] = [a for a in sent if a["status"] == "failed"]
+    assert "frequency cap" in refused["reason"] and "when it was to go" in refused["reason"]
+    contact = runtime.repo.marketing_contact("demo", keys.contact_digest("demo", EMAIL))
+    assert len(contact["sends"]) == 1

@@ -71,11 +71,29 @@ class CustomerRepository(TableRepository):
             ExpressionAttributeValues={":y": True},
         )
 
-    def record_marketing_send(self, store_id: str, digest: str, at: str, oldest_kept: str) -> None:
-        """Add a marketing send to the contact's cap list (sends before `oldest_kept` dropped)."""
-        item = self.marketing_contact(store_id, digest)
-        sends = [str(s) for s in item.get("sends", []) if str(s) >= oldest_kept]
-        self._contact_update(store_id, digest, "sends = :s", values={":s": [*sends, at]})
+    def swap_marketing_sends(self, store_id: str, digest: str, version: int, sends: list[str]) -> bool:
+        """Replace the contact's cap list, only if no one changed it since it was read at `version`
+        (0: never written): the conditional write that makes two messages decided at the same moment
+        unable to both take the last slot of the frequency cap. False: changed meanwhile, read again."""
+        key = keys.marketing_contact(store_id, digest)
+        member = keys.store_member(store_id, key)
+        condition = "attribute_not_exists(sends_v)" if version == 0 else "sends_v = :v"
+        values: dict[str, Any] = {
+            ":s": sends,
+            ":next": version + 1,
+            ":type": keys.MARKETING_CONTACT,
+            ":mp": member["GSI2PK"],
+            ":ms": member["GSI2SK"],
+        }
+        if version:
+            values[":v"] = version
+        return self._update_if(
+            Key=key,
+            UpdateExpression="SET #t = :type, GSI2PK = :mp, GSI2SK = :ms, sends = :s, sends_v = :next",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues=values,
+        )
 
     def note_contact_order(self, store_id: str, digest: str, at: str) -> dict[str, Any]:
         """The contact ordered at `at`; returns the contact as it was (its last click, holdouts)."""
