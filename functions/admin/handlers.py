@@ -340,3 +340,58 @@ def cancel_schedule(store_id: str, job_id: str) -> Response:
     if not runtime.repo.move_job(job, "cancelled", "pending", "cancelled through the admin API"):
         raise Conflict("this schedule already ran or was cancelled")
     return json_response({"job_id": job_id, "status": "cancelled"})
+
+
+class DataRequestInput(BaseModel):
+    """Body of POST /stores/{id}/data-requests: who the customer is (at least one)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    customer_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    email: str | None = Field(default=None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    phone: str | None = Field(default=None, min_length=7, max_length=32, pattern=r"^[0-9+().\- ]+$")
+
+    def model_post_init(self, context: Any) -> None:
+        if not (self.customer_id or self.email or self.phone):
+            raise ValueError("give the customer's customer_id, email or phone")
+
+
+@bp.route("/stores/{store_id}/data-requests", methods=["POST"])
+@answer_errors
+def request_customer_data(store_id: str) -> Response:
+    from functions.engine.data_export import export_on_request
+
+    runtime = authorized(store_id)
+    existing_store(store_id, runtime)
+    try:
+        body = DataRequestInput.model_validate(json_object())
+    except ValidationError as exc:
+        raise BadRequest(validation_message(exc)) from exc
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    addresses = [a for a in (body.email, body.phone) if a]
+    return json_response(export_on_request(store_id, body.customer_id, addresses, runtime), 201)
+
+
+@bp.route("/stores/{store_id}/data-requests", methods=["GET"])
+@answer_errors
+def list_data_requests(store_id: str) -> Response:
+    runtime = authorized(store_id)
+    existing_store(store_id, runtime)
+    items = [
+        {"request_id": e.get("request_id"), "created_at": e.get("created_at")}
+        for e in runtime.repo.data_exports(store_id)
+    ]
+    return json_response(
+        {"items": sorted(items, key=lambda e: str(e["created_at"]), reverse=True), "next": None}
+    )
+
+
+@bp.route("/stores/{store_id}/data-requests/{request_id}", methods=["GET"])
+@answer_errors
+def show_data_request(store_id: str, request_id: str) -> Response:
+    from functions.engine.data_export import kept_export
+
+    runtime = authorized(store_id)
+    path_id(request_id, "data export", store_id)
+    return json_response(kept_export(store_id, request_id, runtime))

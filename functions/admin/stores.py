@@ -169,7 +169,7 @@ def _merged_secrets(store_id: str, body: StoreInput, exists: bool, runtime: Runt
         current["consumer_secret"] = credentials.consumer_secret
     elif credentials is not None:
         current["access_token"] = credentials.access_token
-    for name in ("slack_webhook_url", "outbound_webhook_secret"):
+    for name in ("slack_webhook_url", "outbound_webhook_secret", "hubspot_access_token"):
         if getattr(body, name) is not None:
             current[name] = getattr(body, name)
     return StoreSecrets.model_validate(current)
@@ -193,6 +193,7 @@ def store_view(config: StoreConfig, runtime: Runtime) -> dict[str, Any]:
             "api_credentials": bool(secrets.access_token or secrets.consumer_key),
             "slack_webhook_url": secrets.slack_webhook_url is not None,
             "outbound_webhook_secret": secrets.outbound_webhook_secret is not None,
+            "hubspot_access_token": secrets.hubspot_access_token is not None,
         }
     except ConfigurationError:
         saved = {"webhook_secrets": 0, "api_credentials": False}

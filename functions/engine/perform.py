@@ -20,6 +20,7 @@ from storekit.outbound import (
     ApiCall,
     DueJob,
     EmailMessage,
+    HubSpotSync,
     Outbound,
     PurchaseOrderFiling,
     SlackMessage,
@@ -139,6 +140,10 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
             from storekit.outbound import WebhookPost
 
             return WebhookPost(url=action.url, event=action.event, body=action.payload)
+        case a.SyncToHubSpot():
+            from storekit.clients.hubspot import hubspot_calls
+
+            return hubspot_calls(action)
         case a.ScheduleJob():
             from storekit.clock import iso
 
@@ -332,6 +337,13 @@ def send(request: Outbound, store: StoreConfig, runtime: Runtime) -> str | None:
             if secret is None:
                 raise ConfigurationError("store has no outbound_webhook_secret saved (PUT /stores/{id})")
             return WebhookChannel(runtime.http).post(request, secret.get_secret_value())
+        case HubSpotSync():
+            from storekit.clients.hubspot import HubSpotChannel
+
+            token = runtime.store_secrets(store.store_id).hubspot_access_token
+            if token is None:
+                raise ConfigurationError("store has no hubspot_access_token saved (PUT /stores/{id})")
+            return HubSpotChannel(token.get_secret_value()).send(request)
         case DueJob():
             raise PermanentError("a due job is filed by the executor, not sent")
     raise PermanentError(f"{type(request).__name__} cannot be sent")

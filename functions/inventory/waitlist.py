@@ -41,6 +41,7 @@ from storekit.automation import (
     Decision,
     ForgottenCustomer,
     Reader,
+    RequestedCustomer,
     nothing,
 )
 from storekit.clock import iso
@@ -365,3 +366,17 @@ def leave_waitlist(claims: LinkClaims, runtime: Runtime) -> str:
 
 def forget_signups(forgotten: ForgottenCustomer) -> int:
     return forgotten.repo.forget_waitlister(forgotten.store_id, forgotten.addresses)
+
+
+def list_signups(requested: RequestedCustomer) -> list[dict[str, Any]]:
+    """customers/data_request: the address's waitlist signups."""
+    entries = requested.repo.waitlist_signups(requested.store_id, requested.addresses)
+    return [
+        {
+            "item": "waitlist signup",
+            "variant_id": e.get("variant_id"),
+            "email": e.get("email"),
+            "signed_at": e.get("signed_at"),
+        }
+        for e in entries
+    ]

@@ -390,6 +390,37 @@ class IssueStoreCredit(_Action):
         return f"issue {self.amount} {self.currency} store credit for order {self.order_id} ({self.reason})"
 
 
+class SyncToHubSpot(_Action):
+    """Upsert a customer's HubSpot contact (by email) and, for an order, its deal (by the unique deal
+    property the store names), then associate the two: through HubSpot's official Python client,
+    with the store's HubSpot private-app access token (a store secret). Every call is an upsert or a
+    PUT, so a retried push changes nothing twice."""
+
+    kind: Literal["hubspot_sync"] = "hubspot_sync"
+    #: the contact's email (HubSpot's id property for contacts); None: an order with no email
+    email: str | None = Field(default=None, max_length=320)
+    #: contact properties (HubSpot internal names -> text values)
+    contact: dict[str, str] = Field(default_factory=dict)
+    customer_id: str | None = Field(default=None, max_length=64)
+    order_id: str | None = Field(default=None, max_length=64)
+    #: the deal's unique property (created by the merchant in HubSpot) and this order's value of it
+    deal_id_property: str | None = Field(default=None, max_length=100)
+    deal_key: str | None = Field(default=None, max_length=200)
+    deal: dict[str, str] = Field(default_factory=dict)
+
+    def target(self) -> str:
+        if self.order_id is not None:
+            return f"hubspot:deal:{self.order_id}"
+        return f"hubspot:contact:{self.customer_id or '?'}"
+
+    def summary(self) -> str:
+        if self.order_id is not None:
+            return f"upsert the HubSpot deal of order {self.order_id}" + (
+                " and its contact" if self.email else ""
+            )
+        return f"upsert HubSpot contact of customer {self.customer_id or '?'}"
+
+
 #: actions that only change storeflow's own state: carried out in dry-run as well
 INTERNAL_KINDS = frozenset({"schedule_job"})
 #: actions whose second performance changes nothing (a tag already there, a product already hidden):
@@ -416,7 +447,8 @@ Action = Annotated[
     | CreateDiscountCode
     | PostWebhook
     | RefundOrder
-    | IssueStoreCredit,
+    | IssueStoreCredit
+    | SyncToHubSpot,
     Field(discriminator="kind"),
 ]
 

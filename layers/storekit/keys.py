@@ -588,10 +588,31 @@ def checkout_ordered(store_id: str, checkout_token: str) -> Key:
 
 
 def cart_ordered(store_id: str, cart_token: str) -> Key:
-    """Marker: an order arrived from this cart (ends the reminders of its checkouts)."""
+    """One item per cart: until an order comes from the cart, the shopper a checkout with the same
+    cart token named (type CART_SHOPPER: what carts/update, which names no one, is matched to); then
+    the marker that an order arrived from it (type ORDERED: ends the reminders of its checkouts, and
+    replaces the shopper)."""
     return {"PK": entity_partition(store_id, "cart", cart_token), "SK": ORDERED_MARKER}
+
+
+#: item type of a cart whose shopper is known (keys.cart_ordered before the order)
+CART_SHOPPER = "CARTSHOPPER"
 
 
 def order_attribution(store_id: str, order_id: str) -> Key:
     """Which flow an order was attributed to: the conditional marker that counts it once."""
     return {"PK": entity_partition(store_id, "order", order_id), "SK": ATTRIBUTION}
+
+
+# --- privacy: customer data exports (functions/engine/data_export.py) --------------------------
+DATA_EXPORT = "DATAEXPORT"
+
+
+def data_export_partition(store_id: str) -> str:
+    return f"{_store(store_id)}#{DATA_EXPORT}"
+
+
+def data_export(store_id: str, request_id: str) -> Key:
+    """One compiled export of a customer's data (customers/data_request), for the store's staff to
+    fetch; customers/redact deletes the customer's exports (one Query of this small partition)."""
+    return {"PK": data_export_partition(store_id), "SK": request_id}

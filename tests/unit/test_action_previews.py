@@ -30,6 +30,7 @@ from storekit.actions import (
     SendEmail,
     SendSms,
     SetProductVisibility,
+    SyncToHubSpot,
 )
 from storekit.outbound import shown
 from storekit.store import StoreConfig
@@ -93,6 +94,14 @@ SAMPLES: dict[str, Any] = {
         customer_id="207119551",
         email="bob.norman@hostmail.com",
     ),
+    "hubspot_sync": SyncToHubSpot(
+        email="bob.norman@hostmail.com",
+        contact={"firstname": "Bob"},
+        order_id="450789469",
+        deal_id_property="storeflow_order_id",
+        deal_key="demo:450789469",
+        deal={"dealname": "Order #1001"},
+    ),
 }
 
 
@@ -124,7 +133,16 @@ def test_every_action_kind_has_a_sample_to_preview() -> None:
 def test_every_action_kind_renders_what_it_sends(kind: str, platform: str) -> None:
     request = render(SAMPLES[kind], store(platform), RUNTIME)
     out = shown(request)
-    assert out["channel"] in {"email", "sms", "slack", "api", "storeflow", "purchase_order", "webhook"}
+    assert out["channel"] in {
+        "email",
+        "sms",
+        "slack",
+        "api",
+        "storeflow",
+        "purchase_order",
+        "webhook",
+        "hubspot",
+    }
     shown_preview = preview(SAMPLES[kind].model_dump(mode="json"), store(platform), RUNTIME)
     assert isinstance(shown_preview, dict) and "error" not in shown_preview, shown_preview
     assert shown_preview == {"kind": kind, **out}

@@ -335,6 +335,12 @@ class _NothingStored:
     def checkout_state(self, store_id: str, *_: Any) -> tuple[dict[str, Any], None]:
         return {}, None
 
+    def reminder_state(self, store_id: str, *_: Any) -> tuple[dict[str, Any], None, dict[str, Any]]:
+        return {}, None, {}
+
+    def cart_state(self, store_id: str, cart_token: str) -> tuple[dict[str, Any], dict[str, Any], None]:
+        return {}, {}, None
+
 
 def _real_events() -> list[tuple[str, str, Any]]:
     found = []

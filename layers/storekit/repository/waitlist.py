@@ -130,6 +130,20 @@ class WaitlistRepository(TableRepository):
                 removed += self.leave_waitlist(store_id, str(index["SK"]), digest)
         return removed
 
+    def waitlist_signups(self, store_id: str, emails: Iterable[str]) -> list[dict[str, Any]]:
+        """Every waitlist entry of these addresses (a customer's data export)."""
+        found: list[dict[str, Any]] = []
+        for email in sorted(set(emails)):
+            if "@" not in email:
+                continue
+            digest = keys.email_digest(store_id, email)
+            query = {"KeyConditionExpression": Key("PK").eq(keys.waitlister_partition(store_id, digest))}
+            for index in list(self._query(query)):
+                entry = self.waitlist_entry(store_id, str(index["SK"]), digest)
+                if entry is not None:
+                    found.append(entry)
+        return found
+
     def existing_actions(self, store_id: str, action_ids: list[str]) -> set[str]:
         """Which of these outbox actions exist (BatchGetItem of their keys)."""
         found: set[str] = set()
