@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from functions.sales.releases import PRODUCT_RELEASE, RELEASE_SCHEDULE
 from functions.sales.runner import SALES
-from functions.sales.schedule import SALE_SCHEDULE
+from functions.sales.schedule import OFFER_SCHEDULE, SALE_SCHEDULE
 from storekit.automation import Automation, Domain
 
 
@@ -31,5 +31,10 @@ DOMAIN = Domain(
     automations=(SALES_MODE, PRODUCT_RELEASE),
     #: product titles for release announcements
     snapshots=frozenset({"product"}),
-    schedule_types={"sale": SALE_SCHEDULE, "release": RELEASE_SCHEDULE},
+    schedule_types={
+        "sale": SALE_SCHEDULE,
+        "release": RELEASE_SCHEDULE,
+        "bundle": OFFER_SCHEDULE,
+        "gift": OFFER_SCHEDULE,
+    },
 )

@@ -12,7 +12,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from functions.admin.stores import validation_message
-from functions.sales.models import Sale, SaleEdit, SaleInput, local_time, new_sale
+from functions.sales.models import (
+    BundleInput,
+    GiftInput,
+    Sale,
+    SaleEdit,
+    SaleInput,
+    local_time,
+    new_offer_sale,
+    new_sale,
+)
 from functions.sales.runner import (
     ProductRecord,
     change_sale,
@@ -65,8 +74,6 @@ def create_sale(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -
         body = SaleInput.model_validate(data)
     except ValidationError as exc:
         raise BadRequest(validation_message(exc)) from exc
-    if body.min_quantity is not None and store.platform == "woocommerce":
-        raise BadRequest("min_quantity: WooCommerce coupons have no quantity break")
     if body.method == "discount" and body.prices is not None:
         raise BadRequest(
             "prices: a platform discount takes percent_off or amount_off (fixed prices need 'price')"
@@ -93,6 +100,38 @@ def create_sale(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -
             f"overlaps the price sale {other.name!r} ({other.job_id}, {other.starts_at} to {other.ends_at}) "
             f"on {selector} {named}"
         )
+    runtime.repo.add_sale(sale.model_dump(mode="json"), sale.view())
+    file_step(runtime, sale, "start", starts)
+    file_step(runtime, sale, "end", ends)
+    return 201, sale.view()
+
+
+def create_offer(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -> tuple[int, dict[str, Any]]:
+    """A bundle or a gift: a platform discount for its window (filed like a discount sale)."""
+    model: type[BundleInput] | type[GiftInput] = BundleInput if data.get("kind") == "bundle" else GiftInput
+    try:
+        body = model.model_validate(data)
+    except ValidationError as exc:
+        raise BadRequest(validation_message(exc)) from exc
+    if isinstance(body, GiftInput):
+        buys = body.buy_product_ids is not None or body.buy_collection_ids is not None
+        if store.platform == "shopify" and not buys:
+            raise BadRequest(
+                "buy_product_ids: a Shopify gift (a buy X get Y discount) needs the qualifying "
+                "products or collections (buy_product_ids or buy_collection_ids)"
+            )
+        if store.platform == "woocommerce" and (buys or body.min_subtotal is None):
+            raise BadRequest(
+                "min_subtotal: a WooCommerce gift is a coupon whose only cart condition is its "
+                "subtotal: give min_subtotal (no buy_product_ids, buy_collection_ids or min_quantity)"
+            )
+    starts, ends = _time(body.starts_at, "starts_at", store), _time(body.ends_at, "ends_at", store)
+    now = runtime.clock.now()
+    if ends <= starts:
+        raise BadRequest("ends_at: must be after starts_at")
+    if ends <= now:
+        raise BadRequest("ends_at: is in the past")
+    sale = new_offer_sale(body, store.store_id, uuid.uuid4().hex, store.currency, store.timezone, now)
     runtime.repo.add_sale(sale.model_dump(mode="json"), sale.view())
     file_step(runtime, sale, "start", starts)
     file_step(runtime, sale, "end", ends)
@@ -243,6 +282,13 @@ def edit_sale(
         file_step(runtime, after, "reprice", now, step_id=f"{job_id}-reprice-{uuid.uuid4().hex[:12]}")
     return 200, after.view()
 
+
+OFFER_SCHEDULE = ScheduleType(
+    run=lambda job, runtime: run_sale_step(job, runtime),
+    create=create_offer,
+    show=show_sale,
+    cancel=cancel_sale,
+)
 
 SALE_SCHEDULE = ScheduleType(
     run=lambda job, runtime: run_sale_step(job, runtime),
