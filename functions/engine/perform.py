@@ -137,6 +137,15 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
             from storekit.outbound import WebhookPost
 
             return WebhookPost(url=action.url, event=action.event, body=action.payload)
+        case a.SetDiscountActive() if store.platform == "shopify":
+            from storekit.clients.discounts import shopify_set_active
+
+            return shopify_set_active(store.shop_domain, action.discount_id, action.active)
+        case a.SetDiscountActive():
+            from storekit.clients.discounts import woo_coupon_expiry
+            from storekit.clock import iso
+
+            return woo_coupon_expiry(store.shop_domain, action.discount_id, iso(action.expires_at))
         case a.ScheduleJob():
             from storekit.clock import iso
 

@@ -171,6 +171,10 @@ def start_discount(sale: Sale, store: StoreConfig, runtime: Runtime, calls: Stor
     if sale.kind == "gift" and sale.offer is not None and sale.offer.gift_variant_id:
         # the gift's stock is watched from now on (functions/sales/gifts.py pauses the discount)
         runtime.repo.watch_gift(sale.store_id, sale.offer.gift_variant_id, sale.job_id, True)
+        if "discount_id" in update and _sold_out_now(sale, runtime):
+            offer = update.get("offer", sale.offer)
+            _pause_at_start(store, runtime, calls, str(update["discount_id"]))
+            update["offer"] = offer.model_copy(update={"paused": True, "toggles": offer.toggles + 1})
     n, t = calls.calls, calls.throttled
     change_sale(
         runtime,
@@ -192,6 +196,29 @@ def start_discount(sale: Sale, store: StoreConfig, runtime: Runtime, calls: Stor
         if is_dry_run(sale, store)
         else f"discount {update['discount_id']} created"
     )
+
+
+def _sold_out_now(sale: Sale, runtime: Runtime) -> bool:
+    """The gift is sold out as far as storeflow knows (the stock the inventory domain keeps)."""
+    from functions.inventory.stock import StockState
+
+    offer = sale.offer
+    if offer is None or not offer.gift_product_id or not offer.gift_variant_id:
+        return False
+    state = StockState.from_item(runtime.repo.product_stock(sale.store_id, offer.gift_product_id))
+    available = state.available(offer.gift_variant_id)
+    return state.counted.get(offer.gift_variant_id) is not False and available is not None and available <= 0
+
+
+def _pause_at_start(store: StoreConfig, runtime: Runtime, calls: StoreCalls, discount_id: str) -> None:
+    """A gift sold out when its offer starts: its discount is paused at once (resumed on restock)."""
+    from storekit.clients.discounts import shopify_set_active, woo_coupon_expiry
+    from storekit.clock import iso
+
+    if store.platform == "shopify":
+        calls(shopify_set_active(store.shop_domain, discount_id, False))
+    else:
+        calls(woo_coupon_expiry(store.shop_domain, discount_id, iso(runtime.clock.now())))
 
 
 def end_discount(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreCalls) -> str:

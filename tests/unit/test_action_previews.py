@@ -27,6 +27,7 @@ from storekit.actions import (
     ScheduleJob,
     SendEmail,
     SendSms,
+    SetDiscountActive,
     SetProductVisibility,
 )
 from storekit.outbound import shown
@@ -73,6 +74,9 @@ SAMPLES: dict[str, Any] = {
         ends_at=NOW,
         customer_id="207119551",
         email="bob.norman@hostmail.com",
+    ),
+    "set_discount_active": SetDiscountActive(
+        discount_id="901", active=False, expires_at=NOW, sale_id="4f1c2a9e"
     ),
 }
 
@@ -155,3 +159,15 @@ def test_an_action_of_a_kind_no_longer_carried_out_says_so() -> None:
         "kind": "refund_order",
         "error": "refund_order is not an action kind this version of storeflow carries out",
     }
+
+
+def test_pausing_a_gift_discount_previews_the_exact_call_on_each_platform() -> None:
+    action = SAMPLES["set_discount_active"].model_dump(mode="json")
+    shopify = preview(action, store("shopify"), RUNTIME)
+    assert isinstance(shopify, dict) and shopify["operation"] == "discountAutomaticDeactivate"
+    assert shopify["body"]["variables"] == {"id": "gid://shopify/DiscountAutomaticNode/901"}
+    resumed = preview({**action, "active": True}, store("shopify"), RUNTIME)
+    assert isinstance(resumed, dict) and resumed["operation"] == "discountAutomaticActivate"
+    woo = preview(action, store("woocommerce"), RUNTIME)
+    assert isinstance(woo, dict) and (woo["method"], woo["path"]) == ("PUT", "/wp-json/wc/v3/coupons/901")
+    assert woo["body"] == {"date_expires_gmt": "2026-11-24T12:00:00"}
