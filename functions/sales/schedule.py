@@ -69,6 +69,87 @@ def overlapping_sale(sale: Sale, others: list[Sale]) -> tuple[Sale, list[str]] |
     return None
 
 
+#: variants a POST reads from the store at most to compare a sale with others selected another way
+OVERLAP_READ_LIMIT = 2000
+
+
+def _by_exact_ids(a: Sale, b: Sale) -> bool:
+    """Both select by the same kind of exact id (product ids, or SKUs): `overlapping_sale` is complete."""
+    return a.selector == b.selector and a.selector in ("product_ids", "skus")
+
+
+def _variants_of(sale: Sale, store: StoreConfig, runtime: Runtime, calls: Any) -> set[str] | None:
+    """The variant ids a price sale changes: its records once started, else read from the store
+    (None: more than OVERLAP_READ_LIMIT)."""
+    from storekit.clients.prices import price_book
+
+    found: set[str] = set()
+    if sale.recorded:
+        for data in runtime.repo.sale_products(sale.store_id, sale.job_id):
+            for change in ProductRecord.load(data).variants:
+                if change.outcome in ("recorded", "planned", "on_sale"):
+                    found.add(change.variant_id)
+        return found
+    named = set(sale.discount.prices or {})
+    book = price_book(store.platform, store.shop_domain)
+    for _, variants in book.selected(sale.selector, sale.selected, calls):
+        for variant in variants:
+            if not named or variant.variant_id in named or (variant.sku or "") in named:
+                found.add(variant.variant_id)
+        if len(found) > OVERLAP_READ_LIMIT:
+            return None
+    return found
+
+
+def overlap_across_selectors(
+    sale: Sale, others: list[Sale], store: StoreConfig, runtime: Runtime
+) -> tuple[tuple[Sale, list[str]] | None, str | None]:
+    """Another price sale, selected another way (a tag sale and a SKU sale), whose window overlaps
+    and which changes one of the same variants: found by reading both selections from the store
+    (bounded). Returns (that sale and the shared variant ids, None), or (None, why the check could
+    not be made: such variants are then skipped at the start, as "in the price sale ... already")."""
+    from functions.sales import runner
+    from functions.sales.runner import ContinueLater, StoreCalls, sender
+    from storekit.errors import ExternalCallError
+
+    candidates = [
+        other
+        for other in others
+        if other.job_id != sale.job_id
+        and other.method == "price"
+        and other.state in ("scheduled", "running")
+        and not other.cancel_requested
+        and other.starts_at < sale.ends_at
+        and sale.starts_at < other.ends_at
+        and not _by_exact_ids(sale, other)
+    ]
+    if not candidates:
+        return None, None
+    pace = runner.DEFAULT_PACE()  # an HTTP answer: a short budget, short waits
+    pace.budget_s, pace.max_wait_s = min(pace.budget_s, 10.0), min(pace.max_wait_s, 2.0)
+    calls = StoreCalls(sender(store, runtime, sale), pace)
+    deferred = f"over {OVERLAP_READ_LIMIT} variants: other sales' variants are skipped at the start"
+    try:
+        mine = _variants_of(sale, store, runtime, calls)
+        if mine is None:
+            return None, deferred
+        note = None
+        for other in candidates:
+            theirs = _variants_of(other, store, runtime, calls)
+            if theirs is None:
+                note = deferred
+                continue
+            shared = sorted(mine & theirs)
+            if shared:
+                return (other, shared), None
+        return None, note
+    except (ExternalCallError, ContinueLater, ConfigurationError) as exc:
+        return None, (
+            f"the store could not be read to compare with other sales ({exc}): variants another "
+            "price sale holds are skipped at the start"
+        )[:300]
+
+
 def create_sale(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -> tuple[int, dict[str, Any]]:
     try:
         body = SaleInput.model_validate(data)
@@ -100,10 +181,20 @@ def create_sale(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -
             f"overlaps the price sale {other.name!r} ({other.job_id}, {other.starts_at} to {other.ends_at}) "
             f"on {selector} {named}"
         )
+    note = None
+    if sale.method == "price":
+        across, note = overlap_across_selectors(sale, others, store, runtime)
+        if across is not None:
+            other, shared = across
+            named = ", ".join(shared[:20]) + (f" and {len(shared) - 20} more" if len(shared) > 20 else "")
+            raise Conflict(
+                f"overlaps the price sale {other.name!r} ({other.job_id}, {other.starts_at} to "
+                f"{other.ends_at}, selected by {other.selector}) on variant(s) {named}"
+            )
     runtime.repo.add_sale(sale.model_dump(mode="json"), sale.view())
     file_step(runtime, sale, "start", starts)
     file_step(runtime, sale, "end", ends)
-    return 201, sale.view()
+    return 201, {**sale.view(), **({"overlap_check": note} if note else {})}
 
 
 def create_offer(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -> tuple[int, dict[str, Any]]:
