@@ -444,3 +444,34 @@ def test_a_gift_already_sold_out_at_its_start_starts_paused_and_resumes_on_resto
         assert show(api, job_id)["offer"]["paused"] is True
         pink_level(api, pump, "l-1", 2, "2026-11-24T12:20:00Z")
     assert shopify.toggles == [(discount_id, "EXPIRED"), (discount_id, "ACTIVE")]
+
+
+def test_a_cancelled_gift_deletes_its_discount_and_stops_watching_the_gift(
+    api: Any, runtime: Runtime, pump: Any, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "DEFAULT_PACE", lambda: runner.Pace(sleep=lambda _: None))
+    put_store(
+        api,
+        shop_domain="demo.myshopify.com",
+        mode="live",
+        automations={"sold-out": {"enabled": False}, "low-stock": {"enabled": False}},
+    )
+    shopify = FakeShopify(shopify_products_from_real())
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        shopify.install(mock)
+        deliver(api, TRACKED_IPOD, "products/update", "p-1")
+        pump.drain()
+        job_id = body_json(gift(api))["job_id"]
+        sweep(runtime)
+        [listed] = body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]
+        assert (listed["kind"], listed["state"]) == ("gift", "running")
+        assert api.http.delete(f"/stores/demo/schedules/{job_id}", headers=AUTH).status_code == 202
+        clock.advance(seconds=60)
+        sweep(runtime)
+        assert shopify.discounts == {}
+        pink_level(api, pump, "l-1", 0, "2026-11-24T12:10:00Z")
+    assert shopify.toggles == [] and gift_actions(api) == []
+    assert show(api, job_id)["state"] == "cancelled"
+    runs = body_json(api.http.get("/stores/demo/runs?limit=50", headers=AUTH))["items"]
+    reasons = [r["reason"] for r in runs if r["automation"] == "gift-stock"]
+    assert any("no running gift offer" in (r or "") for r in reasons)
