@@ -321,3 +321,20 @@ def test_dashboard_page_is_served_without_secrets(api: Any) -> None:
         assert path in page
     assert ADMIN_TOKEN not in page
     assert "Content-Security-Policy" in answer.headers
+
+
+def test_saving_stores_checks_the_link_key_once_per_process(api: Any, runtime: Any) -> None:
+    """Every store save used to read the link key from Secrets Manager (an uncached call per PUT)."""
+    name = runtime.settings.link_key_name()
+    calls: list[str] = []
+    sm = runtime.client("secretsmanager")
+    sm.meta.events.register(
+        "before-parameter-build.secrets-manager.*",
+        lambda model, params, **_: calls.append(model.name) if name in params.values() else None,
+    )
+    put_store(api, "alpha")
+    put_store(api, "alpha", name="Renamed")
+    put_store(api, "beta")
+    assert calls == ["GetSecretValue", "CreateSecret"]  # the first save only: not found, created
+    key = sm.get_secret_value(SecretId=name)["SecretString"]
+    assert len(bytes.fromhex(key)) == 32
