@@ -144,6 +144,15 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
             from storekit.clients.hubspot import hubspot_calls
 
             return hubspot_calls(action)
+        case a.SetDiscountActive() if store.platform == "shopify":
+            from storekit.clients.discounts import shopify_set_active
+
+            return shopify_set_active(store.shop_domain, action.discount_id, action.active)
+        case a.SetDiscountActive():
+            from storekit.clients.discounts import woo_coupon_expiry
+            from storekit.clock import iso
+
+            return woo_coupon_expiry(store.shop_domain, action.discount_id, iso(action.expires_at))
         case a.ScheduleJob():
             from storekit.clock import iso
 

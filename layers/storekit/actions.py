@@ -421,13 +421,40 @@ class SyncToHubSpot(_Action):
         return f"upsert HubSpot contact of customer {self.customer_id or '?'}"
 
 
+class SetDiscountActive(_Action):
+    """Pause or resume a platform discount storeflow created (a free gift whose gift sold out, or is
+    back in stock): Shopify `discountAutomaticDeactivate` / `discountAutomaticActivate`; WooCommerce
+    (REST v3 coupons have no active switch) the coupon's expiry moved to `expires_at`: the moment it
+    was paused, or back to the offer's end."""
+
+    kind: Literal["set_discount_active"] = "set_discount_active"
+    discount_id: str = Field(min_length=1, max_length=100, pattern=r"^[0-9]+$")
+    active: bool
+    expires_at: datetime
+    #: the offer (sale job id) whose discount it is: its state records the pause once carried out
+    sale_id: str = Field(min_length=1, max_length=80)
+
+    def target(self) -> str:
+        return f"discount:{self.discount_id}"
+
+    def summary(self) -> str:
+        return f"{'resume' if self.active else 'pause'} discount {self.discount_id} (offer {self.sale_id})"
+
+
 #: actions that only change storeflow's own state: carried out in dry-run as well
 INTERNAL_KINDS = frozenset({"schedule_job"})
 #: actions whose second performance changes nothing (a tag already there, a product already hidden):
 #: one whose executor died mid-way is simply done again. Any other kind (a message, a purchase
 #: order) is never repeated blindly: it is failed with a reason, for the merchant to check and retry.
 REPEATABLE_KINDS = frozenset(
-    {"schedule_job", "add_tags", "remove_tags", "set_product_visibility", "add_to_collection"}
+    {
+        "schedule_job",
+        "add_tags",
+        "remove_tags",
+        "set_product_visibility",
+        "add_to_collection",
+        "set_discount_active",
+    }
 )
 
 Action = Annotated[
@@ -448,7 +475,8 @@ Action = Annotated[
     | PostWebhook
     | RefundOrder
     | IssueStoreCredit
-    | SyncToHubSpot,
+    | SyncToHubSpot
+    | SetDiscountActive,
     Field(discriminator="kind"),
 ]
 

@@ -47,6 +47,7 @@ conditional put is the duplicate check.
 | sale           | STORE#{s}#SALE#{job_id}               | SALE                     | GSI1 STORE#{s}#SCHEDULES            | {start}#{id}    |
 | sale product   | STORE#{s}#SALE#{job_id}               | PRODUCT#{product_id}     | (store member)                      |                 |
 | sale step job  | JOB#{hour due}                        | {due}#{s}#{job_id}-{step}| - (not listed: the sale is)         | -               |
+| gift watch     | STORE#{s}#GIFTWATCH#{variant_id}      | GIFT                     | (store member) string set jobs      | -               |
 | variant        | STORE#{s}#VARIANT#{variant_id}        | PRODUCT                  | (store member)                      |                 |
 | waitlist entry | STORE#{s}#WAITLIST#{variant_id}       | {hash of email}          | GSI1 STORE#{s}#WAITLIST#{variant}   | {time}#{hash}   |
 |                |                                       |                          | (and store member)                  |                 |
@@ -471,6 +472,15 @@ def sale_product(store_id: str, job_id: str, product_id: str) -> Key:
 
 def sale_products_prefix() -> str:
     return "PRODUCT#"
+
+
+GIFT_WATCH = "GIFTWATCH"
+
+
+def gift_watch(store_id: str, variant_id: str) -> Key:
+    """The running gift offers (sale job ids) whose gift is this variant: what an inventory webhook
+    reads (one GetItem) to pause or resume their discounts."""
+    return {"PK": f"{_store(store_id)}#{GIFT_WATCH}#{variant_id}", "SK": "GIFT"}
 
 
 # --- reports (functions/reports) ---------------------------------------------------------------

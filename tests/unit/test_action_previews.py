@@ -29,6 +29,7 @@ from storekit.actions import (
     ScheduleJob,
     SendEmail,
     SendSms,
+    SetDiscountActive,
     SetProductVisibility,
     SyncToHubSpot,
 )
@@ -101,6 +102,9 @@ SAMPLES: dict[str, Any] = {
         deal_id_property="storeflow_order_id",
         deal_key="demo:450789469",
         deal={"dealname": "Order #1001"},
+    ),
+    "set_discount_active": SetDiscountActive(
+        discount_id="901", active=False, expires_at=NOW, sale_id="4f1c2a9e"
     ),
 }
 
@@ -192,3 +196,15 @@ def test_an_action_of_a_kind_no_longer_carried_out_says_so() -> None:
         "kind": "refund_order",
         "error": "refund_order is not an action kind this version of storeflow carries out",
     }
+
+
+def test_pausing_a_gift_discount_previews_the_exact_call_on_each_platform() -> None:
+    action = SAMPLES["set_discount_active"].model_dump(mode="json")
+    shopify = preview(action, store("shopify"), RUNTIME)
+    assert isinstance(shopify, dict) and shopify["operation"] == "discountAutomaticDeactivate"
+    assert shopify["body"]["variables"] == {"id": "gid://shopify/DiscountAutomaticNode/901"}
+    resumed = preview({**action, "active": True}, store("shopify"), RUNTIME)
+    assert isinstance(resumed, dict) and resumed["operation"] == "discountAutomaticActivate"
+    woo = preview(action, store("woocommerce"), RUNTIME)
+    assert isinstance(woo, dict) and (woo["method"], woo["path"]) == ("PUT", "/wp-json/wc/v3/coupons/901")
+    assert woo["body"] == {"date_expires_gmt": "2026-11-24T12:00:00"}
