@@ -10,17 +10,17 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from functions.admin.actions import action_detail
-from functions.admin.auth import new_store_token, require_admin, require_store_access
+from functions.admin.auth import bearer_token, is_admin, new_store_token, require_admin, require_store_access
 from functions.admin.models import ScheduleInput, StoreInput
 from functions.admin.stores import save_store, store_view, validation_message
 from functions.answers import answer_errors, json_of, json_response
 from functions.engine.execute import release_for_retry
 from storekit.clock import iso, parse_iso
-from storekit.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, UnknownStore, shown
+from storekit.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, UnknownStore, shown
 from storekit.records import ACTION_STATUSES, JobRecord
 from storekit.repository import DEFAULT_LIMIT, MAX_LIMIT
 from storekit.runtime import Runtime, get_runtime
-from storekit.store import StoreConfig, is_store_id
+from storekit.store import StoreConfig, is_store_id, shop_identity
 
 bp = Blueprint(__name__)
 
@@ -147,12 +147,34 @@ def health() -> Response:
     return json_response({"service": "storeflow", **report}, 200 if report["ok"] else 503)
 
 
+#: what a store's own token may change with PUT /stores/{id} (the dashboard's settings editor);
+#: creating a store, its shop, secrets, credentials and rate limits stay with the admin token
+STORE_TOKEN_FIELDS = frozenset(
+    {"platform", "shop_domain", "name", "mode", "timezone", "currency", "automations"}
+)
+
+
 @bp.route("/stores/{store_id}", methods=["PUT"])
 @answer_errors
 def put_store(store_id: str) -> Response:
-    runtime = authorized(store_id, admin_only=True)
-    config, created = save_store(store_id, json_body(StoreInput), runtime)
+    runtime = authorized(store_id)
+    body = json_body(StoreInput)
+    if not is_admin(bearer_token(bp.current_request.headers.get("authorization")), runtime):
+        _store_token_may_save(body, existing_store(store_id, runtime))
+    config, created = save_store(store_id, body, runtime)
     return json_response(store_view(config, runtime), 201 if created else 200)
+
+
+def _store_token_may_save(body: StoreInput, store: StoreConfig) -> None:
+    """A store token changes its own store's settings and mode, nothing that names or reaches it."""
+    refused = sorted(body.model_fields_set - STORE_TOKEN_FIELDS)
+    if shop_identity(body.platform, body.shop_domain) != store.shop:
+        refused.insert(0, "shop_domain")
+    if refused:
+        raise Forbidden(
+            f"{', '.join(refused)} can only be changed with the admin token; a store token may change "
+            f"{', '.join(sorted(STORE_TOKEN_FIELDS - {'platform', 'shop_domain'}))}"
+        )
 
 
 @bp.route("/stores/{store_id}", methods=["GET"])

@@ -156,7 +156,13 @@ class Runtime:
     # --- signed links (storekit.links) --------------------------------------------------------
     def ensure_link_key(self) -> None:
         """Create the deployment's link key unless it exists (saving a store calls this, so every
-        store that can send a message has one)."""
+        store that can send a message has one). Checked once per process: a key is never deleted."""
+        if self.__dict__.get("_link_key_exists"):
+            return
+        self._ensure_link_key()
+        self.__dict__["_link_key_exists"] = True
+
+    def _ensure_link_key(self) -> None:
         sm = self.client("secretsmanager")
         name = self.settings.link_key_name()
         try:

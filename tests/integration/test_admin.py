@@ -164,10 +164,50 @@ def test_store_token_sees_only_its_store(api: Any) -> None:
     assert api.http.get("/stores/beta", headers=mine).status_code == 401
     assert api.http.get("/stores/beta/events", headers=mine).status_code == 401
     put = api.http.put(
-        "/stores/alpha", headers={**mine, "Content-Type": "application/json"}, body=json.dumps(store_body())
+        "/stores/beta", headers={**mine, "Content-Type": "application/json"}, body=json.dumps(store_body())
     )
     assert put.status_code == 401
     assert body_json(api.http.get("/stores/alpha", headers=AUTH))["store_token_issued"] is True
+
+
+def _issued_token(api: Any, store_id: str) -> dict[str, str]:
+    token = body_json(api.http.post(f"/stores/{store_id}/token", headers=AUTH))["token"]
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def test_store_token_saves_its_own_settings_but_not_secrets_or_shop(api: Any) -> None:
+    """The dashboard's settings editor with a store token (issue 16): same PUT, same validation."""
+    put_store(api, "alpha")
+    mine = _issued_token(api, "alpha")
+    shop = {"platform": "shopify", "shop_domain": "alpha-shop.myshopify.com"}
+    settings = {"automations": {"low-stock": {"enabled": False}}, "mode": "live"}
+    saved = api.http.put("/stores/alpha", headers=mine, body=json.dumps({**shop, **settings}))
+    assert saved.status_code == 200, saved.body
+    view = body_json(api.http.get("/stores/alpha", headers=AUTH))
+    assert view["automations"]["low-stock"]["enabled"] is False
+    assert view["mode"] == "live"
+
+    bad = api.http.put(
+        "/stores/alpha",
+        headers=mine,
+        body=json.dumps({**shop, "automations": {"low-stock": {"settings": {"threshold": -1}}}}),
+    )
+    assert bad.status_code == 400
+    assert "automations.low-stock.settings" in body_json(bad)["error"]
+
+    for refused, field in (
+        ({**shop, "webhook_secret": "x" * 20}, "webhook_secret"),
+        ({**shop, "api_credentials": {"access_token": "shpat_other"}}, "api_credentials"),
+        ({**shop, "rate_limits": {}}, "rate_limits"),
+        ({"platform": "shopify", "shop_domain": "elsewhere.myshopify.com"}, "shop_domain"),
+    ):
+        answer = api.http.put("/stores/alpha", headers=mine, body=json.dumps(refused))
+        assert answer.status_code == 403, (field, answer.body)
+        assert field in body_json(answer)["error"]
+    after = body_json(api.http.get("/stores/alpha", headers=AUTH))
+    assert after["shop_domain"] == "alpha-shop.myshopify.com"
+    assert after["rate_limits"] == view["rate_limits"]
+    assert after["updated_at"] == view["updated_at"]
 
 
 def test_listing_is_newest_first_and_paginates_with_cursor(api: Any, clock: Any) -> None:
@@ -281,3 +321,20 @@ def test_dashboard_page_is_served_without_secrets(api: Any) -> None:
         assert path in page
     assert ADMIN_TOKEN not in page
     assert "Content-Security-Policy" in answer.headers
+
+
+def test_saving_stores_checks_the_link_key_once_per_process(api: Any, runtime: Any) -> None:
+    """Every store save used to read the link key from Secrets Manager (an uncached call per PUT)."""
+    name = runtime.settings.link_key_name()
+    calls: list[str] = []
+    sm = runtime.client("secretsmanager")
+    sm.meta.events.register(
+        "before-parameter-build.secrets-manager.*",
+        lambda model, params, **_: calls.append(model.name) if name in params.values() else None,
+    )
+    put_store(api, "alpha")
+    put_store(api, "alpha", name="Renamed")
+    put_store(api, "beta")
+    assert calls == ["GetSecretValue", "CreateSecret"]  # the first save only: not found, created
+    key = sm.get_secret_value(SecretId=name)["SecretString"]
+    assert len(bytes.fromhex(key)) == 32

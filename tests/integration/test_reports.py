@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from functions.engine.sweep import sweep
 from tests.payloads import load_fixture
-from tests.support import AUTH, body_json, put_store, shopify_headers, store_body
+from tests.support import AUTH, body_json, put_store, shopify_headers, store_body, woo_headers
 
 pytestmark = pytest.mark.integration
 
@@ -255,3 +256,19 @@ def test_reports_need_a_token_and_a_store_token_sees_only_its_store(api: Any) ->
     put_store(api, "other", shop_domain="other-shop.myshopify.com")
     other = api.http.get("/stores/other/reports/sales", headers=own)
     assert other.status_code in (401, 403)
+
+
+def test_a_woocommerce_tip_fee_is_counted_as_a_tip_not_a_sale(api: Any, pump: Any) -> None:
+    put_store(api, platform="woocommerce", timezone="UTC", currency="USD")
+    body = (
+        Path(__file__).resolve().parents[1] / "events/woocommerce/order_created__with-tip.json"
+    ).read_bytes()
+    answer = api.http.post(
+        "/webhooks/woocommerce/demo", headers=woo_headers(body, "order.created", "w-tip"), body=body
+    )
+    assert answer.status_code == 200, answer.body
+    pump.drain()
+    [row] = body_json(report(api, "sales", "from=2017-03-22&to=2017-03-22"))["rows"]
+    assert row["tips"] == "5.00"
+    donations = body_json(report(api, "donations", "from=2017-03-22&to=2017-03-22"))
+    assert donations["summary"]["tips"] == "5.00"

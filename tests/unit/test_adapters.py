@@ -524,3 +524,34 @@ def test_a_body_the_shape_takes_but_the_canonical_parse_refuses_is_keyed_at_inge
 def test_topics_a_platform_does_not_send_are_malformed(platform: Any, topic: Topic) -> None:
     with pytest.raises(MalformedPayload):
         parse_delivery(platform, topic, {"id": 1})
+
+
+def test_woocommerce_tip_fee_lines_are_the_orders_tip() -> None:
+    order = parse_event("woocommerce/order_created__with-tip.json", "woocommerce", "order.created").resource
+    assert isinstance(order, Order)
+    assert order.total_tip == Decimal("5.00")
+    plain = parse_event(
+        "woocommerce/order_created__with-attribution.json", "woocommerce", "order.created"
+    ).resource
+    assert isinstance(plain, Order) and plain.total_tip is None
+
+
+@pytest.mark.parametrize(
+    ("name", "is_tip"),
+    [
+        ("Tip", True),
+        ("Tips for the team", True),
+        ("Gratuity", True),
+        ("Trinkgeld", True),
+        ("Gift wrap", False),
+        ("Shipping tip-top box", False),
+        ("Add a tip", True),
+        ("Multiple", False),
+        ("Stipend", False),
+    ],
+)
+def test_only_tip_named_fees_count_as_tips(name: str, is_tip: bool) -> None:
+    from storekit.adapters.woocommerce import WFeeLine, tips_of
+
+    found = tips_of([WFeeLine(name=name, total=Decimal("2.50"))])
+    assert found == (Decimal("2.50") if is_tip else None)

@@ -15,6 +15,7 @@ landing_site and attribution_source_type; the Shipment Tracking extension's
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -148,6 +149,23 @@ class WShippingLine(_Shape):
     total: Money = None
 
 
+class WFeeLine(_Shape):
+    name: str | None = None
+    total: Money = None
+
+
+#: WooCommerce has no tip field: tip plugins add a fee line named like these (whole words, any case)
+TIP_FEE_NAME = re.compile(
+    r"(?<![\w-])(tips?|gratuity|trinkgeld|pourboire|propina|fooi)(?![\w-])", re.IGNORECASE
+)
+
+
+def tips_of(fees: list[WFeeLine]) -> Decimal | None:
+    """The order's tip: the sum of its tip-named fee lines (None when it has none)."""
+    tips = [fee.total or Decimal("0") for fee in fees if fee.name and TIP_FEE_NAME.search(fee.name)]
+    return sum(tips, Decimal("0")) if tips else None
+
+
 class WRefundSummary(_Shape):
     id: Id = None
     total: Money = None
@@ -178,6 +196,7 @@ class WOrder(_Shape):
     line_items: list[WLineItem] = []
     shipping_lines: list[WShippingLine] = []
     coupon_lines: list[WCoupon] = []
+    fee_lines: list[WFeeLine] = []
     refunds: list[WRefundSummary] = []
 
     def canonical(self) -> m.Order:
@@ -222,6 +241,7 @@ class WOrder(_Shape):
             total_tax=self.total_tax,
             total_discounts=self.discount_total,
             total_shipping=self.shipping_total,
+            total_tip=tips_of(self.fee_lines),
             current_total=self.total - refunded if self.total is not None else None,
             financial_status=financial_status(self.status, refunded),
             fulfillment_status="fulfilled" if self.status == "completed" else None,
