@@ -16,7 +16,7 @@ from functions.admin.stores import save_store, store_view, validation_message
 from functions.answers import answer_errors, json_of, json_response
 from functions.engine.execute import release_for_retry
 from storekit.clock import iso, parse_iso
-from storekit.errors import BadRequest, Conflict, Forbidden, NotFound, UnknownStore, shown
+from storekit.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, UnknownStore, shown
 from storekit.records import ACTION_STATUSES, JobRecord
 from storekit.repository import DEFAULT_LIMIT, MAX_LIMIT
 from storekit.runtime import Runtime, get_runtime
@@ -55,8 +55,18 @@ def path_id(value: str, what: str, store_id: str) -> str:
     return value
 
 
+#: JSON bodies of the admin and public routes (a store's settings, a 2,000-price sale: well under);
+#: webhooks have their own 5 MiB (settings.max_body_bytes)
+MAX_JSON_BODY_BYTES = 256 * 1024
+
+
 def json_object() -> dict[str, Any]:
-    data = json_of(bp.current_request.raw_body or b"", invalid="body must be a JSON object")
+    """The request's body as a JSON object: 413 over MAX_JSON_BODY_BYTES (before it is parsed), 400
+    if it is not a JSON object."""
+    raw = bp.current_request.raw_body or b""
+    if len(raw) > MAX_JSON_BODY_BYTES:
+        raise PayloadTooLarge(f"body is over {MAX_JSON_BODY_BYTES // 1024} KiB")
+    data = json_of(raw, invalid="body must be a JSON object")
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object")
     return data

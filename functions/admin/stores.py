@@ -12,18 +12,23 @@ from storekit.errors import BadRequest, ConfigurationError, Conflict, shown
 from storekit.runtime import Runtime
 from storekit.store import AutomationConfig, StoreConfig, StoreSecrets
 
+#: problems a 400 names; a body with thousands of wrong fields gets the first ones and a count
+MAX_PROBLEMS = 20
+
 
 def validation_message(exc: ValidationError) -> str:
     """Each problem as `field: what it needs`, in words a merchant understands ("webhook_secret: at
-    least 8 characters"), never the submitted values (they may be secrets)."""
-    parts: list[str] = []
+    least 8 characters"), never the submitted values (they may be secrets). At most MAX_PROBLEMS
+    are named, so the answer stays short (and quick) however many fields a body gets wrong."""
+    parts: dict[str, None] = {}  # insertion-ordered and O(1) to de-duplicate
     for err in exc.errors(include_input=False, include_url=False):
         # union members ("ShopifyCredentials") and validator wrappers are not fields the merchant sent
         loc = [str(p) for p in err["loc"] if not re.match(r"^[A-Z][A-Za-z]*$|.*[\[\]]", str(p))]
-        part = f"{'.'.join(loc) or 'body'}: {_plain_words(err['type'], err['msg'], err.get('ctx') or {})}"
-        if part not in parts:
-            parts.append(part)
-    return "; ".join(parts)
+        needs = _plain_words(err["type"], err["msg"], err.get("ctx") or {})
+        parts[f"{'.'.join(loc) or 'body'}: {needs}"] = None
+    named = list(parts)[:MAX_PROBLEMS]
+    more = len(parts) - len(named)
+    return "; ".join(named) + (f"; and {more} more problems" if more else "")
 
 
 _NEEDS: dict[str, str] = {
