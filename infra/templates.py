@@ -65,6 +65,7 @@ def statements(arn: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem",
                 "dynamodb:Query",
+                "dynamodb:BatchGetItem",
                 "dynamodb:BatchWriteItem",
                 "dynamodb:ConditionCheckItem",
             ],

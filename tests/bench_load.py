@@ -16,8 +16,8 @@ $0.125/M RRU, stream reads by Lambda free. Targets: ingest <= 1.5 x its floor (o
 Lambda request, one WRU, and the floor's own Lambda time: the measured median ingest duration is
 charged to both), dispatch <= 2 WRU per event + 2 per action decided.
 
-    make load            # 10,000 webhooks (a few minutes)
-    make load N=2000
+    make load            # 10,000 webhooks: long under moto, whose transactions copy the whole table
+    make load N=200      # about 20 minutes on a shared 2-core machine
 """
 
 from __future__ import annotations
@@ -76,9 +76,36 @@ def _item_size(item: dict[str, Any]) -> int:
     return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
 
 
+def item_class(key: dict[str, Any]) -> str:
+    """What kind of item a key names, for the breakdown: the key's words without ids, hashes, days
+    or the store ("RUN", "ORDER/STATE", "COUNTER sales/totals", "SWEEPER/BEAT")."""
+    pk = str(next(iter(key.get("PK", {}).values()), ""))
+    sk = str(next(iter(key.get("SK", {}).values()), ""))
+    parts = pk.split("#")
+    if parts[0] == "STORE" and len(parts) > 2:
+        parts = parts[2:]
+    elif parts[0] == "STORE":
+        parts = ["STORE"]
+    kind = parts[0]
+    if kind == "COUNTER":
+        dimension = sk.partition("#")[2]
+        return f"COUNTER {parts[1] if len(parts) > 1 else ''}/{_word(dimension) or 'day'}"
+    if kind in ("FRAUDVEL", "FRAUDFLAG") and len(parts) > 1:
+        kind = f"{kind}/{parts[1]}"
+    word = _word(sk.partition("#")[0])
+    return f"{kind}/{word}" if word and word != kind else kind
+
+
+def _word(text: str) -> str:
+    """A key part that names something (letters), not an id, a day or a window."""
+    return text if text.isalpha() else ""
+
+
 class Meter:
     """Counts every AWS call of the app's boto3 session, and the DynamoDB units each one costs,
-    under the stage being measured."""
+    under the stage being measured, by item class and by operation. An UpdateItem (or a delete,
+    or an update inside a transaction) is charged on the larger of the item's size before and
+    after, as DynamoDB does: a counter item that grows costs more each time it is updated."""
 
     def __init__(self, table_name: str) -> None:
         import boto3
@@ -87,7 +114,15 @@ class Meter:
         self.calls: dict[str, Counter[str]] = {s: Counter() for s in (*STAGES, "setup")}
         self.wru: Counter[str] = Counter()
         self.rru: Counter[str] = Counter()
+        #: stage -> item class -> WRU; stage -> operation -> WRU; stage -> item class -> writes
+        self.wru_by_item: dict[str, Counter[str]] = {s: Counter() for s in (*STAGES, "setup")}
+        self.wru_by_op: dict[str, Counter[str]] = {s: Counter() for s in (*STAGES, "setup")}
+        self.writes_by_item: dict[str, Counter[str]] = {s: Counter() for s in (*STAGES, "setup")}
+        #: item class -> largest size seen written (bytes)
+        self.largest: Counter[str] = Counter()
         self._reader = boto3.client("dynamodb")  # its own client: its reads are not counted
+        #: seconds spent in the meter's own reads (taken off the measured durations)
+        self.overhead = 0.0
         self._table = table_name
 
     def install(self, session: Any) -> None:
@@ -96,36 +131,86 @@ class Meter:
 
     def _before(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         self.calls[self.stage][f"{model.service_model.service_name}.{model.name}"] += 1
-        if model.service_model.service_name == "dynamodb":
-            context["sf_body"] = params.get("body")
+        if model.service_model.service_name != "dynamodb":
+            return
+        body = params.get("body")
+        context["sf_body"] = body
+        if model.name in ("UpdateItem", "DeleteItem", "TransactWriteItems"):
+            request = json.loads(body or b"{}")
+            keys = (
+                [request["Key"]]
+                if "Key" in request
+                else [
+                    spec["Key"]
+                    for entry in request.get("TransactItems", [])
+                    for op, spec in entry.items()
+                    if op != "Put"
+                ]
+            )
+            context["sf_before"] = [self._stored_size(k) for k in keys]
 
     def _stored_size(self, key: dict[str, Any]) -> int:
+        started = time.perf_counter()
         found = self._reader.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+        self.overhead += time.perf_counter() - started  # the meter's own reads: not the function's time
         return _item_size(found) if found else 0
+
+    def _charge(self, key: dict[str, Any], size: int, operation: str, factor: int = 1) -> None:
+        units = factor * max(1, math.ceil(size / 1024))
+        cls = item_class(key)
+        self.wru[self.stage] += units
+        self.wru_by_item[self.stage][cls] += units
+        self.wru_by_op[self.stage][operation] += units
+        self.writes_by_item[self.stage][cls] += 1
+        self.largest[cls] = max(self.largest[cls], size)
 
     def _after(self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         body = json.loads(context.get("sf_body") or b"{}")
+        before = list(context.get("sf_before") or [])
         name = model.name
-        kb = lambda size: max(1, math.ceil(size / 1024))  # noqa: E731
         if name == "PutItem":
-            self.wru[self.stage] += kb(_item_size(body["Item"]))
+            self._charge(body["Item"], _item_size(body["Item"]), name)
         elif name in ("UpdateItem", "DeleteItem"):
-            self.wru[self.stage] += kb(self._stored_size(body["Key"]))
+            after = self._stored_size(body["Key"]) if name == "UpdateItem" else 0
+            self._charge(body["Key"], max(before[0] if before else 0, after), name)
         elif name == "TransactWriteItems":
             for entry in body["TransactItems"]:
                 ((op, spec),) = entry.items()
-                size = _item_size(spec["Item"]) if op == "Put" else self._stored_size(spec.get("Key", {}))
-                self.wru[self.stage] += 2 * kb(size)
+                if op == "Put":
+                    self._charge(spec["Item"], _item_size(spec["Item"]), f"Transact.{op}", 2)
+                else:
+                    old = before.pop(0) if before else 0
+                    new = self._stored_size(spec["Key"]) if op == "Update" else 0
+                    self._charge(spec["Key"], max(old, new), f"Transact.{op}", 2)
         elif name == "BatchWriteItem":
             for requests_ in body["RequestItems"].values():
                 for request in requests_:
                     put = request.get("PutRequest")
-                    self.wru[self.stage] += kb(_item_size(put["Item"])) if put else 1
-        elif name in ("GetItem", "Query"):
-            items = [parsed["Item"]] if parsed.get("Item") else parsed.get("Items", [])
+                    if put:
+                        self._charge(put["Item"], _item_size(put["Item"]), "Batch.Put")
+                    else:
+                        self._charge(request["DeleteRequest"]["Key"], 0, "Batch.Delete")
+        elif name in ("GetItem", "Query", "BatchGetItem"):
+            if name == "BatchGetItem":
+                items = [i for found in parsed.get("Responses", {}).values() for i in found]
+            else:
+                items = [parsed["Item"]] if parsed.get("Item") else parsed.get("Items", [])
             size = sum(_item_size(i) for i in items)
             units = max(1, math.ceil(size / 4096))
             self.rru[self.stage] += units if body.get("ConsistentRead") else units / 2
+
+    def breakdown(self, stage: str, per: int) -> str:
+        """The stage's write units per webhook by item class (with writes and the largest item) and
+        by operation, biggest first."""
+        lines = [f"  {stage} WRU per webhook by item (writes per webhook, largest item):"]
+        for cls, units in self.wru_by_item[stage].most_common():
+            lines.append(
+                f"    {cls:32} {units / per:6.2f} WRU  ({self.writes_by_item[stage][cls] / per:.2f} writes, "
+                f"largest {self.largest[cls] / 1024:.1f} KB)"
+            )
+        ops = ", ".join(f"{op} {units / per:.2f}" for op, units in self.wru_by_op[stage].most_common())
+        lines.append(f"  {stage} WRU per webhook by operation: {ops}")
+        return "\n".join(lines)
 
 
 def _bodies(n: int) -> list[tuple[str, bytes]]:
@@ -247,11 +332,11 @@ def main(argv: list[str] | None = None) -> int:
             ]
             if not own:
                 return {"batchItemFailures": []}
-            t0 = time.perf_counter()
+            t0, metered = time.perf_counter(), meter.overhead
             try:
                 return handler({**event, "Records": own}, context)
             finally:
-                durations[name].append(time.perf_counter() - t0)
+                durations[name].append(time.perf_counter() - t0 - (meter.overhead - metered))
                 invocations[name] += 1
 
         return run
@@ -327,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
         f"ingest cost ratio vs its floor (1 API request + 1 Lambda request + 1 WRU + its duration): "
         f"{ratio:.2f} (target <= {INGEST_TARGET})"
     )
+    for stage in ("dispatch", "execute"):
+        print(meter.breakdown(stage, n))
     dispatch_wru = meter.wru["dispatch"]
     allowed = 2 * events + 2 * actions
     print(

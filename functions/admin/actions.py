@@ -19,7 +19,7 @@ def action_detail(store: StoreConfig, action_id: str, runtime: Runtime) -> dict[
     if found is None:
         raise NotFound(f"no action {action_id!r} in store {store.store_id!r}")
     record, history = found
-    run = runtime.repo.get_run(store.store_id, record.run_id)
+    run = runtime.repo.get_run(store.store_id, record.run_id, record.event_id)
     return {
         **record.view(),
         "history": history,

@@ -32,7 +32,7 @@ from storekit.errors import MalformedPayload
 from storekit.models import Order
 from storekit.observability import logger
 from storekit.payload_store import compress
-from storekit.records import ActionRecord, EventRecord, RunRecord
+from storekit.records import ActionRecord, EventRecord, RunRecord, RunSource
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
 
@@ -98,12 +98,17 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         delivery_id=record.delivery_id,
         received_at=record.received_at,
     )
-    for automation in automations:
+    runs = [
         run_automation(automation, parsed, meta, store, runtime, related[automation.name])
+        for automation in automations
+    ]
     outcome = f"{len(automations)} automation(s) ran"
     if behind:
         outcome += " (arrived after a newer update of this entity: its state was not applied)"
-    if runtime.repo.mark_event(record, "processed", outcome):
+    # every run and the event's outcome in one item (not a write per automation, nor one on the
+    # event item, which holds the payload): written once, so the counters count the event once
+    source = RunSource(record.store_id, record.event_id, record.topic, iso(runtime.clock.now()))
+    if runtime.repo.put_runs(source, runs, event_status="processed", event_reason=outcome):
         for count in registry.counts:
             count(applied)
     return outcome
@@ -140,7 +145,8 @@ def run_automation(
     runtime: Runtime,
     related: Any = None,
 ) -> RunRecord:
-    """Run one automation on one event and write its run record and outbox actions."""
+    """Run one automation on one event: its outbox actions are written, its run returned (the
+    caller keeps every run of the event in one item)."""
     run = automation.run
     assert run is not None  # the registry refuses an automation with topics and no run
     return decide_and_record(automation, store, meta, related, runtime, lambda ctx: run(parsed.resource, ctx))
@@ -154,9 +160,10 @@ def decide_and_record(
     runtime: Runtime,
     decide: Callable[[Context[Any, Any]], Decision],
 ) -> RunRecord:
-    """Let an automation decide (on an event, or a due job of its own) and write the outcome:
-    the actions to the outbox, once each, and a run record that explains them. A run that decides
-    nothing always says why: an automation that gives no reason gets UNEXPLAINED (a defect)."""
+    """Let an automation decide (on an event, or a due job of its own): the actions are written to
+    the outbox, once each, and the run that explains them is returned for the caller to keep
+    (repo.put_runs, with the other runs of the same event). A run that decides nothing always says
+    why: an automation that gives no reason gets UNEXPLAINED (a defect)."""
     now = runtime.clock.now()
     run_id = keys.idempotency_key(store.store_id, meta.event_id, automation.name)
     mode = store.mode_for(automation.name)
@@ -212,7 +219,6 @@ def decide_and_record(
         action_ids=action_ids,
         created_at=iso(now),
     )
-    runtime.repo.put_run(run)
     logger.info(
         "automation ran",
         extra={

@@ -173,8 +173,9 @@ def _finish(
     mode: str | None = None,
     durable: bool = False,
 ) -> None:
-    """End one attempt: move the running action to `status` and add the attempt to its history.
-    `durable`: the outside world has acted, so each write rides out passing table faults."""
+    """End one attempt: move the running action to `status` and add the attempt to its history,
+    in one write. `durable`: the outside world has acted, so the write rides out passing table
+    faults."""
 
     def move() -> ActionRecord | None:
         return runtime.repo.move_action(
@@ -185,19 +186,13 @@ def _finish(
             result=result,
             next_attempt_at=next_attempt_at,
             mode=mode,
+            note_attempt=True,
         )
 
-    def note() -> None:
-        runtime.repo.note_attempt(
-            claimed.store_id, claimed.action_id, status, reason=reason, mode=mode, result=result
-        )
-
-    moved = _persisting(move) if durable else move()
-    if moved is not None:
-        if durable:
-            _persisting(note)
-        else:
-            note()
+    if durable:
+        _persisting(move)
+    else:
+        move()
 
 
 def note_customer_contact(store_id: str, action: Action, runtime: Runtime) -> None:

@@ -41,8 +41,10 @@ def _execute_record(record: DynamoDBStreamRecordModel) -> None:
     name="dispatch",
 )
 def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
-    """Event items -> automations -> outbox. Reports batch item failures (see infra merge template)."""
-    answer = process_batch(event, _dispatch_record, "dynamodb")
+    """Event items -> automations -> outbox. Reports batch item failures (see infra merge template).
+    The batch's counter adds (events per topic and day) are written once per counter at its end."""
+    with get_runtime().repo.counters_held():
+        answer = process_batch(event, _dispatch_record, "dynamodb")
     _heartbeat("dispatch", keys.EVENT, event)
     return answer
 
@@ -54,17 +56,20 @@ def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
     name="execute",
 )
 def execute(event: DynamoDBEvent) -> dict[str, Any]:
-    """Action items -> planned (dry-run) or carried out (live)."""
-    answer = process_batch(event, _execute_record, "dynamodb")
+    """Action items -> planned (dry-run) or carried out (live). The batch's counter adds (actions
+    per status and automation and day) are written once per counter at its end."""
+    with get_runtime().repo.counters_held():
+        answer = process_batch(event, _execute_record, "dynamodb")
     _heartbeat("execute", keys.ACTION, event)
     return answer
 
 
 def _heartbeat(handler: str, item_type: str, event: DynamoDBEvent) -> None:
-    """One write per batch that held this handler's items: when it last got through one and how old
-    its newest record was (GET /health?deep=1; deployed, CloudWatch's IteratorAge alarm watches it).
-    A batch of other items (the local pollers hand every record to both handlers; deployed, the
-    mapping's filter does not) writes nothing: the heartbeat's own stream record must not beat again."""
+    """At most one write a minute (storekit.repository.jobs) for the batches that held this
+    handler's items: when it last got through one and how old its newest record was (GET
+    /health?deep=1; deployed, CloudWatch's IteratorAge alarm watches it). A batch of other items
+    (the local pollers hand every record to both handlers; deployed, the mapping's filter does
+    not) writes nothing: the heartbeat's own stream record must not beat again."""
     created = [
         float(data["ApproximateCreationDateTime"])
         for record in event.to_dict().get("Records") or []

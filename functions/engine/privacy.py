@@ -257,9 +257,8 @@ def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime)
         or str(_json(j.get("params")).get("action_id")) in action_ids
     ]
     doomed_items += doomed_jobs
-    for run in runtime.repo.items_of(store_id, "runs"):
-        if run.get("reason") and subject.is_quoted_in(str(run["reason"])):
-            runtime.repo.redact_run_reason(run)
+    for runs in runtime.repo.items_of(store_id, "runs"):
+        runtime.repo.redact_run_reasons(runs, subject.is_quoted_in)
     runtime.repo.delete_item_keys(doomed_items)
     _keep_ids_only(record, request, runtime)
     logger.info(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import ClientError
 
 from functions.engine.dispatch import decide_and_record
 from functions.engine.execute import RETRY_JOB, release_for_retry
@@ -13,7 +14,7 @@ from storekit.actions import REPEATABLE_KINDS
 from storekit.automation import EventMeta, JobHandler, Reader
 from storekit.clock import iso
 from storekit.observability import logger, metrics
-from storekit.records import JobRecord
+from storekit.records import JobRecord, RunSource
 from storekit.runtime import Runtime
 
 #: how far back a first sweep (no cursor yet) looks for jobs: 25 hour partitions, one Query each
@@ -71,6 +72,7 @@ def automation_job_handler(kind: str, runtime: Runtime) -> JobHandler | None:
         )
         related = automation.load_due(job, Reader(store.store_id, runtime.repo, runtime.archive))
         run = decide_and_record(automation, store, meta, related, runtime, lambda ctx: on_due(job, ctx))
+        runtime.repo.put_runs(RunSource(store.store_id, meta.event_id, meta.topic, run.created_at), [run])
         return f"{run.outcome}: {len(run.action_ids)} action(s)"
 
     return run
@@ -85,7 +87,7 @@ def sweep(runtime: Runtime) -> dict[str, int]:
         partitions = keys.job_partitions_between(start, now, limit=MAX_PARTITIONS_PER_SWEEP)
     else:  # first sweep ever: look back a day
         partitions = keys.job_partitions_between(now - LOOKBACK, now)
-    counts = {"claimed": 0, "done": 0, "failed": 0, "taken_over": 0}
+    counts = {"claimed": 0, "done": 0, "failed": 0, "taken_over": 0, "deferred": 0}
     until = iso(now)
     stalled_before = iso(now - STALLED_AFTER)
     #: the oldest partition holding a job another sweeper claimed recently: the cursor stays there
@@ -108,9 +110,20 @@ def sweep(runtime: Runtime) -> dict[str, int]:
                 if handler is None:
                     raise LookupError(f"no handler for job kind {job.kind!r}")
                 outcome = handler(job, runtime)
+            except ClientError as exc:
+                if not is_passing_fault(exc):
+                    fail_job(job, exc, runtime)
+                    counts["failed"] += 1
+                    continue
+                # a passing table fault is no reason to give the job up (a retry job that failed
+                # would leave its action waiting forever): it stays claimed, and is taken over
+                # once the claim is STALLED_AFTER old
+                logger.warning("job hit a passing table fault; tried again later", extra={"kind": job.kind})
+                held = held or partition
+                counts["deferred"] += 1
+                continue
             except Exception as exc:
-                logger.exception("job failed", extra={"store_id": job.store_id, "kind": job.kind})
-                runtime.repo.move_job(job, "failed", "claimed", f"{type(exc).__name__}: {exc}"[:500])
+                fail_job(job, exc, runtime)
                 counts["failed"] += 1
                 continue
             runtime.repo.move_job(job, "done", "claimed", outcome)
@@ -123,6 +136,29 @@ def sweep(runtime: Runtime) -> dict[str, int]:
     # the heartbeat the "sweeper stopped" alarm watches (no data for 15 minutes = alarm)
     metrics.add_metric(name="SweeperHeartbeat", unit=MetricUnit.Count, value=1)
     return counts
+
+
+#: DynamoDB errors that pass (throttling, a service hiccup): the same request later succeeds
+PASSING_FAULTS = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+    }
+)
+
+
+def is_passing_fault(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in PASSING_FAULTS
+
+
+def fail_job(job: JobRecord, exc: Exception, runtime: Runtime) -> None:
+    """A job that cannot succeed: failed, with its reason."""
+    logger.exception("job failed", extra={"store_id": job.store_id, "kind": job.kind})
+    runtime.repo.move_job(job, "failed", "claimed", f"{type(exc).__name__}: {exc}"[:500])
 
 
 #: why a message (or another kind that must not happen twice) left `running` is not sent again

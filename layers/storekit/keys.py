@@ -11,7 +11,9 @@ conditional put is the duplicate check.
 | store config   | STORE#{s}                             | CONFIG                   | GSI1 STORES                         | {s}             |
 | event          | STORE#{s}#EVENT#{platform}#{delivery} | EVENT                    | GSI1 STORE#{s}#EVENTS               | {time}#{id}     |
 | entity state   | STORE#{s}#{KIND}#{entity_id}          | STATE                    | GSI1 STORE#{s}#ORDERNO#{n} (orders) | {order_id}      |
-| run            | STORE#{s}#RUN#{run_id}                | RUN                      | GSI1 STORE#{s}#RUNS                 | {time}#{id}     |
+| runs of event  | (the event's PK)                      | RUNS                     | GSI1 STORE#{s}#RUNS                 | {time}#{event}  |
+| runs of a job  | STORE#{s}#RUN#job:{job_id}            | RUNS                     | GSI1 STORE#{s}#RUNS                 | {time}#{event}  |
+| run (before)   | STORE#{s}#RUN#{run_id}                | RUN                      | GSI1 STORE#{s}#RUNS                 | {time}#{id}     |
 | action         | STORE#{s}#ACTION#{action_id}          | ACTION                   | GSI1 STORE#{s}#ACTIONS              | {time}#{id}     |
 | action/status  | (same item)                           |                          | GSI2 STORE#{s}#ACTIONS#{status}     | {time}#{id}     |
 | due job        | JOB#{hour due, yyyy-mm-ddThh}         | {due time}#{s}#{job_id}  | GSI1 STORE#{s}#SCHEDULES            | {due}#{id}      |
@@ -57,6 +59,10 @@ conditional put is the duplicate check.
 | ordered marker | STORE#{s}#CHECKOUT#{token} / CART#{t} | ORDERED                  | (store member)                      |                 |
 | attribution    | STORE#{s}#ORDER#{order_id}            | ATTRIBUTION              | (store member)                      |                 |
 
+Every automation's run on one event (or due job) is kept in one item with the event's outcome (a
+write per event, not per automation, and none on the big event item itself); the runs listing shows
+each run of it. Tables written before keep their one-item-per-run RUN items, listed the same way.
+
 Due jobs are filed by the hour they are due in (the current hour if already due), so the sweeper
 reads one partition per hour (`SK <= now`), never a scan: a first sweep over its day of lookback
 costs 25 Queries.
@@ -71,6 +77,7 @@ from datetime import UTC, date, datetime, timedelta
 EVENT = "EVENT"
 ACTION = "ACTION"
 RUN = "RUN"
+RUNS = "RUNS"
 STORE = "STORE"
 STATE = "STATE"
 JOB = "JOB"
@@ -153,6 +160,19 @@ def run(store_id: str, run_id: str) -> Key:
 
 def run_listing(store_id: str, created_at: str, run_id: str) -> Key:
     return {"GSI1PK": f"{_store(store_id)}#RUNS", "GSI1SK": f"{created_at}#{run_id}"}
+
+
+def run_set(store_id: str, source_id: str) -> Key:
+    """Every automation's run on one event ("{platform}:{delivery}", in the event's own partition,
+    so the event and its outcome are read with one Query) or one due job ("job:{job_id}")."""
+    platform, _, ident = source_id.partition(":")
+    if platform == "job":
+        return {"PK": f"{_store(store_id)}#RUN#{source_id}", "SK": RUNS}
+    return {"PK": event(store_id, platform, ident)["PK"], "SK": RUNS}
+
+
+def run_set_listing(store_id: str, created_at: str, source_id: str) -> Key:
+    return {"GSI1PK": f"{_store(store_id)}#RUNS", "GSI1SK": f"{created_at}#{source_id}"}
 
 
 def action(store_id: str, action_id: str) -> Key:

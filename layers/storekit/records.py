@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -75,6 +75,15 @@ class RunRecord(BaseModel):
 
     def view(self) -> dict[str, Any]:
         return self.model_dump()
+
+
+class RunSource(NamedTuple):
+    """What the runs of one event (or due job) share."""
+
+    store_id: str
+    event_id: str
+    topic: str
+    created_at: str
 
 
 class ActionRecord(BaseModel):

@@ -56,3 +56,21 @@ def test_stream_handlers_report_their_last_batch(api: Any, runtime: Any, pump: A
     for handler in ("dispatch", "execute"):
         assert stream[handler]["last_batch_at"] is not None, stream
         assert stream[handler]["record_age_seconds"] is not None
+
+
+def test_a_busy_stream_writes_its_heartbeat_once_a_minute_and_health_still_follows_it(
+    api: Any, runtime: Any, clock: Any
+) -> None:
+    sweep(runtime)
+    first = clock.now().isoformat()
+    assert runtime.repo.note_stream_batch("dispatch", first) is True
+    # the next batches within the minute cost no write
+    clock.advance(seconds=20)
+    assert runtime.repo.note_stream_batch("dispatch", clock.now().isoformat()) is False
+    assert body_json(deep(api))["stream"]["dispatch"]["seconds_since_last_batch"] == 20
+    # a minute on, the next batch writes again, and health shows it
+    clock.advance(seconds=45)
+    assert runtime.repo.note_stream_batch("dispatch", clock.now().isoformat()) is True
+    assert body_json(deep(api))["stream"]["dispatch"]["seconds_since_last_batch"] == 0
+    # each handler has its own minute
+    assert runtime.repo.note_stream_batch("execute", clock.now().isoformat()) is True

@@ -158,7 +158,7 @@ def test_shop_redact_leaves_nothing_of_the_store_in_any_key_family(
     demo_before = [i for i in table_items(runtime) if belongs_to(i, "demo")]
     kinds = {i.get("type") for i in demo_before}
     # the store really has items of every family (else the test below proves nothing)
-    assert {"STORE", "EVENT", "STATE", "RUN", "ACTION", "JOB", "COUNTER"} <= kinds, kinds
+    assert {"STORE", "EVENT", "STATE", "RUNS", "ACTION", "JOB", "COUNTER"} <= kinds, kinds
     assert s3.list_objects_v2(Bucket=bucket, Prefix="raw/demo/").get("KeyCount", 0) == 1
     other_before = sorted((i for i in table_items(runtime) if belongs_to(i, "other")), key=item_text)
 

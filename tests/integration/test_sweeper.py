@@ -144,3 +144,42 @@ def test_a_job_filed_for_now_as_an_hour_ends_still_runs_when_its_write_lands_lat
     with QueryLog(runtime.table) as queries:
         sweep(runtime)
     assert queries.of("JOB#") == ["JOB#2026-11-24T13"]
+
+
+def test_a_job_that_hits_a_passing_table_fault_is_run_again_not_failed(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    """A retry job whose table write is throttled once used to be failed for good, leaving its
+    action `retrying` forever; it now stays claimed and is taken over and run later."""
+    from botocore.exceptions import ClientError
+
+    tries: list[str] = []
+
+    def throttled_once(job: JobRecord, _: Runtime) -> str:
+        tries.append(job.job_id)
+        if len(tries) == 1:
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}
+            raise ClientError(error, "UpdateItem")  # type: ignore[arg-type]
+        return "ok"
+
+    def broken(job: JobRecord, _: Runtime) -> str:
+        raise ClientError({"Error": {"Code": "ValidationException", "Message": "bad"}}, "UpdateItem")  # type: ignore[arg-type]
+
+    runtime.registry = build_registry(Domain(name="test", schedules={KIND: throttled_once, "broken": broken}))
+    file_job(runtime, "throttled", clock.now())
+    runtime.repo.put_job(
+        JobRecord(
+            job_id="bad", store_id="demo", kind="broken", due_at=iso(clock.now()), created_at=iso(clock.now())
+        )
+    )
+    clock.advance(minutes=1)
+    first = sweep(runtime)
+    assert first["deferred"] == 1 and first["failed"] == 1  # a lasting error still fails its job
+    clock.advance(minutes=5)
+    assert sweep(runtime)["claimed"] == 0  # a recent claim is left alone
+    clock.advance(minutes=30)
+    later = sweep(runtime)
+    assert later["taken_over"] == 1 and later["done"] == 1
+    assert tries == ["throttled", "throttled"]
+    jobs = {str(j["job_id"]): j["status"] for j in runtime.repo.items_of("demo", "schedules")}
+    assert jobs == {"throttled": "done", "bad": "failed"}

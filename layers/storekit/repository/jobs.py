@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from boto3.dynamodb.conditions import Attr, Key
 
@@ -13,6 +14,9 @@ from storekit.clock import iso, parse_iso
 from storekit.records import JobRecord
 from storekit.repository.base import TableRepository
 from storekit.repository.items import job_from_item
+
+#: how often a stream handler's heartbeat is written at most (per handler and process)
+HEARTBEAT_EVERY = timedelta(minutes=1)
 
 
 class JobRepository(TableRepository):
@@ -92,12 +96,29 @@ class JobRepository(TableRepository):
         item = {**keys.sweeper_cursor(), "type": keys.CURSOR, "bucket": partition}
         self._table.put_item(Item={**item, "swept_at": iso(self._clock.now())})
 
-    def note_stream_batch(self, handler: str, newest_record_at: str | None) -> None:
-        """A stream handler finished a batch (one write per batch, not per record)."""
-        item = {**keys.stream_heartbeat(handler), "type": keys.CURSOR, "handled_at": iso(self._clock.now())}
+    def note_stream_batch(self, handler: str, newest_record_at: str | None) -> bool:
+        """A stream handler finished a batch: written at most once a minute per handler and process
+        (a Lambda container reads one shard at a time), not per batch: a busy stream would otherwise
+        pay a write for every 25 records. Health reads it to a minute's precision; a handler that is
+        falling behind is still seen within a minute. True when it wrote."""
+        now = self._clock.now()
+        last = self._beats_written.get(handler)
+        if last is not None and timedelta(0) <= now - last < HEARTBEAT_EVERY:
+            return False
+        item = {**keys.stream_heartbeat(handler), "type": keys.CURSOR, "handled_at": iso(now)}
         if newest_record_at:
             item["newest_record_at"] = newest_record_at
         self._table.put_item(Item=item)
+        self._beats_written[handler] = now
+        return True
+
+    @property
+    def _beats_written(self) -> dict[str, datetime]:
+        """When this process last wrote each handler's heartbeat (kept in memory only)."""
+        beats: dict[str, datetime] | None = self.__dict__.get("_stream_beats")
+        if beats is None:
+            beats = self.__dict__["_stream_beats"] = {}
+        return beats
 
     def engine_heartbeats(self) -> dict[str, dict[str, str]]:
         """The sweeper cursor and each stream handler's last batch: one Query of one partition."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -13,16 +15,47 @@ from boto3.dynamodb.conditions import Key
 from storekit import keys
 from storekit.errors import BadRequest
 from storekit.repository.base import TableRepository
+from storekit.repository.events import with_outcomes
 from storekit.repository.items import view_of
+from storekit.repository.outbox import runs_in
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 
 
 class CounterRepository(TableRepository):
+    @contextmanager
+    def counters_held(self) -> Iterator[None]:
+        """Within the block (a stream batch), adds to the same counter are summed and written once
+        when it ends, even when it ends in an error: a batch of 25 events of one topic adds 25 to
+        one counter with one write instead of 25. Per thread (the local stack shares a runtime)."""
+        held: dict[tuple[str, str, str, str | None], Any] = {}
+        self._counter_hold.held = held
+        try:
+            yield
+        finally:
+            self._counter_hold.held = None
+            for (store_id, name, day, dimension), amount in held.items():
+                self._add_to_counter(store_id, name, day, dimension, amount)
+
+    @property
+    def _counter_hold(self) -> threading.local:
+        hold: threading.local | None = self.__dict__.get("_counters_held")
+        if hold is None:
+            hold = self.__dict__["_counters_held"] = threading.local()
+        return hold
+
     def add_to_counter(
         self, store_id: str, name: str, day: str, dimension: str | None = None, amount: int | Any = 1
     ) -> None:
+        held: dict[tuple[str, str, str, str | None], Any] | None = getattr(self._counter_hold, "held", None)
+        if held is not None:
+            slot = (store_id, name, day, dimension)
+            held[slot] = held.get(slot, 0) + amount
+            return
+        self._add_to_counter(store_id, name, day, dimension, amount)
+
+    def _add_to_counter(self, store_id: str, name: str, day: str, dimension: str | None, amount: Any) -> None:
         key = keys.counter(store_id, name, day, dimension)
         member = keys.store_member(store_id, key)
         self._table.update_item(
@@ -71,23 +104,61 @@ class ListingRepository(TableRepository):
             "KeyConditionExpression": Key(pk_name).eq(partition),
             "ScanIndexForward": False,
         }
+        skip = 0
         if cursor:
             start = decode_cursor(cursor)
+            if what == "runs" and set(start) == {"at", "skip"}:
+                # a runs page that ended inside an item: resume at that item, past the runs shown
+                skip = _skip_of(start["skip"])
+                query["KeyConditionExpression"] &= Key(f"{index}SK").lte(start["at"])
             # exactly the keys DynamoDB gives out for this index (a real table refuses others)
-            if start.get(pk_name) != partition or set(start) != {"PK", "SK", pk_name, f"{index}SK"}:
+            elif start.get(pk_name) != partition or set(start) != {"PK", "SK", pk_name, f"{index}SK"}:
                 raise BadRequest("cursor does not belong to this listing")
-            query["ExclusiveStartKey"] = start
+            else:
+                query["ExclusiveStartKey"] = start
+        if what == "runs":
+            return self._run_listing(query, index, limit, skip)
         items: list[dict[str, Any]] = []
         next_key: dict[str, Any] | None = None
         for page in self._pages(query, limit=limit):
-            items += (view_of(item) for item in page.items)
+            found = with_outcomes(self._table, page.items) if what == "events" else page.items
+            items += (view_of(item) for item in found)
             next_key = page.next_key
         return items, encode_cursor(next_key) if next_key else None
+
+    def _run_listing(
+        self, query: dict[str, Any], index: str, limit: int, skip: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of runs: each item holds the runs of one event (or job), so a page may end inside
+        one; its cursor then says how many of that item's runs were shown already."""
+        shown: list[dict[str, Any]] = []
+        names = ("PK", "SK", f"{index}PK", f"{index}SK")
+        # every listed item holds at least one run: limit + 1 items fill a page even after a skip
+        for page in self._pages(query, limit=limit + 1):
+            for position, item in enumerate(page.items):
+                runs = runs_in(item)[skip:]
+                room = limit - len(shown)
+                if len(runs) > room:
+                    shown += (run.view() for run in runs[:room])
+                    return shown, encode_cursor({"at": str(item[f"{index}SK"]), "skip": str(skip + room)})
+                shown += (run.view() for run in runs)
+                skip = 0
+                if len(shown) == limit:
+                    more = position < len(page.items) - 1 or page.next_key is not None
+                    return shown, encode_cursor({n: str(item[n]) for n in names}) if more else None
+        return shown, None
 
     def items_of(self, store_id: str, what: str, status: str | None = None) -> Iterator[dict[str, Any]]:
         """Every item of a per-store listing, with keys (shop/redact, the sweeper)."""
         index, partition = keys.listing_partition(store_id, what, status)
         return self._query({"IndexName": index, "KeyConditionExpression": Key(f"{index}PK").eq(partition)})
+
+
+def _skip_of(skip: str) -> int:
+    """The runs of the cursor's item already shown (a runs page may end inside an item)."""
+    if not skip.isdigit() or len(skip) > 6:
+        raise BadRequest("cursor is not one this API gave out")
+    return int(skip)
 
 
 def encode_cursor(last_key: dict[str, Any]) -> str:

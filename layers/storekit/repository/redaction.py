@@ -4,13 +4,14 @@ Scan; what the audit trail keeps loses its personal data."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
 from storekit import keys
 from storekit.repository.base import TableRepository
+from storekit.repository.outbox import packed_runs, stored_runs
 
 #: what replaces personal data kept for the audit trail after a customers/redact
 REDACTED = "redacted (customer data request)"
@@ -48,13 +49,29 @@ class RedactionRepository(TableRepository):
             },
         )
 
-    def redact_run_reason(self, item: dict[str, Any]) -> None:
+    def redact_run_reasons(self, item: dict[str, Any], quotes: Callable[[str], bool]) -> int:
+        """Redact the reasons that quote a customer in a runs item (every run of one event) or a
+        run item of its own (tables written before); the number of reasons redacted."""
+        values: dict[str, Any]
+        if item.get("type") == keys.RUN:
+            if not (item.get("reason") and quotes(str(item["reason"]))):
+                return 0
+            update, values = "SET reason = :r", {":r": REDACTED}
+        else:
+            runs = stored_runs(item)
+            quoted = [run for run in runs if run.get("reason") and quotes(str(run["reason"]))]
+            if not quoted:
+                return 0
+            for run in quoted:
+                run["reason"] = REDACTED
+            update, values = "SET runs = :r", {":r": packed_runs(runs)}
         self._table.update_item(
             Key=keys.item_key(item),
-            UpdateExpression="SET reason = :r",
+            UpdateExpression=update,
             ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues={":r": REDACTED},
+            ExpressionAttributeValues=values,
         )
+        return 1 if item.get("type") == keys.RUN else len(quoted)
 
     def replace_event_raw(
         self, store_id: str, platform: str, delivery_id: str, blob: bytes, entity_id: str | None = None
