@@ -120,7 +120,7 @@ def statements(arn: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "Logs": _statement(
             "Logs",
             ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            [arn["log_group"], arn["log_streams"]],
+            [arn["log_group"]] + ([arn["log_streams"]] if arn["log_streams"] != arn["log_group"] else []),
         ),
         # X-Ray accepts no resource scoping for these two
         "Tracing": _statement("Tracing", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"),
@@ -141,6 +141,10 @@ def _get_att(resource: str, attribute: str) -> dict[str, list[str]]:
 
 def admin_token_parameter(stage: str) -> str:
     return f"/storeflow/{stage}/admin-token"
+
+
+#: the packaged stack's log group, which all its functions write to (LoggingConfig)
+LOG_GROUP = "FunctionLogs"
 
 
 def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
@@ -164,13 +168,11 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
                 f":parameter{admin_token_parameter(stage)}"
             ),
             "identities": _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
-            # function names are generated (<stack>-<Function>-<suffix>, the stack part may be cut)
-            "log_group": _sub(
-                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*"
-            ),
-            "log_streams": _sub(
-                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/*:*"
-            ),
+            # the stack's own log group (below), not every /aws/lambda/* group of the account: the
+            # generated function names cannot be matched by a pattern (the stack part may be cut);
+            # its Arn ends in ":*", which covers its streams
+            "log_group": _get_att(LOG_GROUP, "Arn"),
+            "log_streams": _get_att(LOG_GROUP, "Arn"),
         }
     )
     environment = {
@@ -203,11 +205,20 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
         "Outputs": dict(data["Outputs"]),
     }
     res = out["Resources"]
+    # every function logs here; kept when the stack goes, as Lambda's default groups are
+    res[LOG_GROUP] = {
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+    }
     for function, role in FUNCTION_ROLES.items():
         document = policy(grants, COMMON + GRANTS[function])
         role_policy = {"PolicyName": f"{role}Policy", "PolicyDocument": document}
         res[role] = {"Properties": {"Policies": [role_policy]}}
-        props: dict[str, Any] = {"Environment": {"Variables": environment}}
+        props: dict[str, Any] = {
+            "Environment": {"Variables": environment},
+            "LoggingConfig": {"LogGroup": {"Ref": LOG_GROUP}},
+        }
         if runtime:
             props["Runtime"] = runtime
         res[function] = {"Properties": props}

@@ -85,6 +85,8 @@ class FakeStoreApi:
         self.writes = 0
         #: platform discounts (Shopify automatic discounts, WooCommerce coupons) by id: what was sent
         self.discounts: dict[str, dict[str, Any]] = {}
+        #: activate / deactivate calls (discount id, status after) and WooCommerce coupon updates
+        self.toggles: list[tuple[str, str]] = []
         #: product ids whose price writes the store refuses (Shopify: "Product does not exist")
         self.refuse_writes: set[str] = set()
 
@@ -206,6 +208,23 @@ class FakeShopify(FakeStoreApi):
             self.discounts[new_id] = variables["automaticBasicDiscount"]
             node = {"id": f"gid://shopify/DiscountAutomaticNode/{new_id}"}
             data = {"discountAutomaticBasicCreate": {"automaticDiscountNode": node, "userErrors": []}}
+        elif "discountAutomaticBxgyCreate" in query:
+            new_id = str(900 + len(self.discounts))
+            self.discounts[new_id] = variables["automaticBxgyDiscount"]
+            node = {"id": f"gid://shopify/DiscountAutomaticNode/{new_id}"}
+            data = {"discountAutomaticBxgyCreate": {"automaticDiscountNode": node, "userErrors": []}}
+        elif "discountAutomaticActivate" in query or "discountAutomaticDeactivate" in query:
+            root = (
+                "discountAutomaticActivate"
+                if "discountAutomaticActivate" in query
+                else "discountAutomaticDeactivate"
+            )
+            found = self.discounts.get(tail(variables["id"]))
+            errors = [] if found is not None else [{"field": ["id"], "message": "Discount does not exist"}]
+            if found is not None:
+                found["status"] = "ACTIVE" if root == "discountAutomaticActivate" else "EXPIRED"
+                self.toggles.append((tail(variables["id"]), found["status"]))
+            data = {root: {"automaticDiscountNode": {"id": variables["id"]}, "userErrors": errors}}
         elif "discountAutomaticDelete" in query:
             gone = self.discounts.pop(tail(variables["id"]), None)
             errors = [] if gone else [{"field": ["id"], "message": "Discount does not exist"}]
@@ -233,6 +252,7 @@ class FakeWoo(FakeStoreApi):
         mock.add_callback(responses.GET, pattern, callback=self.answer)
         mock.add_callback(responses.POST, pattern, callback=self.answer)
         mock.add_callback(responses.DELETE, pattern, callback=self.answer)
+        mock.add_callback(responses.PUT, pattern, callback=self.answer)
 
     @staticmethod
     def _fields(vid: str, v: FakeVariant) -> dict[str, Any]:
@@ -297,6 +317,12 @@ class FakeWoo(FakeStoreApi):
             self.discounts[new_id] = json.loads(request.body)
             return 201, {}, json.dumps({"id": int(new_id), **self.discounts[new_id]})
         m = re.match(r"^coupons/(\d+)$", path)
+        if request.method == "PUT" and m:
+            if m.group(1) not in self.discounts:
+                return 404, {}, json.dumps({"code": "woocommerce_rest_shop_coupon_invalid_id"})
+            self.discounts[m.group(1)].update(json.loads(request.body))
+            self.toggles.append((m.group(1), self.discounts[m.group(1)]["date_expires_gmt"]))
+            return 200, {}, json.dumps({"id": int(m.group(1)), **self.discounts[m.group(1)]})
         if request.method == "DELETE" and m:
             if self.discounts.pop(m.group(1), None) is None:
                 return 404, {}, json.dumps({"code": "woocommerce_rest_shop_coupon_invalid_id"})

@@ -119,3 +119,16 @@ class QueryLog:
     def of(self, prefix: str) -> list[str]:
         """The partitions queried whose key starts with `prefix` (e.g. "JOB#")."""
         return [p for p in self.partitions if p.startswith(prefix)]
+
+
+def table_items(table: Any) -> dict[tuple[str, str], Any]:
+    """Every item of an in-process moto table, but the rate limiter's counters (every public request
+    counts, refused or not): to prove a refused request wrote nothing. Read from moto's own store (a
+    Scan over moto costs ~150 ms a call)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    region = table.meta.client.meta.region_name
+    stored = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables[table.name]
+    items = (item.to_json()["Attributes"] for item in stored.all_items())
+    return {(i["PK"]["S"], i["SK"]["S"]): i for i in items if i.get("type") != {"S": "RATE"}}

@@ -16,7 +16,7 @@ from functions.admin.stores import save_store, store_view, validation_message
 from functions.answers import answer_errors, json_of, json_response
 from functions.engine.execute import release_for_retry
 from storekit.clock import iso, parse_iso
-from storekit.errors import BadRequest, Conflict, Forbidden, NotFound, UnknownStore, shown
+from storekit.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, UnknownStore, shown
 from storekit.records import ACTION_STATUSES, JobRecord
 from storekit.repository import DEFAULT_LIMIT, MAX_LIMIT
 from storekit.runtime import Runtime, get_runtime
@@ -55,8 +55,18 @@ def path_id(value: str, what: str, store_id: str) -> str:
     return value
 
 
+#: JSON bodies of the admin and public routes (a store's settings, a 2,000-price sale: well under);
+#: webhooks have their own 5 MiB (settings.max_body_bytes)
+MAX_JSON_BODY_BYTES = 256 * 1024
+
+
 def json_object() -> dict[str, Any]:
-    data = json_of(bp.current_request.raw_body or b"", invalid="body must be a JSON object")
+    """The request's body as a JSON object: 413 over MAX_JSON_BODY_BYTES (before it is parsed), 400
+    if it is not a JSON object."""
+    raw = bp.current_request.raw_body or b""
+    if len(raw) > MAX_JSON_BODY_BYTES:
+        raise PayloadTooLarge(f"body is over {MAX_JSON_BODY_BYTES // 1024} KiB")
+    data = json_of(raw, invalid="body must be a JSON object")
     if not isinstance(data, dict):
         raise BadRequest("body must be a JSON object")
     return data
@@ -340,3 +350,58 @@ def cancel_schedule(store_id: str, job_id: str) -> Response:
     if not runtime.repo.move_job(job, "cancelled", "pending", "cancelled through the admin API"):
         raise Conflict("this schedule already ran or was cancelled")
     return json_response({"job_id": job_id, "status": "cancelled"})
+
+
+class DataRequestInput(BaseModel):
+    """Body of POST /stores/{id}/data-requests: who the customer is (at least one)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    customer_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    email: str | None = Field(default=None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    phone: str | None = Field(default=None, min_length=7, max_length=32, pattern=r"^[0-9+().\- ]+$")
+
+    def model_post_init(self, context: Any) -> None:
+        if not (self.customer_id or self.email or self.phone):
+            raise ValueError("give the customer's customer_id, email or phone")
+
+
+@bp.route("/stores/{store_id}/data-requests", methods=["POST"])
+@answer_errors
+def request_customer_data(store_id: str) -> Response:
+    from functions.engine.data_export import export_on_request
+
+    runtime = authorized(store_id)
+    existing_store(store_id, runtime)
+    try:
+        body = DataRequestInput.model_validate(json_object())
+    except ValidationError as exc:
+        raise BadRequest(validation_message(exc)) from exc
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    addresses = [a for a in (body.email, body.phone) if a]
+    return json_response(export_on_request(store_id, body.customer_id, addresses, runtime), 201)
+
+
+@bp.route("/stores/{store_id}/data-requests", methods=["GET"])
+@answer_errors
+def list_data_requests(store_id: str) -> Response:
+    runtime = authorized(store_id)
+    existing_store(store_id, runtime)
+    items = [
+        {"request_id": e.get("request_id"), "created_at": e.get("created_at")}
+        for e in runtime.repo.data_exports(store_id)
+    ]
+    return json_response(
+        {"items": sorted(items, key=lambda e: str(e["created_at"]), reverse=True), "next": None}
+    )
+
+
+@bp.route("/stores/{store_id}/data-requests/{request_id}", methods=["GET"])
+@answer_errors
+def show_data_request(store_id: str, request_id: str) -> Response:
+    from functions.engine.data_export import kept_export
+
+    runtime = authorized(store_id)
+    path_id(request_id, "data export", store_id)
+    return json_response(kept_export(store_id, request_id, runtime))

@@ -54,6 +54,7 @@ class StoreInput(BaseModel):
     api_credentials: ShopifyCredentials | WooCredentials | None = None
     slack_webhook_url: SecretStr | None = None
     outbound_webhook_secret: Secret | None = None
+    hubspot_access_token: Secret | None = None
 
     @field_validator("slack_webhook_url")
     @classmethod

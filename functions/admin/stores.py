@@ -12,18 +12,23 @@ from storekit.errors import BadRequest, ConfigurationError, Conflict, shown
 from storekit.runtime import Runtime
 from storekit.store import AutomationConfig, StoreConfig, StoreSecrets
 
+#: problems a 400 names; a body with thousands of wrong fields gets the first ones and a count
+MAX_PROBLEMS = 20
+
 
 def validation_message(exc: ValidationError) -> str:
     """Each problem as `field: what it needs`, in words a merchant understands ("webhook_secret: at
-    least 8 characters"), never the submitted values (they may be secrets)."""
-    parts: list[str] = []
+    least 8 characters"), never the submitted values (they may be secrets). At most MAX_PROBLEMS
+    are named, so the answer stays short (and quick) however many fields a body gets wrong."""
+    parts: dict[str, None] = {}  # insertion-ordered and O(1) to de-duplicate
     for err in exc.errors(include_input=False, include_url=False):
         # union members ("ShopifyCredentials") and validator wrappers are not fields the merchant sent
         loc = [str(p) for p in err["loc"] if not re.match(r"^[A-Z][A-Za-z]*$|.*[\[\]]", str(p))]
-        part = f"{'.'.join(loc) or 'body'}: {_plain_words(err['type'], err['msg'], err.get('ctx') or {})}"
-        if part not in parts:
-            parts.append(part)
-    return "; ".join(parts)
+        needs = _plain_words(err["type"], err["msg"], err.get("ctx") or {})
+        parts[f"{'.'.join(loc) or 'body'}: {needs}"] = None
+    named = list(parts)[:MAX_PROBLEMS]
+    more = len(parts) - len(named)
+    return "; ".join(named) + (f"; and {more} more problems" if more else "")
 
 
 _NEEDS: dict[str, str] = {
@@ -169,7 +174,7 @@ def _merged_secrets(store_id: str, body: StoreInput, exists: bool, runtime: Runt
         current["consumer_secret"] = credentials.consumer_secret
     elif credentials is not None:
         current["access_token"] = credentials.access_token
-    for name in ("slack_webhook_url", "outbound_webhook_secret"):
+    for name in ("slack_webhook_url", "outbound_webhook_secret", "hubspot_access_token"):
         if getattr(body, name) is not None:
             current[name] = getattr(body, name)
     return StoreSecrets.model_validate(current)
@@ -193,6 +198,7 @@ def store_view(config: StoreConfig, runtime: Runtime) -> dict[str, Any]:
             "api_credentials": bool(secrets.access_token or secrets.consumer_key),
             "slack_webhook_url": secrets.slack_webhook_url is not None,
             "outbound_webhook_secret": secrets.outbound_webhook_secret is not None,
+            "hubspot_access_token": secrets.hubspot_access_token is not None,
         }
     except ConfigurationError:
         saved = {"webhook_secrets": 0, "api_credentials": False}

@@ -9,11 +9,14 @@ from functions.customers.crm import CRM_SYNC
 from functions.customers.facts import (
     TRACKS,
     UNSUBSCRIBES,
+    claim_cap_slot,
     count_marketing_send,
     forget_contacts,
+    keep_cart_shoppers,
     keep_consent,
     keep_holdouts,
     keep_order_facts,
+    list_customer_data,
 )
 from functions.customers.flows import ABANDONED_CHECKOUT_FLOW, POST_PURCHASE_FLOW, WELCOME_FLOW, WIN_BACK_FLOW
 from functions.customers.loyalty import LOYALTY_TIERS
@@ -50,10 +53,13 @@ DOMAIN = Domain(
     #: customers' newest versions (a customers/redact finds the addresses they were reached at);
     #: orders (a refund's customer, the thank-you's order)
     snapshots=frozenset({"customer", "order"}),
-    keeps=(keep_order_facts, keep_consent, keep_holdouts),
+    keeps=(keep_order_facts, keep_consent, keep_holdouts, keep_cart_shoppers),
     settles=(count_marketing_send,),
     unsubscribes=UNSUBSCRIBES,
     tracks=TRACKS,
     forgets=(forget_contacts,),
+    lists=(list_customer_data,),
+    #: a marketing message takes its slot of the customer's frequency cap when it goes
+    admits=(claim_cap_slot,),
     reports={"flows": flows_report},
 )

@@ -24,11 +24,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.customers.crm import NAME as CRM
-from functions.customers.flows import ABANDONED_CHECKOUT, CODE_PREFIXES, POST_PURCHASE, WELCOME, WIN_BACK
+from functions.customers.flows import (
+    ABANDONED_CHECKOUT,
+    CODE_PREFIXES,
+    POST_PURCHASE,
+    WELCOME,
+    WIN_BACK,
+    items_of,
+    shopper_of,
+)
 from functions.customers.loyalty import NAME as LOYALTY
 from functions.customers.loyalty import loyalty_changes
 from functions.customers.marketing import (
+    FLOW_EVENT,
     TRACK_KIND,
+    cap_reached,
     in_holdout,
     recipient_of_checkout,
     recipient_of_customer,
@@ -38,12 +48,18 @@ from functions.customers.models import AbandonedCheckoutSettings, WelcomeSetting
 from functions.customers.occasions import NAME as OCCASIONS
 from functions.customers.segments import NAME as SEGMENTS
 from storekit import keys
-from storekit.actions import SendEmail, SendSms
+from storekit.actions import Action, PostWebhook, SendEmail, SendSms
 from storekit.adapters import Topic
-from storekit.automation import AppliedEvent, ForgottenCustomer, SettledAction
+from storekit.automation import (
+    AppliedEvent,
+    ForgottenCustomer,
+    OutgoingAction,
+    RequestedCustomer,
+    SettledAction,
+)
 from storekit.clock import iso, parse_iso
 from storekit.links import LinkClaims
-from storekit.models import Checkout, Customer, Order, Refund
+from storekit.models import Cart, Checkout, Customer, Order, Refund
 from storekit.observability import logger
 from storekit.payload_store import decompress
 from storekit.repository.customers import CAP_WINDOW_DAYS
@@ -176,6 +192,31 @@ def keep_consent(applied: AppliedEvent) -> None:
         applied.repo.note_platform_consent(applied.store.store_id, digest, recipient.email_consent)
 
 
+def keep_cart_shoppers(applied: AppliedEvent) -> None:
+    """Shopify carts/update names no shopper. A checkout with an email and a cart token tells whose
+    cart it is (kept on the cart's item until an order comes from it); a later carts/update of that
+    cart notes its newest items and change time, which the reminders follow (flows.py)."""
+    resource, store = applied.parsed.resource, applied.store
+    flow = store.automations.get(ABANDONED_CHECKOUT)
+    if flow is None or not flow.enabled:
+        return
+    store_id = store.store_id
+    if isinstance(resource, Checkout):
+        recipient = recipient_of_checkout(resource)
+        digest = recipient.digest(store_id) if recipient else None
+        if resource.completed_at is not None or not resource.cart_token or recipient is None or not digest:
+            return
+        started = min(resource.created_at or applied.now, applied.now)
+        changed = min(resource.updated_at or applied.now, applied.now)
+        shopper = shopper_of(resource, recipient, started)
+        applied.repo.note_cart_shopper(store_id, resource.cart_token, digest, shopper, iso(changed))
+    elif isinstance(resource, Cart) and resource.updated_at is not None:
+        changed = min(resource.updated_at, applied.now)
+        applied.repo.note_cart_change(
+            store_id, resource.token or resource.id, items_of(resource.line_items), iso(changed)
+        )
+
+
 def keep_holdouts(applied: AppliedEvent) -> None:
     """Record the customers a flow holds out (the flow sends them nothing): the holdout counter, and
     the contact's membership, so their orders count as the holdout's conversions."""
@@ -203,17 +244,65 @@ def keep_holdouts(applied: AppliedEvent) -> None:
         applied.repo.add_flow_count(store.store_id, store_day(store, applied.now), flow, "holdouts")
 
 
+def capped_address(action: Action | None) -> str | None:
+    """The address whose frequency cap a message counts toward: a marketing email or SMS, or a
+    flow's webhook push that is the message (no email or SMS with it); None for anything else."""
+    if isinstance(action, SendEmail | SendSms):
+        return action.to if action.marketing else None
+    if isinstance(action, PostWebhook) and action.event == FLOW_EVENT and not action.payload.get("also_sent"):
+        customer = action.payload.get("customer")
+        if isinstance(customer, dict):
+            address = customer.get("email") or customer.get("phone")
+            return address if isinstance(address, str) and address else None
+    return None
+
+
+#: tries of the cap's compare-and-set before the message is failed (to be retried by the merchant)
+CAP_CLAIM_TRIES = 5
+
+
+def claim_cap_slot(outgoing: OutgoingAction) -> str | None:
+    """Right before a marketing message goes (or is planned in dry-run): take a slot of the
+    customer's frequency cap with a conditional write, or refuse when the cap is full. Two flows
+    that decided in the same moment both passed the cap when they decided; only one gets the slot.
+    An action retried after a fault finds its own slot taken already and goes."""
+    address = capped_address(outgoing.action)
+    if address is None:
+        return None
+    store_id, now = outgoing.store.store_id, outgoing.now
+    digest = keys.contact_digest(store_id, address)
+    mine = f"|{outgoing.action_id}"
+    oldest = iso(now - timedelta(days=CAP_WINDOW_DAYS))
+    for _ in range(CAP_CLAIM_TRIES):
+        contact = outgoing.repo.marketing_contact(store_id, digest)
+        sends = [str(s) for s in contact.get("sends", []) if str(s) >= oldest]
+        if any(s.endswith(mine) for s in sends):
+            return None
+        capped = cap_reached(sends, now, rules_of(outgoing.store))
+        if capped:
+            return f"not sent: {capped} when it was to go (another message to the customer went first)"
+        version = int(contact.get("sends_v", 0))
+        if outgoing.repo.swap_marketing_sends(store_id, digest, version, [*sends, f"{iso(now)}{mine}"]):
+            return None
+    return "not sent: the customer's frequency cap changed on every try; retry the action"
+
+
 def count_marketing_send(settled: SettledAction) -> None:
-    """A marketing message sent (or planned, in dry-run) counts toward the customer's cap and its flow."""
+    """A marketing message sent (or planned, in dry-run) counts toward its flow (its cap slot was
+    taken when it went: claim_cap_slot); one that finally failed gives its slot back."""
     action = settled.action
-    if settled.status not in ("done", "planned") or not isinstance(action, SendEmail | SendSms):
+    if settled.status == "failed":
+        _release_cap_slot(settled)
         return
-    if not action.marketing:
+    if settled.status not in ("done", "planned"):
+        return
+    if isinstance(action, PostWebhook):
+        _count_flow_webhook(settled, action)
+        return
+    if not isinstance(action, SendEmail | SendSms) or not action.marketing:
         return
     store_id = settled.store.store_id
-    digest = keys.contact_digest(store_id, action.to)
     now = settled.now
-    settled.repo.record_marketing_send(store_id, digest, iso(now), iso(now - timedelta(days=CAP_WINDOW_DAYS)))
     tracking = action.tracking if isinstance(action, SendEmail) else None
     flow = tracking.data.get("f") if tracking is not None else settled.automation
     if flow:
@@ -221,6 +310,37 @@ def count_marketing_send(settled: SettledAction) -> None:
         settled.repo.add_flow_count(store_id, day, flow, "sends")
         if isinstance(action, SendSms):  # priced apart in the flows report
             settled.repo.add_flow_count(store_id, day, flow, "sms_sends")
+
+
+def _count_flow_webhook(settled: SettledAction, action: PostWebhook) -> None:
+    """A flow's message pushed through its webhook alone counts as the message (cap, `sends`)."""
+    payload = action.payload
+    customer = payload.get("customer")
+    if action.event != FLOW_EVENT or payload.get("also_sent") or not isinstance(customer, dict):
+        return
+    flow = payload.get("flow")
+    if not isinstance(flow, str):
+        return
+    store_id, now = settled.store.store_id, settled.now
+    settled.repo.add_flow_count(store_id, store_day(settled.store, now), flow, "sends")
+
+
+def _release_cap_slot(settled: SettledAction) -> None:
+    """A message that finally failed reached no one: its cap slot (if it took one) is freed."""
+    address = capped_address(settled.action)
+    if address is None or not settled.action_id:
+        return
+    store_id = settled.store.store_id
+    digest = keys.contact_digest(store_id, address)
+    mine = f"|{settled.action_id}"
+    for _ in range(CAP_CLAIM_TRIES):
+        contact = settled.repo.marketing_contact(store_id, digest)
+        sends = [str(s) for s in contact.get("sends", [])]
+        if not any(s.endswith(mine) for s in sends):
+            return
+        kept = [s for s in sends if not s.endswith(mine)]
+        if settled.repo.swap_marketing_sends(store_id, digest, int(contact.get("sends_v", 0)), kept):
+            return
 
 
 # --- signed links ------------------------------------------------------------------------------
@@ -253,11 +373,55 @@ def track(claims: LinkClaims, runtime: Runtime) -> str | None:
 
 
 def forget_contacts(forgotten: ForgottenCustomer) -> int:
-    """customers/redact: the marketing contacts (consent, opt-out, caps) kept by the addresses."""
+    """customers/redact: the marketing contacts (consent, opt-out, caps) kept by the addresses, and
+    the carts whose shopper they were."""
     store_id = forgotten.store_id
+    carts = 0
     for address in forgotten.addresses:
-        forgotten.repo.forget_marketing_contact(store_id, keys.contact_digest(store_id, address))
-    return len(forgotten.addresses)
+        digest = keys.contact_digest(store_id, address)
+        carts += forgotten.repo.forget_carts(store_id, digest)
+        forgotten.repo.forget_marketing_contact(store_id, digest)
+    return len(forgotten.addresses) + carts
+
+
+_KEYS = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "type"})
+
+
+def _plain(value: Any) -> Any:
+    """A table item's value as JSON (sets as sorted lists, numbers as text where not whole)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in _KEYS}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, bytes | bytearray):
+        return "(binary)"
+    return value
+
+
+def list_customer_data(requested: RequestedCustomer) -> list[dict[str, Any]]:
+    """customers/data_request: the marketing contact of each address (opt-out, consent, recent
+    marketing sends, last order and click, holdouts), the carts whose shopper they were, and the
+    customer's loyalty profile (lifetime spend and orders, tier)."""
+    store_id, repo = requested.store_id, requested.repo
+    items: list[dict[str, Any]] = []
+    for address in sorted(requested.addresses):
+        contact = repo.marketing_contact(store_id, keys.contact_digest(store_id, address))
+        if not contact:
+            continue
+        items.append({"item": "marketing contact", "address": address, **_plain(contact)})
+        for token in contact.get("carts", []):
+            cart = repo.cart_shopper(store_id, str(token))
+            if cart:
+                items.append({"item": "cart shopper", "cart_token": str(token), **_plain(cart)})
+    if requested.customer_id:
+        profile = repo.customer_profile(store_id, requested.customer_id)
+        if profile:
+            items.append({"item": "loyalty profile", "customer_id": requested.customer_id, **_plain(profile)})
+    return items
 
 
 #: the link kinds (storekit.links) this domain signs, and their handlers

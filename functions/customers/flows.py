@@ -17,8 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from functions.customers.contacts import ContactFacts, contact_facts
 from functions.customers.marketing import (
     Offer,
     Recipient,
@@ -43,7 +42,7 @@ from storekit.actions import Action, AddTags, CreateDiscountCode, ScheduleJob
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, Reader, nothing
 from storekit.clock import iso, parse_iso
-from storekit.models import Checkout, Customer, Order
+from storekit.models import Cart, Checkout, Customer, LineItem, Order
 from storekit.records import JobRecord
 
 WELCOME = "welcome-flow"
@@ -64,23 +63,10 @@ MAX_ITEMS = 10
 LAPSED = "history:lapsed"
 
 
-class ContactFacts(BaseModel):
-    """The contact item (opt-out, cap sends, last order, last click), as read before deciding."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True, arbitrary_types_allowed=True)
-
-    digest: str | None = None
-    contact: dict[str, Any] = {}
-    #: an order that already came from this checkout or its cart
-    ordered_by: str | None = None
-
-
 def _contact_of(recipient: Recipient | None, reader: Reader) -> ContactFacts:
     if recipient is None:
         return ContactFacts()
-    digest = recipient.digest(reader.store_id)
-    contact = reader.repo.marketing_contact(reader.store_id, digest) if digest else {}
-    return ContactFacts(digest=digest, contact=contact)
+    return contact_facts(reader, recipient.email or recipient.phone)
 
 
 def code_offer(
@@ -200,9 +186,29 @@ def schedule_reminders(checkout: Checkout, ctx: Context[AbandonedCheckoutSetting
             f"the shopper is in this flow's holdout group ({settings.holdout_percent}%): "
             "recorded, nothing sent"
         )
-    cart = checkout.cart_token or checkout.token
     last_change = min(checkout.updated_at or ctx.now, ctx.now)
-    params = {
+    return Decision(reminder_jobs(shopper_of(checkout, recipient, started), last_change, settings))
+
+
+def items_of(line_items: list[LineItem]) -> list[dict[str, Any]]:
+    return [{"title": li.title or "item", "quantity": li.quantity} for li in line_items[:MAX_ITEMS]]
+
+
+def stored_items(items: Any) -> list[dict[str, Any]]:
+    """Items as kept in a table item (quantities come back as Decimal) or job params, made plain."""
+    if not isinstance(items, list):
+        return []
+    return [
+        {"title": str(i.get("title") or "item"), "quantity": int(i.get("quantity") or 0)}
+        for i in items[:MAX_ITEMS]
+        if isinstance(i, dict)
+    ]
+
+
+def shopper_of(checkout: Checkout, recipient: Recipient, started: datetime) -> dict[str, Any]:
+    """What a reminder needs of the checkout and its shopper (the due job's params; for a checkout
+    with a cart token, also the cart's shopper item that carts/update is matched to)."""
+    return {
         "checkout_token": checkout.token,
         "cart_token": checkout.cart_token,
         "email": recipient.email,
@@ -214,31 +220,107 @@ def schedule_reminders(checkout: Checkout, ctx: Context[AbandonedCheckoutSetting
         "key": recipient.key,
         "started_at": iso(started),
         "recovery_url": checkout.abandoned_checkout_url,
-        "items": [
-            {"title": li.title or "item", "quantity": li.quantity} for li in checkout.line_items[:MAX_ITEMS]
-        ],
+        "items": items_of(checkout.line_items),
     }
-    return Decision(
-        [
-            ScheduleJob(
-                job_kind=ABANDONED_CHECKOUT,
-                due_at=last_change + timedelta(hours=hours),
-                params={**params, "step": n, "steps": len(settings.reminder_hours)},
-                once_per=f"abandoned:{cart}:{n}",
-            )
-            for n, hours in enumerate(settings.reminder_hours, start=1)
-        ]
-    )
+
+
+def reminder_jobs(
+    shopper: dict[str, Any], last_change: datetime, settings: AbandonedCheckoutSettings
+) -> list[Action]:
+    """One due job per reminder, keyed by the cart (else the checkout): each reminder once per cart."""
+    cart = shopper.get("cart_token") or shopper.get("checkout_token")
+    steps = len(settings.reminder_hours)
+    return [
+        ScheduleJob(
+            job_kind=ABANDONED_CHECKOUT,
+            due_at=last_change + timedelta(hours=hours),
+            params={**shopper, "step": n, "steps": steps, "hours": hours, "last_change": iso(last_change)},
+            once_per=f"abandoned:{cart}:{n}",
+        )
+        for n, hours in enumerate(settings.reminder_hours, start=1)
+    ]
+
+
+def _cart_facts(cart: Cart, reader: Reader) -> ContactFacts:
+    shopper, contact, ordered = reader.repo.cart_state(reader.store_id, cart.token or cart.id)
+    return ContactFacts(digest=shopper.get("digest"), contact=contact, ordered_by=ordered, cart=shopper)
+
+
+def cart_reminders(cart: Cart, ctx: Context[AbandonedCheckoutSettings, ContactFacts]) -> Decision:
+    """carts/update names no shopper: the cart is matched by its token to the checkout (with an
+    email) that carried the same cart token; then its reminders are filed as the checkout's would
+    be (the same keys: a cart gets each reminder once, whichever of the two came first)."""
+    if ctx.related.ordered_by:
+        return nothing(f"order {ctx.related.ordered_by} already came from this cart: no reminder")
+    shopper = ctx.related.cart.get("shopper")
+    if not isinstance(shopper, dict) or not shopper.get("email"):
+        return nothing(
+            "the cart's shopper is unknown: Shopify carts/update names no customer, and no checkout "
+            "with an email carried this cart's token yet"
+        )
+    if _ordered_since(ctx.related.contact, shopper.get("started_at")):
+        return nothing("the shopper ordered (same email) after starting this cart: no reminder")
+    if not (shopper.get("email_consent") or shopper.get("sms_consent")):
+        return nothing("the shopper did not accept marketing at checkout: no reminder")
+    settings = ctx.settings
+    if in_holdout(ctx.store.store_id, ABANDONED_CHECKOUT, str(shopper.get("key")), settings.holdout_percent):
+        return nothing(
+            f"the shopper is in this flow's holdout group ({settings.holdout_percent}%): "
+            "recorded, nothing sent"
+        )
+    last_change = min(cart.updated_at or ctx.now, ctx.now)
+    fresh = {**shopper, "items": items_of(cart.line_items) or stored_items(shopper.get("items"))}
+    return Decision(reminder_jobs(fresh, last_change, settings))
+
+
+def decide_abandoned(
+    resource: Checkout | Cart, ctx: Context[AbandonedCheckoutSettings, ContactFacts]
+) -> Decision:
+    if isinstance(resource, Cart):
+        return cart_reminders(resource, ctx)
+    return schedule_reminders(resource, ctx)
+
+
+def _abandoned_facts(resource: Checkout | Cart, reader: Reader) -> ContactFacts:
+    if isinstance(resource, Cart):
+        return _cart_facts(resource, reader)
+    return _checkout_facts(resource, reader)
 
 
 def _reminder_facts(job: JobRecord, reader: Reader) -> ContactFacts:
     params = job.params
     email = params.get("email") or params.get("phone")
     digest = keys.contact_digest(reader.store_id, str(email)) if email else None
-    contact, ordered = reader.repo.checkout_state(
+    contact, ordered, cart = reader.repo.reminder_state(
         reader.store_id, digest, str(params.get("checkout_token")), params.get("cart_token") or None
     )
-    return ContactFacts(digest=digest, contact=contact, ordered_by=ordered)
+    return ContactFacts(digest=digest, contact=contact, ordered_by=ordered, cart=cart)
+
+
+def _moved_by_cart_change(
+    job: JobRecord, ctx: Context[AbandonedCheckoutSettings, ContactFacts]
+) -> Decision | None:
+    """The shopper changed the cart (carts/update) after this reminder was timed: the reminder moves
+    to the same delay after that change, with the cart's newest items (each step still sends once)."""
+    params = job.params
+    changed, base, hours = ctx.related.cart.get("changed_at"), params.get("last_change"), params.get("hours")
+    if not (isinstance(changed, str) and isinstance(base, str) and str(changed) > base and hours):
+        return None
+    due = parse_iso(changed) + timedelta(hours=int(hours))
+    if due <= ctx.now:
+        return None
+    step = int(params.get("step", 1))
+    cart = params.get("cart_token") or params.get("checkout_token")
+    items = stored_items(ctx.related.cart.get("items")) or stored_items(params.get("items"))
+    moved = ScheduleJob(
+        job_kind=ABANDONED_CHECKOUT,
+        due_at=due,
+        params={**params, "last_change": changed, "items": items},
+        once_per=f"abandoned:{cart}:{step}:{changed}",
+    )
+    return Decision(
+        [moved], f"the shopper changed the cart at {changed}: reminder {step} moved to {iso(due)}"
+    )
 
 
 def send_reminder(job: JobRecord, ctx: Context[AbandonedCheckoutSettings, ContactFacts]) -> Decision:
@@ -247,6 +329,9 @@ def send_reminder(job: JobRecord, ctx: Context[AbandonedCheckoutSettings, Contac
         return nothing(f"order {ctx.related.ordered_by} came from this checkout: reminder cancelled")
     if _ordered_since(ctx.related.contact, params.get("started_at")):
         return nothing("the shopper ordered (same email) since the checkout: reminder cancelled")
+    moved = _moved_by_cart_change(job, ctx)
+    if moved is not None:
+        return moved
     recipient = Recipient(
         key=str(params.get("key")),
         email=params.get("email"),
@@ -271,7 +356,7 @@ def send_reminder(job: JobRecord, ctx: Context[AbandonedCheckoutSettings, Contac
         cta_label="Finish your order",
         code=code,
         code_note=note,
-        items=list(params.get("items") or []),
+        items=stored_items(ctx.related.cart.get("items")) or stored_items(params.get("items")),
     )
     cart = params.get("cart_token") or params.get("checkout_token")
     return plan_marketing(
@@ -287,14 +372,15 @@ def send_reminder(job: JobRecord, ctx: Context[AbandonedCheckoutSettings, Contac
     )
 
 
-ABANDONED_CHECKOUT_FLOW: Automation[Checkout, AbandonedCheckoutSettings, ContactFacts] = Automation(
+ABANDONED_CHECKOUT_FLOW: Automation[Checkout | Cart, AbandonedCheckoutSettings, ContactFacts] = Automation(
     name=ABANDONED_CHECKOUT,
-    description="Remind shoppers of an abandoned checkout (1 h and 24 h by default); never after they order",
-    topics=frozenset({Topic.CHECKOUT_CREATED, Topic.CHECKOUT_UPDATED}),
+    description="Remind shoppers of an abandoned checkout or cart (1 h and 24 h by default); never after "
+    "they order",
+    topics=frozenset({Topic.CHECKOUT_CREATED, Topic.CHECKOUT_UPDATED, Topic.CART_UPDATED}),
     settings_model=AbandonedCheckoutSettings,
-    takes=(Checkout,),
-    run=schedule_reminders,
-    load=_checkout_facts,
+    takes=(Checkout, Cart),
+    run=decide_abandoned,
+    load=_abandoned_facts,
     on_due=send_reminder,
     load_due=_reminder_facts,
     reads=frozenset({"order", "customer"}),
@@ -328,25 +414,16 @@ def schedule_thank_you(order: Order, ctx: Context[PostPurchaseSettings, None]) -
     )
 
 
-class OrderContact(BaseModel):
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    order: Order | None = None
-    contact: dict[str, Any] = {}
-
-
-def _order_contact(job: JobRecord, reader: Reader) -> OrderContact:
+def _order_contact(job: JobRecord, reader: Reader) -> ContactFacts:
     order = reader.order(str(job.params.get("order_id")))
     if order is None:
-        return OrderContact()
-    email = order.email or (order.customer.email if order.customer else None)
-    digest = keys.contact_digest(reader.store_id, email) if email else None
-    return OrderContact(
-        order=order, contact=reader.repo.marketing_contact(reader.store_id, digest) if digest else {}
+        return ContactFacts()
+    return contact_facts(
+        reader, order.email or (order.customer.email if order.customer else None), order=order
     )
 
 
-def send_thank_you(job: JobRecord, ctx: Context[PostPurchaseSettings, OrderContact]) -> Decision:
+def send_thank_you(job: JobRecord, ctx: Context[PostPurchaseSettings, ContactFacts]) -> Decision:
     order = ctx.related.order
     if order is None:
         return nothing(f"order {job.params.get('order_name')} is no longer kept: no thank-you")
@@ -422,10 +499,7 @@ def schedule_win_back(order: Order, ctx: Context[WinBackSettings, None]) -> Deci
 
 def _win_back_contact(job: JobRecord, reader: Reader) -> ContactFacts:
     email = job.params.get("email")
-    digest = keys.contact_digest(reader.store_id, str(email)) if email else None
-    return ContactFacts(
-        digest=digest, contact=reader.repo.marketing_contact(reader.store_id, digest) if digest else {}
-    )
+    return contact_facts(reader, str(email) if email else None)
 
 
 def send_win_back(job: JobRecord, ctx: Context[WinBackSettings, ContactFacts]) -> Decision:

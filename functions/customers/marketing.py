@@ -15,7 +15,7 @@ from typing import Any
 from functions.customers.models import MARKETING, FlowSettings, MarketingRules
 from functions.fulfillment.messaging import deliverable_email, sms_not_before, textable
 from storekit import keys
-from storekit.actions import Action, SendEmail, SendSms, TrackedLinks, UnsubscribeLink
+from storekit.actions import Action, PostWebhook, SendEmail, SendSms, TrackedLinks, UnsubscribeLink
 from storekit.automation import Decision, nothing
 from storekit.clock import iso
 from storekit.models import Checkout, Customer, Order
@@ -226,12 +226,58 @@ def plan_marketing(
         )
     elif settings.sms:
         skipped.append("no SMS marketing consent or no textable number")
+    if settings.webhook_url is not None and (recipient.email_consent or recipient.sms_consent):
+        actions.append(flow_webhook(flow, store, settings.webhook_url, recipient, offer, actions, once_per))
+    elif settings.webhook_url is not None:
+        skipped.append("no marketing consent for the webhook channel")
     if not actions:
-        return nothing("; ".join(skipped) or "email and SMS are off in the flow's settings")
+        return nothing("; ".join(skipped) or "email, SMS and the webhook are off in the flow's settings")
     reason = "; ".join(skipped) if skipped else None
     if not_before is not None:
         reason = f"{reason + '; ' if reason else ''}held until quiet hours end ({not_before.isoformat()})"
     return Decision([*before, *actions], reason)
+
+
+#: the event a flow's webhook channel posts
+FLOW_EVENT = "flow.message"
+
+
+def flow_webhook(
+    flow: str,
+    store: StoreConfig,
+    url: str,
+    recipient: Recipient,
+    offer: Offer,
+    sent: list[Action],
+    once_per: str,
+) -> PostWebhook:
+    """The flow's message as a signed outbound webhook (a push or social tool sends it on). It
+    passed the same gate as email and SMS (consent, opt-out, cap, holdout); `also_sent` names the
+    channels that carry it too (with none, the push counts toward the cap as the message)."""
+    payload = {
+        "event": FLOW_EVENT,
+        "store_id": store.store_id,
+        "flow": flow,
+        "customer": {
+            "id": recipient.customer_id,
+            "email": recipient.email,
+            "phone": recipient.phone,
+            "first_name": recipient.first_name,
+            "email_consent": recipient.email_consent,
+            "sms_consent": recipient.sms_consent,
+        },
+        "message": {
+            "headline": offer.headline,
+            "text": offer.sms,
+            "intro": offer.intro,
+            "cta_url": offer.cta_url,
+            "code": offer.code,
+            "code_note": offer.code_note,
+            "items": offer.items,
+        },
+        "also_sent": sorted({"email" if isinstance(a, SendEmail) else "sms" for a in sent}),
+    }
+    return PostWebhook(url=url, event=FLOW_EVENT, payload=payload, once_per=f"{once_per}:webhook")
 
 
 def unique_code(prefix: str, *parts: str) -> str:

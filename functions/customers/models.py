@@ -52,6 +52,9 @@ class FlowSettings(CustomerMessageSettings):
     #: share of customers (stable by customer) held out of the flow: recorded, sent nothing
     holdout_percent: int = Field(default=0, ge=0, le=90)
     quiet_hours: QuietHours | None = QuietHours(start=time(21, 0), end=time(8, 0))
+    #: also (or, with email and sms off, only) POST each message, signed, to this URL: a push or
+    #: social tool (needs the store's outbound_webhook_secret); None = off
+    webhook_url: PublicHttpsUrl | None = Field(default=None, max_length=500)
 
 
 class CodeOffer(BaseModel):

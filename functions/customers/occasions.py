@@ -16,12 +16,12 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from functions.customers.contacts import ContactFacts, contact_facts
 from functions.customers.flows import code_offer
 from functions.customers.marketing import Offer, Recipient, plan_marketing, recipient_of_customer
 from functions.customers.models import CodeOffer, FlowSettings
-from storekit import keys
 from storekit.actions import ScheduleJob
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, Reader, nothing
@@ -111,27 +111,14 @@ def _job(customer_id: str, kind: str, md: tuple[int, int], due: datetime) -> Sch
     )
 
 
-class OccasionFacts(BaseModel):
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    customer: Customer | None = None
-    contact: dict[str, Any] = {}
-
-
-def _customer_and_contact(job: JobRecord, reader: Reader) -> OccasionFacts:
+def _customer_and_contact(job: JobRecord, reader: Reader) -> ContactFacts:
     found = reader.snapshot("customer", str(job.params.get("customer_id")))
     if not isinstance(found, Customer):
-        return OccasionFacts()
-    address = found.email or found.phone
-    contact = (
-        reader.repo.marketing_contact(reader.store_id, keys.contact_digest(reader.store_id, address))
-        if address
-        else {}
-    )
-    return OccasionFacts(customer=found, contact=contact)
+        return ContactFacts()
+    return contact_facts(reader, found.email or found.phone, customer=found)
 
 
-def send_occasion(job: JobRecord, ctx: Context[OccasionSettings, OccasionFacts]) -> Decision:
+def send_occasion(job: JobRecord, ctx: Context[OccasionSettings, ContactFacts]) -> Decision:
     customer = ctx.related.customer
     occasion: Literal["birthday", "anniversary"] | str = str(job.params.get("occasion"))
     if customer is None or not customer.id:
@@ -150,7 +137,7 @@ def send_occasion(job: JobRecord, ctx: Context[OccasionSettings, OccasionFacts])
 
 
 def _offer(
-    job: JobRecord, ctx: Context[OccasionSettings, OccasionFacts], recipient: Recipient, occasion: str
+    job: JobRecord, ctx: Context[OccasionSettings, ContactFacts], recipient: Recipient, occasion: str
 ) -> Decision:
     create, code, note = code_offer(NAME, ctx.settings.offer, ctx.now, recipient, job.job_id)
     headline = (

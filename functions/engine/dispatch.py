@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from functions.engine.data_export import export_requested
 from functions.engine.payloads import load_parsed
 from functions.engine.privacy import PRIVACY_TOPICS, handle_privacy_topic
 from storekit import keys, snapshots
@@ -49,7 +50,7 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         runtime.repo.mark_event(record, "failed", "store no longer exists")
         return "store gone"
     if record.topic in PRIVACY_TOPICS:
-        reason = handle_privacy_topic(record, full, runtime)
+        reason = handle_privacy_topic(record, full, runtime, export=export_requested)
         runtime.repo.mark_event(record, "processed", reason)
         return reason
     try:

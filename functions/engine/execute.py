@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from functions.engine.perform import perform, render
 from storekit.actions import INTERNAL_KINDS, Action, SendEmail, SendSms, action_from_json
-from storekit.automation import SettledAction
+from storekit.automation import OutgoingAction, SettledAction
 from storekit.clock import iso
 from storekit.errors import ConfigurationError, ExternalCallError, Throttled
 from storekit.observability import logger, metrics
@@ -58,6 +58,10 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
         return "failed"
     mode = store.mode_for(record.automation)
     if mode == "dry-run" and record.kind not in INTERNAL_KINDS:
+        refused = _refusal(store, record, runtime)
+        if refused is not None:
+            _finish(claimed, "failed", runtime, reason=refused, mode=mode)
+            return _settled(store, "failed", runtime, record)
         _finish(claimed, "planned", runtime, reason="dry-run: nothing was called", mode=mode)
         return _settled(store, "planned", runtime, record)
     action = action_from_json(record.action)
@@ -66,6 +70,10 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
         _file_retry(claimed, action.not_before, runtime)
         _finish(claimed, "scheduled", runtime, reason=f"held until {due}", next_attempt_at=due, mode=mode)
         return "scheduled"
+    refused = _refusal(store, record, runtime, action) if action.kind not in INTERNAL_KINDS else None
+    if refused is not None:
+        _finish(claimed, "failed", runtime, reason=refused, mode=mode)
+        return _settled(store, "failed", runtime, record)
     if action.kind in INTERNAL_KINDS:
         request = render(action, store, runtime)
         assert isinstance(request, DueJob)
@@ -109,6 +117,32 @@ def execute_action(item: dict[str, Any], runtime: Runtime) -> str:
     note_customer_contact(record.store_id, action, runtime)
     logger.info("action done", extra={"store_id": record.store_id, "kind": record.kind})
     return _settled(store, "done", runtime, record)
+
+
+def _refusal(
+    store: StoreConfig, record: ActionRecord, runtime: Runtime, action: Action | None = None
+) -> str | None:
+    """The domains' reason not to carry out (or plan) the action now, if any (Domain.admits)."""
+    if not runtime.registry.admits:
+        return None
+    if action is None:
+        try:
+            action = action_from_json(record.action)
+        except ValueError:
+            return None
+    outgoing = OutgoingAction(
+        store=store,
+        repo=runtime.repo,
+        now=runtime.clock.now(),
+        action=action,
+        action_id=record.action_id,
+        automation=record.automation,
+    )
+    for admit in runtime.registry.admits:
+        reason = admit(outgoing)
+        if reason is not None:
+            return reason
+    return None
 
 
 #: pauses between tries of recording an action that was carried out (table throttling passes)
@@ -189,6 +223,7 @@ def _settled(store: StoreConfig, status: str, runtime: Runtime, record: ActionRe
         now=runtime.clock.now(),
         action=action,
         automation=record.automation if record is not None else "",
+        action_id=record.action_id if record is not None else "",
     )
     for hook in runtime.registry.settles:
         hook(settled)

@@ -20,6 +20,7 @@ from storekit.outbound import (
     ApiCall,
     DueJob,
     EmailMessage,
+    HubSpotSync,
     Outbound,
     PurchaseOrderFiling,
     SlackMessage,
@@ -104,6 +105,8 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
             )
         case a.AddOrderNote() | a.HoldFulfillment() | a.CancelOrder():
             return _order_call(action, store)
+        case a.RefundOrder() | a.IssueStoreCredit():
+            return _money_call(action, store)
         case a.CreateDiscountCode() if store.platform == "shopify":
             from storekit.clients.shopify import discount_code_call
             from storekit.clock import iso
@@ -137,6 +140,19 @@ def render(action: a.Action, store: StoreConfig, runtime: Runtime) -> Outbound:
             from storekit.outbound import WebhookPost
 
             return WebhookPost(url=action.url, event=action.event, body=action.payload)
+        case a.SyncToHubSpot():
+            from storekit.clients.hubspot import hubspot_calls
+
+            return hubspot_calls(action)
+        case a.SetDiscountActive() if store.platform == "shopify":
+            from storekit.clients.discounts import shopify_set_active
+
+            return shopify_set_active(store.shop_domain, action.discount_id, action.active)
+        case a.SetDiscountActive():
+            from storekit.clients.discounts import woo_coupon_expiry
+            from storekit.clock import iso
+
+            return woo_coupon_expiry(store.shop_domain, action.discount_id, iso(action.expires_at))
         case a.ScheduleJob():
             from storekit.clock import iso
 
@@ -169,11 +185,45 @@ def _order_call(action: a.AddOrderNote | a.HoldFulfillment | a.CancelOrder, stor
             return woocommerce.order_note_call(store.shop_domain, action.order_id, action.note)
         case a.HoldFulfillment():
             return woocommerce.order_status_call(store.shop_domain, action.order_id, "on-hold")
-    if not action.refund:
-        return woocommerce.order_status_call(store.shop_domain, action.order_id, "cancelled")
-    if action.amount is None:
-        raise PermanentError("a WooCommerce refund needs the amount to refund")
-    return woocommerce.refund_call(store.shop_domain, action.order_id, str(action.amount), action.staff_note)
+    # WooCommerce: a cancelled order ends "cancelled"; its money moves only by a refund action of
+    # its own (refund_order, once per order and reason), never as a side effect of cancelling
+    call = woocommerce.order_status_call(store.shop_domain, action.order_id, "cancelled")
+    if action.refund:
+        call = call.model_copy(update={"note": "the refund is a refund_order action of its own"})
+    return call
+
+
+def _money_call(action: a.RefundOrder | a.IssueStoreCredit, store: StoreConfig) -> Outbound:
+    """The money movements of the refund rules: a refund, or store credit instead."""
+    from storekit.clock import iso
+
+    expires = iso(action.expires_at) if isinstance(action, a.IssueStoreCredit) and action.expires_at else None
+    if store.platform == "shopify":
+        from storekit.clients import shopify
+
+        if isinstance(action, a.RefundOrder):
+            return shopify.refund_call(
+                store.shop_domain,
+                action.order_id,
+                action.amount,
+                action.note,
+                action.notify,
+                action.idempotency_key,
+            )
+        if not action.customer_id:
+            raise PermanentError("Shopify store credit needs the order's customer")
+        return shopify.store_credit_call(
+            store.shop_domain, action.customer_id, action.amount, action.currency, expires
+        )
+    from storekit.clients import woocommerce
+
+    if isinstance(action, a.RefundOrder):
+        return woocommerce.refund_call(store.shop_domain, action.order_id, str(action.amount), action.note)
+    if not action.email:
+        raise PermanentError("WooCommerce store credit (a coupon) needs the customer's email")
+    return woocommerce.store_credit_coupon_call(
+        store.shop_domain, action.code, action.amount, action.email, action.note, expires
+    )
 
 
 def _email(action: a.SendEmail, store: StoreConfig, runtime: Runtime) -> EmailMessage:
@@ -296,6 +346,13 @@ def send(request: Outbound, store: StoreConfig, runtime: Runtime) -> str | None:
             if secret is None:
                 raise ConfigurationError("store has no outbound_webhook_secret saved (PUT /stores/{id})")
             return WebhookChannel(runtime.http).post(request, secret.get_secret_value())
+        case HubSpotSync():
+            from storekit.clients.hubspot import HubSpotChannel
+
+            token = runtime.store_secrets(store.store_id).hubspot_access_token
+            if token is None:
+                raise ConfigurationError("store has no hubspot_access_token saved (PUT /stores/{id})")
+            return HubSpotChannel(token.get_secret_value()).send(request)
         case DueJob():
             raise PermanentError("a due job is filed by the executor, not sent")
     raise PermanentError(f"{type(request).__name__} cannot be sent")

@@ -11,7 +11,9 @@
 - shop/redact (48 h after uninstall): delete everything of the store: its listings (events, runs,
   actions, due jobs, parked records), every item carrying the store-member index (entity state and
   snapshots, counters, refunds, contacts), the archived payloads, its secrets, and last its config.
-- customers/data_request: recorded as an event so the merchant sees it; the export is theirs to send.
+- customers/data_request: everything storeflow keeps about the customer is compiled into one
+  export the store's staff fetch from the admin API (functions/engine/data_export.py); storeflow
+  does not send it to the customer: the merchant does, with what the platform itself holds.
 - app/uninstalled: the store is switched to dry-run so nothing acts on it any more.
 
 Everything is found by key or by a per-store Query (GSI1 listings, the GSI2 store-member
@@ -21,8 +23,9 @@ record); it reads each listing of the store once.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +75,14 @@ def names_its_store(record: EventRecord, item: dict[str, Any], runtime: Runtime)
     return store.is_shop(named)
 
 
-def handle_privacy_topic(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> str:
+#: compiles a customers/data_request's export (functions/engine/data_export.py, handed in by the
+#: dispatcher: it builds on this module) and says where the staff find it
+DataExporter = Callable[[EventRecord, dict[str, Any], Runtime], str]
+
+
+def handle_privacy_topic(
+    record: EventRecord, item: dict[str, Any], runtime: Runtime, export: DataExporter | None = None
+) -> str:
     if not names_its_store(record, item, runtime):
         logger.warning("privacy request for another shop ignored", extra={"store_id": record.store_id})
         return "ignored: the request does not name this store's shop_domain; nothing was deleted"
@@ -88,7 +98,9 @@ def handle_privacy_topic(record: EventRecord, item: dict[str, Any], runtime: Run
             )
             runtime.forget_store(record.store_id)
         return "app uninstalled: store switched to dry-run"
-    return "customer data request recorded; send the customer their data from your store admin"
+    if export is None:
+        return "customer data request recorded: compile the export with POST /stores/{id}/data-requests"
+    return export(record, item, runtime)
 
 
 # --- who a customers/redact is about -----------------------------------------------------------
@@ -163,26 +175,45 @@ class Subject:
         return any((a in lowered) if "@" in a else (a in digits) for a in self.addresses)
 
 
-def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> str:
-    request = load_parsed(record, item, runtime).resource
-    store_id = record.store_id
-    subject = Subject(
-        customer_id=str(getattr(request, "customer_id", "") or "") or None,
-        order_ids={str(o) for o in getattr(request, "orders_to_redact", []) or []},
-    )
-    if email := getattr(request, "customer_email", None):
-        subject.addresses |= addresses_in({"email": email})
-    # the snapshots name the addresses (phone included) the customer was reached at
+def subject_of(
+    store_id: str,
+    customer_id: str | None,
+    order_ids: Iterable[Any],
+    named: Iterable[str],
+    runtime: Runtime,
+) -> Subject:
+    """Who a privacy request is about: the customer, their orders, and every address they were
+    known by (those the request names, and those their snapshots name, phone included)."""
+    subject = Subject(customer_id=customer_id or None, order_ids={str(o) for o in order_ids if o})
+    for address in named:
+        subject.addresses |= addresses_in({"email": address})
     for kind, entity_id in _subject_entities(subject):
         blob = runtime.repo.entity_snapshot(store_id, kind, entity_id)
         if blob is not None:
             subject.addresses |= addresses_in(json.loads(snapshots.opened(blob, runtime.archive)))
+    return subject
+
+
+def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime) -> str:
+    request = load_parsed(record, item, runtime).resource
+    store_id = record.store_id
+    email = getattr(request, "customer_email", None)
+    subject = subject_of(
+        store_id,
+        str(getattr(request, "customer_id", "") or "") or None,
+        getattr(request, "orders_to_redact", []) or [],
+        [email] if email else [],
+        runtime,
+    )
 
     # what domains keep by address (waitlist signups): Domain.forgets
-    forgotten = ForgottenCustomer(store_id, frozenset(subject.addresses), runtime.repo)
+    forgotten = ForgottenCustomer(
+        store_id, frozenset(subject.addresses), runtime.repo, frozenset(subject.order_ids)
+    )
     kept_by_domains = sum(forget(forgotten) for forget in runtime.registry.forgets)
 
-    events = _customer_events(record, subject, runtime)
+    exports = forget_exports(store_id, subject, runtime)
+    events = [_key_fields(e) for e in customer_events(store_id, subject, runtime, record.delivery_id)]
     partitions = {
         keys.entity_partition(store_id, kind, entity_id) for kind, entity_id in _subject_entities(subject)
     }
@@ -238,6 +269,7 @@ def redact_customer(record: EventRecord, item: dict[str, Any], runtime: Runtime)
         f"customer redacted: {len(events)} stored deliveries, {len(doomed_jobs)} due jobs and "
         f"{deleted_actions} actions not carried out deleted; {redacted_actions} actions kept redacted"
         + (f"; {kept_by_domains} other items deleted" if kept_by_domains else "")
+        + (f"; {exports} data exports deleted" if exports else "")
     )
 
 
@@ -248,25 +280,26 @@ def _subject_entities(subject: Subject) -> Iterator[tuple[str, str]]:
         yield "order", order_id
 
 
-def _customer_events(record: EventRecord, subject: Subject, runtime: Runtime) -> list[dict[str, Any]]:
+def customer_events(
+    store_id: str, subject: Subject, runtime: Runtime, skip_delivery: str | None = None
+) -> Iterator[dict[str, Any]]:
     """The stored deliveries about the subject: by entity, by the entities their resource points at
     (a fulfillment's or refund's order), or by the addresses they carry (a guest checkout)."""
-    found: list[dict[str, Any]] = []
-    for event in runtime.repo.items_of(record.store_id, "events"):
-        if event.get("delivery_id") == record.delivery_id:
+    for event in runtime.repo.items_of(store_id, "events"):
+        if event.get("delivery_id") == skip_delivery:
             continue
         kind, entity_id = str(event.get("entity_kind")), str(event.get("entity_id"))
         if subject.is_entity(kind, entity_id):
-            found.append(_key_fields(event))
+            yield event
             continue
         if kind in _NO_CUSTOMER_DATA:
             continue
         try:
             resource = load_parsed(EventRecord.model_validate(event), event, runtime).resource
         except Exception:  # a payload that no longer parses is judged by its text
-            logger.warning("stored payload unparseable during redact", extra={"store_id": record.store_id})
+            logger.warning("stored payload unparseable during redact", extra={"store_id": store_id})
             if _raw_quotes(event, subject, runtime):
-                found.append(_key_fields(event))
+                yield event
             continue
         related = related_ids(resource)
         dumped = resource.model_dump(mode="json")
@@ -275,8 +308,23 @@ def _customer_events(record: EventRecord, subject: Subject, runtime: Runtime) ->
             or (subject.customer_id and related.get("customer") == subject.customer_id)
             or addresses_in(dumped) & subject.addresses
         ):
-            found.append(_key_fields(event))
-    return found
+            yield event
+
+
+def forget_exports(store_id: str, subject: Subject, runtime: Runtime) -> int:
+    """customers/redact: the customer's data exports go too (found by id or hashed address)."""
+    digests = {keys.contact_digest(store_id, a) for a in subject.addresses}
+    doomed = [
+        e
+        for e in runtime.repo.data_exports(store_id)
+        if (subject.customer_id and e.get("customer_id") == subject.customer_id)
+        or digests & {str(d) for d in e.get("digests", [])}
+    ]
+    for export in doomed:
+        if runtime.archive.available:
+            runtime.archive.delete_prefix(snapshots.entity_prefix(store_id, "data-export", str(export["SK"])))
+    runtime.repo.delete_item_keys([{"PK": e["PK"], "SK": e["SK"]} for e in doomed])
+    return len(doomed)
 
 
 def _raw_quotes(event: dict[str, Any], subject: Subject, runtime: Runtime) -> bool:
@@ -303,19 +351,40 @@ def _json(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def redacted_id(store_id: str, customer_id: Any) -> str | None:
+    """What the redact delivery keeps of the customer's id: a hash (the same customer's later
+    deliveries can be matched to it by the merchant, the id itself is not kept)."""
+    if customer_id is None or str(customer_id) == "":
+        return None
+    text = str(customer_id)
+    if text.startswith(REDACTED_ID):  # a repeated stream record: already scrubbed
+        return text
+    return REDACTED_ID + hashlib.sha256(f"{store_id}\x1fcustomer\x1f{text}".encode()).hexdigest()[:24]
+
+
+#: how the redact delivery shows the customer's id once it is carried out
+REDACTED_ID = "redacted-"
+
+
 def _keep_ids_only(record: EventRecord, request: Any, runtime: Runtime) -> None:
-    """The redact delivery itself carried the customer's email/phone: keep only the ids (it still
-    parses, so a repeated stream record redacts again instead of failing)."""
+    """The redact delivery itself carried the customer's email/phone and id: keep only the orders'
+    ids and a hash of the customer's (it still parses, so a repeated stream record redacts again,
+    finding nothing more, instead of failing)."""
+    hashed = redacted_id(record.store_id, getattr(request, "customer_id", None))
     scrubbed = {
         "shop_id": getattr(request, "shop_id", None),
         "shop_domain": getattr(request, "shop_domain", None),
-        "customer": {"id": getattr(request, "customer_id", None)},
+        "customer": {"id": hashed},
         "orders_to_redact": list(getattr(request, "orders_to_redact", []) or []),
     }
     if record.raw_s3_key and runtime.archive.available:
         runtime.archive.delete_prefix(record.raw_s3_key)
     runtime.repo.replace_event_raw(
-        record.store_id, record.platform, record.delivery_id, compress(json.dumps(scrubbed).encode())
+        record.store_id,
+        record.platform,
+        record.delivery_id,
+        compress(json.dumps(scrubbed).encode()),
+        entity_id=hashed,
     )
 
 

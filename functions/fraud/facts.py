@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from functions.fraud.models import RiskSettings
 from functions.fraud.signals import Facts, card_of, identities
 from storekit import keys
-from storekit.automation import AppliedEvent, Reader
+from storekit.automation import AppliedEvent, ForgottenCustomer, Reader
 from storekit.models import Dispute, Order, PaymentDetails, RiskAssessment, Transaction
 from storekit.observability import logger
 from storekit.store import StoreConfig
@@ -287,3 +287,36 @@ def keep_chargeback_flags(applied: AppliedEvent) -> None:
                 "dispute_id": dispute.id,
             },
         )
+
+
+# --- customers/redact ------------------------------------------------------------------------------
+#: at most this many lines of a redacted order have their hoarding counters looked up
+_REDACT_LINES = 50
+
+
+def forget_fraud_identities(forgotten: ForgottenCustomer) -> int:
+    """customers/redact: the velocity counters and chargeback flags kept for the customer's email
+    (each address given) and for the email, IP, card and shipping address of each order the request
+    names, and the stock-hoarding unit counters of those orders' products. Keys are hashes of the
+    values, so each is found by key (one GetItem or Query per identity), never by a scan."""
+    store_id, repo = forgotten.store_id, forgotten.repo
+    found: set[tuple[str, str]] = {("email", a) for a in forgotten.addresses if "@" in a}
+    products: set[str] = set()
+    reader = Reader(store_id, repo)
+    for order_id in sorted(forgotten.order_ids):
+        try:
+            order = reader.order(order_id)
+        except Exception:  # a snapshot kept in S3 is not opened here: its email still goes (above)
+            logger.warning("redacted order's snapshot could not be read", extra={"store_id": store_id})
+            continue
+        if order is None:
+            continue
+        payment = payment_of(repo.fraud_facts(store_id, order_id)) or order.payment
+        found |= set(identities(order, payment).items())
+        products |= {p for line in order.line_items[:_REDACT_LINES] if (p := line.product_id or line.sku)}
+    deleted = 0
+    for dimension, value in sorted(found):
+        deleted += repo.forget_fraud_identity(store_id, dimension, value)
+        for product in sorted(products):
+            deleted += repo.forget_fraud_identity(store_id, f"units-{dimension}", f"{value}|{product}")
+    return deleted

@@ -19,7 +19,7 @@ from storekit import keys
 from storekit.actions import Action, AddTags, HoldFulfillment
 from storekit.adapters import Topic
 from storekit.automation import AppliedEvent, Automation, Context, Decision, Reader, nothing
-from storekit.models import LineItem, Order
+from storekit.models import LineItem, Order, Product
 from storekit.store import StoreConfig
 
 HOARDING = "stock-hoarding"
@@ -37,18 +37,23 @@ class HoardingSettings(StaffAlert):
         default_factory=list, max_length=500
     )
     limited_skus: list[Annotated[str, Field(max_length=255)]] = Field(default_factory=list, max_length=500)
+    #: products carrying this tag (products/create and products/update keep the set) are limited too
+    limited_tag: Tag | None = None
     max_units_per_customer: int = Field(default=2, ge=1, le=100000)
     window_hours: int = Field(default=24, ge=1, le=720)
     tag: Tag = "limit-exceeded"
     hold_fulfillment: bool = True
 
 
-def limited_units(order: Order, settings: HoardingSettings) -> dict[str, tuple[int, str]]:
-    """product id -> (units in this order, a name for it), for the limited products only."""
+def limited_units(
+    order: Order, settings: HoardingSettings, tagged: frozenset[str] = frozenset()
+) -> dict[str, tuple[int, str]]:
+    """product id -> (units in this order, a name for it), for the limited products only (named in
+    the settings, or `tagged` with limited_tag)."""
     found: dict[str, tuple[int, str]] = {}
     for line in order.line_items:
         product = line.product_id or line.sku
-        if not product or not is_limited(line, settings):
+        if not product or not (is_limited(line, settings) or (line.product_id or "") in tagged):
             continue
         units, _ = found.get(product, (0, ""))
         found[product] = (units + max(line.quantity, 0), line.sku or line.title or f"product {product}")
@@ -67,6 +72,8 @@ class EarlierUnits:
     """Units of each limited product bought before this order in the window, per identity."""
 
     units: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: the order's products that carry the store's limited_tag
+    tagged: frozenset[str] = frozenset()
 
 
 def _width(settings: HoardingSettings) -> int:
@@ -97,14 +104,28 @@ def _counter_keys(
     ]
 
 
+def tagged_products(order: Order, store_id: str, settings: HoardingSettings, repo: Any) -> frozenset[str]:
+    """The order's products the store tagged limited_tag (one BatchGetItem; none without the tag)."""
+    if settings.limited_tag is None:
+        return frozenset()
+    ids = sorted({line.product_id for line in order.line_items if line.product_id})[:MAX_LIMITED_LINES]
+    if not ids:
+        return frozenset()
+    wanted = {product: keys.fraud_limited_product(store_id, product) for product in ids}
+    found = repo.fraud_items(list(wanted.values()))
+    return frozenset(p for p, k in wanted.items() if (k["PK"], k["SK"]) in found)
+
+
 def units_before(order: Order, read: Reader) -> EarlierUnits:
-    """One BatchGetItem: the limited products' unit counters of the order's identities."""
+    """The limited products' unit counters of the order's identities (one BatchGetItem; one more
+    first for the products tagged limited_tag, when the store names one)."""
     settings = _settings(read.store)
     if settings is None:
         return EarlierUnits()
-    limited = limited_units(order, settings)
+    tagged = tagged_products(order, read.store_id, settings, read.repo)
+    limited = limited_units(order, settings, tagged)
     if not limited:
-        return EarlierUnits()
+        return EarlierUnits(tagged=tagged)
     at, width = _epoch(order, read.now), _width(settings)
     wanted: dict[tuple[str, str], list[keys.Key]] = {}
     for dimension, value in identities(order, order.payment).items():
@@ -121,14 +142,14 @@ def units_before(order: Order, read: Reader) -> EarlierUnits:
                 if name.startswith("o#") and name != own and at - width <= int(when) <= at:
                     total += int(item.get(f"u#{name[2:]}", 0))
         units[pair] = total
-    return EarlierUnits(units)
+    return EarlierUnits(units, tagged)
 
 
 def hoarding(order: Order, ctx: Context[HoardingSettings, EarlierUnits]) -> Decision:
     settings = ctx.settings
-    if not settings.limited_product_ids and not settings.limited_skus:
-        return nothing("no limited product set (settings limited_product_ids, limited_skus)")
-    limited = limited_units(order, settings)
+    if not settings.limited_product_ids and not settings.limited_skus and not settings.limited_tag:
+        return nothing("no limited product set (settings limited_product_ids, limited_skus, limited_tag)")
+    limited = limited_units(order, settings, ctx.related.tagged)
     if not limited:
         return nothing(f"{order_label(order)} has no limited product")
     found = identities(order, order.payment)
@@ -179,7 +200,9 @@ def keep_limited_units(applied: AppliedEvent) -> None:
     settings = _settings(applied.store)
     if settings is None:
         return
-    limited = limited_units(order, settings)
+    limited = limited_units(
+        order, settings, tagged_products(order, applied.store.store_id, settings, applied.repo)
+    )
     if not limited:
         return
     at, width = _epoch(order, applied.now), _width(settings)
@@ -197,6 +220,20 @@ def keep_limited_units(applied: AppliedEvent) -> None:
             )
 
 
+def keep_limited_products(applied: AppliedEvent) -> None:
+    """A product created or updated: in the store's limited set while it carries limited_tag (case
+    does not matter), out of it when the tag is taken off or the product is deleted."""
+    product = applied.parsed.resource
+    if not isinstance(product, Product) or not applied.store.automation(HOARDING).enabled:
+        return
+    settings = _settings(applied.store)
+    if settings is None or settings.limited_tag is None:
+        return
+    tag = settings.limited_tag.casefold()
+    limited = applied.topic != "product.deleted" and any(t.strip().casefold() == tag for t in product.tags)
+    applied.repo.set_limited_product(applied.store.store_id, product.id, limited)
+
+
 STOCK_HOARDING: Automation[Order, HoardingSettings, EarlierUnits] = Automation(
     name=HOARDING,
     description="Per-customer purchase limits on limited products: tag, hold and report an order "
@@ -206,4 +243,6 @@ STOCK_HOARDING: Automation[Order, HoardingSettings, EarlierUnits] = Automation(
     takes=(Order,),
     run=hoarding,
     load=units_before,
+    #: products are kept only for their limited_tag (keep_limited_products)
+    reads=frozenset({"product"}),
 )

@@ -9,6 +9,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from functions.fraud.models import RestrictedSettings
+from functions.fraud.money import woo_cancel_refund
 from functions.fraud.risk import order_label, order_link, staff_alert
 from storekit.actions import Action, AddTags, CancelOrder, HoldFulfillment
 from storekit.adapters import Topic
@@ -94,6 +95,12 @@ def restricted(order: Order, ctx: Context[RestrictedSettings, None]) -> Decision
     if no_alert:
         left_out.append(no_alert)
     if settings.cancel_and_refund:
+        refund, no_refund = woo_cancel_refund(
+            ctx.store, order, "restricted-destination", f"restricted destination: {why}"
+        )
+        actions += refund
+        if no_refund:
+            left_out.append(no_refund)
         actions.append(
             CancelOrder(
                 order_id=order.id,

@@ -11,6 +11,7 @@ from typing import Any
 
 from functions.fraud.facts import RISK_SCORE, RiskInput, risk_input
 from functions.fraud.models import RiskSettings, StaffAlert
+from functions.fraud.money import woo_cancel_refund
 from functions.fraud.signals import Score, risk_score
 from storekit.actions import Action, AddOrderNote, AddTags, CancelOrder, HoldFulfillment, PostSlack, SendEmail
 from storekit.adapters import Topic
@@ -82,6 +83,12 @@ def band_actions(
             left_out.append(why)
     if score.total >= settings.cancel_at:
         if settings.cancel_and_refund:
+            refund, no_refund = woo_cancel_refund(
+                store, order, "fraud", f"storeflow risk score {score.total}/100: cancelled"
+            )
+            actions += refund
+            if no_refund:
+                left_out.append(no_refund)
             actions.append(
                 CancelOrder(
                     order_id=order.id,
@@ -126,5 +133,6 @@ RISK: Automation[Order | Transaction | RiskAssessment, RiskSettings, Any] = Auto
     takes=(Order, Transaction, RiskAssessment),
     run=risk,
     load=risk_input,
-    reads=frozenset({"order", "transaction", "dispute"}),
+    #: shipments and refunds are kept for the fraud report (what became of a scored order)
+    reads=frozenset({"order", "transaction", "dispute", "fulfillment", "refund"}),
 )

@@ -100,20 +100,27 @@ def identities(order: Order, payment: PaymentDetails | None) -> dict[str, str]:
 
 
 # --- lookups in packaged data (lazy: they cost import time) ------------------------------------
+#: shipped inside the geoip2fast package (no download, no network call)
+GEOIP_DATA_FILE = "geoip2fast-ipv6.dat.gz"
+
+
 @lru_cache(maxsize=1)
 def _geoip() -> object:
-    from geoip2fast import GeoIP2Fast  # ~0.1 s: loaded on the first lookup only
+    from geoip2fast import GeoIP2Fast  # ~0.2 s: loaded on the first lookup only
 
-    return GeoIP2Fast(verbose=False)
+    # the package's IPv6 data file holds the IPv4 ranges too: one database for both
+    return GeoIP2Fast(verbose=False, geoip2fast_data_file=GEOIP_DATA_FILE)
 
 
 def ip_country(ip: str) -> str | None:
-    """The country of a public IPv4 address from the packaged database; None when unknown."""
+    """The country of a public IPv4 or IPv6 address from the packaged database; None when unknown."""
     try:
         address = ipaddress.ip_address(ip.strip())
     except ValueError:
         return None
-    if not address.is_global or address.version != 4:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:  # ::ffff:a.b.c.d
+        address = address.ipv4_mapped
+    if not address.is_global:
         return None
     found = getattr(_geoip().lookup(str(address)), "country_code", None)  # type: ignore[attr-defined]
     return found if isinstance(found, str) and re.fullmatch(r"[A-Z]{2}", found) else None
@@ -199,7 +206,7 @@ def _countries(
         return signals, missing
     country = country_of_ip(order.client_ip)
     if country is None:
-        missing.append("IP country: not a public IPv4 address the packaged database knows")
+        missing.append("IP country: not a public IP address the packaged database knows")
         return signals, missing
     known = {c.upper() for c in (billing, shipping) if c}
     if known and country not in known:

@@ -10,7 +10,14 @@ from functions.inventory.marketing import MARKETING
 from functions.inventory.reorder import REORDER
 from functions.inventory.sales import keep_sales
 from functions.inventory.sold_out import SOLD_OUT
-from functions.inventory.waitlist import LINK_KIND, WAITLIST, forget_signups, keep_variants, leave_waitlist
+from functions.inventory.waitlist import (
+    LINK_KIND,
+    WAITLIST,
+    forget_signups,
+    keep_variants,
+    leave_waitlist,
+    list_signups,
+)
 from storekit.automation import Domain
 
 DOMAIN = Domain(
@@ -23,4 +30,6 @@ DOMAIN = Domain(
     unsubscribes={LINK_KIND: leave_waitlist},
     #: customers/redact deletes the address's waitlist signups
     forgets=(forget_signups,),
+    #: customers/data_request lists them
+    lists=(list_signups,),
 )

@@ -41,6 +41,7 @@ from storekit.automation import (
     Decision,
     ForgottenCustomer,
     Reader,
+    RequestedCustomer,
     nothing,
 )
 from storekit.clock import iso
@@ -119,7 +120,10 @@ def email_action_id(store_id: str, variant_id: str, digest: str, signed_at: str)
 # --- the signup route's logic ------------------------------------------------------------------
 def sign_up(store: StoreConfig, signup: WaitlistSignup, runtime: Runtime) -> None:
     """Put the shopper on the variant's waitlist (once); NotFound for a variant storeflow does not
-    know. Whether they were on it already is not told (the route answers the same)."""
+    know. Whether they were on it already is not told: the route answers the same, and a signup does
+    the same table calls either way (two reads, two writes), so its time does not tell either. A
+    repeat signup keeps the shopper on the list for another `keep_days`; one already emailed about
+    the last restock is a new signup, at the end of the line."""
     store_id = store.store_id
     if runtime.repo.variant_info(store_id, signup.variant_id) is None:
         raise NotFound(
@@ -130,19 +134,17 @@ def sign_up(store: StoreConfig, signup: WaitlistSignup, runtime: Runtime) -> Non
     now = runtime.clock.now()
     signed_at = iso(now)
     expires_at = int((now + timedelta(days=settings.keep_days)).timestamp())
-    if runtime.repo.join_waitlist(store_id, signup.variant_id, signup.email, signed_at, expires_at):
-        return
     digest = keys.email_digest(store_id, signup.email)
     entry = runtime.repo.waitlist_entry(store_id, signup.variant_id, digest)
-    if entry is None:  # left meanwhile: sign up again
-        runtime.repo.join_waitlist(store_id, signup.variant_id, signup.email, signed_at, expires_at)
-        return
-    was = str(entry["signed_at"])
+    was = str(entry["signed_at"]) if entry else signed_at
     emailed = runtime.repo.existing_actions(
         store_id, [email_action_id(store_id, signup.variant_id, digest, was)]
     )
-    if emailed:  # told about the last restock: this is a new signup, at the end of the line
-        runtime.repo.renew_waitlist_entry(store_id, signup.variant_id, digest, was, signed_at, expires_at)
+    if entry is None:
+        runtime.repo.join_waitlist(store_id, signup.variant_id, signup.email, signed_at, expires_at)
+    else:
+        renewed = signed_at if emailed else None
+        runtime.repo.rejoin_waitlist(store_id, signup.variant_id, digest, was, renewed, expires_at)
 
 
 # --- what the automation reads -----------------------------------------------------------------
@@ -365,3 +367,17 @@ def leave_waitlist(claims: LinkClaims, runtime: Runtime) -> str:
 
 def forget_signups(forgotten: ForgottenCustomer) -> int:
     return forgotten.repo.forget_waitlister(forgotten.store_id, forgotten.addresses)
+
+
+def list_signups(requested: RequestedCustomer) -> list[dict[str, Any]]:
+    """customers/data_request: the address's waitlist signups."""
+    entries = requested.repo.waitlist_signups(requested.store_id, requested.addresses)
+    return [
+        {
+            "item": "waitlist signup",
+            "variant_id": e.get("variant_id"),
+            "email": e.get("email"),
+            "signed_at": e.get("signed_at"),
+        }
+        for e in entries
+    ]

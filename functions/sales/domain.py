@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from functions.sales.gifts import GIFT_STOCK_AUTOMATION, record_toggle
 from functions.sales.releases import PRODUCT_RELEASE, RELEASE_SCHEDULE
 from functions.sales.runner import SALES
-from functions.sales.schedule import SALE_SCHEDULE
+from functions.sales.schedule import OFFER_SCHEDULE, SALE_SCHEDULE
 from storekit.automation import Automation, Domain
 
 
@@ -28,8 +29,15 @@ SALES_MODE: Automation[object, SalesSettings, None] = Automation(
 
 DOMAIN = Domain(
     name="sales",
-    automations=(SALES_MODE, PRODUCT_RELEASE),
+    automations=(SALES_MODE, PRODUCT_RELEASE, GIFT_STOCK_AUTOMATION),
+    #: a gift's pause or resume, once carried out, is recorded on its offer
+    settles=(record_toggle,),
     #: product titles for release announcements
     snapshots=frozenset({"product"}),
-    schedule_types={"sale": SALE_SCHEDULE, "release": RELEASE_SCHEDULE},
+    schedule_types={
+        "sale": SALE_SCHEDULE,
+        "release": RELEASE_SCHEDULE,
+        "bundle": OFFER_SCHEDULE,
+        "gift": OFFER_SCHEDULE,
+    },
 )

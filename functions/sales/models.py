@@ -118,6 +118,28 @@ class Progress(BaseModel):
     total: int = 0
 
 
+class Offer(BaseModel):
+    """What a bundle or gift discount names beyond a sale's fields, and (a gift) whether its discount
+    is paused now."""
+
+    model_config = ConfigDict(defer_build=True, frozen=True)
+
+    #: a bundle: [A, B] (Shopify: buy A, get B at the percent off)
+    bundle: list[str] = Field(default_factory=list)
+    #: a gift: the qualifying items (Shopify), the minimum quantity or amount spent, the gift
+    buy_product_ids: list[str] = Field(default_factory=list)
+    buy_collection_ids: list[str] = Field(default_factory=list)
+    min_quantity: int | None = None
+    min_subtotal: Decimal | None = None
+    gift_product_id: str | None = None
+    gift_variant_id: str | None = None
+    #: the gift sold out and its discount is paused (deactivated); pauses and resumes so far
+    paused: bool = False
+    toggles: int = 0
+    #: WooCommerce: the cart minimum storeflow set on the coupon (from the prices read at the start)
+    minimum_amount: Decimal | None = None
+
+
 class Sale(BaseModel):
     """A sale as kept: its window (UTC), what it selects, how it prices, and where it is."""
 
@@ -125,7 +147,7 @@ class Sale(BaseModel):
 
     job_id: str
     store_id: str
-    kind: Literal["sale"] = "sale"
+    kind: Literal["sale", "bundle", "gift"] = "sale"
     name: str
     method: Literal["price", "discount"]
     selector: str
@@ -137,6 +159,8 @@ class Sale(BaseModel):
     ends_at: str
     dry_run: bool = False
     min_quantity: int | None = None
+    #: a bundle's or gift's own terms (None: a sale)
+    offer: Offer | None = None
     state: SaleState = "scheduled"
     phase: Phase | None = None
     cancel_requested: bool = False
@@ -222,3 +246,118 @@ class SaleEdit(BaseModel):
         if self.percent_off is None and self.amount_off is None and self.prices is None:
             return None
         return Discount(percent_off=self.percent_off, amount_off=self.amount_off, prices=self.prices)
+
+
+_NUMBER_ID = r"^(gid://shopify/[A-Za-z]+/)?[0-9]{1,20}$"
+
+
+def _number_ids(values: list[str]) -> list[str]:
+    import re
+
+    for value in values:
+        if not re.match(_NUMBER_ID, value):
+            raise ValueError(f"{value[:40]!r} is not an id (a number or a gid://shopify/... id)")
+    return [value.rsplit("/", 1)[-1] for value in values]
+
+
+class BundleInput(BaseModel):
+    """Body of POST /stores/{id}/schedules for a bundle: "buy A and B together, X% off"."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
+
+    kind: Literal["bundle"]
+    name: str = Field(min_length=1, max_length=200)
+    #: [A, B]: the two products bought together
+    product_ids: list[str] = Field(min_length=2, max_length=2)
+    percent_off: Decimal = Field(gt=0, le=100, allow_inf_nan=False)
+    starts_at: str = Field(min_length=10, max_length=40)
+    ends_at: str = Field(min_length=10, max_length=40)
+    dry_run: bool = False
+
+    _printable = field_validator("name")(SaleInput._printable.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("product_ids")
+    @classmethod
+    def _ids(cls, values: list[str]) -> list[str]:
+        ids = _number_ids(values)
+        if len(set(ids)) != len(ids):
+            raise ValueError("name two different products")
+        return ids
+
+
+class GiftInput(BaseModel):
+    """Body of POST /stores/{id}/schedules for a free gift with purchase."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
+
+    kind: Literal["gift"]
+    name: str = Field(min_length=1, max_length=200)
+    gift_product_id: str = Field(min_length=1, max_length=60)
+    gift_variant_id: str = Field(min_length=1, max_length=60)
+    #: what qualifies (Shopify: one of these, with min_quantity or min_subtotal)
+    buy_product_ids: list[str] | None = Field(default=None, min_length=1, max_length=100)
+    buy_collection_ids: list[str] | None = Field(default=None, min_length=1, max_length=100)
+    min_quantity: int | None = Field(default=None, ge=1, le=10_000)
+    min_subtotal: Decimal | None = Field(default=None, gt=0, lt=Decimal("1e9"), allow_inf_nan=False)
+    starts_at: str = Field(min_length=10, max_length=40)
+    ends_at: str = Field(min_length=10, max_length=40)
+    dry_run: bool = False
+
+    _printable = field_validator("name")(SaleInput._printable.__func__)  # type: ignore[attr-defined]
+
+    @field_validator("gift_product_id", "gift_variant_id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _number_ids([value])[0]
+
+    @field_validator("buy_product_ids", "buy_collection_ids")
+    @classmethod
+    def _ids(cls, values: list[str] | None) -> list[str] | None:
+        return _number_ids(values) if values is not None else None
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> GiftInput:
+        if self.buy_product_ids is not None and self.buy_collection_ids is not None:
+            raise ValueError("give at most one of buy_product_ids, buy_collection_ids")
+        if (self.min_quantity is None) == (self.min_subtotal is None):
+            raise ValueError("give exactly one of min_quantity, min_subtotal")
+        return self
+
+
+def new_offer_sale(
+    body: BundleInput | GiftInput, store_id: str, job_id: str, currency: str, timezone: str, now: datetime
+) -> Sale:
+    """A bundle or gift kept as a discount sale (the same steps start and end it)."""
+    if isinstance(body, BundleInput):
+        offer = Offer(bundle=list(body.product_ids))
+        selector, selected = "product_ids", list(body.product_ids)
+        discount = Discount(percent_off=body.percent_off)
+    else:
+        offer = Offer(
+            buy_product_ids=list(body.buy_product_ids or []),
+            buy_collection_ids=list(body.buy_collection_ids or []),
+            min_quantity=body.min_quantity,
+            min_subtotal=body.min_subtotal,
+            gift_product_id=body.gift_product_id,
+            gift_variant_id=body.gift_variant_id,
+        )
+        selector, selected = "product_ids", [body.gift_product_id]
+        discount = Discount(percent_off=Decimal(100))
+    return Sale(
+        job_id=job_id,
+        store_id=store_id,
+        kind=body.kind,
+        name=body.name,
+        method="discount",
+        selector=selector,
+        selected=selected,
+        discount=discount,
+        currency=currency,
+        timezone=timezone,
+        starts_at=iso(local_time(body.starts_at, timezone)),
+        ends_at=iso(local_time(body.ends_at, timezone)),
+        dry_run=body.dry_run,
+        offer=offer,
+        created_at=iso(now),
+        updated_at=iso(now),
+    )

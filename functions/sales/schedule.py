@@ -12,7 +12,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from functions.admin.stores import validation_message
-from functions.sales.models import Sale, SaleEdit, SaleInput, local_time, new_sale
+from functions.sales.models import (
+    BundleInput,
+    GiftInput,
+    Sale,
+    SaleEdit,
+    SaleInput,
+    local_time,
+    new_offer_sale,
+    new_sale,
+)
 from functions.sales.runner import (
     ProductRecord,
     change_sale,
@@ -60,13 +69,92 @@ def overlapping_sale(sale: Sale, others: list[Sale]) -> tuple[Sale, list[str]] |
     return None
 
 
+#: variants a POST reads from the store at most to compare a sale with others selected another way
+OVERLAP_READ_LIMIT = 2000
+
+
+def _by_exact_ids(a: Sale, b: Sale) -> bool:
+    """Both select by the same kind of exact id (product ids, or SKUs): `overlapping_sale` is complete."""
+    return a.selector == b.selector and a.selector in ("product_ids", "skus")
+
+
+def _variants_of(sale: Sale, store: StoreConfig, runtime: Runtime, calls: Any) -> set[str] | None:
+    """The variant ids a price sale changes: its records once started, else read from the store
+    (None: more than OVERLAP_READ_LIMIT)."""
+    from storekit.clients.prices import price_book
+
+    found: set[str] = set()
+    if sale.recorded:
+        for data in runtime.repo.sale_products(sale.store_id, sale.job_id):
+            for change in ProductRecord.load(data).variants:
+                if change.outcome in ("recorded", "planned", "on_sale"):
+                    found.add(change.variant_id)
+        return found
+    named = set(sale.discount.prices or {})
+    book = price_book(store.platform, store.shop_domain)
+    for _, variants in book.selected(sale.selector, sale.selected, calls):
+        for variant in variants:
+            if not named or variant.variant_id in named or (variant.sku or "") in named:
+                found.add(variant.variant_id)
+        if len(found) > OVERLAP_READ_LIMIT:
+            return None
+    return found
+
+
+def overlap_across_selectors(
+    sale: Sale, others: list[Sale], store: StoreConfig, runtime: Runtime
+) -> tuple[tuple[Sale, list[str]] | None, str | None]:
+    """Another price sale, selected another way (a tag sale and a SKU sale), whose window overlaps
+    and which changes one of the same variants: found by reading both selections from the store
+    (bounded). Returns (that sale and the shared variant ids, None), or (None, why the check could
+    not be made: such variants are then skipped at the start, as "in the price sale ... already")."""
+    from functions.sales import runner
+    from functions.sales.runner import ContinueLater, StoreCalls, sender
+    from storekit.errors import ExternalCallError
+
+    candidates = [
+        other
+        for other in others
+        if other.job_id != sale.job_id
+        and other.method == "price"
+        and other.state in ("scheduled", "running")
+        and not other.cancel_requested
+        and other.starts_at < sale.ends_at
+        and sale.starts_at < other.ends_at
+        and not _by_exact_ids(sale, other)
+    ]
+    if not candidates:
+        return None, None
+    pace = runner.DEFAULT_PACE()  # an HTTP answer: a short budget, short waits
+    pace.budget_s, pace.max_wait_s = min(pace.budget_s, 10.0), min(pace.max_wait_s, 2.0)
+    calls = StoreCalls(sender(store, runtime, sale), pace)
+    deferred = f"over {OVERLAP_READ_LIMIT} variants: other sales' variants are skipped at the start"
+    try:
+        mine = _variants_of(sale, store, runtime, calls)
+        if mine is None:
+            return None, deferred
+        note = None
+        for other in candidates:
+            theirs = _variants_of(other, store, runtime, calls)
+            if theirs is None:
+                note = deferred
+                continue
+            shared = sorted(mine & theirs)
+            if shared:
+                return (other, shared), None
+        return None, note
+    except (ExternalCallError, ContinueLater, ConfigurationError) as exc:
+        return None, (
+            f"the store could not be read to compare with other sales ({exc}): variants another "
+            "price sale holds are skipped at the start"
+        )[:300]
+
+
 def create_sale(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -> tuple[int, dict[str, Any]]:
     try:
         body = SaleInput.model_validate(data)
     except ValidationError as exc:
         raise BadRequest(validation_message(exc)) from exc
-    if body.min_quantity is not None and store.platform == "woocommerce":
-        raise BadRequest("min_quantity: WooCommerce coupons have no quantity break")
     if body.method == "discount" and body.prices is not None:
         raise BadRequest(
             "prices: a platform discount takes percent_off or amount_off (fixed prices need 'price')"
@@ -93,6 +181,48 @@ def create_sale(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -
             f"overlaps the price sale {other.name!r} ({other.job_id}, {other.starts_at} to {other.ends_at}) "
             f"on {selector} {named}"
         )
+    note = None
+    if sale.method == "price":
+        across, note = overlap_across_selectors(sale, others, store, runtime)
+        if across is not None:
+            other, shared = across
+            named = ", ".join(shared[:20]) + (f" and {len(shared) - 20} more" if len(shared) > 20 else "")
+            raise Conflict(
+                f"overlaps the price sale {other.name!r} ({other.job_id}, {other.starts_at} to "
+                f"{other.ends_at}, selected by {other.selector}) on variant(s) {named}"
+            )
+    runtime.repo.add_sale(sale.model_dump(mode="json"), sale.view())
+    file_step(runtime, sale, "start", starts)
+    file_step(runtime, sale, "end", ends)
+    return 201, {**sale.view(), **({"overlap_check": note} if note else {})}
+
+
+def create_offer(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -> tuple[int, dict[str, Any]]:
+    """A bundle or a gift: a platform discount for its window (filed like a discount sale)."""
+    model: type[BundleInput] | type[GiftInput] = BundleInput if data.get("kind") == "bundle" else GiftInput
+    try:
+        body = model.model_validate(data)
+    except ValidationError as exc:
+        raise BadRequest(validation_message(exc)) from exc
+    if isinstance(body, GiftInput):
+        buys = body.buy_product_ids is not None or body.buy_collection_ids is not None
+        if store.platform == "shopify" and not buys:
+            raise BadRequest(
+                "buy_product_ids: a Shopify gift (a buy X get Y discount) needs the qualifying "
+                "products or collections (buy_product_ids or buy_collection_ids)"
+            )
+        if store.platform == "woocommerce" and (buys or body.min_subtotal is None):
+            raise BadRequest(
+                "min_subtotal: a WooCommerce gift is a coupon whose only cart condition is its "
+                "subtotal: give min_subtotal (no buy_product_ids, buy_collection_ids or min_quantity)"
+            )
+    starts, ends = _time(body.starts_at, "starts_at", store), _time(body.ends_at, "ends_at", store)
+    now = runtime.clock.now()
+    if ends <= starts:
+        raise BadRequest("ends_at: must be after starts_at")
+    if ends <= now:
+        raise BadRequest("ends_at: is in the past")
+    sale = new_offer_sale(body, store.store_id, uuid.uuid4().hex, store.currency, store.timezone, now)
     runtime.repo.add_sale(sale.model_dump(mode="json"), sale.view())
     file_step(runtime, sale, "start", starts)
     file_step(runtime, sale, "end", ends)
@@ -243,6 +373,13 @@ def edit_sale(
         file_step(runtime, after, "reprice", now, step_id=f"{job_id}-reprice-{uuid.uuid4().hex[:12]}")
     return 200, after.view()
 
+
+OFFER_SCHEDULE = ScheduleType(
+    run=lambda job, runtime: run_sale_step(job, runtime),
+    create=create_offer,
+    show=show_sale,
+    cancel=cancel_sale,
+)
 
 SALE_SCHEDULE = ScheduleType(
     run=lambda job, runtime: run_sale_step(job, runtime),

@@ -337,13 +337,124 @@ class PostWebhook(_Action):
         return f"post {self.event} to the outbound webhook {self.target().removeprefix('webhook:')}"
 
 
+class RefundOrder(_Action):
+    """Give money back for an order (Shopify refundCreate of the order's captured transactions, sent
+    with an `@idempotent` key; WooCommerce POST orders/{id}/refunds through the gateway). A money
+    movement: once per order and reason (`once_per`), never repeated blindly."""
+
+    kind: Literal["refund_order"] = "refund_order"
+    order_id: str
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=4)
+    currency: str | None = Field(default=None, max_length=3)
+    #: why the money moves (e.g. "cancelled-before-fulfillment"): recorded with the movement
+    reason: str = Field(min_length=1, max_length=64)
+    note: str = Field(default="", max_length=255)
+    #: deterministic: the same order and reason always carry the same key
+    idempotency_key: str = Field(min_length=8, max_length=64)
+    notify: bool = False
+
+    def target(self) -> str:
+        return f"order:{self.order_id}"
+
+    def summary(self) -> str:
+        return (
+            f"refund {self.amount} {self.currency or ''}".rstrip()
+            + f" on order {self.order_id} ({self.reason})"
+        )
+
+
+class IssueStoreCredit(_Action):
+    """Give store credit instead of a refund (Shopify storeCreditAccountCredit on the customer;
+    WooCommerce has no core store credit: a single-use coupon for the amount, restricted to the
+    customer's email, its code derived from the order and reason). A money movement, once per order
+    and reason."""
+
+    kind: Literal["issue_store_credit"] = "issue_store_credit"
+    order_id: str
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=4)
+    currency: str = Field(min_length=3, max_length=3)
+    reason: str = Field(min_length=1, max_length=64)
+    #: Shopify: the customer credited
+    customer_id: str | None = Field(default=None, max_length=64)
+    #: WooCommerce: the address the coupon is restricted to
+    email: str | None = Field(default=None, max_length=320)
+    #: WooCommerce: the coupon's code (deterministic: the same order and reason, the same code)
+    code: str = Field(min_length=8, max_length=64, pattern=r"^[A-Z0-9-]+$")
+    expires_at: datetime | None = None
+    note: str = Field(default="", max_length=255)
+
+    def target(self) -> str:
+        return f"order:{self.order_id}"
+
+    def summary(self) -> str:
+        return f"issue {self.amount} {self.currency} store credit for order {self.order_id} ({self.reason})"
+
+
+class SyncToHubSpot(_Action):
+    """Upsert a customer's HubSpot contact (by email) and, for an order, its deal (by the unique deal
+    property the store names), then associate the two: through HubSpot's official Python client,
+    with the store's HubSpot private-app access token (a store secret). Every call is an upsert or a
+    PUT, so a retried push changes nothing twice."""
+
+    kind: Literal["hubspot_sync"] = "hubspot_sync"
+    #: the contact's email (HubSpot's id property for contacts); None: an order with no email
+    email: str | None = Field(default=None, max_length=320)
+    #: contact properties (HubSpot internal names -> text values)
+    contact: dict[str, str] = Field(default_factory=dict)
+    customer_id: str | None = Field(default=None, max_length=64)
+    order_id: str | None = Field(default=None, max_length=64)
+    #: the deal's unique property (created by the merchant in HubSpot) and this order's value of it
+    deal_id_property: str | None = Field(default=None, max_length=100)
+    deal_key: str | None = Field(default=None, max_length=200)
+    deal: dict[str, str] = Field(default_factory=dict)
+
+    def target(self) -> str:
+        if self.order_id is not None:
+            return f"hubspot:deal:{self.order_id}"
+        return f"hubspot:contact:{self.customer_id or '?'}"
+
+    def summary(self) -> str:
+        if self.order_id is not None:
+            return f"upsert the HubSpot deal of order {self.order_id}" + (
+                " and its contact" if self.email else ""
+            )
+        return f"upsert HubSpot contact of customer {self.customer_id or '?'}"
+
+
+class SetDiscountActive(_Action):
+    """Pause or resume a platform discount storeflow created (a free gift whose gift sold out, or is
+    back in stock): Shopify `discountAutomaticDeactivate` / `discountAutomaticActivate`; WooCommerce
+    (REST v3 coupons have no active switch) the coupon's expiry moved to `expires_at`: the moment it
+    was paused, or back to the offer's end."""
+
+    kind: Literal["set_discount_active"] = "set_discount_active"
+    discount_id: str = Field(min_length=1, max_length=100, pattern=r"^[0-9]+$")
+    active: bool
+    expires_at: datetime
+    #: the offer (sale job id) whose discount it is: its state records the pause once carried out
+    sale_id: str = Field(min_length=1, max_length=80)
+
+    def target(self) -> str:
+        return f"discount:{self.discount_id}"
+
+    def summary(self) -> str:
+        return f"{'resume' if self.active else 'pause'} discount {self.discount_id} (offer {self.sale_id})"
+
+
 #: actions that only change storeflow's own state: carried out in dry-run as well
 INTERNAL_KINDS = frozenset({"schedule_job"})
 #: actions whose second performance changes nothing (a tag already there, a product already hidden):
 #: one whose executor died mid-way is simply done again. Any other kind (a message, a purchase
 #: order) is never repeated blindly: it is failed with a reason, for the merchant to check and retry.
 REPEATABLE_KINDS = frozenset(
-    {"schedule_job", "add_tags", "remove_tags", "set_product_visibility", "add_to_collection"}
+    {
+        "schedule_job",
+        "add_tags",
+        "remove_tags",
+        "set_product_visibility",
+        "add_to_collection",
+        "set_discount_active",
+    }
 )
 
 Action = Annotated[
@@ -361,7 +472,11 @@ Action = Annotated[
     | CancelOrder
     | PublishProduct
     | CreateDiscountCode
-    | PostWebhook,
+    | PostWebhook
+    | RefundOrder
+    | IssueStoreCredit
+    | SyncToHubSpot
+    | SetDiscountActive,
     Field(discriminator="kind"),
 ]
 

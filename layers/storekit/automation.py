@@ -149,12 +149,29 @@ class SettledAction:
     #: the action that settled (None: not known) and the automation that decided it
     action: Action | None = None
     automation: str = ""
+    action_id: str = ""
+
+
+@dataclass(frozen=True)
+class OutgoingAction:
+    """An action the executor is about to carry out (live) or plan (dry-run): what admit hooks see."""
+
+    store: StoreConfig
+    repo: Repository
+    now: datetime
+    action: Action
+    action_id: str
+    automation: str
 
 
 #: a "kept after" hook: keeps what a domain reads later (refund markers, shipments, counters)
 Keeper = Callable[[AppliedEvent], None]
 #: a hook on each action that settles (the activity report's counters)
 Settled = Callable[[SettledAction], None]
+#: asked right before the executor carries out (or, in dry-run, plans) an action: a reason not to
+#: (the action fails with it), or None. It may claim what the action uses with a conditional write
+#: (the customers domain's frequency cap), so two decisions made at the same moment cannot both pass
+Admitter = Callable[[OutgoingAction], str | None]
 #: a job kind merchants schedule through the admin API (POST /stores/{id}/schedules)
 JobHandler = Callable[[JobRecord, "Runtime"], str]
 #: a report a domain offers at GET /stores/{id}/reports/{name} (storekit.reporting)
@@ -168,11 +185,30 @@ class ForgottenCustomer:
     store_id: str
     addresses: frozenset[str]
     repo: Repository
+    #: the orders the request names (Shopify orders_to_redact): still readable while forgetters run
+    order_ids: frozenset[str] = frozenset()
 
 
 #: deletes what a domain keeps about a customer beyond the entities, deliveries and actions the
 #: engine deletes (e.g. waitlist signups, keyed by an address's hash); returns the items deleted
 Forgetter = Callable[[ForgottenCustomer], int]
+
+
+@dataclass(frozen=True)
+class RequestedCustomer:
+    """A customer whose data is asked for (customers/data_request, or the admin's export request):
+    their id where known and the addresses (emails lower-cased, phone digits) they were known by."""
+
+    store_id: str
+    customer_id: str | None
+    addresses: frozenset[str]
+    repo: Repository
+
+
+#: lists what a domain keeps about a customer beyond the entities, deliveries and actions the engine
+#: lists itself (the data export of customers/data_request): one JSON-ready dict per item, each
+#: with an "item" naming what it is ("marketing contact", "waitlist signup", ...)
+Lister = Callable[[RequestedCustomer], list[dict[str, Any]]]
 #: a signed one-click unsubscribe (`GET /u/{token}`) of the kind a domain's links name: records the
 #: opt-out (idempotently: mail scanners open links too) and returns the sentence the shopper reads
 UnsubscribeHandler = Callable[["LinkClaims", "Runtime"], str]
@@ -254,6 +290,10 @@ class Domain:
     tracks: Mapping[str, TrackHandler] = field(default_factory=dict)
     #: run on customers/redact (shop/redact deletes every item of the store anyway)
     forgets: tuple[Forgetter, ...] = ()
+    #: run on customers/data_request: what the domain keeps about the customer, for the export
+    lists: tuple[Lister, ...] = ()
+    #: asked before each action is carried out or planned (Admitter)
+    admits: tuple[Admitter, ...] = ()
 
 
 class Registry:
@@ -299,6 +339,9 @@ class Registry:
         self.counts = tuple(count for d in self.domains for count in d.counts)
         self.settles = tuple(settle for d in self.domains for settle in d.settles)
         self.forgets = tuple(forget for d in self.domains for forget in d.forgets)
+        self.admits = tuple(admit for d in self.domains for admit in d.admits)
+        #: (domain name, lister) pairs: the data export groups what it finds by domain
+        self.listers = tuple((d.name, lister) for d in self.domains for lister in d.lists)
 
     def get(self, name: str) -> Automation[Any, Any, Any] | None:
         return self._by_name.get(name)

@@ -24,7 +24,7 @@ class MalformedPayload(BadRequest):
 
 
 class PayloadTooLarge(StoreflowError):
-    """A webhook body is over the 5 MiB limit (HTTP 413)."""
+    """A request body is over its limit (HTTP 413): 5 MiB for a webhook, 256 KiB for other JSON."""
 
 
 class BadSignature(StoreflowError):

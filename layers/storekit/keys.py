@@ -42,11 +42,14 @@ conditional put is the duplicate check.
 | fraud velocity | STORE#{s}#FRAUDVEL#{dim}#{hash}       | {window start}           | (store member; TTL)                 |                 |
 | fraud stats    | STORE#{s}#FRAUDSTATS                  | STATS                    | (store member)                      |                 |
 | fraud flag     | STORE#{s}#FRAUDFLAG#{dim}#{hash}      | FLAG                     | (store member)                      |                 |
+| money movement | STORE#{s}#ORDER#{order_id}            | FRAUDMONEY#{reason}      | (store member)                      |                 |
+| limited product| STORE#{s}#FRAUDLIMITED                | {product_id}             | (store member)                      |                 |
 
 
 | sale           | STORE#{s}#SALE#{job_id}               | SALE                     | GSI1 STORE#{s}#SCHEDULES            | {start}#{id}    |
 | sale product   | STORE#{s}#SALE#{job_id}               | PRODUCT#{product_id}     | (store member)                      |                 |
 | sale step job  | JOB#{hour due}                        | {due}#{s}#{job_id}-{step}| - (not listed: the sale is)         | -               |
+| gift watch     | STORE#{s}#GIFTWATCH#{variant_id}      | GIFT                     | (store member) string set jobs      | -               |
 | variant        | STORE#{s}#VARIANT#{variant_id}        | PRODUCT                  | (store member)                      |                 |
 | waitlist entry | STORE#{s}#WAITLIST#{variant_id}       | {hash of email}          | GSI1 STORE#{s}#WAITLIST#{variant}   | {time}#{hash}   |
 |                |                                       |                          | (and store member)                  |                 |
@@ -448,6 +451,23 @@ def fraud_flag(store_id: str, dimension: str, value: str) -> Key:
     return {"PK": f"{_store(store_id)}#{FRAUD_FLAG}#{dimension}#{digest}", "SK": "FLAG"}
 
 
+FRAUD_MONEY = "FRAUDMONEY"
+FRAUD_LIMITED = "FRAUDLIMITED"
+#: the fraud report's per-day counters (storekit.keys.counter), dimension "{band}#{metric}"
+FRAUD_COUNTER = "fraud"
+
+
+def fraud_money(store_id: str, order_id: str, reason: str) -> Key:
+    """One money movement of an order (a refund or store credit) for one reason: what it was, its
+    amount and status. In the order's partition: customers/redact deletes it with the order."""
+    return {"PK": entity_partition(store_id, "order", order_id), "SK": f"{FRAUD_MONEY}#{reason}"}
+
+
+def fraud_limited_product(store_id: str, product_id: str) -> Key:
+    """A product the store tagged as limited (products/create|update): the hoarding guard's set."""
+    return {"PK": f"{_store(store_id)}#{FRAUD_LIMITED}", "SK": product_id}
+
+
 # --- sales (functions/sales) ---------------------------------------------------------------
 
 
@@ -472,6 +492,15 @@ def sale_product(store_id: str, job_id: str, product_id: str) -> Key:
 
 def sale_products_prefix() -> str:
     return "PRODUCT#"
+
+
+GIFT_WATCH = "GIFTWATCH"
+
+
+def gift_watch(store_id: str, variant_id: str) -> Key:
+    """The running gift offers (sale job ids) whose gift is this variant: what an inventory webhook
+    reads (one GetItem) to pause or resume their discounts."""
+    return {"PK": f"{_store(store_id)}#{GIFT_WATCH}#{variant_id}", "SK": "GIFT"}
 
 
 # --- reports (functions/reports) ---------------------------------------------------------------
@@ -589,10 +618,31 @@ def checkout_ordered(store_id: str, checkout_token: str) -> Key:
 
 
 def cart_ordered(store_id: str, cart_token: str) -> Key:
-    """Marker: an order arrived from this cart (ends the reminders of its checkouts)."""
+    """One item per cart: until an order comes from the cart, the shopper a checkout with the same
+    cart token named (type CART_SHOPPER: what carts/update, which names no one, is matched to); then
+    the marker that an order arrived from it (type ORDERED: ends the reminders of its checkouts, and
+    replaces the shopper)."""
     return {"PK": entity_partition(store_id, "cart", cart_token), "SK": ORDERED_MARKER}
+
+
+#: item type of a cart whose shopper is known (keys.cart_ordered before the order)
+CART_SHOPPER = "CARTSHOPPER"
 
 
 def order_attribution(store_id: str, order_id: str) -> Key:
     """Which flow an order was attributed to: the conditional marker that counts it once."""
     return {"PK": entity_partition(store_id, "order", order_id), "SK": ATTRIBUTION}
+
+
+# --- privacy: customer data exports (functions/engine/data_export.py) --------------------------
+DATA_EXPORT = "DATAEXPORT"
+
+
+def data_export_partition(store_id: str) -> str:
+    return f"{_store(store_id)}#{DATA_EXPORT}"
+
+
+def data_export(store_id: str, request_id: str) -> Key:
+    """One compiled export of a customer's data (customers/data_request), for the store's staff to
+    fetch; customers/redact deletes the customer's exports (one Query of this small partition)."""
+    return {"PK": data_export_partition(store_id), "SK": request_id}

@@ -258,6 +258,8 @@ class Order(Canonical):
     status: str | None = None
     cancelled_at: Time = None
     cancel_reason: str | None = None
+    #: when the money was taken (WooCommerce date_paid_gmt; Shopify says it by financial_status)
+    paid_at: Time = None
     payment: PaymentDetails | None = None
     client_ip: str | None = None
     user_agent: str | None = None

@@ -97,8 +97,33 @@ class WebhookPost(_Request):
     body: dict[str, Any]
 
 
+class HubSpotCall(_Request):
+    """One HubSpot API call as the official client sends it. `{contact}` and `{deal}` in a path stand
+    for the record ids HubSpot answers the earlier upserts with."""
+
+    operation: str
+    method: Literal["POST", "PUT"]
+    path: str
+    body: dict[str, Any] | None = None
+
+
+class HubSpotSync(_Request):
+    """The HubSpot calls one push makes, in order (the access token is added when sent, never shown)."""
+
+    channel: Literal["hubspot"] = "hubspot"
+    base_url: str = "https://api.hubapi.com"
+    calls: list[HubSpotCall]
+
+
 Outbound = Annotated[
-    EmailMessage | SmsMessage | SlackMessage | ApiCall | PurchaseOrderFiling | DueJob | WebhookPost,
+    EmailMessage
+    | SmsMessage
+    | SlackMessage
+    | ApiCall
+    | PurchaseOrderFiling
+    | DueJob
+    | WebhookPost
+    | HubSpotSync,
     Field(discriminator="channel"),
 ]
 

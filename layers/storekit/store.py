@@ -147,6 +147,8 @@ class StoreSecrets(BaseModel):
     consumer_secret: SecretStr | None = None
     slack_webhook_url: SecretStr | None = None
     outbound_webhook_secret: SecretStr | None = None
+    #: a HubSpot private app's access token (crm-sync's HubSpot push)
+    hubspot_access_token: SecretStr | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"webhook_secrets": [s.get_secret_value() for s in self.webhook_secrets]}
@@ -156,6 +158,7 @@ class StoreSecrets(BaseModel):
             "consumer_secret",
             "slack_webhook_url",
             "outbound_webhook_secret",
+            "hubspot_access_token",
         ):
             value = getattr(self, name)
             if value is not None:

@@ -53,6 +53,7 @@ def test_new_store_starts_in_dry_run_with_every_automation_on_defaults(api: Any)
         "api_credentials": True,
         "slack_webhook_url": False,
         "outbound_webhook_secret": False,
+        "hubspot_access_token": False,
     }
     again = api.http.put("/stores/demo", headers=AUTH, body=json.dumps(store_body(mode="live")))
     assert again.status_code == 200

@@ -467,3 +467,101 @@ def test_crm_sync_pushes_each_customer_change_once_signed_and_retries_a_429(
     assert event["customer"]["tags"] == ["tier:vip", "history:repeat"] and event["store_id"] == "demo"
     detail = body_json(api.http.get(f"/stores/demo/actions/{pushed['action_id']}", headers=AUTH))
     assert "whsec" not in json.dumps(detail)  # the secret is never shown
+
+
+CART = json.loads(load_fixture("shopify/carts_update__hookdeck-2024-10.json")[0])
+
+
+def cart_update(runtime: Any, token: str, **changes: Any) -> dict[str, Any]:
+    """The real carts/update (no customer in it), as the cart of the fixtures' checkout, changed now."""
+    now = runtime.clock.now().isoformat()
+    return {**CART, "id": token, "token": token, "updated_at": now, **changes}
+
+
+def test_a_cart_update_is_matched_to_its_checkout_shopper_and_moves_the_reminder(
+    api: Any, pump: Any, runtime: Any, clock: Any
+) -> None:
+    put_store(api, automations=flows())
+    deliver(api, abandoned(runtime), "checkouts/create", "c-1")
+    pump.drain()
+    clock.advance(minutes=50)  # the shopper is back, adding T-shirts to the same cart
+    deliver(api, cart_update(runtime, CHECKOUT["cart_token"]), "carts/update", "cart-1")
+    later(clock, runtime, pump, minutes=15)  # 1 h 05 after the checkout: the shopper was active at 0:50
+    assert emails(api, ABANDONED_CHECKOUT) == []
+    assert any("changed the cart" in (r.get("reason") or "") for r in runs(api, ABANDONED_CHECKOUT))
+    later(clock, runtime, pump, hours=1)  # 1 h after the cart change
+    email = _email_of(api, runtime, ABANDONED_CHECKOUT)
+    assert "Example T-Shirt - Small" in email.text  # the cart's newest items, not the checkout's
+    later(clock, runtime, pump, hours=1)
+    assert len(emails(api, ABANDONED_CHECKOUT)) == 1  # the first reminder went once
+
+
+def test_a_cart_update_of_an_unknown_shopper_decides_nothing_and_says_why(api: Any, pump: Any) -> None:
+    put_store(api, automations=flows())
+    deliver(api, CART, "carts/update", "cart-unknown")
+    pump.drain()
+    [run] = runs(api, ABANDONED_CHECKOUT)
+    assert "shopper is unknown" in run["reason"]
+    assert actions(api, ABANDONED_CHECKOUT) == []
+
+
+def test_a_cart_update_after_its_order_sends_nothing(api: Any, pump: Any, runtime: Any, clock: Any) -> None:
+    put_store(api, automations=flows())
+    deliver(api, abandoned(runtime), "checkouts/create", "c-1")
+    deliver(api, order_now(runtime, email=EMAIL), "orders/create", "o-1")
+    deliver(api, cart_update(runtime, CHECKOUT["cart_token"]), "carts/update", "cart-1")
+    later(clock, runtime, pump, hours=30)
+    assert emails(api, ABANDONED_CHECKOUT) == []
+
+
+def test_a_flow_can_send_through_the_signed_webhook_alone_and_it_counts_toward_the_cap(
+    api: Any, pump: Any, runtime: Any
+) -> None:
+    hook = "https://push.example.com/storeflow"
+    put_store(api, automations=flows(**{WELCOME: {"email": False, "webhook_url": hook}}))
+    deliver(api, welcome_customer(), "customers/create", "cu-1")
+    pump.drain()
+    planned = actions(api, WELCOME)
+    assert sorted(a["kind"] for a in planned) == ["create_discount_code", "post_webhook"]
+    [push] = [a for a in planned if a["kind"] == "post_webhook"]
+    detail = body_json(api.http.get(f"/stores/demo/actions/{push['action_id']}", headers=AUTH))
+    body = detail["preview"]["body"]
+    assert (detail["preview"]["url"], body["event"], body["flow"]) == (hook, "flow.message", WELCOME)
+    assert body["customer"]["email"] == EMAIL and body["message"]["code"].startswith("WELCOME-")
+    assert body["also_sent"] == []
+    contact = runtime.repo.marketing_contact("demo", keys.contact_digest("demo", EMAIL))
+    assert len(contact["sends"]) == 1  # the push was the message: it counts toward the cap
+
+
+def test_the_webhook_channel_needs_marketing_consent(api: Any, pump: Any) -> None:
+    hook = "https://push.example.com/storeflow"
+    put_store(api, automations=flows(**{WELCOME: {"email": False, "webhook_url": hook}}))
+    deliver(api, welcome_customer(accepts_marketing=False), "customers/create", "cu-1")
+    pump.drain()
+    assert actions(api, WELCOME) == []
+    [run] = runs(api, WELCOME)
+    assert "no marketing consent for the webhook channel" in run["reason"]
+
+
+def test_two_flows_deciding_in_the_same_moment_send_one_message_under_the_daily_cap(
+    api: Any, pump: Any, runtime: Any
+) -> None:
+    from functions.customers.loyalty import NAME as LOYALTY
+
+    automations = flows()
+    automations[LOYALTY] = {
+        "enabled": True,
+        "settings": {"sender": SENDER, "tiers": [{"name": "vip", "min_spend": "100"}]},
+    }
+    put_store(api, automations=automations)
+    # both decided before either message goes: each sees an empty cap when it decides
+    deliver(api, welcome_customer(), "customers/create", "cu-1")
+    deliver(api, order_now(runtime, buyer_accepts_marketing=True), "orders/create", "o-1")
+    pump.drain()
+    sent = [a for name in (WELCOME, LOYALTY) for a in emails(api, name)]
+    assert len(sent) == 2, sent  # two flows decided a message ...
+    assert sorted(a["status"] for a in sent) == ["failed", "planned"]  # ... one went: 1 a day
+    [refused] = [a for a in sent if a["status"] == "failed"]
+    assert "frequency cap" in refused["reason"] and "when it was to go" in refused["reason"]
+    contact = runtime.repo.marketing_contact("demo", keys.contact_digest("demo", EMAIL))
+    assert len(contact["sends"]) == 1

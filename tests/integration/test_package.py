@@ -348,3 +348,89 @@ def test_chalice_deploy_config_names_the_data_stack_resources() -> None:
         assert env["STOREFLOW_TABLE"] == f"storeflow-{stage}-table"
         assert env["STOREFLOW_ADMIN_TOKEN_PARAMETER"] == admin_token_parameter(stage)
         assert config["stages"][stage]["iam_policy_file"] == f"policy-{stage}.json"
+
+
+#: the only grants whose resource has a wildcard not under one of the stack's own resources, and why
+UNSCOPED_GRANTS = {
+    # X-Ray takes no resource scoping for these two; they carry no store data
+    ("xray:PutTraceSegments", "xray:PutTelemetryRecords"): "*",
+    # an SMS to a phone number has no resource ARN; the SmsOnly Deny takes every topic away
+    ("sns:Publish",): "*",
+    # senders are each store's own verified SES identities, set at run time (SES refuses the rest)
+    (
+        "ses:SendEmail",
+        "ses:SendRawEmail",
+    ): "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*",
+}
+
+
+def policy_statements(node: Any, where: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every IAM statement anywhere in the template (roles, bucket and queue policies, ...)."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Statement" and isinstance(value, list):
+                found += [(where, s) for s in value]
+            else:
+                found += policy_statements(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            found += policy_statements(value, f"{where}/{n}")
+    return found
+
+
+def scoped_to_own_resource(resource: Any, own: set[str], stage: str) -> bool:
+    """A reference to a resource of the stack, or an ARN whose wildcard only follows one (an index
+    of the table, objects of the bucket) or the deployment's own secrets prefix."""
+    if isinstance(resource, dict) and ("Ref" in resource or "Fn::GetAtt" in resource):
+        return True
+    text = resource.get("Fn::Sub") if isinstance(resource, dict) else resource
+    if not isinstance(text, str):
+        return False
+    head = text.split("*", 1)[0]
+    return (
+        "*" not in text
+        or any(head.startswith(f"${{{name}.") for name in own)
+        or (head.endswith(f":secret:storeflow/{stage}/"))
+    )
+
+
+def test_no_statement_allows_a_wildcard_over_data(sam: dict[str, Any]) -> None:
+    """Every Allow of the packaged template (not only the function roles) names exact actions, on
+    the stack's own resources; the few that cannot be scoped are listed above, with the reason."""
+    own = set(sam["Resources"])
+    statements = policy_statements(sam["Resources"])
+    assert len(statements) > 20
+    unscoped: dict[tuple[str, ...], set[str]] = {}
+    for where, statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if statement["Effect"] == "Deny":
+            continue
+        assert not [a for a in actions if "*" in a], (where, actions)
+        if actions == ["sts:AssumeRole"]:
+            assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}, where
+            continue
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        for resource in resources:
+            if not scoped_to_own_resource(resource, own, "dev"):
+                text = resource.get("Fn::Sub") if isinstance(resource, dict) else resource
+                unscoped.setdefault(tuple(actions), set()).add(str(text))
+    assert unscoped == {actions: {resource} for actions, resource in UNSCOPED_GRANTS.items()}
+    # the SMS grant is SMS only: every role that may publish is denied every topic
+    for role, props in sam["Resources"].items():
+        statements_of_role = policy_statements(props)
+        if any("sns:Publish" in s["Action"] and s["Effect"] == "Allow" for _, s in statements_of_role):
+            assert any(
+                s["Effect"] == "Deny" and s["Resource"] == "arn:*:sns:*:*:*" for _, s in statements_of_role
+            ), role
+
+
+def test_functions_log_to_the_stacks_own_log_group(sam: dict[str, Any]) -> None:
+    """The Logs grant names one log group, the stack's, which every function writes to (a grant on
+    /aws/lambda/* would let a function write into any function's logs in the account)."""
+    for name, props in functions_of(sam).items():
+        assert props["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogs"}}, name
+    assert sam["Resources"]["FunctionLogs"]["Type"] == "AWS::Logs::LogGroup"
+    assert sam["Resources"]["FunctionLogs"]["DeletionPolicy"] == "Retain"

@@ -513,3 +513,33 @@ def test_a_quantity_break_is_an_automatic_discount_with_a_minimum_quantity(
     [discount] = shopify.discounts.values()
     assert discount["minimumRequirement"] == {"quantity": {"greaterThanOrEqualToQuantity": "3"}}
     assert discount["customerGets"]["value"] == {"percentage": 0.15}
+
+
+def test_a_sku_sale_over_a_variant_a_tag_sale_holds_is_a_409_naming_the_variant(
+    api: Any, runtime: Runtime, shopify: FakeShopify
+) -> None:
+    """Selected two ways (tag "MP3" and SKU IPOD2008PINK): both read from the store at the POST."""
+    live_store(api)
+    tagged = body_json(post_sale(api, product_ids=None, tags=["MP3"]))
+    clash = post_sale(api, name="Pink day", product_ids=None, skus=["IPOD2008PINK", "example-shirt-s"])
+    assert clash.status_code == 409, clash.body
+    error = body_json(clash)["error"]
+    assert tagged["job_id"] in error and "selected by tags" in error and f"variant(s) {PINK}" in error
+    apart = post_sale(api, name="Shirt day", product_ids=None, skus=["example-shirt-s"])
+    assert apart.status_code == 201, apart.body
+    assert "overlap_check" not in body_json(apart)
+    names = [s["name"] for s in body_json(api.http.get("/stores/demo/schedules", headers=AUTH))["items"]]
+    assert sorted(names) == ["Black Friday", "Shirt day"]
+
+
+def test_a_store_that_cannot_be_read_files_the_sale_and_says_the_check_moves_to_the_start(
+    api: Any, runtime: Runtime, waits: list[float]
+) -> None:
+    live_store(api)
+    with responses.RequestsMock() as mock:
+        mock.post("https://demo.myshopify.com/admin/api/2025-01/graphql.json", status=503)
+        assert post_sale(api, product_ids=None, tags=["MP3"]).status_code == 201  # nothing to compare
+        assert len(mock.calls) == 0
+        later = post_sale(api, name="Pink day", product_ids=None, skus=["IPOD2008PINK"])
+    assert later.status_code == 201, later.body
+    assert "skipped at the start" in body_json(later)["overlap_check"]

@@ -11,6 +11,7 @@ import pytest
 from chalice.local import LambdaEventConverter
 
 from storekit import keys
+from storekit.clock import iso
 from tests.payloads import load_fixture
 from tests.support import AUTH, body_json, put_store, shopify_headers
 
@@ -204,3 +205,21 @@ def test_customer_redact_and_shop_redact_delete_signups(
     deliver(api, body, "shop/redact", "s-1")
     pump.drain()
     assert list(runtime.repo.waiting("demo", PINK, 0)) == []
+
+
+def test_a_repeat_signup_keeps_the_entry_and_its_redaction_index_alike(
+    api: Any, pump: Any, store: None, runtime: Any, clock: Any
+) -> None:
+    """The index customers/redact finds an address's entries by must not expire before the entry: a
+    shopper emailed about a restock who signs up again (a new signup) keeps both for keep_days."""
+    assert sign_up(api, "ann@example.com").status_code == 202
+    level(api, pump, "l-0", 0, "2026-11-24T11:00:00Z")
+    level(api, pump, "l-1", 1, "2026-11-24T11:01:00Z")
+    assert len(emails(api)) == 1
+    clock.advance(days=3)
+    assert sign_up(api, "ann@example.com").status_code == 202  # emailed: a new signup
+    digest = keys.email_digest("demo", "ann@example.com")
+    entry = runtime.table.get_item(Key=keys.waitlist_entry("demo", PINK, digest))["Item"]
+    index = runtime.table.get_item(Key=keys.waitlister("demo", digest, PINK))["Item"]
+    assert entry["signed_at"] == iso(clock.now())
+    assert entry["expires_at"] == index["expires_at"] > int(clock.now().timestamp())

@@ -20,14 +20,18 @@ from storekit.actions import (
     CancelOrder,
     CreateDiscountCode,
     HoldFulfillment,
+    IssueStoreCredit,
     PostSlack,
     PostWebhook,
     PublishProduct,
+    RefundOrder,
     RemoveTags,
     ScheduleJob,
     SendEmail,
     SendSms,
+    SetDiscountActive,
     SetProductVisibility,
+    SyncToHubSpot,
 )
 from storekit.outbound import shown
 from storekit.store import StoreConfig
@@ -59,6 +63,23 @@ SAMPLES: dict[str, Any] = {
     "add_order_note": AddOrderNote(order_id="450789469", note="storeflow risk score 55/100"),
     "hold_fulfillment": HoldFulfillment(order_id="450789469", notes="storeflow risk score 55"),
     "cancel_order": CancelOrder(order_id="450789469", amount=Decimal("409.94"), currency="USD"),
+    "refund_order": RefundOrder(
+        order_id="450789469",
+        amount=Decimal("409.94"),
+        currency="USD",
+        reason="cancelled-before-fulfillment",
+        idempotency_key="storeflow-0123456789abcdef",
+        once_per="money:450789469:cancelled-before-fulfillment",
+    ),
+    "issue_store_credit": IssueStoreCredit(
+        order_id="450789469",
+        amount=Decimal("409.94"),
+        currency="USD",
+        reason="cancelled-before-fulfillment",
+        customer_id="207119551",
+        email="bob.norman@example.com",
+        code="CREDIT-450789469-0A1B2C3D",
+    ),
     "publish_product": PublishProduct(product_id="632910392", publication_ids=["12345", "67890"]),
     "post_webhook": PostWebhook(
         url="https://crm.example.com/hooks/storeflow",
@@ -73,6 +94,17 @@ SAMPLES: dict[str, Any] = {
         ends_at=NOW,
         customer_id="207119551",
         email="bob.norman@hostmail.com",
+    ),
+    "hubspot_sync": SyncToHubSpot(
+        email="bob.norman@hostmail.com",
+        contact={"firstname": "Bob"},
+        order_id="450789469",
+        deal_id_property="storeflow_order_id",
+        deal_key="demo:450789469",
+        deal={"dealname": "Order #1001"},
+    ),
+    "set_discount_active": SetDiscountActive(
+        discount_id="901", active=False, expires_at=NOW, sale_id="4f1c2a9e"
     ),
 }
 
@@ -105,7 +137,16 @@ def test_every_action_kind_has_a_sample_to_preview() -> None:
 def test_every_action_kind_renders_what_it_sends(kind: str, platform: str) -> None:
     request = render(SAMPLES[kind], store(platform), RUNTIME)
     out = shown(request)
-    assert out["channel"] in {"email", "sms", "slack", "api", "storeflow", "purchase_order", "webhook"}
+    assert out["channel"] in {
+        "email",
+        "sms",
+        "slack",
+        "api",
+        "storeflow",
+        "purchase_order",
+        "webhook",
+        "hubspot",
+    }
     shown_preview = preview(SAMPLES[kind].model_dump(mode="json"), store(platform), RUNTIME)
     assert isinstance(shown_preview, dict) and "error" not in shown_preview, shown_preview
     assert shown_preview == {"kind": kind, **out}
@@ -155,3 +196,15 @@ def test_an_action_of_a_kind_no_longer_carried_out_says_so() -> None:
         "kind": "refund_order",
         "error": "refund_order is not an action kind this version of storeflow carries out",
     }
+
+
+def test_pausing_a_gift_discount_previews_the_exact_call_on_each_platform() -> None:
+    action = SAMPLES["set_discount_active"].model_dump(mode="json")
+    shopify = preview(action, store("shopify"), RUNTIME)
+    assert isinstance(shopify, dict) and shopify["operation"] == "discountAutomaticDeactivate"
+    assert shopify["body"]["variables"] == {"id": "gid://shopify/DiscountAutomaticNode/901"}
+    resumed = preview({**action, "active": True}, store("shopify"), RUNTIME)
+    assert isinstance(resumed, dict) and resumed["operation"] == "discountAutomaticActivate"
+    woo = preview(action, store("woocommerce"), RUNTIME)
+    assert isinstance(woo, dict) and (woo["method"], woo["path"]) == ("PUT", "/wp-json/wc/v3/coupons/901")
+    assert woo["body"] == {"date_expires_gmt": "2026-11-24T12:00:00"}

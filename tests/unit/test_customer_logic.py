@@ -245,9 +245,9 @@ def test_month_days_and_their_next_local_time() -> None:
 
 
 def test_an_outdated_birthday_job_sends_nothing() -> None:
-    from functions.customers.occasions import OccasionFacts, OccasionSettings, send_occasion
+    from functions.customers.occasions import OccasionSettings, send_occasion
 
     customer = Customer(id="25", email="a@b.example", accepts_email_marketing=True, meta={"b": "1990-05-01"})
     settings = OccasionSettings(birthday_key="b")
     stale = job("birthday-offers", customer_id="25", occasion="birthday", month_day="11-24")
-    assert "outdated" in reason_of(send_occasion(stale, ctx(settings, OccasionFacts(customer=customer))))
+    assert "outdated" in reason_of(send_occasion(stale, ctx(settings, ContactFacts(customer=customer))))

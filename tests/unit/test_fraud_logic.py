@@ -136,6 +136,19 @@ def test_the_packaged_geoip_database_knows_the_real_orders_ip() -> None:
     assert ip_country("not an ip") is None
 
 
+def test_ipv6_browser_addresses_have_a_country_too() -> None:
+    # public IPv6 addresses of Google (US) and of its Frankfurt range (DE), from the packaged file
+    assert ip_country("2001:4860:4860::8888") == "US"
+    assert ip_country("2a00:1450:4001:80b::200e") == "DE"
+    assert ip_country("::ffff:49.180.247.34") == "AU"  # an IPv4 address written as IPv6
+    assert ip_country("fe80::1") is None  # link-local: not a public address
+    data = payload()
+    data["browser_ip"] = data["client_details"]["browser_ip"] = "2a00:1450:4001:80b::200e"
+    order = order_of(data)
+    score = risk_score(order, Facts(), RiskSettings())
+    assert any(s.name == "ip_country" and "IP address in DE" in s.evidence for s in score.signals)
+
+
 def test_velocity_counts_the_orders_before_this_one() -> None:
     order = order_of(payload())
     settings = RiskSettings(velocity_max_orders=3)

@@ -24,7 +24,8 @@ def test_nothing_is_limited_until_set_and_the_run_says_so() -> None:
     decision = hoarding(aud(5), ctx(HoardingSettings(), EarlierUnits()))
     assert (
         list(decision) == []
-        and decision.reason == "no limited product set (settings limited_product_ids, limited_skus)"
+        and decision.reason
+        == "no limited product set (settings limited_product_ids, limited_skus, limited_tag)"
     )
 
 

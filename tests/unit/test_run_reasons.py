@@ -317,11 +317,17 @@ class _NothingStored:
     def product_stock(self, store_id: str, product_id: str) -> dict[str, Any]:
         return {}
 
+    def gifts_watching(self, store_id: str, variant_ids: list[str]) -> dict[str, list[str]]:
+        return {}
+
     def jobs_due_at(self, store_id: str, kind: str, due_iso: str) -> list[JobRecord]:
         return []
 
     def fraud_items(self, item_keys: list[Any]) -> dict[tuple[str, str], dict[str, Any]]:
         return {}
+
+    def money_movements(self, store_id: str, order_id: str) -> list[dict[str, Any]]:
+        return []
 
     def marketing_contact(self, store_id: str, digest: str) -> dict[str, Any]:
         return {}
@@ -331,6 +337,12 @@ class _NothingStored:
 
     def checkout_state(self, store_id: str, *_: Any) -> tuple[dict[str, Any], None]:
         return {}, None
+
+    def reminder_state(self, store_id: str, *_: Any) -> tuple[dict[str, Any], None, dict[str, Any]]:
+        return {}, None, {}
+
+    def cart_state(self, store_id: str, cart_token: str) -> tuple[dict[str, Any], dict[str, Any], None]:
+        return {}, {}, None
 
 
 def _real_events() -> list[tuple[str, str, Any]]:

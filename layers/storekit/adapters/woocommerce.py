@@ -180,6 +180,7 @@ class WOrder(_Shape):
     created_via: str | None = None
     date_created_gmt: Time = None
     date_modified_gmt: Time = None
+    date_paid_gmt: Time = None
     discount_total: Money = None
     shipping_total: Money = None
     total: Money = None
@@ -246,6 +247,7 @@ class WOrder(_Shape):
             financial_status=financial_status(self.status, refunded),
             fulfillment_status="fulfilled" if self.status == "completed" else None,
             status=self.status,
+            paid_at=self.date_paid_gmt,
             payment=m.PaymentDetails(gateway=self.payment_method) if self.payment_method else None,
             client_ip=self.customer_ip_address or None,
             user_agent=self.customer_user_agent or None,

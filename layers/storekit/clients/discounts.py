@@ -103,6 +103,47 @@ def woo_coupon(
     return rest_call(base_url, "create coupon", "POST", "coupons", body)
 
 
+def woo_coupon_minimum(
+    base_url: str,
+    code: str,
+    ends_at: str,
+    percent: Decimal,
+    product_ids: Sequence[str],
+    minimum_amount: Decimal | None,
+    category_ids: Sequence[str] = (),
+    max_items: int | None = None,
+    amount_off: Decimal | None = None,
+) -> ApiCall:
+    """A coupon with a cart minimum (bundles, quantity breaks, gifts): WooCommerce's coupon fields
+    have no "all of these products" and no "at least N units" condition, so the nearest it can
+    check is the cart subtotal (`minimum_amount`); `max_items` caps the discounted units
+    (`limit_usage_to_x_items`, a gift: 1)."""
+    call = woo_coupon(
+        base_url,
+        code,
+        ends_at,
+        None if amount_off is not None else percent,
+        amount_off,
+        product_ids=product_ids,
+        category_ids=category_ids,
+    )
+    body = dict(call.body or {})
+    if minimum_amount is not None:
+        body["minimum_amount"] = str(minimum_amount)
+    if max_items is not None:
+        body["limit_usage_to_x_items"] = max_items
+    return call.model_copy(update={"body": body})
+
+
+def woo_coupon_expiry(base_url: str, coupon_id: str, expires_at: str) -> ApiCall:
+    """Move a coupon's expiry: to now pauses it (WooCommerce refuses an expired coupon; REST v3
+    coupons have no active switch), back to the sale's end resumes it."""
+    if not coupon_id.isdigit():
+        raise PermanentError("WooCommerce coupon ids are numbers")
+    body = {"date_expires_gmt": expires_at.removesuffix("Z").split(".")[0]}
+    return rest_call(base_url, "update coupon", "PUT", f"coupons/{coupon_id}", body)
+
+
 def woo_delete_coupon(base_url: str, coupon_id: str) -> ApiCall:
     if not coupon_id.isdigit():
         raise PermanentError("WooCommerce coupon ids are numbers")
@@ -112,10 +153,114 @@ def woo_delete_coupon(base_url: str, coupon_id: str) -> ApiCall:
 def created_discount_id(platform: str, answer: Any) -> str:
     """The id of the discount or coupon a create call answered with."""
     if platform == "shopify":
-        node = ((answer or {}).get("discountAutomaticBasicCreate") or {}).get("automaticDiscountNode") or {}
-        found = node.get("id")
+        found = None
+        for root in ("discountAutomaticBasicCreate", "discountAutomaticBxgyCreate"):
+            node = ((answer or {}).get(root) or {}).get("automaticDiscountNode") or {}
+            found = found or node.get("id")
     else:
         found = (answer or {}).get("id") if isinstance(answer, dict) else None
     if found is None:
         raise PermanentError("the store answered without the new discount's id")
     return str(found).rsplit("/", 1)[-1]
+
+
+BXGY_CREATE = """mutation discountAutomaticBxgyCreate(
+  $automaticBxgyDiscount: DiscountAutomaticBxgyInput!) {
+  discountAutomaticBxgyCreate(automaticBxgyDiscount: $automaticBxgyDiscount) {
+    automaticDiscountNode { id } userErrors { field message } } }"""
+AUTOMATIC_ACTIVATE = """mutation discountAutomaticActivate($id: ID!) {
+  discountAutomaticActivate(id: $id) { automaticDiscountNode { id } userErrors { field message } } }"""
+AUTOMATIC_DEACTIVATE = """mutation discountAutomaticDeactivate($id: ID!) {
+  discountAutomaticDeactivate(id: $id) { automaticDiscountNode { id } userErrors { field message } } }"""
+
+
+def _items(
+    product_ids: Sequence[str], variant_ids: Sequence[str], collection_ids: Sequence[str]
+) -> dict[str, Any]:
+    if collection_ids:
+        return {"collections": {"add": [gid("Collection", c) for c in collection_ids]}}
+    if not product_ids and not variant_ids:
+        raise PermanentError("the offer names no product: nothing to discount")
+    return {
+        "products": {
+            "productsToAdd": [gid("Product", p) for p in product_ids],
+            "productVariantsToAdd": [gid("ProductVariant", v) for v in variant_ids],
+        }
+    }
+
+
+def shopify_bxgy_discount(
+    shop: str,
+    title: str,
+    starts_at: str,
+    ends_at: str,
+    percent_off: Decimal,
+    buys: dict[str, Any],
+    gets: dict[str, Any],
+    get_quantity: int = 1,
+    uses_per_order: int | None = None,
+) -> ApiCall:
+    """A buy X get Y automatic discount for the window: with `buys` in the cart (its items and a
+    quantity or amount), `get_quantity` of `gets` at `percent_off` (a gift: 100). BXGY takes only a
+    percentage on the "get" items (discountOnQuantity), never an amount."""
+    discount: dict[str, Any] = {
+        "title": title,
+        "startsAt": starts_at,
+        "endsAt": ends_at,
+        "customerBuys": buys,
+        "customerGets": {
+            "items": gets,
+            "value": {
+                "discountOnQuantity": {
+                    "quantity": str(get_quantity),
+                    "effect": {"percentage": float(percent_off / Decimal(100))},
+                }
+            },
+        },
+    }
+    if uses_per_order is not None:
+        discount["usesPerOrderLimit"] = str(uses_per_order)
+    return graphql_call(shop, "discountAutomaticBxgyCreate", BXGY_CREATE, {"automaticBxgyDiscount": discount})
+
+
+def shopify_bundle_discount(
+    shop: str, title: str, starts_at: str, ends_at: str, percent_off: Decimal, first: str, second: str
+) -> ApiCall:
+    """ "Buy A and B together, X% off" as Shopify expresses it natively: buy one A, get one B at X% off
+    (the percentage comes off B; X% off both needs a Shopify Functions discount)."""
+    buys = {"items": _items([first], [], []), "value": {"quantity": "1"}}
+    return shopify_bxgy_discount(shop, title, starts_at, ends_at, percent_off, buys, _items([second], [], []))
+
+
+def shopify_gift_discount(
+    shop: str,
+    title: str,
+    starts_at: str,
+    ends_at: str,
+    gift_variant_id: str,
+    buy_product_ids: Sequence[str],
+    buy_collection_ids: Sequence[str],
+    min_quantity: int | None,
+    min_subtotal: Decimal | None,
+) -> ApiCall:
+    """A free gift: with the qualifying items in the cart (a quantity, or an amount spent on them),
+    one unit of the gift variant at 100% off, once per order. Shopify does not add the gift to the
+    cart: the shopper adds it (the storefront says so)."""
+    value = (
+        {"amount": str(min_subtotal)} if min_subtotal is not None else {"quantity": str(min_quantity or 1)}
+    )
+    buys = {"items": _items(buy_product_ids, [], buy_collection_ids), "value": value}
+    gets = _items([], [gift_variant_id], [])
+    return shopify_bxgy_discount(
+        shop, title, starts_at, ends_at, Decimal(100), buys, gets, get_quantity=1, uses_per_order=1
+    )
+
+
+def shopify_set_active(shop: str, discount_id: str, active: bool) -> ApiCall:
+    """Activate or deactivate (pause) an automatic discount; its window stays as it was."""
+    root, query = (
+        ("discountAutomaticActivate", AUTOMATIC_ACTIVATE)
+        if active
+        else ("discountAutomaticDeactivate", AUTOMATIC_DEACTIVATE)
+    )
+    return graphql_call(shop, root, query, {"id": gid("DiscountAutomaticNode", discount_id)})

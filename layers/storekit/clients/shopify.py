@@ -205,6 +205,8 @@ class ShopifyClient:
     def __init__(self, shop_domain: str, access_token: str, session: requests.Session) -> None:
         self._domain = shop_domain
         self._url = graphql_url(shop_domain)
+        #: the refund call is sent at REFUND_API_VERSION (its `@idempotent` directive is newer)
+        self._urls = (self._url, graphql_url(shop_domain, REFUND_API_VERSION))
         if not access_token:
             raise ConfigurationError("Shopify access token is empty")
         self._token = access_token
@@ -215,8 +217,10 @@ class ShopifyClient:
 
     def send(self, call: ApiCall) -> dict[str, Any]:
         """POST one rendered operation to this shop; returns `data`."""
-        if call.platform != "shopify" or call.url != self._url or call.body is None:
+        if call.platform != "shopify" or call.body is None or call.url not in self._urls:
             raise PermanentError(f"Shopify {call.operation}: the call is not for this shop")
+        if call.reads_first == CAPTURED_TRANSACTIONS_LOOKUP:
+            return _send_refund(self, call)
         if call.reads_first == ONLINE_STORE_LOOKUP:
             publication = online_store_publication(self._post({"query": PUBLICATIONS}, "publications"))
             variables = {**call.body["variables"], "input": [{"publicationId": publication}]}
@@ -233,12 +237,12 @@ class ShopifyClient:
         """Add tags to an Order, Customer or Product (tags already there are kept)."""
         self.send(tags_add_call(self._domain, resource_type, resource_id, tags))
 
-    def _post(self, body: dict[str, Any], root: str) -> dict[str, Any]:
+    def _post(self, body: dict[str, Any], root: str, url: str | None = None) -> dict[str, Any]:
         what = f"Shopify {root}"
         resp = send(
             self._session,
             "POST",
-            self._url,
+            url or self._url,
             what,
             json=body,
             headers={"X-Shopify-Access-Token": self._token, "Accept": "application/json"},
@@ -419,4 +423,133 @@ def discount_code_call(
         "discountCodeBasicCreate",
         DISCOUNT_CODE_BASIC_CREATE,
         {"basicCodeDiscount": discount},
+    )
+
+
+# --- money: refunds and store credit (the fraud domain's refund rules) -------------------------
+#: refundCreate takes an idempotency key (`@idempotent`) from this version on (optional in 2026-01,
+#: required from 2026-04): the refund call alone is sent at it
+REFUND_API_VERSION: Final = "2026-01"
+ORDER_TRANSACTIONS = """query orderTransactions($id: ID!) { order(id: $id) {
+  transactions(first: 50) { id kind status gateway amountSet { shopMoney { amount currencyCode } } } } }"""
+CAPTURED_TRANSACTIONS_LOOKUP: Final = (
+    "order: its transactions (the successful SALE and CAPTURE ones are refunded)"
+)
+EACH_CAPTURED_TRANSACTION: Final = (
+    "a REFUND of each successful SALE or CAPTURE transaction of the order (its id as parentId, its "
+    "gateway), in order, until refundAmount is covered"
+)
+STORE_CREDIT = """mutation storeCreditAccountCredit($id: ID!, $creditInput: StoreCreditAccountCreditInput!) {
+  storeCreditAccountCredit(id: $id, creditInput: $creditInput) {
+    storeCreditAccountTransaction { id } userErrors { field message code } } }"""
+_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+def refund_mutation(idempotency_key: str) -> str:
+    """refundCreate with its idempotency key written into the directive (Shopify's documented form):
+    the same key sent again returns the first refund instead of making a second."""
+    if not _KEY.match(idempotency_key):
+        raise PermanentError("refund idempotency key: 8-64 letters, digits and dashes")
+    return (
+        "mutation refundCreate($input: RefundInput!) {\n"
+        f'  refundCreate(input: $input) @idempotent(key: "{idempotency_key}") {{\n'
+        "    refund { id totalRefundedSet { shopMoney { amount currencyCode } } }\n"
+        "    userErrors { field message } } }"
+    )
+
+
+def refund_call(
+    shop_domain: str, order_id: str, amount: Decimal, note: str, notify: bool, idempotency_key: str
+) -> ApiCall:
+    """refundCreate of `amount` on the order's captured transactions (read first), with an
+    idempotency key; no line items are restocked (a cancelled order's restock is the cancel's)."""
+    if amount <= 0:
+        raise PermanentError("a refund is of a positive amount")
+    order = gid("Order", order_id)
+    return ApiCall(
+        platform="shopify",
+        operation="refundCreate",
+        method="POST",
+        url=graphql_url(shop_domain, REFUND_API_VERSION),
+        path=graphql_path(REFUND_API_VERSION),
+        body={
+            "query": refund_mutation(idempotency_key),
+            "variables": {
+                "input": {
+                    "orderId": order,
+                    "note": note[:255],
+                    "notify": notify,
+                    "transactions": EACH_CAPTURED_TRANSACTION,
+                },
+                "refundAmount": str(amount),
+            },
+        },
+        reads_first=CAPTURED_TRANSACTIONS_LOOKUP,
+        note="sent once, with `transactions` built from the order's captured transactions and "
+        "`refundAmount` left out",
+    )
+
+
+def refund_transactions(order_id: str, found: dict[str, Any], amount: Decimal) -> list[dict[str, Any]]:
+    """REFUND transactions covering `amount` from the order's successful SALE/CAPTURE transactions."""
+    nodes = (found.get("order") or {}).get("transactions") or []
+    left = amount
+    out: list[dict[str, Any]] = []
+    for node in nodes:
+        if not isinstance(node, dict) or left <= 0:
+            continue
+        if node.get("status") != "SUCCESS" or node.get("kind") not in ("SALE", "CAPTURE"):
+            continue
+        money = ((node.get("amountSet") or {}).get("shopMoney") or {}).get("amount")
+        try:
+            available = Decimal(str(money))
+        except ArithmeticError:
+            continue
+        take = min(available, left)
+        if take <= 0:
+            continue
+        out.append(
+            {
+                "orderId": order_id,
+                "parentId": node.get("id"),
+                "amount": str(take),
+                "gateway": node.get("gateway"),
+                "kind": "REFUND",
+            }
+        )
+        left -= take
+    return out
+
+
+def _send_refund(client: ShopifyClient, call: ApiCall) -> dict[str, Any]:
+    assert call.body is not None
+    variables = call.body["variables"]
+    order_id = variables["input"]["orderId"]
+    amount = Decimal(variables["refundAmount"])
+    found = client._post({"query": ORDER_TRANSACTIONS, "variables": {"id": order_id}}, "order", call.url)
+    transactions = refund_transactions(order_id, found, amount)
+    if not transactions:
+        raise PermanentError("Shopify refundCreate: the order has no captured transaction to refund")
+    body = {
+        "query": call.body["query"],
+        "variables": {"input": {**variables["input"], "transactions": transactions}},
+    }
+    return client._post(body, call.operation, call.url)
+
+
+def store_credit_call(
+    shop_domain: str, customer_id: str, amount: Decimal, currency: str, expires_at: str | None
+) -> ApiCall:
+    """storeCreditAccountCredit on the customer (Shopify opens the customer's account in that
+    currency when there is none)."""
+    if amount <= 0:
+        raise PermanentError("store credit is of a positive amount")
+    credit: dict[str, Any] = {"creditAmount": {"amount": str(amount), "currencyCode": currency.upper()}}
+    if expires_at:
+        credit["expiresAt"] = expires_at
+    return graphql_call(
+        shop_domain,
+        "storeCreditAccountCredit",
+        STORE_CREDIT,
+        {"id": gid("Customer", customer_id), "creditInput": credit},
     )

@@ -366,3 +366,33 @@ def coupon_call(
     if email:
         body["email_restrictions"] = [email]
     return rest_call(base_url, "create coupon", "POST", "coupons", body)
+
+
+def store_credit_coupon_call(
+    base_url: str, code: str, amount: Decimal, email: str, note: str, expires_at: str | None
+) -> ApiCall:
+    """WooCommerce has no store credit in core: a fixed-cart coupon for the amount, used once, by
+    the customer's email only. Its code is derived from the order and reason, so a second POST of
+    the same credit is refused by WooCommerce (woocommerce_rest_coupon_code_already_exists)."""
+    if amount <= 0:
+        raise PermanentError("store credit is of a positive amount")
+    body: dict[str, Any] = {
+        "code": code,
+        "description": note[:255],
+        "discount_type": "fixed_cart",
+        "amount": str(amount),
+        "usage_limit": 1,
+        "usage_limit_per_user": 1,
+        "individual_use": False,
+        "email_restrictions": [email],
+    }
+    if expires_at:
+        body["date_expires_gmt"] = expires_at
+    return rest_call(
+        base_url,
+        "create store credit coupon",
+        "POST",
+        "coupons",
+        body,
+        note="WooCommerce has no core store credit: a single-use coupon restricted to the customer's email",
+    )

@@ -8,6 +8,7 @@ from storekit.repository.base import Page, TableRepository, is_conditional_failu
 from storekit.repository.customers import CustomerRepository
 from storekit.repository.entities import EntityRepository
 from storekit.repository.events import EventRepository
+from storekit.repository.exports import ExportRepository
 from storekit.repository.fraud import FraudRepository
 from storekit.repository.inventory import InventoryRepository
 from storekit.repository.items import (
@@ -70,5 +71,6 @@ class Repository(
     SaleRepository,
     ReportRepository,
     WaitlistRepository,
+    ExportRepository,
 ):
     """Every aggregate's methods on one object (`runtime.repo`), over one table and one clock."""

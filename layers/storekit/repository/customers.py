@@ -71,11 +71,29 @@ class CustomerRepository(TableRepository):
             ExpressionAttributeValues={":y": True},
         )
 
-    def record_marketing_send(self, store_id: str, digest: str, at: str, oldest_kept: str) -> None:
-        """Add a marketing send to the contact's cap list (sends before `oldest_kept` dropped)."""
-        item = self.marketing_contact(store_id, digest)
-        sends = [str(s) for s in item.get("sends", []) if str(s) >= oldest_kept]
-        self._contact_update(store_id, digest, "sends = :s", values={":s": [*sends, at]})
+    def swap_marketing_sends(self, store_id: str, digest: str, version: int, sends: list[str]) -> bool:
+        """Replace the contact's cap list, only if no one changed it since it was read at `version`
+        (0: never written): the conditional write that makes two messages decided at the same moment
+        unable to both take the last slot of the frequency cap. False: changed meanwhile, read again."""
+        key = keys.marketing_contact(store_id, digest)
+        member = keys.store_member(store_id, key)
+        condition = "attribute_not_exists(sends_v)" if version == 0 else "sends_v = :v"
+        values: dict[str, Any] = {
+            ":s": sends,
+            ":next": version + 1,
+            ":type": keys.MARKETING_CONTACT,
+            ":mp": member["GSI2PK"],
+            ":ms": member["GSI2SK"],
+        }
+        if version:
+            values[":v"] = version
+        return self._update_if(
+            Key=key,
+            UpdateExpression="SET #t = :type, GSI2PK = :mp, GSI2SK = :ms, sends = :s, sends_v = :next",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues=values,
+        )
 
     def note_contact_order(self, store_id: str, digest: str, at: str) -> dict[str, Any]:
         """The contact ordered at `at`; returns the contact as it was (its last click, holdouts)."""
@@ -134,6 +152,14 @@ class CustomerRepository(TableRepository):
     ) -> tuple[dict[str, Any], str | None]:
         """(the contact, the id of an order that came from this checkout or cart, if any): one
         BatchGet of at most 3 items."""
+        contact, ordered, _ = self.reminder_state(store_id, digest, checkout_token, cart_token)
+        return contact, ordered
+
+    def reminder_state(
+        self, store_id: str, digest: str | None, checkout_token: str, cart_token: str | None
+    ) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
+        """checkout_state, plus the cart's shopper item (its latest items and change) while no order
+        came from it: one BatchGet of at most 3 items."""
         wanted = [keys.checkout_ordered(store_id, checkout_token)]
         if cart_token:
             wanted.append(keys.cart_ordered(store_id, cart_token))
@@ -143,13 +169,75 @@ class CustomerRepository(TableRepository):
             RequestItems={self._table.name: {"Keys": wanted, "ConsistentRead": True}}
         )
         contact: dict[str, Any] = {}
+        cart: dict[str, Any] = {}
         ordered: str | None = None
         for item in answer.get("Responses", {}).get(self._table.name, []):
             if item.get("SK") == keys.MARKETING_CONTACT:
                 contact = item
-            elif item.get("SK") == keys.ORDERED_MARKER:
+            elif item.get("order_id"):
                 ordered = str(item.get("order_id"))
-        return contact, ordered
+            elif item.get("type") == keys.CART_SHOPPER:
+                cart = item
+        return contact, ordered, cart
+
+    def cart_state(self, store_id: str, cart_token: str) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+        """(the cart's shopper item, their contact, the order that came from the cart): 2 items."""
+        item = self._get(keys.cart_ordered(store_id, cart_token), consistent=True) or {}
+        if item.get("order_id"):
+            return {}, {}, str(item["order_id"])
+        if item.get("type") != keys.CART_SHOPPER:
+            return {}, {}, None
+        digest = str(item.get("digest") or "")
+        return item, (self.marketing_contact(store_id, digest) if digest else {}), None
+
+    def note_cart_shopper(
+        self, store_id: str, cart_token: str, digest: str, shopper: dict[str, Any], changed_at: str
+    ) -> None:
+        """A checkout with an email carried this cart token: the cart's shopper is known (until an
+        order comes from it: an ordered cart is never turned back). The contact lists its carts, so
+        customers/redact finds them from the address."""
+        key = keys.cart_ordered(store_id, cart_token)
+        member = keys.store_member(store_id, key)
+        noted = self._update_if(
+            Key=key,
+            UpdateExpression="SET #t = :t, GSI2PK = :mp, GSI2SK = :ms, digest = :d, shopper = :s, "
+            "changed_at = if_not_exists(changed_at, :c)",
+            ConditionExpression="attribute_not_exists(order_id)",
+            ExpressionAttributeNames={"#t": "type"},
+            ExpressionAttributeValues={
+                ":t": keys.CART_SHOPPER,
+                ":mp": member["GSI2PK"],
+                ":ms": member["GSI2SK"],
+                ":d": digest,
+                ":s": shopper,
+                ":c": changed_at,
+            },
+        )
+        carts = [str(c) for c in self.marketing_contact(store_id, digest).get("carts", [])]
+        if noted and cart_token not in carts:
+            self._contact_update(store_id, digest, "carts = :c", values={":c": [*carts, cart_token]})
+
+    def note_cart_change(self, store_id: str, cart_token: str, items: list[dict[str, Any]], at: str) -> bool:
+        """carts/update of a cart whose shopper is known: its newest items and change time (an older
+        update arriving late changes nothing). False: the shopper is unknown, ordered, or not newer."""
+        return self._update_if(
+            Key=keys.cart_ordered(store_id, cart_token),
+            UpdateExpression="SET #i = :i, changed_at = :c",
+            ConditionExpression="#t = :t AND attribute_not_exists(order_id) AND changed_at < :c",
+            ExpressionAttributeNames={"#t": "type", "#i": "items"},
+            ExpressionAttributeValues={":i": items, ":c": at, ":t": keys.CART_SHOPPER},
+        )
+
+    def cart_shopper(self, store_id: str, cart_token: str) -> dict[str, Any]:
+        item = self._get(keys.cart_ordered(store_id, cart_token), consistent=True) or {}
+        return item if item.get("type") == keys.CART_SHOPPER else {}
+
+    def forget_carts(self, store_id: str, digest: str) -> int:
+        """customers/redact: the carts whose shopper this contact was (before the contact goes)."""
+        carts = [str(c) for c in self.marketing_contact(store_id, digest).get("carts", [])]
+        for token in carts:
+            self._table.delete_item(Key=keys.cart_ordered(store_id, token))
+        return len(carts)
 
     # --- attribution and flow counters -----------------------------------------------------------
     def claim_attribution(self, store_id: str, order_id: str, flow: str, how: str) -> bool:

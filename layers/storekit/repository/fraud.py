@@ -9,8 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
 from storekit import keys
-from storekit.repository.base import TableRepository
+from storekit.repository.base import TableRepository, is_conditional_failure
 from storekit.repository.items import attributes_of
 
 #: a velocity window holds at most this many orders (a bot's flood is flagged long before)
@@ -143,3 +146,161 @@ class FraudRepository(TableRepository):
             if not request:
                 break
         return found
+
+    # --- money movements (refunds, store credit), one item per order and reason ---------------------
+    def record_money_movement(
+        self, store_id: str, order_id: str, reason: str, fields: dict[str, Any]
+    ) -> bool:
+        """Record (or bring up to date) one money movement of an order for one reason. The first
+        record wins its kind and amount (a second movement for the same order and reason is never
+        recorded as another one); its status follows the action. False when it was there already."""
+        key = keys.fraud_money(store_id, order_id, reason)
+        sets, names, values = _member_set(store_id, key, keys.FRAUD_MONEY)
+        first = {k: v for k, v in fields.items() if k != "status"}
+        for i, (name, value) in enumerate(first.items()):
+            names[f"#f{i}"] = name
+            values[f":f{i}"] = value
+            sets.append(f"#f{i} = if_not_exists(#f{i}, :f{i})")
+        names["#status"] = "status"
+        values[":status"] = fields.get("status", "planned")
+        sets.append("#status = :status")
+        answer = self._table.update_item(
+            Key=key,
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="UPDATED_OLD",
+        )
+        return "Attributes" not in answer or "kind" not in answer["Attributes"]
+
+    def money_movements(self, store_id: str, order_id: str) -> list[dict[str, Any]]:
+        """An order's money movements (one Query of the order's partition)."""
+        query = {
+            "KeyConditionExpression": Key("PK").eq(keys.entity_partition(store_id, "order", order_id))
+            & Key("SK").begins_with(f"{keys.FRAUD_MONEY}#"),
+            "ConsistentRead": True,
+        }
+        return [attributes_of(item) for item in self._query(query)]
+
+    # --- the fraud report's per-day counters ---------------------------------------------------------
+    def add_fraud_count(
+        self, store_id: str, day: str, band: str, metric: str, amount: int | Decimal = 1
+    ) -> None:
+        key = keys.counter(store_id, keys.FRAUD_COUNTER, day, f"{band}#{metric}")
+        member = keys.store_member(store_id, key)
+        self._table.update_item(
+            Key=key,
+            UpdateExpression="ADD #v :a SET #t = :t, GSI2PK = :mp, GSI2SK = :ms",
+            ExpressionAttributeNames={"#v": "value", "#t": "type"},
+            ExpressionAttributeValues={
+                ":a": amount,
+                ":t": keys.COUNTER,
+                ":mp": member["GSI2PK"],
+                ":ms": member["GSI2SK"],
+            },
+        )
+
+    def fraud_counts(
+        self, store_id: str, first_day: str, last_day: str
+    ) -> list[tuple[str, str, str, Decimal]]:
+        """(day, band, metric, value) of every fraud counter first_day..last_day (store-local days):
+        one Query of one partition, O(days x bands x metrics) items."""
+        query = {
+            "KeyConditionExpression": Key("PK").eq(keys.counter_partition(store_id, keys.FRAUD_COUNTER))
+            & Key("SK").between(*keys.counter_days(first_day, last_day)),
+        }
+        out: list[tuple[str, str, str, Decimal]] = []
+        for item in self._query(query):
+            day, dimension = keys.counter_day_and_dimension(str(item["SK"]))
+            band, _, metric = (dimension or "").rpartition("#")
+            out.append((day, band, metric, Decimal(item["value"])))
+        return out
+
+    def note_fraud_outcome(
+        self, store_id: str, order_id: str, outcome: str, day: str, first_band: str, needs_scored: bool
+    ) -> dict[str, Any] | None:
+        """Mark an outcome (scored, held, cancelled, chargeback, refunded, fulfilled, ...) on the
+        order's fraud facts once. Returns the facts after (their `day` and `band` say which counter
+        the outcome goes to) only for the write that marked it; None when it was marked before (or,
+        with `needs_scored`, when storeflow never scored the order)."""
+        key = keys.fraud_facts(store_id, order_id)
+        sets, names, values = _member_set(store_id, key, keys.FRAUD_FACTS)
+        names |= {"#o": f"outcome_{outcome}", "#day": "day", "#band": "band"}
+        values |= {":yes": True, ":day": day, ":band": first_band}
+        condition = "attribute_not_exists(#o)"
+        if needs_scored:
+            names["#s"] = "outcome_scored"
+            condition += " AND attribute_exists(#s)"
+        try:
+            answer = self._table.update_item(
+                Key=key,
+                UpdateExpression="SET "
+                + ", ".join(
+                    [
+                        *sets,
+                        "#o = :yes",
+                        "#day = if_not_exists(#day, :day)",
+                        "#band = if_not_exists(#band, :band)",
+                    ]
+                ),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return attributes_of(answer.get("Attributes", {}))
+
+    def raise_fraud_band(
+        self, store_id: str, order_id: str, band: str, lower: tuple[str, ...]
+    ) -> dict[str, Any] | None:
+        """Move the order up to `band` when it is in one of the `lower` bands (or none yet): returns
+        the facts as they were (their counted outcomes move with it), None when it was not lower."""
+        key = keys.fraud_facts(store_id, order_id)
+        sets, names, values = _member_set(store_id, key, keys.FRAUD_FACTS)
+        names["#band"] = "band"
+        values[":band"] = band
+        wanted = [f":l{i}" for i in range(len(lower))]
+        for i, name in enumerate(lower):
+            values[f":l{i}"] = name
+        condition = "attribute_not_exists(#band)" + (f" OR #band IN ({', '.join(wanted)})" if wanted else "")
+        try:
+            answer = self._table.update_item(
+                Key=key,
+                UpdateExpression="SET " + ", ".join([*sets, "#band = :band"]),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return attributes_of(answer.get("Attributes", {}))
+
+    # --- limited products (the hoarding guard's tag) -------------------------------------------------
+    def set_limited_product(self, store_id: str, product_id: str, limited: bool) -> None:
+        key = keys.fraud_limited_product(store_id, product_id)
+        if not limited:
+            self._table.delete_item(Key=key)
+            return
+        self._table.put_item(Item={**key, **keys.store_member(store_id, key), "type": keys.FRAUD_LIMITED})
+
+    # --- customers/redact -----------------------------------------------------------------------
+    def forget_fraud_identity(self, store_id: str, dimension: str, value: str) -> int:
+        """Delete the chargeback flag and the velocity windows kept for one email or address (their
+        keys are hashes of it: found by key, never by a scan). Returns the items deleted."""
+        deleted = 0
+        flag = keys.fraud_flag(store_id, dimension, value)
+        if self._get(flag) is not None:
+            self._table.delete_item(Key=flag)
+            deleted += 1
+        partition = keys.fraud_velocity(store_id, dimension, value, 0)["PK"]
+        for item in list(self._query({"KeyConditionExpression": Key("PK").eq(partition)})):
+            self._table.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+            deleted += 1
+        return deleted

@@ -73,14 +73,21 @@ class RedactionRepository(TableRepository):
         )
         return 1 if item.get("type") == keys.RUN else len(quoted)
 
-    def replace_event_raw(self, store_id: str, platform: str, delivery_id: str, blob: bytes) -> None:
-        """Swap a stored delivery's raw payload for a scrubbed one (kept inline)."""
+    def replace_event_raw(
+        self, store_id: str, platform: str, delivery_id: str, blob: bytes, entity_id: str | None = None
+    ) -> None:
+        """Swap a stored delivery's raw payload for a scrubbed one (kept inline), and the entity id
+        it was filed under when that was personal (a redacted customer's id)."""
+        update = "SET #raw = :b" + (", entity_id = :e" if entity_id else "") + " REMOVE raw_s3_key"
+        values: dict[str, Any] = {":b": blob}
+        if entity_id:
+            values[":e"] = entity_id
         self._table.update_item(
             Key=keys.event(store_id, platform, delivery_id),
-            UpdateExpression="SET #raw = :b REMOVE raw_s3_key",
+            UpdateExpression=update,
             ConditionExpression="attribute_exists(PK)",
             ExpressionAttributeNames={"#raw": "raw"},
-            ExpressionAttributeValues={":b": blob},
+            ExpressionAttributeValues=values,
         )
 
     def delete_item_keys(self, items: list[dict[str, Any]]) -> None:

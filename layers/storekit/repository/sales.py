@@ -134,3 +134,33 @@ class SaleRepository(TableRepository):
                 "bucket": partition,
             }
         )
+
+    def watch_gift(self, store_id: str, variant_id: str, job_id: str, on: bool) -> None:
+        """Add (or, `on` False, remove) a running gift offer to its gift variant's watch list."""
+        key = keys.gift_watch(store_id, variant_id)
+        if on:
+            self._table.update_item(
+                Key=key,
+                UpdateExpression="ADD jobs :j SET #t = :t, GSI2PK = :p, GSI2SK = :s",
+                ExpressionAttributeNames={"#t": "type"},
+                ExpressionAttributeValues={
+                    ":j": {job_id},
+                    ":t": keys.GIFT_WATCH,
+                    ":p": keys.store_member(store_id, key)["GSI2PK"],
+                    ":s": keys.store_member(store_id, key)["GSI2SK"],
+                },
+            )
+        else:
+            self._table.update_item(
+                Key=key, UpdateExpression="DELETE jobs :j", ExpressionAttributeValues={":j": {job_id}}
+            )
+
+    def gifts_watching(self, store_id: str, variant_ids: list[str]) -> dict[str, list[str]]:
+        """Variant id -> the running gift offers whose gift it is (only variants that have any)."""
+        out: dict[str, list[str]] = {}
+        for variant_id in variant_ids[:100]:
+            item = self._get(keys.gift_watch(store_id, variant_id), consistent=True)
+            jobs = sorted(str(j) for j in (item or {}).get("jobs") or ())
+            if jobs:
+                out[variant_id] = jobs
+        return out

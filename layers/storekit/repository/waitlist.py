@@ -76,21 +76,39 @@ class WaitlistRepository(TableRepository):
         item = self._get(keys.waitlist_entry(store_id, variant_id, digest), consistent=True)
         return attributes_of(item) if item else None
 
-    def renew_waitlist_entry(
-        self, store_id: str, variant_id: str, digest: str, was_signed_at: str, signed_at: str, expires_at: int
+    def rejoin_waitlist(
+        self,
+        store_id: str,
+        variant_id: str,
+        digest: str,
+        was_signed_at: str,
+        signed_at: str | None,
+        expires_at: int,
     ) -> bool:
-        """A shopper who was already emailed signs up again: a new signup (at the end of the line),
-        only if the entry is still the one that was emailed."""
+        """A shopper on the list signs up again: both items are kept until `expires_at` (the
+        address's index too, so customers/redact still finds the entry), and with `signed_at` (one
+        already emailed) the signup is a new one, at the end of the line. Only if the entry is
+        still the one read (`was_signed_at`); False otherwise."""
+        index_key = keys.waitlister(store_id, digest, variant_id)
+        self._table.put_item(
+            Item={
+                **index_key,
+                **keys.store_member(store_id, index_key),
+                "type": keys.WAITLISTER,
+                "expires_at": expires_at,
+            }
+        )
+        values: dict[str, Any] = {":e": expires_at, ":was": was_signed_at}
+        expression = "SET expires_at = :e"
+        if signed_at is not None:
+            expression += ", signed_at = :s, GSI1SK = :o"
+            values[":s"] = signed_at
+            values[":o"] = keys.waitlist_order(store_id, variant_id, signed_at, digest)["GSI1SK"]
         return self._update_if(
             Key=keys.waitlist_entry(store_id, variant_id, digest),
-            UpdateExpression="SET signed_at = :s, GSI1SK = :o, expires_at = :e",
+            UpdateExpression=expression,
             ConditionExpression="signed_at = :was",
-            ExpressionAttributeValues={
-                ":s": signed_at,
-                ":o": keys.waitlist_order(store_id, variant_id, signed_at, digest)["GSI1SK"],
-                ":e": expires_at,
-                ":was": was_signed_at,
-            },
+            ExpressionAttributeValues=values,
         )
 
     def waiting(
@@ -129,6 +147,20 @@ class WaitlistRepository(TableRepository):
             for index in list(self._query(query)):
                 removed += self.leave_waitlist(store_id, str(index["SK"]), digest)
         return removed
+
+    def waitlist_signups(self, store_id: str, emails: Iterable[str]) -> list[dict[str, Any]]:
+        """Every waitlist entry of these addresses (a customer's data export)."""
+        found: list[dict[str, Any]] = []
+        for email in sorted(set(emails)):
+            if "@" not in email:
+                continue
+            digest = keys.email_digest(store_id, email)
+            query = {"KeyConditionExpression": Key("PK").eq(keys.waitlister_partition(store_id, digest))}
+            for index in list(self._query(query)):
+                entry = self.waitlist_entry(store_id, str(index["SK"]), digest)
+                if entry is not None:
+                    found.append(entry)
+        return found
 
     def existing_actions(self, store_id: str, action_ids: list[str]) -> set[str]:
         """Which of these outbox actions exist (BatchGetItem of their keys)."""
