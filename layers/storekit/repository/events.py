@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
 from storekit import keys
 from storekit.records import EventRecord
 from storekit.repository.base import TableRepository
@@ -54,15 +52,17 @@ class EventRepository(TableRepository):
         return self._put_once(item)
 
     def get_event_item(self, store_id: str, platform: str, delivery_id: str) -> dict[str, Any] | None:
-        """The stored delivery with its current status (one consistent Query of its partition:
-        the event item and, once dispatched, its runs)."""
+        """The stored delivery with its current status (one consistent BatchGet of the event item
+        and, once dispatched, the runs item beside it)."""
         key = keys.event(store_id, platform, delivery_id)
-        found = {
-            str(item["SK"]): item
-            for item in self._query(
-                {"KeyConditionExpression": Key("PK").eq(key["PK"]), "ConsistentRead": True}, limit=10
-            )
-        }
+        wanted = [key, {"PK": key["PK"], "SK": keys.RUNS}]
+        found: dict[str, dict[str, Any]] = {}
+        request: dict[str, Any] = {self._table.name: {"Keys": wanted, "ConsistentRead": True}}
+        while request:
+            answer = self._table.meta.client.batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(self._table.name, []):
+                found[str(item["SK"])] = item
+            request = answer.get("UnprocessedKeys") or {}
         event = found.get(key["SK"])
         return with_outcome(event, found.get(keys.RUNS)) if event is not None else None
 
