@@ -291,6 +291,9 @@ def _emails(
     )
     actions: list[Action] = []
     skipped: dict[str, int] = {}
+    # the release's webhook_url posts the release once (below); it is not the flows' per-message
+    # webhook channel that FlowSettings also calls webhook_url: each email is an email only
+    email_settings = ctx.settings.model_copy(update={"webhook_url": None})
     for address in params.announce_email:
         digest = keys.contact_digest(ctx.store.store_id, address)
         recipient = Recipient(key=digest, email=address, email_consent=True)
@@ -298,7 +301,7 @@ def _emails(
             RELEASE,
             ctx.store,
             ctx.now,
-            ctx.settings,
+            email_settings,
             recipient,
             ctx.related.contacts.get(digest, {}),
             offer,
