@@ -13,7 +13,14 @@ from functions.fraud.facts import RISK_SCORE, RiskInput, risk_input
 from functions.fraud.models import RiskSettings, StaffAlert
 from functions.fraud.money import woo_cancel_refund
 from functions.fraud.signals import Score, risk_score
-from storekit.actions import Action, AddOrderNote, AddTags, CancelOrder, HoldFulfillment, PostSlack, SendEmail
+from storekit.actions import (
+    Action,
+    AddOrderNote,
+    AddTags,
+    CancelOrder,
+    HoldFulfillment,
+    staff_notice,
+)
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, nothing
 from storekit.models import Order, RiskAssessment, Transaction
@@ -33,19 +40,7 @@ def order_label(order: Order) -> str:
 
 def staff_alert(heading: str, body: str, settings: StaffAlert, once: str) -> tuple[list[Action], str | None]:
     """The fraud team's Slack post and/or email; why none when both are off."""
-    out: list[Action] = []
-    if settings.slack:
-        out.append(PostSlack(text=f"{heading}\n{body}"[:4000], once_per=f"{once}:slack"))
-    if settings.email:
-        out.append(
-            SendEmail(
-                to=settings.email,
-                template="notice",
-                context={"heading": heading, "body": body},
-                sender=settings.sender,
-                once_per=f"{once}:email",
-            )
-        )
+    out = staff_notice(heading, body, settings, once)
     return out, None if out else "staff alerts are off (settings slack, email)"
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from functions.inventory.facts import LOW_STOCK_NAME, DigestFacts, StockFacts, alerts_due_with, stock_of_event
 from functions.inventory.models import LowStockSettings, ProductFacts, StaffChannels, counts
 from functions.inventory.stock import StockState, low_transition, next_crossing
-from storekit.actions import Action, PostSlack, ScheduleJob, SendEmail
+from storekit.actions import Action, ScheduleJob, staff_notice
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, nothing
 from storekit.clock import iso
@@ -192,20 +192,7 @@ def digest_text(alerts: list[dict[str, Any]]) -> tuple[str, str]:
 
 
 def _staff_message(heading: str, body: str, settings: StaffChannels, once: str) -> list[Action]:
-    out: list[Action] = []
-    if settings.slack:
-        out.append(PostSlack(text=f"{heading}\n{body}"[:4000], once_per=f"{once}:slack"))
-    if settings.email:
-        out.append(
-            SendEmail(
-                to=settings.email,
-                template="notice",
-                context={"heading": heading, "body": body},
-                sender=settings.sender,
-                once_per=f"{once}:email",
-            )
-        )
-    return out
+    return staff_notice(heading, body, settings, once)
 
 
 def send_digest(job: JobRecord, ctx: Context[LowStockSettings, DigestFacts]) -> Decision:

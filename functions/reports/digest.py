@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from functions.reports.sales_reports import headline, top_sellers
 from functions.reports.settings import DigestSettings
 from storekit import keys
-from storekit.actions import Action, PostSlack, ScheduleJob, SendEmail
+from storekit.actions import ScheduleJob, staff_notice
 from storekit.automation import AppliedEvent, Automation, Context, Decision, Reader, nothing
 from storekit.clock import iso, parse_iso
 from storekit.models import Order
@@ -164,19 +164,7 @@ def send_digest(job: JobRecord, ctx: Context[DigestSettings, DigestFacts | None]
         return nothing("this digest job names no period (filed by an older storeflow)")
     heading, body = digest_text(ctx.store.display_name, ctx.store.currency, ctx.related, settings.top)
     once = f"digest:{job.due_at}"
-    out: list[Action] = []
-    if settings.slack:
-        out.append(PostSlack(text=f"{heading}\n{body}"[:4000], once_per=f"{once}:slack"))
-    if settings.email:
-        out.append(
-            SendEmail(
-                to=settings.email,
-                template="notice",
-                context={"heading": heading, "body": body},
-                sender=settings.sender,
-                once_per=f"{once}:email",
-            )
-        )
+    out = staff_notice(heading, body, settings, once)
     after = max(ctx.now, parse_iso(job.due_at))
     following = digest_job(ctx.store.store_id, ctx.store.timezone, settings, after)
     out.append(

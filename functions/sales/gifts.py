@@ -23,7 +23,7 @@ from typing import Any
 from functions.inventory.facts import StockFacts, product_variants, stock_of_event
 from functions.inventory.models import StaffChannels
 from functions.sales.models import Sale
-from storekit.actions import Action, PostSlack, SendEmail, SetDiscountActive
+from storekit.actions import Action, SetDiscountActive, staff_notice
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, Reader, SettledAction, nothing
 from storekit.clock import iso, parse_iso
@@ -66,20 +66,7 @@ def load_gifts(resource: InventoryLevel | Product, read: Reader) -> GiftFacts:
 
 
 def _staff(heading: str, body: str, settings: GiftSettings, once: str) -> list[Action]:
-    out: list[Action] = []
-    if settings.slack:
-        out.append(PostSlack(text=f"{heading}\n{body}"[:4000], once_per=f"{once}:slack"))
-    if settings.email:
-        out.append(
-            SendEmail(
-                to=settings.email,
-                template="notice",
-                context={"heading": heading, "body": body},
-                sender=settings.sender,
-                once_per=f"{once}:email",
-            )
-        )
-    return out
+    return staff_notice(heading, body, settings, once)
 
 
 def gift_stock(resource: InventoryLevel | Product, ctx: Context[GiftSettings, GiftFacts]) -> Decision:

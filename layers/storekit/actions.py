@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -439,6 +439,36 @@ class SetDiscountActive(_Action):
 
     def summary(self) -> str:
         return f"{'resume' if self.active else 'pause'} discount {self.discount_id} (offer {self.sale_id})"
+
+
+class StaffChannelSettings(Protocol):
+    """Settings that name how staff hear of something: Slack and/or an email address."""
+
+    @property
+    def slack(self) -> bool: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def sender(self) -> str | None: ...
+
+
+def staff_notice(heading: str, body: str, settings: StaffChannelSettings, once: str) -> list[Action]:
+    """The staff's Slack post and/or notice email of one thing (`once`: its idempotency base); none
+    when both channels are off."""
+    out: list[Action] = []
+    if settings.slack:
+        out.append(PostSlack(text=f"{heading}\n{body}"[:4000], once_per=f"{once}:slack"))
+    if settings.email:
+        out.append(
+            SendEmail(
+                to=settings.email,
+                template="notice",
+                context={"heading": heading, "body": body},
+                sender=settings.sender,
+                once_per=f"{once}:email",
+            )
+        )
+    return out
 
 
 #: actions that only change storeflow's own state: carried out in dry-run as well

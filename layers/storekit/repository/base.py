@@ -4,10 +4,13 @@ one way storeflow reads a Query (page after page)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any, NamedTuple
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from storekit import keys
 from storekit.clock import Clock
 
 #: the condition of a put that must happen once: no item with this key yet
@@ -93,3 +96,37 @@ class TableRepository:
                 return False
             raise
         return True
+
+    # --- a domain's named per-day counters (reports read them by day range, never by scan) -------
+    def _add_day_count(self, store_id: str, kind: str, day: str, name: str, amount: int | Decimal) -> None:
+        """ADD `amount` to the counter `name` of store-local `day` in the counter partition `kind`
+        (kept a store member, so shop/redact finds it)."""
+        key = keys.counter(store_id, kind, day, name)
+        member = keys.store_member(store_id, key)
+        self._table.update_item(
+            Key=key,
+            UpdateExpression="ADD #v :a SET #t = :t, GSI2PK = :mp, GSI2SK = :ms",
+            ExpressionAttributeNames={"#v": "value", "#t": "type"},
+            ExpressionAttributeValues={
+                ":a": amount,
+                ":t": keys.COUNTER,
+                ":mp": member["GSI2PK"],
+                ":ms": member["GSI2SK"],
+            },
+        )
+
+    def _day_counts(
+        self, store_id: str, kind: str, first_day: str, last_day: str
+    ) -> list[tuple[str, str, str, Decimal]]:
+        """(day, subject, metric, value) of every `subject#metric` counter of partition `kind`,
+        first_day..last_day: one Query of one partition."""
+        query = {
+            "KeyConditionExpression": Key("PK").eq(keys.counter_partition(store_id, kind))
+            & Key("SK").between(*keys.counter_days(first_day, last_day)),
+        }
+        out: list[tuple[str, str, str, Decimal]] = []
+        for item in self._query(query):
+            day, dimension = keys.counter_day_and_dimension(str(item["SK"]))
+            subject, _, metric = (dimension or "").rpartition("#")
+            out.append((day, subject, metric, Decimal(item["value"])))
+        return out

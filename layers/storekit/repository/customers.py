@@ -8,8 +8,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
 from storekit import keys
 from storekit.repository.base import TableRepository
 
@@ -250,34 +248,13 @@ class CustomerRepository(TableRepository):
     def add_flow_count(
         self, store_id: str, day: str, flow: str, metric: str, amount: int | Decimal = 1
     ) -> None:
-        key = keys.counter(store_id, FLOW_COUNTER, day, f"{flow}#{metric}")
-        member = keys.store_member(store_id, key)
-        self._table.update_item(
-            Key=key,
-            UpdateExpression="ADD #v :a SET #t = :t, GSI2PK = :mp, GSI2SK = :ms",
-            ExpressionAttributeNames={"#v": "value", "#t": "type"},
-            ExpressionAttributeValues={
-                ":a": amount,
-                ":t": keys.COUNTER,
-                ":mp": member["GSI2PK"],
-                ":ms": member["GSI2SK"],
-            },
-        )
+        self._add_day_count(store_id, FLOW_COUNTER, day, f"{flow}#{metric}", amount)
 
     def flow_counts(
         self, store_id: str, first_day: str, last_day: str
     ) -> list[tuple[str, str, str, Decimal]]:
         """(day, flow, metric, value) of every flow counter first_day..last_day (store-local days)."""
-        query = {
-            "KeyConditionExpression": Key("PK").eq(keys.counter_partition(store_id, FLOW_COUNTER))
-            & Key("SK").between(*keys.counter_days(first_day, last_day)),
-        }
-        out: list[tuple[str, str, str, Decimal]] = []
-        for item in self._query(query):
-            day, dimension = keys.counter_day_and_dimension(str(item["SK"]))
-            flow, _, metric = (dimension or "").rpartition("#")
-            out.append((day, flow, metric, Decimal(item["value"])))
-        return out
+        return self._day_counts(store_id, FLOW_COUNTER, first_day, last_day)
 
     # --- loyalty profiles (in the customer's partition) ------------------------------------------
     def customer_profile(self, store_id: str, customer_id: str) -> dict[str, Any]:

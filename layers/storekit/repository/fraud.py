@@ -186,35 +186,14 @@ class FraudRepository(TableRepository):
     def add_fraud_count(
         self, store_id: str, day: str, band: str, metric: str, amount: int | Decimal = 1
     ) -> None:
-        key = keys.counter(store_id, keys.FRAUD_COUNTER, day, f"{band}#{metric}")
-        member = keys.store_member(store_id, key)
-        self._table.update_item(
-            Key=key,
-            UpdateExpression="ADD #v :a SET #t = :t, GSI2PK = :mp, GSI2SK = :ms",
-            ExpressionAttributeNames={"#v": "value", "#t": "type"},
-            ExpressionAttributeValues={
-                ":a": amount,
-                ":t": keys.COUNTER,
-                ":mp": member["GSI2PK"],
-                ":ms": member["GSI2SK"],
-            },
-        )
+        self._add_day_count(store_id, keys.FRAUD_COUNTER, day, f"{band}#{metric}", amount)
 
     def fraud_counts(
         self, store_id: str, first_day: str, last_day: str
     ) -> list[tuple[str, str, str, Decimal]]:
         """(day, band, metric, value) of every fraud counter first_day..last_day (store-local days):
         one Query of one partition, O(days x bands x metrics) items."""
-        query = {
-            "KeyConditionExpression": Key("PK").eq(keys.counter_partition(store_id, keys.FRAUD_COUNTER))
-            & Key("SK").between(*keys.counter_days(first_day, last_day)),
-        }
-        out: list[tuple[str, str, str, Decimal]] = []
-        for item in self._query(query):
-            day, dimension = keys.counter_day_and_dimension(str(item["SK"]))
-            band, _, metric = (dimension or "").rpartition("#")
-            out.append((day, band, metric, Decimal(item["value"])))
-        return out
+        return self._day_counts(store_id, keys.FRAUD_COUNTER, first_day, last_day)
 
     def note_fraud_outcome(
         self, store_id: str, order_id: str, outcome: str, day: str, first_band: str, needs_scored: bool
