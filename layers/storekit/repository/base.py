@@ -97,8 +97,10 @@ class TableRepository:
             raise
         return True
 
-    # --- a domain's named per-day counters (reports read them by day range, never by scan) -------
-    def _add_day_count(self, store_id: str, kind: str, day: str, name: str, amount: int | Decimal) -> None:
+    # --- named per-day counters (reports read them by day range, never by scan) ------------------
+    def _add_day_count(
+        self, store_id: str, kind: str, day: str, name: str | None, amount: int | Decimal
+    ) -> None:
         """ADD `amount` to the counter `name` of store-local `day` in the counter partition `kind`
         (kept a store member, so shop/redact finds it)."""
         key = keys.counter(store_id, kind, day, name)
@@ -115,18 +117,25 @@ class TableRepository:
             },
         )
 
-    def _day_counts(
+    def _day_rows(
         self, store_id: str, kind: str, first_day: str, last_day: str
-    ) -> list[tuple[str, str, str, Decimal]]:
-        """(day, subject, metric, value) of every `subject#metric` counter of partition `kind`,
-        first_day..last_day: one Query of one partition."""
+    ) -> Iterator[tuple[str, str | None, Decimal]]:
+        """(day, name, value) of every counter of partition `kind`, first_day..last_day inclusive:
+        one Query of one partition."""
         query = {
             "KeyConditionExpression": Key("PK").eq(keys.counter_partition(store_id, kind))
             & Key("SK").between(*keys.counter_days(first_day, last_day)),
         }
-        out: list[tuple[str, str, str, Decimal]] = []
         for item in self._query(query):
-            day, dimension = keys.counter_day_and_dimension(str(item["SK"]))
-            subject, _, metric = (dimension or "").rpartition("#")
-            out.append((day, subject, metric, Decimal(item["value"])))
+            day, name = keys.counter_day_and_dimension(str(item["SK"]))
+            yield day, name, Decimal(item["value"])
+
+    def _day_counts(
+        self, store_id: str, kind: str, first_day: str, last_day: str
+    ) -> list[tuple[str, str, str, Decimal]]:
+        """(day, subject, metric, value) of every `subject#metric` counter of partition `kind`."""
+        out: list[tuple[str, str, str, Decimal]] = []
+        for day, name, value in self._day_rows(store_id, kind, first_day, last_day):
+            subject, _, metric = (name or "").rpartition("#")
+            out.append((day, subject, metric, value))
         return out

@@ -36,7 +36,7 @@ class CounterRepository(TableRepository):
         finally:
             self._counter_hold.held = None
             for (store_id, name, day, dimension), amount in held.items():
-                self._add_to_counter(store_id, name, day, dimension, amount)
+                self._add_day_count(store_id, name, day, dimension, amount)
 
     @property
     def _counter_hold(self) -> threading.local:
@@ -53,36 +53,16 @@ class CounterRepository(TableRepository):
             slot = (store_id, name, day, dimension)
             held[slot] = held.get(slot, 0) + amount
             return
-        self._add_to_counter(store_id, name, day, dimension, amount)
-
-    def _add_to_counter(self, store_id: str, name: str, day: str, dimension: str | None, amount: Any) -> None:
-        key = keys.counter(store_id, name, day, dimension)
-        member = keys.store_member(store_id, key)
-        self._table.update_item(
-            Key=key,
-            UpdateExpression="ADD #v :a SET #t = :t, GSI2PK = :mp, GSI2SK = :ms",
-            ExpressionAttributeNames={"#v": "value", "#t": "type"},
-            ExpressionAttributeValues={
-                ":a": amount,
-                ":t": keys.COUNTER,
-                ":mp": member["GSI2PK"],
-                ":ms": member["GSI2SK"],
-            },
-        )
+        self._add_day_count(store_id, name, day, dimension, amount)
 
     def counters(
         self, store_id: str, name: str, first_day: str, last_day: str
     ) -> list[tuple[str, str | None, int]]:
         """(day, dimension, value) for each counter of `name` from first_day to last_day inclusive."""
-        query = {
-            "KeyConditionExpression": Key("PK").eq(keys.counter_partition(store_id, name))
-            & Key("SK").between(*keys.counter_days(first_day, last_day)),
-        }
-        out: list[tuple[str, str | None, int]] = []
-        for item in self._query(query):
-            day, dimension = keys.counter_day_and_dimension(str(item["SK"]))
-            out.append((day, dimension, int(item["value"])))
-        return out
+        return [
+            (day, dimension, int(value))
+            for day, dimension, value in self._day_rows(store_id, name, first_day, last_day)
+        ]
 
 
 class ListingRepository(TableRepository):
