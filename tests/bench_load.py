@@ -433,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     durations["ingest"] = latencies
     invocations["ingest"] = n
 
+    handled: Counter[str] = Counter()
+    started = time.perf_counter()
+
     def timed(name: str, handler: Any) -> Any:
         def run(event: dict[str, Any], context: Any) -> Any:
             records = event.get("Records", [])
@@ -451,6 +454,14 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 durations[name].append(time.perf_counter() - t0 - (meter.overhead - metered))
                 invocations[name] += 1
+                handled[name] += len(own)
+                if invocations[name] % 40 == 0:
+                    print(
+                        f"  {name}: {handled[name]} records in {invocations[name]} batches, "
+                        f"{time.perf_counter() - started:.0f} s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
         return run
 
@@ -465,11 +476,8 @@ def main(argv: list[str] | None = None) -> int:
                 session, resources.stream_arn, {stage: timed(stage, app.handler_map[stage])}
             )
             started = time.perf_counter()
-            rounds = 0
             while poller.poll_once():
-                rounds += 1
-                if rounds % 20 == 0:
-                    print(f"  {stage}: {invocations[stage]} batches so far", file=sys.stderr, flush=True)
+                pass
             wall[stage] = time.perf_counter() - started
         meter.stage = "sweep"
         started = time.perf_counter()
