@@ -99,7 +99,9 @@ def measure(n: int) -> tuple[Any, int]:
         meter.recording = False
         actions, cursor = 0, None
         while True:
-            items, cursor = get_runtime().repo.listing("units", "actions", status=None, limit=500, cursor=cursor)
+            items, cursor = get_runtime().repo.listing(
+                "units", "actions", status=None, limit=500, cursor=cursor
+            )
             actions += len(items)
             if not cursor:
                 break

@@ -31,7 +31,6 @@ from storekit.clock import iso
 from storekit.errors import MalformedPayload
 from storekit.models import Order
 from storekit.observability import logger
-from storekit.payload_store import compress
 from storekit.records import ActionRecord, EventRecord, RunRecord, RunSource
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
@@ -66,27 +65,38 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     reader = Reader(record.store_id, runtime.repo, runtime.archive, store=store, now=runtime.clock.now())
     related = {a.name: a.load(parsed.resource, reader) for a in automations}
     # a newer version of this entity was already applied (deliveries come in any order)
-    behind = record.updated_at is not None and not runtime.repo.advance_entity(
-        record.store_id,
-        record.entity_kind,
-        record.entity_id,
-        record.updated_at,
-        record.event_id,
-        snapshots.kept(
-            snapshot_of(parsed, registry.snapshot_kinds),
-            runtime.archive,
+    advance = None
+    if record.updated_at is not None:
+        advance = runtime.repo.advance_entity(
             record.store_id,
             record.entity_kind,
             record.entity_id,
+            record.updated_at,
             record.event_id,
-        ),
-        order_number_of(parsed),
-    )
+            snapshots.kept(
+                snapshot_of(parsed, registry.snapshot_kinds),
+                runtime.archive,
+                record.store_id,
+                record.entity_kind,
+                record.entity_id,
+                record.event_id,
+            ),
+            order_number_of(parsed),
+        )
+    behind = advance is not None and not advance.advanced
     if behind and not announces_occurrence(record.topic):
         runtime.repo.mark_event(record, "stale", "a newer update of this entity was already processed")
         return "stale"
     applied = AppliedEvent(
-        store=store, parsed=parsed, topic=record.topic, repo=runtime.repo, now=runtime.clock.now()
+        store=store,
+        parsed=parsed,
+        topic=record.topic,
+        repo=runtime.repo,
+        now=runtime.clock.now(),
+        behind=behind,
+        event_id=record.event_id,
+        replaced_event=advance.replaced_event if advance else None,
+        replaced_snapshot=advance.replaced_snapshot if advance else None,
     )
     for keep in registry.keeps:
         keep(applied)
@@ -126,7 +136,7 @@ def snapshot_of(parsed: Parsed, kinds: frozenset[str]) -> bytes | None:
     """The compressed canonical snapshot kept for the kinds the domains read (registry.snapshot_kinds)."""
     if parsed.entity_kind not in kinds:
         return None
-    return compress(parsed.resource.model_dump_json().encode())  # too big for an item: S3 (snapshots.kept)
+    return snapshots.compact(parsed.resource)  # too big for an item: S3 (snapshots.kept)
 
 
 def order_number_of(parsed: Parsed) -> str | None:

@@ -52,6 +52,14 @@ class ReportRepository(TableRepository):
         )
         marker = {**key, **keys.store_member(store_id, key), "store_id": store_id, **item}
         marker["version"] = (version_before or 0) + 1
+        if not changes:  # the marker alone (e.g. a newer version that counts the same): no transaction
+            try:
+                self._table.put_item(Item=marker, **condition)
+            except ClientError as exc:
+                if is_conditional_failure(exc):
+                    return False
+                raise
+            return True
         writes: list[dict[str, Any]] = [{"Put": {"TableName": table, "Item": marker, **condition}}]
         for change in changes[:MAX_CHANGES]:
             writes.append({"Update": _counter_update(table, store_id, change)})
