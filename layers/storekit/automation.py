@@ -153,8 +153,8 @@ class AppliedEvent:
         own version (a retry of an event stopped half-way: what it keeps may not be written yet)."""
         if "_previous" not in self.__dict__:  # read once however many hooks ask
             blob = self.replaced_snapshot
-            unknown = self.behind or blob is None or blob.startswith(snapshots.POINTER)
-            if unknown or self.replaced_event is None or self.replaced_event == self.event_id:
+            own = self.replaced_event is None or self.replaced_event == self.event_id
+            if self.behind or own or blob is None or blob.startswith(snapshots.POINTER):
                 self.__dict__["_previous"] = None
             else:
                 self.__dict__["_previous"] = resource_from_json(decompress(blob))
