@@ -7,7 +7,9 @@ event is declared by the domains (storekit.automation). Nothing here names a dom
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,6 +17,7 @@ from pydantic import ValidationError
 from functions.engine.data_export import export_requested
 from functions.engine.payloads import load_parsed
 from functions.engine.privacy import PRIVACY_TOPICS, handle_privacy_topic
+from functions.engine.stream import record_failed
 from storekit import keys, snapshots
 from storekit.actions import Action
 from storekit.adapters import Parsed
@@ -36,10 +39,88 @@ from storekit.runtime import Runtime
 from storekit.store import StoreConfig
 
 
+class DispatchBatch:
+    """One stream batch being dispatched (`dispatch_batch`). Its events are handled one by one up to
+    their domains' "kept after" hooks; what those count (storekit.repository.counted) is held, and
+    each event is finished (its runs and outcome written, its counts hooks run) only once the
+    batch's counted writes are written (`finish`): an event marked processed always has its counts
+    in the table, and a batch of N new orders writes each counter once, not N times."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        #: the stream record being handled (what a failure of its finish is reported against)
+        self.record: Any = None
+        self._deferred: list[tuple[Any, dict[str, Any], AppliedEvent, Callable[[], None]]] = []
+        self._seen: set[str] = set()
+
+    def seen(self, event_id: str) -> bool:
+        return event_id in self._seen
+
+    def defer(
+        self, event_id: str, item: dict[str, Any], applied: AppliedEvent, finish: Callable[[], None]
+    ) -> None:
+        self._seen.add(event_id)
+        self._deferred.append((self.record, item, applied, finish))
+
+    def finish(self, failures: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Write the batch's counted writes, then finish each event; returns the batch item failures
+        (`failures` and the records whose finish failed and are to be tried again). Counted writes
+        that cannot be written together (another worker counted one of the orders meanwhile, or
+        DynamoDB refused) are counted again event by event, without a hold (the markers keep that
+        exact)."""
+        runtime = self.runtime
+        try:
+            together = runtime.repo.flush_counted()
+        except Exception:
+            logger.warning("the batch's counted writes failed: counted again event by event", exc_info=True)
+            together = False
+        failed = list(failures)
+        for record, item, applied, finish in self._deferred:
+            try:
+                if not together:
+                    for keep in runtime.registry.keeps:
+                        keep(applied)
+                finish()
+            except Exception as exc:
+                if record is None or record_failed(
+                    record, item, exc, runtime, item_type=keys.EVENT, handler_name="dispatch"
+                ):
+                    if record is None:
+                        raise
+                    failed.append({"itemIdentifier": str(record.dynamodb.SequenceNumber)})
+        return failed
+
+
+_current = threading.local()
+
+
+def current_batch() -> DispatchBatch | None:
+    batch: DispatchBatch | None = getattr(_current, "batch", None)
+    return batch
+
+
+@contextmanager
+def dispatch_batch(runtime: Runtime) -> Iterator[DispatchBatch]:
+    """Dispatch a stream batch's events with their counting held (DispatchBatch): call `finish`
+    before the block ends; what is still held then is dropped (those events are not finished and
+    are handled again)."""
+    batch = DispatchBatch(runtime)
+    _current.batch = batch
+    try:
+        with runtime.repo.counting_held():
+            yield batch
+    finally:
+        _current.batch = None
+
+
 def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
-    """Handle one event item (idempotent: stream records repeat). Returns what happened."""
+    """Handle one event item (idempotent: stream records repeat). Returns what happened. Within a
+    stream batch (`dispatch_batch`) the event is finished when the batch is."""
     record = EventRecord.model_validate(item)
     if record.status != "received":
+        return "already handled"
+    batch = current_batch()
+    if batch is not None and batch.seen(record.event_id):
         return "already handled"
     full = runtime.repo.get_event_item(record.store_id, record.platform, record.delivery_id)
     if full is None or full.get("status") != "received":
@@ -118,9 +199,16 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     # every run and the event's outcome in one item (not a write per automation, nor one on the
     # event item, which holds the payload): written once, so the counters count the event once
     source = RunSource(record.store_id, record.event_id, record.topic, iso(runtime.clock.now()))
-    if runtime.repo.put_runs(source, runs, event_status="processed", event_reason=outcome):
-        for count in registry.counts:
-            count(applied)
+
+    def finish() -> None:
+        if runtime.repo.put_runs(source, runs, event_status="processed", event_reason=outcome):
+            for count in registry.counts:
+                count(applied)
+
+    if batch is not None:
+        batch.defer(record.event_id, item, applied, finish)
+    else:
+        finish()
     return outcome
 
 
