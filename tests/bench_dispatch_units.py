@@ -5,6 +5,7 @@ units per webhook by item (tests/write_units.py counts them from the items' real
 issue's budget (2 per event + 2 per action decided).
 
     PYTHONPATH=$PWD:$PWD/layers .venv/bin/python -m tests.bench_dispatch_units 60
+    ... -m tests.bench_dispatch_units 60 --currency HKD   # the order's own currency: products counted too
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ def bodies(n: int) -> list[tuple[str, bytes]]:
     return out
 
 
-def measure(n: int) -> tuple[Any, int]:
-    """(the write units dispatch spent, the actions it decided) for n webhooks."""
+def measure(n: int, currency: str | None = None) -> tuple[Any, int]:
+    """(the write units dispatch spent, the actions it decided) for n webhooks; `currency`: the
+    store's (`make load`'s store keeps its default, so the HKD order is counted as another
+    currency's and its products are not; "HKD" counts them)."""
     import boto3
     from chalice.test import Client
     from moto import mock_aws
@@ -67,7 +70,7 @@ def measure(n: int) -> tuple[Any, int]:
         reset_runtime()
         meter = WriteUnits(resources.table_name, session.client("dynamodb"))
         meter.recording = False
-        meter.install(get_runtime().session)
+        meter.install(get_runtime().session.events)
         from app import app
 
         auth = {"Authorization": "Bearer units", "Content-Type": "application/json"}
@@ -77,6 +80,7 @@ def measure(n: int) -> tuple[Any, int]:
             "mode": "live",
             "webhook_secret": SECRET,
             "api_credentials": {"access_token": "shpat_units"},
+            **({"currency": currency} if currency else {}),
         }
         with Client(app) as client:
             answer = client.http.put("/stores/units", headers=auth, body=json.dumps(store))
@@ -113,9 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.disable(logging.WARNING)
-    n = int((argv or sys.argv[1:] or ["60"])[0])
-    meter, actions = measure(n)
-    print(f"dispatch, {n} webhooks (half orders/create, half orders/updated), {actions} actions decided")
+    args = list(argv or sys.argv[1:])
+    currency = args.pop(args.index("--currency") + 1) if "--currency" in args else None
+    args = [a for a in args if a != "--currency"]
+    n = int((args or ["60"])[0])
+    meter, actions = measure(n, currency)
+    print(
+        f"dispatch, {n} webhooks (half orders/create, half orders/updated), {actions} actions decided"
+        + (f", store currency {currency}" if currency else "")
+    )
     print("WRU per webhook by item (writes per webhook, largest item):")
     print(meter.table(n))
     allowed = 2 * n + 2 * actions

@@ -74,9 +74,15 @@ class WriteUnits:
         self.largest: Counter[str] = Counter()
         self.recording = True
 
-    def install(self, session: Any) -> None:
-        session.events.register("before-call.dynamodb", self._before)
-        session.events.register("after-call.dynamodb", self._after)
+    def install(self, events: Any) -> None:
+        """Count the calls of the clients an event emitter serves (a session's `events`, before
+        its clients exist, or one client's `meta.events`)."""
+        events.register("before-call.dynamodb", self._before)
+        events.register("after-call.dynamodb", self._after)
+
+    def uninstall(self, events: Any) -> None:
+        events.unregister("before-call.dynamodb", self._before)
+        events.unregister("after-call.dynamodb", self._after)
 
     @property
     def total(self) -> int:

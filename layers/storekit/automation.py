@@ -296,9 +296,16 @@ class Domain:
     automations: tuple[Automation[Any, Any, Any], ...] = ()
     #: entity kinds whose newest version is kept (compressed) for loaders and lookups
     snapshots: frozenset[str] = frozenset()
-    #: run each time an event's state is applied (idempotent: stream records repeat)
+    #: run each time an event's state is applied (idempotent: stream records repeat). What a keeper
+    #: counts exactly once goes through the repository's counted writes (a per-order marker with its
+    #: counter changes, conditional on the marker as read: `apply_counted`, `apply_sales`): within a
+    #: stream batch they are held, read back by the batch's later events (read the marker through the
+    #: repository, never around it), summed per counter item and written before the batch's events
+    #: are finished; when that write fails the keepers run again for each event of the batch, so a
+    #: keeper must count from its marker, never from what it did before
     keeps: tuple[Keeper, ...] = ()
-    #: run once, when an event is first marked processed (counters)
+    #: run once, when an event is first marked processed (counters); within a stream batch, after
+    #: the batch's counted writes are written
     counts: tuple[Keeper, ...] = ()
     #: run once per action that reaches a final status (counters)
     settles: tuple[Settled, ...] = ()
