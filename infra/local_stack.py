@@ -37,6 +37,10 @@ log = logging.getLogger("storeflow.local")
 def start_moto(verbose: bool = False) -> Any:
     from moto.server import ThreadedMotoServer
 
+    from infra import moto_fidelity
+
+    moto_fidelity.install()  # transactions at the cost of their items, as DynamoDB (see the module)
+
     logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=verbose)
     server.start()

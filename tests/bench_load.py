@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import socket
 import statistics
 import sys
@@ -32,6 +33,7 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -213,11 +215,115 @@ class Meter:
         return "\n".join(lines)
 
 
-def _bodies(n: int) -> list[tuple[str, bytes]]:
+SMALL_TABLE, LARGE_TABLE, SAMPLES = 10, 20_000, 40
+GROWTH_LIMIT = 2.0
+
+
+def table_scaling(session: Any) -> dict[str, float]:
+    """The claim that one call's cost does not grow with the table, measured: the median time of
+    one transaction (a marker put if absent + three counters added, the shape of an order's
+    inventory count) and of one query (a partition of 3 items) on a scratch table of the running
+    local stack holding 10 items, then 20,000 (~1 KB each, with their stream records); then moto's
+    own transaction emulation on the large table (3 runs: it copies the whole table each time).
+    Returns seconds by name: txn_small, txn_large, txn_moto, query_small, query_large."""
+    from infra import moto_fidelity
+
+    ddb = session.client("dynamodb")
+    table = "storeflow-load-scaling"
+    ddb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK")],
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    filler = "x" * 900
+    count = 0
+
+    def fill(to: int) -> None:
+        nonlocal count
+        while count < to:
+            batch = [
+                {"PutRequest": {"Item": {"PK": {"S": f"FILL#{i}"}, "SK": {"S": "A"}, "data": {"S": filler}}}}
+                for i in range(count, min(to, count + 25))
+            ]
+            ddb.batch_write_item(RequestItems={table: batch})
+            count += len(batch)
+
+    def transaction() -> None:
+        nonlocal count
+        count += 1
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": {"PK": {"S": f"MARKER#{count}"}, "SK": {"S": "A"}},
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        ]
+        items += [
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"PK": {"S": "COUNTER"}, "SK": {"S": f"V#{v}"}},
+                    "UpdateExpression": "ADD units :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            }
+            for v in range(3)
+        ]
+        ddb.transact_write_items(TransactItems=items)
+
+    def query() -> None:
+        found = ddb.query(
+            TableName=table,
+            KeyConditionExpression="PK = :p",
+            ExpressionAttributeValues={":p": {"S": "COUNTER"}},
+        )
+        assert found["Count"] == 3, found["Count"]
+
+    def median(call: Any, samples: int) -> float:
+        times = []
+        for _ in range(samples):
+            t0 = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    fill(SMALL_TABLE)
+    out = {"txn_small": median(transaction, SAMPLES), "query_small": median(query, SAMPLES)}
+    fill(LARGE_TABLE)
+    out |= {"txn_large": median(transaction, SAMPLES), "query_large": median(query, SAMPLES)}
+    moto_fidelity.uninstall()
+    try:
+        out["txn_moto"] = median(transaction, 3)
+    finally:
+        moto_fidelity.install()
+    ddb.delete_table(TableName=table)
+    return out
+
+
+def scaling_report(session: Any) -> tuple[str, bool]:
+    """The table_scaling line `make load` prints, and whether neither call grows past the limit."""
+    t = table_scaling(session)
+    txn, query = t["txn_large"] / t["txn_small"], t["query_large"] / t["query_small"]
+    line = (
+        f"cost of one call vs the table's size ({SMALL_TABLE} items -> {LARGE_TABLE:,}, "
+        f"limit x{GROWTH_LIMIT}): "
+        f"transaction (put if absent + 3 counters) {t['txn_small'] * 1000:.1f} -> "
+        f"{t['txn_large'] * 1000:.1f} ms (x{txn:.2f}); query of a 3-item partition "
+        f"{t['query_small'] * 1000:.1f} -> {t['query_large'] * 1000:.1f} ms (x{query:.2f}); "
+        f"moto's own transaction emulation, which copies the table: {t['txn_moto'] * 1000:.0f} ms"
+    )
+    return line, txn <= GROWTH_LIMIT and query <= GROWTH_LIMIT
+
+
+def _bodies(n: int) -> Iterator[tuple[str, bytes]]:
+    """The N deliveries, made one at a time (the harness holds none of them)."""
     from tests.payloads import load_fixture
 
     template = json.loads(load_fixture(SAMPLE)[0])
-    out = []
     for i in range(n):
         order = dict(template)
         order["id"] = 8_000_000_000 + i // 2
@@ -226,12 +332,13 @@ def _bodies(n: int) -> list[tuple[str, bytes]]:
         topic = "orders/create" if i % 2 == 0 else "orders/updated"
         if topic == "orders/updated":
             order["updated_at"] = "2026-11-24T12:05:00-05:00"
-        out.append((topic, json.dumps(order).encode()))
-    return out
+        yield topic, json.dumps(order).encode()
 
 
 def main(argv: list[str] | None = None) -> int:
-    n = int((argv or sys.argv[1:] or [os.environ.get("N") or "10000"])[0])
+    arg = (argv or sys.argv[1:] or [os.environ.get("N") or "10000"])[0]
+    only_scaling = arg == "scaling"
+    n = 0 if only_scaling else int(arg)
     os.environ.update(
         {
             "POWERTOOLS_LOG_LEVEL": "ERROR",
@@ -255,6 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     from storekit.signatures import sign
 
     session = boto3.session.Session(region_name="us-east-1")
+    if only_scaling:
+        line, flat = scaling_report(session)
+        print(line)
+        moto_server.stop()
+        return 0 if flat else 1
     resources = create_local_resources(session)
     os.environ.update(env_for(resources))
     os.environ.update(
@@ -296,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     assert post("/stores/load", json.dumps(store).encode(), auth) in (200, 201)
 
     deliveries = _bodies(n)
+    begun = time.perf_counter()
     latencies: list[float] = []
     durations: dict[str, list[float]] = {s: [] for s in STAGES}
     invocations: Counter[str] = Counter()
@@ -369,6 +482,10 @@ def main(argv: list[str] | None = None) -> int:
     parked, _ = get_runtime().repo.listing("load", "parked", status=None, limit=5, cursor=None)
     for item in parked:
         print("PARKED:", item.get("reason"))
+    load_wall = time.perf_counter() - begun
+    # the load's own peak, before the scaling check below (which makes and copies a table of its own)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    scaling_line, flat = scaling_report(session)
     moto_server.stop()
 
     events = n
@@ -426,7 +543,13 @@ def main(argv: list[str] | None = None) -> int:
         f"ingest behind an HTTP API: ${http_ingest:.2f} per 1M; "
         f"behind a Lambda function URL: ${url_ingest:.2f}"
     )
-    ok = ratio <= INGEST_TARGET and dispatch_wru <= allowed
+    walls = ", ".join(f"{stage} {wall[stage]:.0f} s" for stage in STAGES)
+    print(
+        f"wall time {load_wall / 60:.1f} min ({walls}); "
+        f"peak memory {peak_mb:,.0f} MB (this process, moto included)"
+    )
+    print(scaling_line)
+    ok = ratio <= INGEST_TARGET and dispatch_wru <= allowed and flat
     print("targets met" if ok else "TARGET MISSED")
     return 0 if ok else 1
 

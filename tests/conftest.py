@@ -33,6 +33,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def moto(aws_env: None) -> Iterator[None]:
+    from infra import moto_fidelity
+
+    moto_fidelity.install()  # transactions at the cost of their items, as DynamoDB (see the module)
     with mock_aws():
         yield
 
