@@ -56,6 +56,9 @@ def measure(n: int, currency: str | None = None) -> tuple[Any, int]:
     }.items():
         os.environ[name] = value
     os.environ.pop("AWS_ENDPOINT_URL", None)
+    from infra import moto_fidelity
+
+    moto_fidelity.install()  # transactions as DynamoDB runs them (as the test fixtures do)
     with mock_aws():
         from infra.bootstrap import create_local_resources, env_for
         from infra.pollers import StreamPoller
