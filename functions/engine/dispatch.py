@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -39,6 +40,16 @@ from storekit.runtime import Runtime
 from storekit.store import StoreConfig
 
 
+@dataclass
+class _Deferred:
+    record: Any  # the stream record (what a failure of its finish is reported against)
+    item: dict[str, Any]
+    applied: AppliedEvent
+    finish: Callable[[], None]
+    #: its counted writes were dropped (the batch's write failed): its keepers run again
+    recount: bool = False
+
+
 class DispatchBatch:
     """One stream batch being dispatched (`dispatch_batch`). Its events are handled one by one up to
     their domains' "kept after" hooks; what those count (storekit.repository.counted) is held, and
@@ -48,9 +59,9 @@ class DispatchBatch:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        #: the stream record being handled (what a failure of its finish is reported against)
+        #: the stream record being handled
         self.record: Any = None
-        self._deferred: list[tuple[Any, dict[str, Any], AppliedEvent, Callable[[], None]]] = []
+        self._deferred: list[_Deferred] = []
         self._seen: set[str] = set()
 
     def seen(self, event_id: str) -> bool:
@@ -60,33 +71,51 @@ class DispatchBatch:
         self, event_id: str, item: dict[str, Any], applied: AppliedEvent, finish: Callable[[], None]
     ) -> None:
         self._seen.add(event_id)
-        self._deferred.append((self.record, item, applied, finish))
+        self._deferred.append(_Deferred(self.record, item, applied, finish))
 
-    def finish(self, failures: list[dict[str, str]]) -> list[dict[str, str]]:
-        """Write the batch's counted writes, then finish each event; returns the batch item failures
-        (`failures` and the records whose finish failed and are to be tried again). Counted writes
-        that cannot be written together (another worker counted one of the orders meanwhile, or
-        DynamoDB refused) are counted again event by event, without a hold (the markers keep that
-        exact)."""
-        runtime = self.runtime
+    def _write_held(self, hold_on: bool) -> None:
+        """Write what is held; what cannot be written together is marked to be counted again
+        event by event, without a hold (the markers keep that exact)."""
         try:
-            together = runtime.repo.flush_counted()
+            together = self.runtime.repo.flush_counted(hold_on=hold_on)
         except Exception:
             logger.warning("the batch's counted writes failed: counted again event by event", exc_info=True)
             together = False
+        if not together:
+            for deferred in self._deferred:
+                deferred.recount = True
+
+    def _recount(self, deferred: _Deferred) -> None:
+        if deferred.recount:
+            with self.runtime.repo.counting_paused():
+                for keep in self.runtime.registry.keeps:
+                    keep(deferred.applied)
+            deferred.recount = False
+
+    def write_held(self) -> None:
+        """Write what the batch holds now and hold on (before a privacy topic deletes what it names:
+        nothing held may be written after it); the events are still finished with the batch."""
+        self._write_held(hold_on=True)
+        for deferred in self._deferred:
+            self._recount(deferred)
+
+    def finish(self, failures: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Write the batch's counted writes, then finish each event; returns the batch item failures
+        (`failures` and the records whose finish failed and are to be tried again)."""
+        runtime = self.runtime
+        self._write_held(hold_on=False)
         failed = list(failures)
-        for record, item, applied, finish in self._deferred:
+        for deferred in self._deferred:
             try:
-                if not together:
-                    for keep in runtime.registry.keeps:
-                        keep(applied)
-                finish()
+                self._recount(deferred)
+                deferred.finish()
             except Exception as exc:
-                if record is None or record_failed(
-                    record, item, exc, runtime, item_type=keys.EVENT, handler_name="dispatch"
+                record = deferred.record
+                if record is None:
+                    raise
+                if record_failed(
+                    record, deferred.item, exc, runtime, item_type=keys.EVENT, handler_name="dispatch"
                 ):
-                    if record is None:
-                        raise
                     failed.append({"itemIdentifier": str(record.dynamodb.SequenceNumber)})
         return failed
 
@@ -130,6 +159,8 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         runtime.repo.mark_event(record, "failed", "store no longer exists")
         return "store gone"
     if record.topic in PRIVACY_TOPICS:
+        if batch is not None:  # what the batch holds is written first: the redaction deletes it
+            batch.write_held()
         reason = handle_privacy_topic(record, full, runtime, export=export_requested)
         runtime.repo.mark_event(record, "processed", reason)
         return reason

@@ -103,12 +103,12 @@ def test_a_batch_whose_counted_write_fails_counts_its_events_one_by_one(
     real = CountedRepository.flush_counted
     failed = []
 
-    def throttled(self: CountedRepository) -> bool:
+    def throttled(self: CountedRepository, *, hold_on: bool = False) -> bool:
         if not failed:
             failed.append(True)
             self._counted_hold.held = None  # dropped: nothing of the batch was written
             raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected"}}, "Transact")
-        return real(self)
+        return real(self, hold_on=hold_on)
 
     monkeypatch.setattr(CountedRepository, "flush_counted", throttled)
     deliver(store, deliveries("d"))
@@ -142,3 +142,20 @@ def test_an_order_another_worker_counted_first_is_not_written_by_the_batch(runti
     [day] = repo.sales_days("demo", DAY, DAY)
     assert day["orders"] == 1  # the other worker's count, once; nothing of the batch's
     assert repo.report_marker("demo", "o1")["facts"] == {"v": "other"}
+
+
+def test_a_shop_redact_in_the_same_batch_as_new_orders_leaves_none_of_their_counts(
+    store: Any, pump: Any, runtime: Any
+) -> None:
+    """What the batch holds is written before the redaction runs: nothing of the store is written
+    back after it deletes the store's items."""
+    deliver(store, deliveries("d")[:4])
+    body = json.dumps({"shop_id": 1, "shop_domain": "demo-shop.myshopify.com"}).encode()
+    deliver(store, [("shop/redact", "s-1", body)])
+    pump.drain()
+    assert store.http.get("/stores/demo", headers=AUTH).status_code == 404
+    left = [item for item in runtime.table.scan()["Items"] if str(item["PK"]).startswith("STORE#demo#")]
+    counted = [
+        item["PK"] for item in left if any(k in str(item["PK"]) for k in ("MARK", "VSALES", "COUNTER#sales"))
+    ]
+    assert counted == []

@@ -91,6 +91,17 @@ class CountedRepository(TableRepository):
         finally:
             self._counted_hold.held = None
 
+    @contextmanager
+    def counting_paused(self) -> Iterator[None]:
+        """Write counted writes at once within the block (counting a batch's event again after its
+        held writes were dropped), and hold again after it when they were held before."""
+        held = self._held()
+        self._counted_hold.held = None
+        try:
+            yield
+        finally:
+            self._counted_hold.held = held
+
     @property
     def _counted_hold(self) -> threading.local:
         hold: threading.local | None = self.__dict__.get("_counted_held")
@@ -141,15 +152,16 @@ class CountedRepository(TableRepository):
             return True
         return self._write_counted([_HeldMarker(item, _condition(version_before), list(changes))])
 
-    def flush_counted(self) -> bool:
+    def flush_counted(self, *, hold_on: bool = False) -> bool:
         """Write what the batch holds, in as few transactions as fit (markers with their summed
-        changes), and stop holding. False when a marker's condition failed (another worker counted
-        that order meanwhile): what that transaction held was not written, the caller counts its
-        events again. Raises on other errors (what was written stays written: each order whole)."""
+        changes), and stop holding (`hold_on`: hold what comes next, empty). False when a marker's
+        condition failed (another worker counted that order meanwhile): what that transaction held
+        was not written, the caller counts its events again. Raises on other errors (what was
+        written stays written: each order whole)."""
         held = self._held()
         if held is None:
             return True
-        self._counted_hold.held = None
+        self._counted_hold.held = _Held() if hold_on else None
         ok = True
         group: list[_HeldMarker] = []
         counters: set[tuple[str, str]] = set()
