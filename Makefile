@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-unit test-integration lint bench bench-sales load demo package setup browser clean replay fraud-eval
+.PHONY: run test test-unit test-integration lint bench bench-sales load dispatch-units demo package setup browser clean replay fraud-eval
 
 $(STAMP): pyproject.toml requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ fraud-eval: $(STAMP)
 ##       DynamoDB units and the estimated AWS cost per 1M webhooks (minutes on a quiet machine)
 load: $(STAMP)
 	$(PY) -m tests.bench_load $(or $(N),10000)
+
+## dispatch-units: dispatch's DynamoDB write units per webhook by item, in-process (N webhooks, default 100;
+##                 CURRENCY=HKD: the store in the order's currency, so its products are counted too)
+dispatch-units: $(STAMP)
+	$(PY) -m tests.bench_dispatch_units $(or $(N),100) $(if $(CURRENCY),--currency $(CURRENCY))
 
 ## bench-sales: only the 10,000-variant price sale against a throttling mocked Shopify (part of bench)
 bench-sales: $(STAMP)

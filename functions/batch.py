@@ -21,11 +21,16 @@ class BatchNotFullyProcessed(Exception):
 
 
 def process_batch(
-    event: Any, record_handler: Callable[[Any], None], source: Literal["sqs", "dynamodb"]
+    event: Any,
+    record_handler: Callable[[Any], None],
+    source: Literal["sqs", "dynamodb"],
+    *,
+    fail_whole_batch: bool = True,
 ) -> Any:
     """Run `record_handler` on each record of a Chalice SQS/DynamoDB event; report the failures.
     DynamoDB stream records reach the handler as DynamoDBStreamRecordModel, SQS records as
-    Powertools SQSRecord.
+    Powertools SQSRecord. `fail_whole_batch=False`: the caller reports (or raises for) the
+    failures itself (the dispatcher adds those of its batch's last step).
 
     Powertools is imported here, not at module level: it costs ~80 ms of cold import."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -43,6 +48,6 @@ def process_batch(
         event=event.to_dict(), record_handler=record_handler, processor=processor, context=event.context
     )
     failed = len(answer.get("batchItemFailures") or [])
-    if failed and not get_settings().partial_batch_responses:
+    if failed and fail_whole_batch and not get_settings().partial_batch_responses:
         raise BatchNotFullyProcessed(f"{failed} record(s) of the batch failed; the batch is retried")
     return answer

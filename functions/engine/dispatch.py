@@ -7,7 +7,10 @@ event is declared by the domains (storekit.automation). Nothing here names a dom
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,6 +18,7 @@ from pydantic import ValidationError
 from functions.engine.data_export import export_requested
 from functions.engine.payloads import load_parsed
 from functions.engine.privacy import PRIVACY_TOPICS, handle_privacy_topic
+from functions.engine.stream import record_failed
 from storekit import keys, snapshots
 from storekit.actions import Action
 from storekit.adapters import Parsed
@@ -31,16 +35,121 @@ from storekit.clock import iso
 from storekit.errors import MalformedPayload
 from storekit.models import Order
 from storekit.observability import logger
-from storekit.payload_store import compress
 from storekit.records import ActionRecord, EventRecord, RunRecord, RunSource
 from storekit.runtime import Runtime
 from storekit.store import StoreConfig
 
 
+@dataclass
+class _Deferred:
+    record: Any  # the stream record (what a failure of its finish is reported against)
+    item: dict[str, Any]
+    applied: AppliedEvent
+    finish: Callable[[], None]
+    #: its counted writes were dropped (the batch's write failed): its keepers run again
+    recount: bool = False
+
+
+class DispatchBatch:
+    """One stream batch being dispatched (`dispatch_batch`). Its events are handled one by one up to
+    their domains' "kept after" hooks; what those count (storekit.repository.counted) is held, and
+    each event is finished (its runs and outcome written, its counts hooks run) only once the
+    batch's counted writes are written (`finish`): an event marked processed always has its counts
+    in the table, and a batch of N new orders writes each counter once, not N times."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        #: the stream record being handled
+        self.record: Any = None
+        self._deferred: list[_Deferred] = []
+        self._seen: set[str] = set()
+
+    def seen(self, event_id: str) -> bool:
+        return event_id in self._seen
+
+    def defer(
+        self, event_id: str, item: dict[str, Any], applied: AppliedEvent, finish: Callable[[], None]
+    ) -> None:
+        self._seen.add(event_id)
+        self._deferred.append(_Deferred(self.record, item, applied, finish))
+
+    def _write_held(self, hold_on: bool) -> None:
+        """Write what is held; what cannot be written together is marked to be counted again
+        event by event, without a hold (the markers keep that exact)."""
+        try:
+            together = self.runtime.repo.flush_counted(hold_on=hold_on)
+        except Exception:
+            logger.warning("the batch's counted writes failed: counted again event by event", exc_info=True)
+            together = False
+        if not together:
+            for deferred in self._deferred:
+                deferred.recount = True
+
+    def _recount(self, deferred: _Deferred) -> None:
+        if deferred.recount:
+            with self.runtime.repo.counting_paused():
+                for keep in self.runtime.registry.keeps:
+                    keep(deferred.applied)
+            deferred.recount = False
+
+    def write_held(self) -> None:
+        """Write what the batch holds now and hold on (before a privacy topic deletes what it names:
+        nothing held may be written after it); the events are still finished with the batch."""
+        self._write_held(hold_on=True)
+        for deferred in self._deferred:
+            self._recount(deferred)
+
+    def finish(self, failures: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Write the batch's counted writes, then finish each event; returns the batch item failures
+        (`failures` and the records whose finish failed and are to be tried again)."""
+        runtime = self.runtime
+        self._write_held(hold_on=False)
+        failed = list(failures)
+        for deferred in self._deferred:
+            try:
+                self._recount(deferred)
+                deferred.finish()
+            except Exception as exc:
+                record = deferred.record
+                if record is None:
+                    raise
+                if record_failed(
+                    record, deferred.item, exc, runtime, item_type=keys.EVENT, handler_name="dispatch"
+                ):
+                    failed.append({"itemIdentifier": str(record.dynamodb.SequenceNumber)})
+        return failed
+
+
+_current = threading.local()
+
+
+def current_batch() -> DispatchBatch | None:
+    batch: DispatchBatch | None = getattr(_current, "batch", None)
+    return batch
+
+
+@contextmanager
+def dispatch_batch(runtime: Runtime) -> Iterator[DispatchBatch]:
+    """Dispatch a stream batch's events with their counting held (DispatchBatch): call `finish`
+    before the block ends; what is still held then is dropped (those events are not finished and
+    are handled again)."""
+    batch = DispatchBatch(runtime)
+    _current.batch = batch
+    try:
+        with runtime.repo.counting_held():
+            yield batch
+    finally:
+        _current.batch = None
+
+
 def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
-    """Handle one event item (idempotent: stream records repeat). Returns what happened."""
+    """Handle one event item (idempotent: stream records repeat). Returns what happened. Within a
+    stream batch (`dispatch_batch`) the event is finished when the batch is."""
     record = EventRecord.model_validate(item)
     if record.status != "received":
+        return "already handled"
+    batch = current_batch()
+    if batch is not None and batch.seen(record.event_id):
         return "already handled"
     full = runtime.repo.get_event_item(record.store_id, record.platform, record.delivery_id)
     if full is None or full.get("status") != "received":
@@ -50,6 +159,8 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
         runtime.repo.mark_event(record, "failed", "store no longer exists")
         return "store gone"
     if record.topic in PRIVACY_TOPICS:
+        if batch is not None:  # what the batch holds is written first: the redaction deletes it
+            batch.write_held()
         reason = handle_privacy_topic(record, full, runtime, export=export_requested)
         runtime.repo.mark_event(record, "processed", reason)
         return reason
@@ -66,27 +177,38 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     reader = Reader(record.store_id, runtime.repo, runtime.archive, store=store, now=runtime.clock.now())
     related = {a.name: a.load(parsed.resource, reader) for a in automations}
     # a newer version of this entity was already applied (deliveries come in any order)
-    behind = record.updated_at is not None and not runtime.repo.advance_entity(
-        record.store_id,
-        record.entity_kind,
-        record.entity_id,
-        record.updated_at,
-        record.event_id,
-        snapshots.kept(
-            snapshot_of(parsed, registry.snapshot_kinds),
-            runtime.archive,
+    advance = None
+    if record.updated_at is not None:
+        advance = runtime.repo.advance_entity(
             record.store_id,
             record.entity_kind,
             record.entity_id,
+            record.updated_at,
             record.event_id,
-        ),
-        order_number_of(parsed),
-    )
+            snapshots.kept(
+                snapshot_of(parsed, registry.snapshot_kinds),
+                runtime.archive,
+                record.store_id,
+                record.entity_kind,
+                record.entity_id,
+                record.event_id,
+            ),
+            order_number_of(parsed),
+        )
+    behind = advance is not None and not advance.advanced
     if behind and not announces_occurrence(record.topic):
         runtime.repo.mark_event(record, "stale", "a newer update of this entity was already processed")
         return "stale"
     applied = AppliedEvent(
-        store=store, parsed=parsed, topic=record.topic, repo=runtime.repo, now=runtime.clock.now()
+        store=store,
+        parsed=parsed,
+        topic=record.topic,
+        repo=runtime.repo,
+        now=runtime.clock.now(),
+        behind=behind,
+        event_id=record.event_id,
+        replaced_event=advance.replaced_event if advance else None,
+        replaced_snapshot=advance.replaced_snapshot if advance else None,
     )
     for keep in registry.keeps:
         keep(applied)
@@ -108,9 +230,16 @@ def dispatch_event(item: dict[str, Any], runtime: Runtime) -> str:
     # every run and the event's outcome in one item (not a write per automation, nor one on the
     # event item, which holds the payload): written once, so the counters count the event once
     source = RunSource(record.store_id, record.event_id, record.topic, iso(runtime.clock.now()))
-    if runtime.repo.put_runs(source, runs, event_status="processed", event_reason=outcome):
-        for count in registry.counts:
-            count(applied)
+
+    def finish() -> None:
+        if runtime.repo.put_runs(source, runs, event_status="processed", event_reason=outcome):
+            for count in registry.counts:
+                count(applied)
+
+    if batch is not None:
+        batch.defer(record.event_id, item, applied, finish)
+    else:
+        finish()
     return outcome
 
 
@@ -126,7 +255,7 @@ def snapshot_of(parsed: Parsed, kinds: frozenset[str]) -> bytes | None:
     """The compressed canonical snapshot kept for the kinds the domains read (registry.snapshot_kinds)."""
     if parsed.entity_kind not in kinds:
         return None
-    return compress(parsed.resource.model_dump_json().encode())  # too big for an item: S3 (snapshots.kept)
+    return snapshots.compact(parsed.resource)  # too big for an item: S3 (snapshots.kept)
 
 
 def order_number_of(parsed: Parsed) -> str | None:

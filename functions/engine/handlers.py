@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent
 
-from functions.batch import process_batch
-from functions.engine.dispatch import dispatch_event
+from functions.batch import BatchNotFullyProcessed, process_batch
+from functions.engine.dispatch import current_batch, dispatch_batch, dispatch_event
 from functions.engine.execute import execute_action
 from functions.engine.stream import handle_record
 from functions.engine.sweep import sweep
 from storekit import keys
 from storekit.clock import iso
 from storekit.runtime import get_runtime
-from storekit.settings import stream_arn_for_binding
+from storekit.settings import get_settings, stream_arn_for_binding
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamRecordModel
@@ -27,6 +27,9 @@ STREAM_BATCH_SIZE = 25
 
 
 def _dispatch_record(record: DynamoDBStreamRecordModel) -> None:
+    batch = current_batch()
+    if batch is not None:
+        batch.record = record
     handle_record(record, get_runtime(), item_type=keys.EVENT, handler_name="dispatch", handle=dispatch_event)
 
 
@@ -42,9 +45,16 @@ def _execute_record(record: DynamoDBStreamRecordModel) -> None:
 )
 def dispatch(event: DynamoDBEvent) -> dict[str, Any]:
     """Event items -> automations -> outbox. Reports batch item failures (see infra merge template).
-    The batch's counter adds (events per topic and day) are written once per counter at its end."""
-    with get_runtime().repo.counters_held():
-        answer = process_batch(event, _dispatch_record, "dynamodb")
+    The batch's counted writes (markers and summed counters, functions.engine.dispatch.DispatchBatch)
+    are written before its events are finished, its counter adds (events per topic and day) once
+    per counter at its end."""
+    runtime = get_runtime()
+    with runtime.repo.counters_held(), dispatch_batch(runtime) as batch:
+        answer = process_batch(event, _dispatch_record, "dynamodb", fail_whole_batch=False)
+        failures = batch.finish(list(answer.get("batchItemFailures") or []))
+    answer = {**answer, "batchItemFailures": failures}
+    if failures and not get_settings().partial_batch_responses:
+        raise BatchNotFullyProcessed(f"{len(failures)} record(s) of the batch failed; the batch is retried")
     _heartbeat("dispatch", keys.EVENT, event)
     return answer
 

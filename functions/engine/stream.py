@@ -54,32 +54,48 @@ def handle_record(
     try:
         outcome = handle(item, runtime)
     except Exception as exc:
-        record_id = record.eventID
-        tries = runtime.repo.count_stream_try(record_id)
-        if tries < MAX_STREAM_TRIES:
-            logger.warning(
-                "stream record failed, will retry",
-                extra={"handler": handler_name, "tries": tries, "fault": type(exc).__name__},
-            )
+        if record_failed(record, item, exc, runtime, item_type=item_type, handler_name=handler_name):
             raise
-        reason = f"{type(exc).__name__}: {exc}"[:1000]
-        store_id = str(item.get("store_id") or "unknown")
-        runtime.repo.park(
-            ParkedRecord(
-                store_id=store_id,
-                record_id=record_id,
-                handler=handler_name,
-                item_type=item_type,
-                item_key=str(item.get("PK")),
-                reason=reason,
-                tries=tries,
-                parked_at=iso(runtime.clock.now()),
-            )
-        )
-        mark_parked(item, item_type, f"parked after {tries} tries: {reason}", runtime)
-        logger.error("stream record parked", extra={"handler": handler_name, "store_id": store_id})
         return
     logger.debug("stream record handled", extra={"handler": handler_name, "outcome": outcome})
+
+
+def record_failed(
+    record: DynamoDBStreamRecordModel,
+    item: dict[str, Any],
+    exc: Exception,
+    runtime: Runtime,
+    *,
+    item_type: str,
+    handler_name: str,
+) -> bool:
+    """A record's handling failed: True when it is to be tried again (its tries so far counted),
+    False when it was parked with its reason after its last try."""
+    record_id = record.eventID
+    tries = runtime.repo.count_stream_try(record_id)
+    if tries < MAX_STREAM_TRIES:
+        logger.warning(
+            "stream record failed, will retry",
+            extra={"handler": handler_name, "tries": tries, "fault": type(exc).__name__},
+        )
+        return True
+    reason = f"{type(exc).__name__}: {exc}"[:1000]
+    store_id = str(item.get("store_id") or "unknown")
+    runtime.repo.park(
+        ParkedRecord(
+            store_id=store_id,
+            record_id=record_id,
+            handler=handler_name,
+            item_type=item_type,
+            item_key=str(item.get("PK")),
+            reason=reason,
+            tries=tries,
+            parked_at=iso(runtime.clock.now()),
+        )
+    )
+    mark_parked(item, item_type, f"parked after {tries} tries: {reason}", runtime)
+    logger.error("stream record parked", extra={"handler": handler_name, "store_id": store_id})
+    return False
 
 
 def mark_parked(item: dict[str, Any], item_type: str, reason: str, runtime: Runtime) -> None:

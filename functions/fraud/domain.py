@@ -11,7 +11,7 @@ from functions.fraud.facts import (
     keep_platform_risk,
 )
 from functions.fraud.hoarding import STOCK_HOARDING, keep_limited_products, keep_limited_units
-from functions.fraud.outcomes import count_decision, count_event_outcome
+from functions.fraud.outcomes import count_decision, count_event_outcome, count_new_order
 from functions.fraud.refunds import REFUND_RULE, keep_money_movement
 from functions.fraud.report import fraud_report
 from functions.fraud.restricted import RESTRICTED_DESTINATIONS
@@ -25,6 +25,7 @@ DOMAIN = Domain(
     snapshots=frozenset({"order"}),
     keeps=(
         keep_order_counters,
+        count_new_order,
         keep_card_checks,
         keep_platform_risk,
         keep_chargeback_flags,

@@ -183,8 +183,9 @@ def _enabled(store: StoreConfig) -> bool:
 
 
 def keep_order_counters(applied: AppliedEvent) -> None:
-    """An order created: into the velocity windows of its email, IP, card and address, and its value
-    into the store's running sum (each once per order)."""
+    """An order created: into the velocity windows of its email, IP, card and address (once per
+    order; its value goes into the store's running sum with its `scored` outcome:
+    functions.fraud.outcomes.count_new_order)."""
     order = applied.parsed.resource
     if applied.topic != "order.created" or not isinstance(order, Order) or not _enabled(applied.store):
         return
@@ -202,8 +203,6 @@ def keep_order_counters(applied: AppliedEvent) -> None:
             at,
             at + 2 * width + _EXPIRY_SECONDS,
         )
-    if order.total is not None and order.total >= 0 and not order.test:
-        applied.repo.count_order_value(store_id, order.id, order.total)
 
 
 def keep_card_checks(applied: AppliedEvent) -> None:

@@ -87,3 +87,27 @@ def woo_cancel_refund(
     if why:
         return [], f"no refund: {why}"
     return [refund_action(store, order, amount, reason, note)], None
+
+
+def cancel_with_refund(
+    store: StoreConfig,
+    order: Order,
+    *,
+    refund_reason: str,
+    cancel_reason: str,
+    note: str,
+    staff_note: str,
+    once_per: str,
+) -> tuple[list[a.Action], str | None]:
+    """Cancel the order for `cancel_reason` (Shopify refunds in the same call); on WooCommerce first
+    the refund of what was captured (its status call only cancels). With why the refund was left out."""
+    refund, no_refund = woo_cancel_refund(store, order, refund_reason, note)
+    cancel = a.CancelOrder(
+        order_id=order.id,
+        reason=cancel_reason,
+        amount=order.current_total if order.current_total is not None else order.total,
+        currency=order.currency,
+        staff_note=staff_note[:255],
+        once_per=once_per,
+    )
+    return [*refund, cancel], no_refund

@@ -78,20 +78,30 @@ def _scoring_on(store: StoreConfig) -> bool:
 
 
 # --- counted once per event (Domain.counts) ---------------------------------------------------------
+def count_new_order(applied: AppliedEvent) -> None:
+    """orders/create (kept after, each time: idempotent): the order's value into the store's running
+    sum and its `scored` outcome, both marked once on its fraud facts by one conditional write
+    (repo.count_new_order), so a new order costs one write of its facts, not two."""
+    store, order = applied.store, applied.parsed.resource
+    if applied.topic != "order.created" or not isinstance(order, Order) or not _scoring_on(store):
+        return
+    amount = order.total if order.total is not None and order.total >= 0 and not order.test else None
+    scored = order.cancelled_at is None and (order.status or "") != "cancelled"
+    day = store_day(store, order.created_at or applied.now) if scored else None
+    _, facts = applied.repo.count_new_order(store.store_id, order.id, amount, day, BANDS[0])
+    if facts is not None:
+        applied.repo.add_fraud_count(store.store_id, str(facts["day"]), str(facts["band"]), "scored")
+
+
 def count_event_outcome(applied: AppliedEvent) -> None:
-    """orders/create: scored; disputes/create: chargeback; refunds/create: refunded; a shipment
-    (fulfillments/create, orders/fulfilled, a WooCommerce order completed): fulfilled."""
+    """disputes/create: chargeback; refunds/create: refunded; a shipment (fulfillments/create,
+    orders/fulfilled, a WooCommerce order completed): fulfilled. (orders/create's `scored`:
+    count_new_order.)"""
     store, resource = applied.store, applied.parsed.resource
     if not _scoring_on(store):
         return
     repo, now = applied.repo, applied.now
     if isinstance(resource, Order):
-        if applied.topic == "order.created":
-            if resource.cancelled_at is None and (resource.status or "") != "cancelled":
-                count_outcome(
-                    repo, store, resource.id, "scored", resource.created_at or now, needs_scored=False
-                )
-            return
         if applied.topic == "order.fulfilled" or (
             applied.topic == "order.updated" and (resource.fulfillment_status or "") == "fulfilled"
         ):

@@ -9,9 +9,9 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from functions.fraud.models import RestrictedSettings
-from functions.fraud.money import woo_cancel_refund
+from functions.fraud.money import cancel_with_refund
 from functions.fraud.risk import order_label, order_link, staff_alert
-from storekit.actions import Action, AddTags, CancelOrder, HoldFulfillment
+from storekit.actions import Action, AddTags, HoldFulfillment
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, nothing
 from storekit.models import Address, Order
@@ -95,22 +95,18 @@ def restricted(order: Order, ctx: Context[RestrictedSettings, None]) -> Decision
     if no_alert:
         left_out.append(no_alert)
     if settings.cancel_and_refund:
-        refund, no_refund = woo_cancel_refund(
-            ctx.store, order, "restricted-destination", f"restricted destination: {why}"
+        cancel, no_refund = cancel_with_refund(
+            ctx.store,
+            order,
+            refund_reason="restricted-destination",
+            cancel_reason="other",
+            note=f"restricted destination: {why}",
+            staff_note=f"restricted destination: {why}",
+            once_per=once,
         )
-        actions += refund
+        actions += cancel
         if no_refund:
             left_out.append(no_refund)
-        actions.append(
-            CancelOrder(
-                order_id=order.id,
-                reason="other",
-                amount=order.current_total if order.current_total is not None else order.total,
-                currency=order.currency,
-                staff_note=f"restricted destination: {why}"[:255],
-                once_per=once,
-            )
-        )
     tail = f". Left out: {'; '.join(left_out)}" if left_out else ""
     return Decision(actions, f"{order_label(order)}: {why}{tail}")
 

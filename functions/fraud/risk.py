@@ -11,13 +11,12 @@ from typing import Any
 
 from functions.fraud.facts import RISK_SCORE, RiskInput, risk_input
 from functions.fraud.models import RiskSettings, StaffAlert
-from functions.fraud.money import woo_cancel_refund
+from functions.fraud.money import cancel_with_refund
 from functions.fraud.signals import Score, risk_score
 from storekit.actions import (
     Action,
     AddOrderNote,
     AddTags,
-    CancelOrder,
     HoldFulfillment,
     staff_notice,
 )
@@ -78,22 +77,18 @@ def band_actions(
             left_out.append(why)
     if score.total >= settings.cancel_at:
         if settings.cancel_and_refund:
-            refund, no_refund = woo_cancel_refund(
-                store, order, "fraud", f"storeflow risk score {score.total}/100: cancelled"
+            cancel, no_refund = cancel_with_refund(
+                store,
+                order,
+                refund_reason="fraud",
+                cancel_reason="fraud",
+                note=f"storeflow risk score {score.total}/100: cancelled",
+                staff_note=f"storeflow risk score {score.total}/100",
+                once_per=once,
             )
-            actions += refund
+            actions += cancel
             if no_refund:
                 left_out.append(no_refund)
-            actions.append(
-                CancelOrder(
-                    order_id=order.id,
-                    reason="fraud",
-                    amount=order.current_total if order.current_total is not None else order.total,
-                    currency=order.currency,
-                    staff_note=f"storeflow risk score {score.total}/100",
-                    once_per=once,
-                )
-            )
         else:
             left_out.append(
                 f"score is at or above cancel_at {settings.cancel_at}, but cancelling is off "

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from storekit.automation import AppliedEvent, Reader
 from storekit.clock import iso
 from storekit.models import Fulfillment, Order, Refund
+from storekit.order_proofs import proof_of
 from storekit.payload_store import compress
 from storekit.records import JobRecord
 
@@ -90,10 +91,17 @@ def note_refund(applied: AppliedEvent) -> None:
 
 def keep_order_proof(applied: AppliedEvent) -> None:
     """Keep what proves an order is a shopper's (its number with digests of its emails) apart from
-    its snapshot, so the assistant checks the email before reading any order (storekit.order_proofs)."""
+    its snapshot, so the assistant checks the email before reading any order (storekit.order_proofs).
+    Written only when it changes: not by an event that came after a newer version of the order (that
+    version's event keeps the proof), nor when the version it replaced has the same proof."""
     order = applied.parsed.resource
-    if isinstance(order, Order) and applied.parsed.updated_at is not None:
-        applied.repo.keep_order_proof(applied.store.store_id, order, iso(applied.parsed.updated_at))
+    if not isinstance(order, Order) or applied.parsed.updated_at is None or applied.behind:
+        return
+    store_id = applied.store.store_id
+    previous = applied.previous()
+    if isinstance(previous, Order) and proof_of(store_id, previous) == proof_of(store_id, order):
+        return
+    applied.repo.keep_order_proof(store_id, order, iso(applied.parsed.updated_at))
 
 
 def keep_order_shipment(applied: AppliedEvent) -> None:

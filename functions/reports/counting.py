@@ -3,7 +3,8 @@ donations reports read (O(days), never O(orders)).
 
 Each order keeps a marker (storekit.keys.report_marker) with its facts: the newest version of the
 order seen (lines, channel, day, whether it is a sale, when it was cancelled), every refund seen
-(by id, with its day), and the contribution the counters hold of it. Each delivery merges its facts
+(by id, with its day), and the tips setting it was counted with (what the counters hold of it is
+the contribution of those facts: worked out again, not kept). Each delivery merges its facts
 in, works out the contribution again and adds only the difference, in one transaction conditional
 on the marker's version. Merging is the same whatever the order and repetition of deliveries (the
 newest order version wins, a refund counts once per id, a cancellation stays), so the counters end
@@ -312,6 +313,10 @@ def changes_between(before: Contribution, after: Contribution) -> dict[str, dict
 
 @dataclass(frozen=True)
 class Marker:
+    """An order's marker: its facts, and what the counters hold of it. That is the contribution of
+    its facts with the tips setting it was counted with (`tips`, kept instead of the contribution
+    itself: half the marker, which is written in a transaction on every change of the order)."""
+
     facts: dict[str, Any]
     held: Contribution
     version: int | None
@@ -320,11 +325,15 @@ class Marker:
     def from_item(cls, item: dict[str, Any] | None) -> Marker:
         if item is None:
             return cls({}, {}, None)
-        held = {
-            where: {a: Decimal(str(v)) for a, v in attrs.items()}
-            for where, attrs in (item.get("held") or {}).items()
-        }
-        return cls(_plain(item.get("facts") or {}), held, int(item["version"]))
+        facts = _plain(item.get("facts") or {})
+        if "held" in item:  # a marker written before the tips setting was kept instead
+            held = {
+                where: {a: Decimal(str(v)) for a, v in attrs.items()}
+                for where, attrs in (item.get("held") or {}).items()
+            }
+        else:
+            held = contribution(facts, bool(item.get("tips", True)))[0]
+        return cls(facts, held, int(item["version"]))
 
 
 def _plain(value: Any) -> Any:
@@ -380,7 +389,7 @@ def keep_report_counts(applied: AppliedEvent) -> None:
                     keys.sales_day(store.store_id, day, bucket), delta.get(where, {}), labels.get(where, {})
                 )
             )
-        item = {"type": keys.REPORT_MARKER, "facts": facts, "held": held}
+        item = {"type": keys.REPORT_MARKER, "facts": facts, "tips": rules.tips}
         if applied.repo.apply_counted(store.store_id, key, item, marker.version, changes):
             return
     logger.warning(

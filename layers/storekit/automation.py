@@ -136,6 +136,30 @@ class AppliedEvent:
     topic: str
     repo: Repository
     now: datetime
+    #: a newer version of the entity was applied already (an occurrence topic that came late: its
+    #: automations ran, its state was not applied); what a hook keeps of the newest version is kept
+    behind: bool = False
+    #: this event's id (None: not known, e.g. a hook run outside the dispatcher)
+    event_id: str | None = None
+    #: the event whose kept snapshot this event's state replaced, and that snapshot (compressed;
+    #: None when none was kept): `previous()` reads it
+    replaced_event: str | None = None
+    replaced_snapshot: bytes | None = field(default=None, repr=False)
+
+    def previous(self) -> Resource | None:
+        """The version of the entity this event's state replaced, when another event brought it:
+        a hook may skip rewriting what did not change (the write units of every order event). None
+        when nothing was kept, it is kept in S3, the event was behind, or this event replaced its
+        own version (a retry of an event stopped half-way: what it keeps may not be written yet)."""
+        if "_previous" not in self.__dict__:  # read once however many hooks ask
+            blob = self.replaced_snapshot
+            own = self.replaced_event is None or self.replaced_event == self.event_id
+            if self.behind or own or blob is None or blob.startswith(snapshots.POINTER):
+                self.__dict__["_previous"] = None
+            else:
+                self.__dict__["_previous"] = resource_from_json(decompress(blob))
+        found: Resource | None = self.__dict__["_previous"]
+        return found
 
 
 @dataclass(frozen=True)
@@ -272,9 +296,16 @@ class Domain:
     automations: tuple[Automation[Any, Any, Any], ...] = ()
     #: entity kinds whose newest version is kept (compressed) for loaders and lookups
     snapshots: frozenset[str] = frozenset()
-    #: run each time an event's state is applied (idempotent: stream records repeat)
+    #: run each time an event's state is applied (idempotent: stream records repeat). What a keeper
+    #: counts exactly once goes through the repository's counted writes (a per-order marker with its
+    #: counter changes, conditional on the marker as read: `apply_counted`, `apply_sales`): within a
+    #: stream batch they are held, read back by the batch's later events (read the marker through the
+    #: repository, never around it), summed per counter item and written before the batch's events
+    #: are finished; when that write fails the keepers run again for each event of the batch, so a
+    #: keeper must count from its marker, never from what it did before
     keeps: tuple[Keeper, ...] = ()
-    #: run once, when an event is first marked processed (counters)
+    #: run once, when an event is first marked processed (counters); within a stream batch, after
+    #: the batch's counted writes are written
     counts: tuple[Keeper, ...] = ()
     #: run once per action that reaches a final status (counters)
     settles: tuple[Settled, ...] = ()

@@ -88,5 +88,13 @@ class PermanentError(ExternalCallError):
     retryable = False
 
 
+class OutcomeUnknown(ExternalCallError):
+    """The request went out but no answer came back (a read timeout, a connection dropped after
+    sending): it may have been carried out. A send with no idempotency key (SES, SNS) is not tried
+    again, since a retry could reach the customer twice: the action fails saying so."""
+
+    retryable = False
+
+
 class ConfigurationError(StoreflowError):
     """Settings or store credentials are missing or invalid."""

@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from storekit.automation import Registry
 from storekit.clock import Clock, SystemClock
@@ -41,6 +41,10 @@ def use_registry(source: Callable[[], Registry]) -> None:
     """Install what builds the app's registry (called once, by app.py; builds nothing yet)."""
     global _REGISTRY_SOURCE
     _REGISTRY_SOURCE = source
+
+
+#: services whose calls send a message with no idempotency key: their clients make one attempt
+SEND_ONCE: Final = frozenset({"ses", "sesv2", "sns"})
 
 
 class Runtime:
@@ -70,7 +74,14 @@ class Runtime:
     def client(self, name: str) -> Any:
         cache = self.__dict__.setdefault("_clients", {})
         if name not in cache:
-            cache[name] = self.session.client(name)
+            if name in SEND_ONCE:
+                from botocore.config import Config
+
+                # one attempt: botocore would resend after a read timeout (the message may have gone
+                # out); throttling and 5xx come back to the executor, which retries with backoff
+                cache[name] = self.session.client(name, config=Config(retries={"total_max_attempts": 1}))
+            else:
+                cache[name] = self.session.client(name)
         return cache[name]
 
     @cached_property

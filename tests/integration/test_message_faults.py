@@ -131,3 +131,48 @@ def test_every_message_is_sent_once_or_failed_with_its_reason_when_ses_and_sns_f
     done = Counter(a["kind"] for a in got if a["status"] == "done")
     assert (len(mails), len(texts)) == (done["send_email"], done["send_sms"])
     assert len({(tuple(m.destinations["ToAddresses"]), m.subject) for m in mails}) == len(mails)
+
+
+@pytest.fixture
+def lost_answers(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """SES takes every send (moto records the message) but its answer never comes back: the
+    client sees a read timeout, as when the network drops after the request went out."""
+    from botocore.exceptions import ReadTimeoutError
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    real = BotocoreStubber.__call__
+    lost: Counter[str] = Counter()
+
+    def answer_lost(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        response = real(stubber, event_name, request, **kwargs)
+        if event_name.startswith("before-send.ses") and "Action=SendEmail" in _text(request.body):
+            lost["SendEmail"] += 1
+            raise ReadTimeoutError(endpoint_url=request.url)
+        return response
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", answer_lost)
+    return lost
+
+
+def _text(body: Any) -> str:
+    return body.decode() if isinstance(body, bytes) else str(body or "")
+
+
+def test_an_email_whose_answer_is_lost_is_not_sent_again_and_fails_saying_it_may_have_gone_out(
+    api: Any, pump: Any, runtime: Any, clock: Any, session: Any, lost_answers: Counter[str]
+) -> None:
+    session.client("ses").verify_email_identity(EmailAddress=SENDER)
+    automations = {name: {"enabled": name == "shipping-notice"} for name in runtime.registry.names()}
+    automations["shipping-notice"]["settings"] = {"sender": SENDER}
+    put_store(api, "lossy", mode="live", automations=automations)
+    deliver_all(api, "lossy")
+    for _ in range(5):
+        pump.drain()
+        clock.advance(minutes=30)
+        sweep(runtime)
+    emails = [a for a in notices(api, "lossy") if a["kind"] == "send_email"]
+    assert emails and {a["status"] for a in emails} == {"failed"}
+    assert all("may have been sent" in a["reason"] and a["attempts"] == 1 for a in emails)
+    # one request per notice reached SES: neither botocore nor the executor sent it again
+    mails = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert len(mails) == lost_answers["SendEmail"] == len(emails)

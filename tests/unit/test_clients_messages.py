@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 import requests
 import responses
-from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
 
 from storekit.clients import (
     EmailChannel,
@@ -26,7 +33,7 @@ from storekit.clients import (
     sms_message,
 )
 from storekit.clients.email import check_address
-from storekit.errors import ConfigurationError, PermanentError, Throttled, TransientError
+from storekit.errors import ConfigurationError, OutcomeUnknown, PermanentError, Throttled, TransientError
 
 pytestmark = pytest.mark.unit
 
@@ -234,6 +241,10 @@ RENDERED = RenderedMessage(subject="s", html="<p>h</p>", text="t")
         (client_error("ServiceUnavailable", 503), TransientError),
         (client_error("InternalFailure", 500), TransientError),
         (EndpointConnectionError(endpoint_url="https://email.us-east-1.amazonaws.com"), TransientError),
+        (ConnectTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com"), TransientError),
+        # the request went out, the answer did not come back: maybe sent, never sent again
+        (ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com"), OutcomeUnknown),
+        (ConnectionClosedError(endpoint_url="https://email.us-east-1.amazonaws.com"), OutcomeUnknown),
         (NoCredentialsError(), ConfigurationError),
     ],
 )

@@ -345,3 +345,30 @@ def test_a_very_big_order_spills_its_extra_lines_to_overflow_items_and_sums_the_
         (v for sk, attrs in totals.items() for a, v in attrs.items() if a.endswith("|revenue")), Decimal(0)
     )
     assert revenue == totals["2026-11-21#totals"]["net"] == Decimal("131.30")
+
+
+def test_a_marker_keeps_the_tips_setting_not_the_contribution_and_still_nets_a_setting_change() -> None:
+    """The marker is written on every change of an order (in a transaction, x2): it keeps the facts
+    and the tips setting it was counted with; what the counters hold is worked out from them. A
+    change of the setting between two versions moves the tip exactly; a marker written with its
+    contribution (before) is still read."""
+    from functions.reports.counting import Marker, contribution
+
+    repo = MemoryRepo()
+    first = order(total_tip=Decimal("2.00"), updated_at=NOW)
+    apply(repo, first)
+    [marker] = [item for item in repo.items.values() if "facts" in item and "order" in item["facts"]]
+    assert "held" not in marker and marker["tips"] is True
+    day = next(v for k, v in repo.totals().items() if k.endswith("#totals"))
+    assert day["tips"] == Decimal("2.00")
+    apply(
+        repo,
+        order(total_tip=Decimal("2.00"), updated_at=NOW + timedelta(minutes=1)),
+        store(donations={"tips": False}),
+    )
+    day = next(v for k, v in repo.totals().items() if k.endswith("#totals"))
+    assert "tips" not in day  # the tip moved to net, once
+    legacy = {**marker, "held": {"2026-11-24|totals": {"orders": 1}}}
+    del legacy["tips"]
+    assert Marker.from_item(legacy).held == {"2026-11-24|totals": {"orders": Decimal(1)}}
+    assert Marker.from_item(marker).held == contribution(Marker.from_item(marker).facts, True)[0]

@@ -9,13 +9,22 @@ from typing import Any, Final
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
     NoCredentialsError,
     NoRegionError,
     ParamValidationError,
     PartialCredentialsError,
+    ReadTimeoutError,
 )
 
-from storekit.errors import ConfigurationError, ExternalCallError, PermanentError, Throttled, TransientError
+from storekit.errors import (
+    ConfigurationError,
+    ExternalCallError,
+    OutcomeUnknown,
+    PermanentError,
+    Throttled,
+    TransientError,
+)
 from storekit.messages import RenderedMessage
 from storekit.outbound import EmailAttachment, EmailMessage
 
@@ -56,11 +65,19 @@ TRANSIENT: Final = frozenset({"ServiceUnavailable", "InternalFailure", "Internal
 
 def aws_error(what: str, exc: ClientError | BotoCoreError) -> ExternalCallError | ConfigurationError:
     """Throttling -> Throttled; rejected input -> PermanentError; 5xx/unavailable/network -> TransientError;
-    missing credentials or region -> ConfigurationError. The message holds the AWS error code only."""
+    missing credentials or region -> ConfigurationError; sent but unanswered (read timeout, connection
+    dropped after sending) -> OutcomeUnknown, never retried: a message has no idempotency key, so a
+    second try could reach the customer twice (the clients do not retry either: runtime.SEND_ONCE).
+    The message holds the AWS error code only."""
     if isinstance(exc, NoCredentialsError | PartialCredentialsError | NoRegionError):
         return ConfigurationError(f"{what}: {type(exc).__name__}")
     if isinstance(exc, ParamValidationError):
         return PermanentError(f"{what}: request failed validation")
+    if isinstance(exc, ReadTimeoutError | ConnectionClosedError):
+        return OutcomeUnknown(
+            f"{what}: no answer ({type(exc).__name__}); the message may have been sent, so it is not "
+            "sent again on its own: check with the customer before retrying it"
+        )
     if isinstance(exc, BotoCoreError):
         return TransientError(f"{what}: {type(exc).__name__}")
     code = str(exc.response.get("Error", {}).get("Code") or "")

@@ -3,6 +3,7 @@ one way storeflow reads a Query (page after page)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -98,6 +99,26 @@ class TableRepository:
         return True
 
     # --- named per-day counters (reports read them by day range, never by scan) ------------------
+    @property
+    def _counter_hold(self) -> threading.local:
+        """Where a stream batch holds its counter adds (CounterRepository.counters_held)."""
+        hold: threading.local | None = self.__dict__.get("_counters_held")
+        if hold is None:
+            hold = self.__dict__["_counters_held"] = threading.local()
+        return hold
+
+    def _add_day_count_held(
+        self, store_id: str, kind: str, day: str, name: str | None, amount: int | Decimal
+    ) -> None:
+        """`_add_day_count`, summed with the other adds to the same counter of the stream batch
+        being handled (written once when it ends), or at once outside a batch."""
+        held: dict[tuple[str, str, str, str | None], Any] | None = getattr(self._counter_hold, "held", None)
+        if held is not None:
+            slot = (store_id, kind, day, name)
+            held[slot] = held.get(slot, 0) + amount
+            return
+        self._add_day_count(store_id, kind, day, name, amount)
+
     def _add_day_count(
         self, store_id: str, kind: str, day: str, name: str | None, amount: int | Decimal
     ) -> None:

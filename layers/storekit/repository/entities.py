@@ -4,20 +4,30 @@ beside an order (refunds, shipments) or about an address (last contact)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
 
 from storekit import keys
 from storekit.clock import parse_iso
 from storekit.models import Order
 from storekit.order_proofs import proof_of, proven
-from storekit.repository.base import TableRepository
+from storekit.repository.base import TableRepository, is_conditional_failure
 
 
 def _if_newer(field: str, value: str) -> Any:
     """Write only over an older version (out-of-order deliveries never roll state back)."""
     return Attr("PK").not_exists() | Attr(field).lte(value)
+
+
+class Advance(NamedTuple):
+    """What recording an entity's version did: whether it was the newest (`advanced`), and the
+    version it replaced (the event that brought it and its kept snapshot; None: none was kept)."""
+
+    advanced: bool
+    replaced_event: str | None = None
+    replaced_snapshot: bytes | None = None
 
 
 class EntityRepository(TableRepository):
@@ -30,9 +40,10 @@ class EntityRepository(TableRepository):
         event_id: str,
         snapshot: bytes | None = None,
         order_number: str | None = None,
-    ) -> bool:
+    ) -> Advance:
         """Record the newest known version of an entity (and, for the kinds automations read,
-        its compressed canonical snapshot). False if a newer one is already known."""
+        its compressed canonical snapshot), and say which version it replaced (the same write
+        returns it: no read). Not advanced when a newer one is already known."""
         key = keys.entity_state(store_id, kind, entity_id)
         item: dict[str, Any] = {
             **key,
@@ -47,7 +58,19 @@ class EntityRepository(TableRepository):
         if order_number:
             number = keys.normalized_order_number(order_number)
             item.update(keys.order_number_lookup(store_id, number, entity_id))
-        return self._put_once(item, _if_newer("updated_at", updated_at))
+        try:
+            answer = self._table.put_item(
+                Item=item, ConditionExpression=_if_newer("updated_at", updated_at), ReturnValues="ALL_OLD"
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return Advance(False)
+            raise
+        old = answer.get("Attributes") or {}
+        blob = old.get("snapshot")
+        return Advance(
+            True, str(old["event_id"]) if "event_id" in old else None, bytes(blob) if blob else None
+        )
 
     def order_snapshot_by_number(self, store_id: str, number: str) -> bytes | None:
         """The newest snapshot of the order with this number (a narrow GSI1 Query)."""

@@ -52,32 +52,59 @@ class FraudRepository(TableRepository):
         item = self._get(keys.fraud_facts(store_id, order_id), consistent=True)
         return attributes_of(item) if item else {}
 
-    def count_order_value(self, store_id: str, order_id: str, amount: Decimal) -> bool:
-        """Add one order's value to the store's running sum, once per order: the order's facts are
-        marked counted first (conditional), and only the write that marked them adds. False when it
-        was counted already. (Not a transaction: moto answers a failed TransactWriteItems by
-        restoring a copy of the table, which cuts the local stack's stream; a crash between the two
-        writes leaves one order out of an average, which is harmless.)"""
-        facts = keys.fraud_facts(store_id, order_id)
-        sets, names, values = _member_set(store_id, facts, keys.FRAUD_FACTS)
-        marked = self._update_if(
-            Key=facts,
-            UpdateExpression="SET " + ", ".join([*sets, "counted = :yes"]),
-            ConditionExpression="attribute_not_exists(counted)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={**values, ":yes": True},
-        )
-        if not marked:
-            return False
-        stats = keys.fraud_stats(store_id)
-        stat_sets, stat_names, stat_values = _member_set(store_id, stats, keys.FRAUD_STATS)
-        self._table.update_item(
-            Key=stats,
-            UpdateExpression="SET " + ", ".join(stat_sets) + " ADD orders :one, amount_sum :amount",
-            ExpressionAttributeNames=stat_names,
-            ExpressionAttributeValues={**stat_values, ":one": 1, ":amount": amount},
-        )
-        return True
+    def count_new_order(
+        self,
+        store_id: str,
+        order_id: str,
+        amount: Decimal | None,
+        scored_day: str | None,
+        first_band: str,
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """A new order, marked on its fraud facts with one conditional write: its value (`amount`;
+        None: not counted) into the store's running sum, once (`counted`), and the `scored` outcome
+        on `scored_day` (None: not scored), once. Returns (whether this write counted the value, the
+        facts after when it marked `scored`: their `day` and `band` say which counter it goes to).
+        The running sum is added to here; the caller adds the scored outcome to its counter."""
+        marks = (["counted"] if amount is not None else []) + (["outcome_scored"] if scored_day else [])
+        if not marks:
+            return False, None
+        key = keys.fraud_facts(store_id, order_id)
+        sets, names, values = _member_set(store_id, key, keys.FRAUD_FACTS)
+        values[":yes"] = True
+        for i, mark in enumerate(marks):
+            names[f"#m{i}"] = mark
+            sets.append(f"#m{i} = :yes")
+        if scored_day:
+            names |= {"#day": "day", "#band": "band"}
+            values |= {":day": scored_day, ":band": first_band}
+            sets += ["#day = if_not_exists(#day, :day)", "#band = if_not_exists(#band, :band)"]
+        try:
+            answer = self._table.update_item(
+                Key=key,
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=" OR ".join(f"attribute_not_exists(#m{i})" for i in range(len(marks))),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False, None
+            raise
+        old = attributes_of(answer.get("Attributes") or {})
+        counted = amount is not None and not old.get("counted")
+        if counted:
+            stats = keys.fraud_stats(store_id)
+            stat_sets, stat_names, stat_values = _member_set(store_id, stats, keys.FRAUD_STATS)
+            self._table.update_item(
+                Key=stats,
+                UpdateExpression="SET " + ", ".join(stat_sets) + " ADD orders :one, amount_sum :amount",
+                ExpressionAttributeNames=stat_names,
+                ExpressionAttributeValues={**stat_values, ":one": 1, ":amount": amount},
+            )
+        if not scored_day or old.get("outcome_scored"):
+            return counted, None
+        return counted, {**old, "day": old.get("day") or scored_day, "band": old.get("band") or first_band}
 
     def note_velocity(
         self,
@@ -186,7 +213,8 @@ class FraudRepository(TableRepository):
     def add_fraud_count(
         self, store_id: str, day: str, band: str, metric: str, amount: int | Decimal = 1
     ) -> None:
-        self._add_day_count(store_id, keys.FRAUD_COUNTER, day, f"{band}#{metric}", amount)
+        """Add to a fraud report counter (summed over a stream batch: written once when it ends)."""
+        self._add_day_count_held(store_id, keys.FRAUD_COUNTER, day, f"{band}#{metric}", amount)
 
     def fraud_counts(
         self, store_id: str, first_day: str, last_day: str

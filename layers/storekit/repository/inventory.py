@@ -6,6 +6,7 @@ conditional updates."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -14,7 +15,8 @@ from botocore.exceptions import ClientError
 from storekit import keys
 from storekit.clock import iso
 from storekit.records import JobRecord
-from storekit.repository.base import TableRepository, is_conditional_failure
+from storekit.repository.base import is_conditional_failure
+from storekit.repository.counted import CountedRepository, CounterWrite
 from storekit.repository.items import attributes_of, job_from_item
 
 
@@ -45,7 +47,7 @@ def _set_clause(store_id: str, key: keys.Key, item_type: str, fields: dict[str, 
 _SALES_KEPT_DAYS = 400
 
 
-class InventoryRepository(TableRepository):
+class InventoryRepository(CountedRepository):
     def keep_inventory_item(self, store_id: str, inventory_item_id: str, fields: dict[str, Any]) -> None:
         """Remember which variant an inventory item is (product, variant, sku, titles, tracking);
         what inventory_items/update said about tracking (`item_tracked`) is kept."""
@@ -100,8 +102,10 @@ class InventoryRepository(TableRepository):
 
     # --- inventory: per-variant daily sales (ADD counters), counted once per order and refund ----
     def sales_marker(self, store_id: str, order_id: str) -> dict[str, Any] | None:
-        """What of an order the sales counters hold (None: nothing yet), read consistently."""
-        item = self._get(keys.sales_marker(store_id, order_id), consistent=True)
+        """What of an order the sales counters hold (None: nothing yet), read consistently (or as
+        the stream batch being handled holds it: storekit.repository.counted)."""
+        key = keys.sales_marker(store_id, order_id)
+        item = self._held_marker(key) or self._get(key, consistent=True)
         return attributes_of(item) if item else None
 
     def apply_sales(
@@ -115,81 +119,36 @@ class InventoryRepository(TableRepository):
         """Write an order's new sales marker and ADD `deltas` ((variant, day) -> units) to the
         variants' daily sales counters (one item per variant and block of days) in one transaction,
         only if the marker is still at `version_before` (None: no marker yet). False when another
-        worker changed it first (nothing written)."""
-        client = self._table.meta.client
-        table = self._table.name
+        worker changed it first (nothing written). Within a stream batch the write is held and
+        summed with the batch's others (storekit.repository.counted)."""
         key = keys.sales_marker(store_id, order_id)
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(PK)"}
-            if version_before is None
-            else {
-                "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": {":v": version_before},
-            }
-        )
-        items: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": {
-                        **key,
-                        **keys.store_member(store_id, key),
-                        "type": keys.SALES_MARKER,
-                        "store_id": store_id,
-                        **marker,
-                    },
-                    **condition,
-                }
-            }
-        ]
+        item = {
+            **key,
+            **keys.store_member(store_id, key),
+            "type": keys.SALES_MARKER,
+            "store_id": store_id,
+            **{k: v for k, v in marker.items() if k != "version"},
+        }
         blocks: dict[tuple[str, str], dict[str, int]] = {}
         for (variant_id, day), units in sorted(deltas.items()):
             if units:
                 counter = keys.variant_sales(store_id, variant_id, day)
                 days = blocks.setdefault((counter["PK"], counter["SK"]), {})
                 days[day] = days.get(day, 0) + units
+        writes = []
         for (pk, sk), days in sorted(blocks.items()):
-            counter = {"PK": pk, "SK": sk}
-            member = keys.store_member(store_id, counter)
-            names = {"#t": "type"}
-            values: dict[str, Any] = {
-                ":t": keys.VARIANT_SALES,
-                ":mp": member["GSI2PK"],
-                ":ms": member["GSI2SK"],
-                # a block no velocity window reaches any more expires (TTL)
-                ":e": int(
-                    datetime.combine(date.fromisoformat(max(days)), time(), UTC).timestamp()
-                    + _SALES_KEPT_DAYS * 86_400
-                ),
-            }
-            adds = []
-            for i, (day, units) in enumerate(sorted(days.items())):
-                names[f"#u{i}"] = keys.sales_day_attr(day)
-                values[f":a{i}"] = units
-                adds.append(f"#u{i} :a{i}")
-            items.append(
-                {
-                    "Update": {
-                        "TableName": table,
-                        "Key": counter,
-                        "UpdateExpression": "ADD "
-                        + ", ".join(adds)
-                        + " SET #t = :t, GSI2PK = :mp, GSI2SK = :ms, expires_at = :e",
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": values,
-                    }
-                }
+            # a block no velocity window reaches any more expires (TTL)
+            expires = int(
+                datetime.combine(date.fromisoformat(max(days)), time(), UTC).timestamp()
+                + _SALES_KEPT_DAYS * 86_400
             )
-        try:
-            for start in range(
-                0, len(items), 100
-            ):  # the marker is in the first (an order of 100+ variants: rare)
-                client.transact_write_items(TransactItems=items[start : start + 100])
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+            adds: dict[str, int | Decimal] = {keys.sales_day_attr(day): units for day, units in days.items()}
+            writes.append(
+                CounterWrite(
+                    store_id, {"PK": pk, "SK": sk}, keys.VARIANT_SALES, adds, {"expires_at": expires}
+                )
+            )
+        return self._apply_counted(item, version_before, writes)
 
     def variant_units_sold(self, store_id: str, variant_id: str, first_day: str, last_day: str) -> int:
         """Units of a variant sold from first_day to last_day (store-local, inclusive): one Query of
@@ -206,8 +165,10 @@ class InventoryRepository(TableRepository):
         blocks = {str(item["SK"]): item for item in self._query(query)}
         total = 0
         for day in days:
-            block = blocks.get(keys.variant_sales(store_id, variant_id, day)["SK"], {})
-            total += int(block.get(keys.sales_day_attr(day), 0))
+            key = keys.variant_sales(store_id, variant_id, day)
+            attr = keys.sales_day_attr(day)
+            total += int(blocks.get(key["SK"], {}).get(attr, 0))
+            total += int(self._held_adds(key).get(attr, 0))  # the stream batch's, not written yet
         return total
 
     # --- inventory: purchase orders ---------------------------------------------------------

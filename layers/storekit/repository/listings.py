@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,7 +27,8 @@ class CounterRepository(TableRepository):
     def counters_held(self) -> Iterator[None]:
         """Within the block (a stream batch), adds to the same counter are summed and written once
         when it ends, even when it ends in an error: a batch of 25 events of one topic adds 25 to
-        one counter with one write instead of 25. Per thread (the local stack shares a runtime)."""
+        one counter with one write instead of 25 (`_add_day_count_held`: the activity and fraud
+        report counters). Per thread (the local stack shares a runtime)."""
         held: dict[tuple[str, str, str, str | None], Any] = {}
         self._counter_hold.held = held
         try:
@@ -38,22 +38,10 @@ class CounterRepository(TableRepository):
             for (store_id, name, day, dimension), amount in held.items():
                 self._add_day_count(store_id, name, day, dimension, amount)
 
-    @property
-    def _counter_hold(self) -> threading.local:
-        hold: threading.local | None = self.__dict__.get("_counters_held")
-        if hold is None:
-            hold = self.__dict__["_counters_held"] = threading.local()
-        return hold
-
     def add_to_counter(
         self, store_id: str, name: str, day: str, dimension: str | None = None, amount: int | Any = 1
     ) -> None:
-        held: dict[tuple[str, str, str, str | None], Any] | None = getattr(self._counter_hold, "held", None)
-        if held is not None:
-            slot = (store_id, name, day, dimension)
-            held[slot] = held.get(slot, 0) + amount
-            return
-        self._add_day_count(store_id, name, day, dimension, amount)
+        self._add_day_count_held(store_id, name, day, dimension, amount)
 
     def counters(
         self, store_id: str, name: str, first_day: str, last_day: str
