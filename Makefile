@@ -64,7 +64,9 @@ fraud-eval: $(STAMP)
 	$(PY) -m tests.fraud_eval
 
 ## load: N webhooks (default 10000) through the local stack, stage by stage: throughput, latency, AWS calls,
-##       DynamoDB units and the estimated AWS cost per 1M webhooks (minutes on a quiet machine)
+##       DynamoDB units and the estimated AWS cost per 1M webhooks (N=10000: 78 min and 2.3 GB on a shared
+##       2-core machine; N=500: ~3 min). N=scaling: only the check that a transaction and a query cost
+##       the same on a 10-item and a 20,000-item table
 load: $(STAMP)
 	$(PY) -m tests.bench_load $(or $(N),10000)
 
