@@ -63,6 +63,10 @@ def measure_ingest() -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
+    from infra import moto_fidelity
+
+    moto_fidelity.install()  # transactions and queries at the cost of one call, as the tests run them
+
     from functions.composition import build_registry
     from functions.webhooks.ingest import Delivery, event_item, ingest
     from infra.bootstrap import create_local_resources, env_for

@@ -64,6 +64,10 @@ def measure_reorder() -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
+    from infra import moto_fidelity
+
+    moto_fidelity.install()  # transactions and queries at the cost of one call, as the tests run them
+
     from functions.admin.models import StoreInput
     from functions.admin.stores import save_store
     from functions.composition import build_registry

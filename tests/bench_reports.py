@@ -133,6 +133,10 @@ def measure_reports() -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
+    from infra import moto_fidelity
+
+    moto_fidelity.install()  # transactions and queries at the cost of one call, as the tests run them
+
     from functions.composition import build_registry
     from storekit.clock import FixedClock
     from storekit.reporting import ReportRequest
