@@ -15,27 +15,15 @@ import os
 import sys
 from typing import Any
 
-SAMPLE = "shopify/orders_create__2025-store-line-item-discount.json"
 SECRET = "units-webhook-secret"
 SHOP = "units-shop.myshopify.com"
 
 
 def bodies(n: int) -> list[tuple[str, bytes]]:
     """The deliveries of `make load` (tests/bench_load.py): each order created, then updated."""
-    from tests.payloads import load_fixture
+    from tests.bench_load import _bodies
 
-    template = json.loads(load_fixture(SAMPLE)[0])
-    out = []
-    for i in range(n):
-        order = dict(template)
-        order["id"] = 8_000_000_000 + i // 2
-        order["admin_graphql_api_id"] = f"gid://shopify/Order/{order['id']}"
-        order["name"] = f"#{9000 + i // 2}"
-        topic = "orders/create" if i % 2 == 0 else "orders/updated"
-        if topic == "orders/updated":
-            order["updated_at"] = "2026-11-24T12:05:00-05:00"
-        out.append((topic, json.dumps(order).encode()))
-    return out
+    return list(_bodies(n))
 
 
 def measure(n: int, currency: str | None = None) -> tuple[Any, int]:

@@ -43,6 +43,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tests.write_units import item_class, item_size
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = "shopify/orders_create__2025-store-line-item-discount.json"
 SECRET = "load-webhook-secret"
@@ -63,50 +65,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _value_size(value: Any) -> int:
-    """A typed value's size ({"S": ...}, {"M": {...}}, ...), bytes and nesting included."""
-    ((kind, inner),) = value.items()
-    if kind in ("M",):
-        return 3 + sum(len(k.encode()) + _value_size(v) for k, v in inner.items())
-    if kind in ("L",):
-        return 3 + sum(1 + _value_size(v) for v in inner)
-    if isinstance(inner, bytes | bytearray):
-        return len(inner)
-    if isinstance(inner, list):
-        return sum(len(x) if isinstance(x, bytes | bytearray) else len(str(x).encode()) for x in inner)
-    return len(str(inner).encode())
-
-
-def _item_size(item: dict[str, Any]) -> int:
-    """DynamoDB's item size: attribute names plus their values."""
-    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
-
-
-def item_class(key: dict[str, Any]) -> str:
-    """What kind of item a key names, for the breakdown: the key's words without ids, hashes, days
-    or the store ("RUN", "ORDER/STATE", "COUNTER sales/totals", "SWEEPER/BEAT")."""
-    pk = str(next(iter(key.get("PK", {}).values()), ""))
-    sk = str(next(iter(key.get("SK", {}).values()), ""))
-    parts = pk.split("#")
-    if parts[0] == "STORE" and len(parts) > 2:
-        parts = parts[2:]
-    elif parts[0] == "STORE":
-        parts = ["STORE"]
-    kind = parts[0]
-    if kind == "COUNTER":
-        dimension = sk.partition("#")[2]
-        return f"COUNTER {parts[1] if len(parts) > 1 else ''}/{_word(dimension) or 'day'}"
-    if kind in ("FRAUDVEL", "FRAUDFLAG") and len(parts) > 1:
-        kind = f"{kind}/{parts[1]}"
-    word = _word(sk.partition("#")[0])
-    return f"{kind}/{word}" if word and word != kind else kind
-
-
-def _word(text: str) -> str:
-    """A key part that names something (letters), not an id, a day or a window."""
-    return text if text.isalpha() else ""
 
 
 class Meter:
@@ -161,7 +119,7 @@ class Meter:
         started = time.perf_counter()
         found = self._reader.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
         self.overhead += time.perf_counter() - started  # the meter's own reads: not the function's time
-        return _item_size(found) if found else 0
+        return item_size(found) if found else 0
 
     def _charge(self, key: dict[str, Any], size: int, operation: str, factor: int = 1) -> None:
         units = factor * max(1, math.ceil(size / 1024))
@@ -177,7 +135,7 @@ class Meter:
         before = list(context.get("sf_before") or [])
         name = model.name
         if name == "PutItem":
-            self._charge(body["Item"], _item_size(body["Item"]), name)
+            self._charge(body["Item"], item_size(body["Item"]), name)
         elif name in ("UpdateItem", "DeleteItem"):
             after = self._stored_size(body["Key"]) if name == "UpdateItem" else 0
             self._charge(body["Key"], max(before[0] if before else 0, after), name)
@@ -185,7 +143,7 @@ class Meter:
             for entry in body["TransactItems"]:
                 ((op, spec),) = entry.items()
                 if op == "Put":
-                    self._charge(spec["Item"], _item_size(spec["Item"]), f"Transact.{op}", 2)
+                    self._charge(spec["Item"], item_size(spec["Item"]), f"Transact.{op}", 2)
                 else:
                     old = before.pop(0) if before else 0
                     new = self._stored_size(spec["Key"]) if op == "Update" else 0
@@ -195,7 +153,7 @@ class Meter:
                 for request in requests_:
                     put = request.get("PutRequest")
                     if put:
-                        self._charge(put["Item"], _item_size(put["Item"]), "Batch.Put")
+                        self._charge(put["Item"], item_size(put["Item"]), "Batch.Put")
                     else:
                         self._charge(request["DeleteRequest"]["Key"], 0, "Batch.Delete")
         elif name in ("GetItem", "Query", "BatchGetItem"):
@@ -203,7 +161,7 @@ class Meter:
                 items = [i for found in parsed.get("Responses", {}).values() for i in found]
             else:
                 items = [parsed["Item"]] if parsed.get("Item") else parsed.get("Items", [])
-            size = sum(_item_size(i) for i in items)
+            size = sum(item_size(i) for i in items)
             units = max(1, math.ceil(size / 4096))
             self.rru[self.stage] += units if body.get("ConsistentRead") else units / 2
 
