@@ -168,9 +168,9 @@ def start_discount(sale: Sale, store: StoreConfig, runtime: Runtime, calls: Stor
         }
     if sale.offer is not None and minimum is not None:
         update["offer"] = sale.offer.model_copy(update={"minimum_amount": minimum})
-    if sale.kind == "gift" and sale.offer is not None and sale.offer.gift_variant_id:
+    if sale.offer is not None and _watches_a_gift(sale):
         # the gift's stock is watched from now on (functions/sales/gifts.py pauses the discount)
-        runtime.repo.watch_gift(sale.store_id, sale.offer.gift_variant_id, sale.job_id, True)
+        _watch_gift(sale, runtime, True)
         if "discount_id" in update and _sold_out_now(sale, runtime):
             offer = update.get("offer", sale.offer)
             _pause_at_start(store, runtime, calls, str(update["discount_id"]))
@@ -231,8 +231,8 @@ def end_discount(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreC
     if sale.phase is None:
         return f"nothing to end: the sale is {sale.state}"
     note = "ended by the platform at its end time"
-    if sale.kind == "gift" and sale.offer is not None and sale.offer.gift_variant_id:
-        runtime.repo.watch_gift(sale.store_id, sale.offer.gift_variant_id, sale.job_id, False)
+    if _watches_a_gift(sale):
+        _watch_gift(sale, runtime, False)
     if sale.discount_id and (sale.cancel_requested or store.platform == "woocommerce"):
         call = (
             shopify_delete_automatic(store.shop_domain, sale.discount_id)
@@ -260,3 +260,15 @@ def end_discount(sale: Sale, store: StoreConfig, runtime: Runtime, calls: StoreC
         ),
     )
     return note
+
+
+def _watches_a_gift(sale: Sale) -> bool:
+    """A gift offer naming its gift (product and variant): its gift's stock is watched while it runs."""
+    offer = sale.offer
+    return sale.kind == "gift" and offer is not None and bool(offer.gift_variant_id and offer.gift_product_id)
+
+
+def _watch_gift(sale: Sale, runtime: Runtime, on: bool) -> None:
+    offer = sale.offer
+    assert offer is not None and offer.gift_product_id and offer.gift_variant_id
+    runtime.repo.watch_gift(sale.store_id, offer.gift_product_id, offer.gift_variant_id, sale.job_id, on)

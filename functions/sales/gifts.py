@@ -2,7 +2,7 @@
 
 A gift offer (schedule kind "gift", functions/sales/schedule.py) is a platform discount with the gift
 variant at 100% off (Shopify buy X get Y; WooCommerce a coupon). While it runs, its gift variant is
-watched (one item per variant, keys.gift_watch). The `gift-stock` automation reads each stock
+watched (on its product's stock item, keys.gift_watch_attr). The `gift-stock` automation reads each stock
 change of a watched variant (Shopify inventory_levels/update and products/update, WooCommerce
 product.updated), with the stock the inventory domain keeps (functions/inventory/facts.py):
 
@@ -23,6 +23,7 @@ from typing import Any
 from functions.inventory.facts import StockFacts, product_variants, stock_of_event
 from functions.inventory.models import StaffChannels
 from functions.sales.models import Sale
+from storekit import keys
 from storekit.actions import Action, SetDiscountActive, staff_notice
 from storekit.adapters import Topic
 from storekit.automation import Automation, Context, Decision, Reader, SettledAction, nothing
@@ -44,21 +45,17 @@ class GiftFacts:
 
 
 def load_gifts(resource: InventoryLevel | Product, read: Reader) -> GiftFacts:
-    """The offers whose gift is a variant of this event (one GetItem per variant), and its stock."""
+    """The offers whose gift is a variant of this event, and its stock: the watch list comes with the
+    product's stock item the inventory automations read anyway (one read per event, shared); only a
+    watched variant's offers are read (one GetItem each)."""
+    facts = stock_of_event(resource, read)
     if isinstance(resource, InventoryLevel):
-        facts = stock_of_event(resource, read)
         variants = [facts.item.variant_id] if facts.item is not None else []
     else:
         variants = product_variants(resource)
-        facts = StockFacts()
-    watching = read.repo.gifts_watching(read.store_id, variants)
-    if not watching:
-        return GiftFacts(stock=facts)
-    if isinstance(resource, Product):
-        facts = stock_of_event(resource, read)
     gifts = []
-    for variant_id, jobs in watching.items():
-        for job_id in jobs:
+    for variant_id in variants[:100]:
+        for job_id in sorted(str(j) for j in facts.stock_item.get(keys.gift_watch_attr(variant_id)) or ()):
             found = read.repo.sale(read.store_id, job_id)
             if found is not None:
                 gifts.append((variant_id, Sale.model_validate(found[0])))

@@ -494,13 +494,11 @@ def sale_products_prefix() -> str:
     return "PRODUCT#"
 
 
-GIFT_WATCH = "GIFTWATCH"
-
-
-def gift_watch(store_id: str, variant_id: str) -> Key:
-    """The running gift offers (sale job ids) whose gift is this variant: what an inventory webhook
-    reads (one GetItem) to pause or resume their discounts."""
-    return {"PK": f"{_store(store_id)}#{GIFT_WATCH}#{variant_id}", "SK": "GIFT"}
+def gift_watch_attr(variant_id: str) -> str:
+    """The attribute of a product's stock item (product_stock) naming the running gift offers (sale
+    job ids, a string set) whose gift is this variant of the product: the stock read of each
+    inventory and product webhook brings it, so the `gift-stock` automation reads nothing more."""
+    return f"GIFT#{variant_id}"
 
 
 # --- reports (functions/reports) ---------------------------------------------------------------

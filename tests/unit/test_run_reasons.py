@@ -317,9 +317,6 @@ class _NothingStored:
     def product_stock(self, store_id: str, product_id: str) -> dict[str, Any]:
         return {}
 
-    def gifts_watching(self, store_id: str, variant_ids: list[str]) -> dict[str, list[str]]:
-        return {}
-
     def jobs_due_at(self, store_id: str, kind: str, due_iso: str) -> list[JobRecord]:
         return []
 

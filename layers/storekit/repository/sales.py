@@ -135,32 +135,29 @@ class SaleRepository(TableRepository):
             }
         )
 
-    def watch_gift(self, store_id: str, variant_id: str, job_id: str, on: bool) -> None:
-        """Add (or, `on` False, remove) a running gift offer to its gift variant's watch list."""
-        key = keys.gift_watch(store_id, variant_id)
+    def watch_gift(self, store_id: str, product_id: str, variant_id: str, job_id: str, on: bool) -> None:
+        """Add (or, `on` False, remove) a running gift offer to its gift variant's watch list, kept
+        on the product's stock item (keys.gift_watch_attr): the stock read every inventory and
+        product webhook makes already brings it, so watching costs the hot path no read."""
+        key = keys.product_stock(store_id, product_id)
+        names = {"#g": keys.gift_watch_attr(variant_id)}
         if on:
+            member = keys.store_member(store_id, key)
             self._table.update_item(
                 Key=key,
-                UpdateExpression="ADD jobs :j SET #t = :t, GSI2PK = :p, GSI2SK = :s",
-                ExpressionAttributeNames={"#t": "type"},
+                UpdateExpression="ADD #g :j SET #t = if_not_exists(#t, :t), GSI2PK = :p, GSI2SK = :s",
+                ExpressionAttributeNames={**names, "#t": "type"},
                 ExpressionAttributeValues={
                     ":j": {job_id},
-                    ":t": keys.GIFT_WATCH,
-                    ":p": keys.store_member(store_id, key)["GSI2PK"],
-                    ":s": keys.store_member(store_id, key)["GSI2SK"],
+                    ":t": keys.STOCK,
+                    ":p": member["GSI2PK"],
+                    ":s": member["GSI2SK"],
                 },
             )
         else:
             self._table.update_item(
-                Key=key, UpdateExpression="DELETE jobs :j", ExpressionAttributeValues={":j": {job_id}}
+                Key=key,
+                UpdateExpression="DELETE #g :j",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={":j": {job_id}},
             )
-
-    def gifts_watching(self, store_id: str, variant_ids: list[str]) -> dict[str, list[str]]:
-        """Variant id -> the running gift offers whose gift it is (only variants that have any)."""
-        out: dict[str, list[str]] = {}
-        for variant_id in variant_ids[:100]:
-            item = self._get(keys.gift_watch(store_id, variant_id), consistent=True)
-            jobs = sorted(str(j) for j in (item or {}).get("jobs") or ())
-            if jobs:
-                out[variant_id] = jobs
-        return out
