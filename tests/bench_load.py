@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.write_units import item_class, item_size
+from tests.write_units import CHARGED_ON_BEFORE, item_class, item_size, keys_charged_on_before
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = "shopify/orders_create__2025-store-line-item-discount.json"
@@ -101,19 +101,9 @@ class Meter:
             return
         body = params.get("body")
         context["sf_body"] = body
-        if model.name in ("UpdateItem", "DeleteItem", "TransactWriteItems"):
-            request = json.loads(body or b"{}")
-            keys = (
-                [request["Key"]]
-                if "Key" in request
-                else [
-                    spec["Key"]
-                    for entry in request.get("TransactItems", [])
-                    for op, spec in entry.items()
-                    if op != "Put"
-                ]
-            )
-            context["sf_before"] = [self._stored_size(k) for k in keys]
+        if model.name in CHARGED_ON_BEFORE:
+            charged = keys_charged_on_before(json.loads(body or b"{}"))
+            context["sf_before"] = [self._stored_size(k) for k in charged]
 
     def _stored_size(self, key: dict[str, Any]) -> int:
         started = time.perf_counter()

@@ -63,6 +63,18 @@ def _word(text: str) -> str:
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 
 
+#: writes charged on the larger of the item before and after (an update, a delete)
+CHARGED_ON_BEFORE = ("UpdateItem", "DeleteItem", "TransactWriteItems")
+
+
+def keys_charged_on_before(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The keys of a CHARGED_ON_BEFORE write whose items as stored before count (not a put's)."""
+    if "Key" in request:
+        return [request["Key"]]
+    items = request.get("TransactItems", [])
+    return [spec["Key"] for entry in items for op, spec in entry.items() if op != "Put"]
+
+
 class WriteUnits:
     """Counts the write units of every DynamoDB write a boto3 session makes, by item class."""
 
@@ -97,19 +109,8 @@ class WriteUnits:
             return
         request = json.loads(params.get("body") or b"{}")
         context["wu_body"] = request
-        if model.name not in ("UpdateItem", "DeleteItem", "TransactWriteItems"):
-            return
-        keys = (
-            [request["Key"]]
-            if "Key" in request
-            else [
-                spec["Key"]
-                for entry in request.get("TransactItems", [])
-                for op, spec in entry.items()
-                if op != "Put"
-            ]
-        )
-        context["wu_before"] = [self._stored(k) for k in keys]
+        if model.name in CHARGED_ON_BEFORE:
+            context["wu_before"] = [self._stored(k) for k in keys_charged_on_before(request)]
 
     def _charge(self, key: dict[str, Any], size: int, factor: int = 1) -> None:
         cls = item_class(key)
