@@ -19,6 +19,7 @@ from functions.composition import build_registry
 from storekit.clock import FixedClock
 from storekit.runtime import Runtime, reset_runtime, set_runtime
 from storekit.settings import get_settings
+from tests import moto_speed
 from tests.support import ADMIN_TOKEN
 
 # Every test builds a new boto3 session (the fixtures' and each Runtime's) and each session loads
@@ -26,6 +27,7 @@ from tests.support import ADMIN_TOKEN
 # test's time. One loader per data path for the whole run reads each file once; the models are
 # the same files, read-only, so nothing a test sees changes.
 botocore.session.create_loader = functools.lru_cache(maxsize=None)(botocore.loaders.create_loader)
+moto_speed.install()
 
 
 @pytest.fixture
