@@ -78,3 +78,24 @@ def test_a_batch_reads_the_stats_it_holds_before_writing_them(runtime: Any) -> N
         assert runtime.table.get_item(Key=key).get("Item") is None  # not written yet
         assert repo.flush_counted()
     assert stats(runtime) == (2, TOTAL + 10)
+
+
+def test_the_fraud_facts_the_score_read_are_not_read_again_for_the_ledger(runtime: Any) -> None:
+    """Within a batch, the order's fraud facts the risk score's loader read (one BatchGetItem) are
+    what the fraud part of its ledger falls back on: only the ledger is read after it."""
+    repo = runtime.repo
+    facts = keys.fraud_facts("demo", "o1")
+    calls: list[str] = []
+    events = runtime.table.meta.client.meta.events
+
+    def log(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    events.register("before-call.dynamodb", log)
+    try:
+        with repo.counting_held():
+            repo.fraud_items([facts, keys.fraud_stats("demo")])
+            assert repo.ledger_part("demo", "o1", "fraud", facts) is None
+    finally:
+        events.unregister("before-call.dynamodb", log)
+    assert calls == ["BatchGetItem", "GetItem"]

@@ -163,6 +163,11 @@ class FraudRepository(CountedRepository):
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
+        held = self._held()
+        for key in unique:  # kept for the stream batch: an order's facts are the fraud part's legacy
+            slot = (key["PK"], key["SK"])
+            if held is not None and slot not in held.reads:
+                held.reads[slot] = dict(found[slot]) if slot in found else None
         for key in unique:  # what the stream batch adds and has not written yet (the store's sum)
             adds = self._held_adds(key)
             if adds:
