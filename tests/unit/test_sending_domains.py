@@ -115,3 +115,24 @@ def test_the_setting_is_read_as_a_list_and_refused_when_malformed() -> None:
     assert Settings().sending_domain_list() is None
     with pytest.raises(ValueError, match="sending_domains"):
         Settings(sending_domains="orders@example.com")
+
+
+def test_an_ses_access_denied_names_the_setting_to_fix() -> None:
+    from botocore.exceptions import ClientError
+
+    from storekit.clients.email import EmailChannel
+    from storekit.errors import ConfigurationError
+    from storekit.outbound import EmailMessage
+
+    class DeniedSes:
+        def send_email(self, **_: Any) -> Any:
+            error = {"Error": {"Code": "AccessDenied"}, "ResponseMetadata": {"HTTPStatusCode": 403}}
+            raise ClientError(error, "SendEmail")  # type: ignore[arg-type]
+
+    message = EmailMessage.model_validate(
+        {"from": "Shop <orders@demo-shop.example>", "to": "a@b.co", "subject": "s", "text": "t", "html": "h"}
+    )
+    with pytest.raises(
+        ConfigurationError, match=r"AccessDenied: this deployment may not send from .*SendingDomains"
+    ):
+        EmailChannel(DeniedSes()).send(message)
