@@ -431,8 +431,9 @@ def _fraud_digest(store_id: str, dimension: str, value: str) -> str:
 
 def fraud_facts(store_id: str, order_id: str) -> Key:
     """What the fraud domain knows of one order beside its payload (the card checks of its
-    transactions, the platform's risk level, whether the store's stats count it), in the order's
-    partition so customers/redact deletes it with the order."""
+    transactions, the platform's risk level, its outcomes and band), in the order's partition so
+    customers/redact deletes it with the order. Whether the store's stats count the order is the
+    fraud part of its ledger (order_ledger); before the ledger it was marked here (`counted`)."""
     return {"PK": entity_partition(store_id, "order", order_id), "SK": FRAUD_FACTS}
 
 
