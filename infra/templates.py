@@ -30,6 +30,8 @@ FUNCTION_ROLES = {
 }
 #: the stream functions and the item type (attribute `type`, storekit.keys) each one is given
 STREAM_FUNCTIONS = {"Dispatch": "EVENT", "Execute": "ACTION"}
+#: SendingDomains: comma-separated domains, no spaces, or empty
+SENDING_DOMAINS_PATTERN = r"^$|^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(,[A-Za-z0-9.-]+\.[A-Za-z]{2,})*$"
 STREAM_RETRIES = 3
 STREAM_MAX_RECORD_AGE = 24 * 3600
 
@@ -107,7 +109,12 @@ def statements(arn: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "SecretsDelete": _statement("StoreSecretsDelete", ["secretsmanager:DeleteSecret"], [arn["secrets"]]),
         # SecureString under the AWS managed key aws/ssm: no kms:Decrypt grant needed
         "AdminToken": _statement("AdminToken", ["ssm:GetParameter"], [arn["parameter"]]),
-        "Email": _statement("Email", ["ses:SendEmail", "ses:SendRawEmail"], [arn["identities"]]),
+        # From an address of the deployment's sending domains only (SendingDomains): the senders are
+        # store settings, so the identity is not known here, but its domain is
+        "Email": {
+            **_statement("Email", ["ses:SendEmail", "ses:SendRawEmail"], [arn["identities"]]),
+            "Condition": {"StringLike": {"ses:FromAddress": arn["from_addresses"]}},
+        },
         # SMS to a phone number has no resource ARN; Publish is the only SNS action granted, and
         # SmsOnly denies it on every topic, so the grant reaches phone numbers alone
         "Sms": _statement("Sms", ["sns:Publish"], "*"),
@@ -168,6 +175,18 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
                 f":parameter{admin_token_parameter(stage)}"
             ),
             "identities": _sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"),
+            # "a.com,b.org" -> ["*@a.com", "*@b.org"]; "" -> ["*@"], which no address matches
+            "from_addresses": {
+                "Fn::Split": [
+                    ",",
+                    {
+                        "Fn::Join": [
+                            "",
+                            ["*@", {"Fn::Join": [",*@", {"Fn::Split": [",", {"Ref": "SendingDomains"}]}]}],
+                        ]
+                    },
+                ]
+            },
             # the stack's own log group (below), not every /aws/lambda/* group of the account: the
             # generated function names cannot be matched by a pattern (the stack part may be cut);
             # its Arn ends in ":*", which covers its streams
@@ -184,6 +203,7 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
         "STOREFLOW_SECRETS_PREFIX": "storeflow",
         "STOREFLOW_EMAIL_SENDER": {"Ref": "EmailSender"},
         "STOREFLOW_PUBLIC_URL": {"Ref": "PublicUrl"},
+        "STOREFLOW_SENDING_DOMAINS": {"Ref": "SendingDomains"},
         # every stream/queue mapping below sets FunctionResponseTypes: ReportBatchItemFailures
         "STOREFLOW_PARTIAL_BATCH_RESPONSES": "true",
     }
@@ -193,6 +213,14 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
                 "Type": "String",
                 "Default": "",
                 "Description": "verified SES identity that message actions are sent from (empty: none)",
+            },
+            "SendingDomains": {
+                "Type": "String",
+                "Default": "",
+                "AllowedPattern": SENDING_DOMAINS_PATTERN,
+                "Description": "the domains message actions may send email from, comma-separated, no "
+                "spaces (example.com,shop.example.org): the functions may send From an address of "
+                "these only (empty: no email can be sent)",
             },
             "PublicUrl": {
                 "Type": "String",
@@ -258,10 +286,23 @@ def merge_template(stage: str, runtime: str | None = None) -> dict[str, Any]:
     return out
 
 
+def sending_domains(stage: str) -> list[str]:
+    """The stage's STOREFLOW_SENDING_DOMAINS in .chalice/config.json (what `chalice deploy` sets)."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    stage_env = config.get("stages", {}).get(stage, {}).get("environment_variables", {})
+    text = str(
+        stage_env.get("STOREFLOW_SENDING_DOMAINS")
+        or config.get("environment_variables", {}).get("STOREFLOW_SENDING_DOMAINS", "")
+    )
+    return [d.strip().lower() for d in text.split(",") if d.strip()]
+
+
 def chalice_policy(stage: str) -> dict[str, Any]:
     """The policy file `chalice deploy` uses (one role for all functions: the union of the grants),
-    with ARN patterns on the names infra/resources.json gives a data stack called `storeflow-<stage>`."""
+    with ARN patterns on the names infra/resources.json gives a data stack called `storeflow-<stage>`;
+    email only From the stage's sending domains (none: no email grant)."""
     prefix = f"storeflow-{stage}"
+    domains = sending_domains(stage)
     grants = statements(
         {
             "table": f"arn:aws:dynamodb:*:*:table/{prefix}-table",
@@ -274,12 +315,14 @@ def chalice_policy(stage: str) -> dict[str, Any]:
             "secrets": f"arn:aws:secretsmanager:*:*:secret:storeflow/{stage}/*",
             "parameter": f"arn:aws:ssm:*:*:parameter{admin_token_parameter(stage)}",
             "identities": "arn:aws:ses:*:*:identity/*",
+            "from_addresses": [f"*@{domain}" for domain in domains],
             # Chalice names the functions <app>-<stage>-<name>
             "log_group": f"arn:aws:logs:*:*:log-group:/aws/lambda/storeflow-{stage}-*",
             "log_streams": f"arn:aws:logs:*:*:log-group:/aws/lambda/storeflow-{stage}-*:*",
         }
     )
-    return policy(grants, COMMON + tuple(name for name in grants if name not in COMMON))
+    names = tuple(name for name in grants if name not in COMMON and (domains or name != "Email"))
+    return policy(grants, COMMON + names)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 the reorder decision with 1k and with 50k orders of history (ratio <= 1.2, measured in the same run,
 interleaved: this machine is shared).
 
-The history is what the sales keep hook leaves behind: one marker item per order and, per variant,
+The history is what the sales keep hook leaves behind: one ledger item per order and, per variant,
 one counter item per block of 32 store-local days (orders spread over a year, 20 variants), written
 in bulk.
 """
@@ -40,14 +40,13 @@ def _seed_history(table: Any, markers: Any, store_id: str, orders: int, now: dat
             day = (now - timedelta(days=n % 365)).date().isoformat()
             variant = variants[n % VARIANTS]
             per_day[(variant, day)] += 1
-            marker = keys.sales_marker(store_id, f"h{n}")
+            ledger = keys.order_ledger(store_id, f"h{n}")
             batch.put_item(
                 Item={
-                    **marker,
-                    "type": keys.SALES_MARKER,
-                    "day": day,
-                    "lines": {f"l{n}": [variant, 1]},
-                    "version": 1,
+                    **ledger,
+                    "type": keys.ORDER_LEDGER,
+                    keys.ledger_part_attr("sales"): {"day": day, "lines": {f"l{n}": [variant, 1]}},
+                    keys.ledger_version_attr("sales"): 1,
                 }
             )
     blocks: dict[tuple[str, str], dict[str, Any]] = {}

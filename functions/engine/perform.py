@@ -234,6 +234,7 @@ def _email(action: a.SendEmail, store: StoreConfig, runtime: Runtime) -> EmailMe
     sender = action.sender or runtime.settings.email_sender
     if not sender:
         raise ConfigurationError("no email sender configured (store setting or STOREFLOW_EMAIL_SENDER)")
+    _check_sending_domain(sender, runtime)
     context = {"store_name": store.display_name, **action.context}
     link = _unsubscribe_url(action, store, runtime)
     if link is not None:
@@ -249,6 +250,24 @@ def _email(action: a.SendEmail, store: StoreConfig, runtime: Runtime) -> EmailMe
     return email_message(
         sender_named(store.display_name, sender), action.to, rendered, action.reply_to, files
     )
+
+
+def _check_sending_domain(sender: str, runtime: Runtime) -> None:
+    """A sender outside the deployment's sending domains fails here, with the fix, rather than as an
+    AccessDenied from SES (the role may only send From those domains: infra/templates.py)."""
+    from email.utils import parseaddr
+
+    allowed = runtime.settings.sending_domain_list()
+    if allowed is None:
+        return
+    domain = parseaddr(sender)[1].rpartition("@")[2].lower()
+    if domain not in allowed:
+        raise ConfigurationError(
+            f"the email sender's domain {domain or '(none)'} is not one this deployment may send from "
+            f"({', '.join(allowed)}): add it to the stack's SendingDomains parameter "
+            "(STOREFLOW_SENDING_DOMAINS with `chalice deploy`) and deploy again, or use a sender "
+            "of those domains"
+        )
 
 
 def _unsubscribe_url(action: a.SendEmail, store: StoreConfig, runtime: Runtime) -> str | None:

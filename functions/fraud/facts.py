@@ -3,7 +3,8 @@
 Kept after (hooks, idempotent: stream records repeat):
 - order created: the order in the velocity counters of its email, IP, card and shipping address
   (an attribute per order in the window's item: the same order again counts once) and its value in
-  the store's running sum (once per order, a conditional transaction);
+  the store's running sum (once per order: the domain's part of the order's ledger, written with the
+  sum in one transaction, summed over a stream batch: functions.fraud.outcomes.count_new_order);
 - transaction created (Shopify order_transactions/create): its AVS/CVV results and card (BIN, last
   four) on the order's fraud facts, and the card's velocity counter;
 - risk assessment changed: the platform's risk level on the order's fraud facts;

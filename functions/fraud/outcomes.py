@@ -18,12 +18,18 @@ from zoneinfo import ZoneInfo
 
 from functions.fraud.facts import RISK_SCORE
 from storekit import actions as a
+from storekit import keys
 from storekit.automation import AppliedEvent, SettledAction
 from storekit.models import Dispute, Fulfillment, Order, Refund
+from storekit.observability import logger
 from storekit.repository import Repository
 from storekit.store import StoreConfig
 
 BANDS = ("pass", "review", "hold", "cancel")
+#: the fraud domain's part of each order's ledger (storekit.repository.counted): its value counted
+LEDGER_PART = "fraud"
+#: a ledger part changed by another worker between read and write is read again this many times
+_ATTEMPTS = 5
 #: what each band's row counts
 METRICS = (
     "scored",
@@ -80,17 +86,31 @@ def _scoring_on(store: StoreConfig) -> bool:
 # --- counted once per event (Domain.counts) ---------------------------------------------------------
 def count_new_order(applied: AppliedEvent) -> None:
     """orders/create (kept after, each time: idempotent): the order's value into the store's running
-    sum and its `scored` outcome, both marked once on its fraud facts by one conditional write
-    (repo.count_new_order), so a new order costs one write of its facts, not two."""
+    sum, once (the domain's part of the order's ledger marks it, in the transaction with the sum:
+    summed over a stream batch, written once per batch), and its `scored` outcome, marked once on
+    its fraud facts. An order counted before the ledger has `counted` on its fraud facts (read while
+    its ledger has no part of the domain's)."""
     store, order = applied.store, applied.parsed.resource
     if applied.topic != "order.created" or not isinstance(order, Order) or not _scoring_on(store):
         return
+    store_id = store.store_id
     amount = order.total if order.total is not None and order.total >= 0 and not order.test else None
-    scored = order.cancelled_at is None and (order.status or "") != "cancelled"
-    day = store_day(store, order.created_at or applied.now) if scored else None
-    _, facts = applied.repo.count_new_order(store.store_id, order.id, amount, day, BANDS[0])
-    if facts is not None:
-        applied.repo.add_fraud_count(store.store_id, str(facts["day"]), str(facts["band"]), "scored")
+    if amount is not None:
+        legacy = keys.fraud_facts(store_id, order.id)
+        for _ in range(_ATTEMPTS):
+            part = applied.repo.ledger_part(store_id, order.id, LEDGER_PART, legacy)
+            if part is not None and part.get("counted"):
+                break
+            version = int(part["version"]) if part is not None and "version" in part else None
+            if applied.repo.count_order_value(store_id, order.id, LEDGER_PART, version, amount):
+                break
+        else:
+            logger.warning("fraud stats busy: order left for its next delivery", extra={"store_id": store_id})
+    if order.cancelled_at is None and (order.status or "") != "cancelled":
+        day = store_day(store, order.created_at or applied.now)
+        facts = applied.repo.mark_scored(store_id, order.id, day, BANDS[0])
+        if facts is not None:
+            applied.repo.add_fraud_count(store_id, str(facts["day"]), str(facts["band"]), "scored")
 
 
 def count_event_outcome(applied: AppliedEvent) -> None:

@@ -3,11 +3,12 @@
 Each order adds its units to its variant's counter for its store-local day (an ADD counter; one
 item holds a block of 32 days, storekit.keys.variant_sales); refunds and cancellations take them
 off again, on the day of the order (so a velocity over the last N days counts what sold in them,
-net). Deliveries repeat and come in any order, so each order keeps a marker
-(storekit.keys.sales_marker) of what the counters hold of it: the day it was counted on, the units
-still counted per line, the refund ids already netted, whether it was cancelled. The marker and the
-counters change in one transaction, conditional on the marker being as read: an order, a refund,
-a cancellation each count exactly once.
+net). Deliveries repeat and come in any order, so each order keeps a marker of what the counters
+hold of it (the domain's part, LEDGER_PART, of the order's ledger: storekit.keys.order_ledger): the
+day it was counted on, the units still counted per line, the refund ids already netted, whether it
+was cancelled. The marker and the counters change in one transaction, conditional on the marker
+being as read: an order, a refund, a cancellation each count exactly once. An order counted before
+the ledger is read from its old marker (storekit.keys.sales_marker) until its part is written.
 
 A velocity reads one Query of the blocks its window spans (2 items for 28 days): its cost does not
 grow with the order history.
@@ -21,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storekit import keys
 from storekit.automation import AppliedEvent
 from storekit.models import Order, Refund
 from storekit.observability import logger
@@ -29,6 +31,8 @@ from storekit.observability import logger
 NOT_SOLD = frozenset({"cancelled", "refunded", "failed", "trash"})
 #: a marker that another worker changed between our read and write is read again this many times
 _ATTEMPTS = 5
+#: the inventory's part of each order's ledger (storekit.repository.counted)
+LEDGER_PART = "sales"
 
 
 @dataclass(frozen=True)
@@ -158,8 +162,9 @@ def keep_sales(applied: AppliedEvent) -> None:
     else:
         return
     store_id = applied.store.store_id
+    legacy = keys.sales_marker(store_id, order_id)
     for _ in range(_ATTEMPTS):
-        found = applied.repo.sales_marker(store_id, order_id)
+        found = applied.repo.ledger_part(store_id, order_id, LEDGER_PART, legacy)
         mark = SalesMark.from_item(found) or SalesMark()
         if isinstance(resource, Order):
             day = store_day(resource.created_at, applied.store.timezone, applied.now)
@@ -169,8 +174,9 @@ def keep_sales(applied: AppliedEvent) -> None:
         if step is None:
             return
         new_mark, deltas = step
-        version = mark.version if found is not None else None
-        if applied.repo.apply_sales(store_id, order_id, new_mark.to_item(), version, deltas):
+        # None: no part yet (nothing counted, or counted on the old marker): written if still absent
+        version = mark.version if found is not None and "version" in found else None
+        if applied.repo.apply_sales(store_id, order_id, LEDGER_PART, new_mark.to_item(), version, deltas):
             return
     logger.warning("sales counters busy: order left for its next delivery", extra={"store_id": store_id})
 

@@ -1,7 +1,9 @@
 """Sales counters kept as orders, refunds and cancellations arrive: what the sales, top-products and
 donations reports read (O(days), never O(orders)).
 
-Each order keeps a marker (storekit.keys.report_marker) with its facts: the newest version of the
+Each order keeps a marker (the domain's part, LEDGER_PART, of the order's ledger:
+storekit.keys.order_ledger; an order counted before the ledger is read from its old marker,
+storekit.keys.report_marker, until its part is written) with its facts: the newest version of the
 order seen (lines, channel, day, whether it is a sale, when it was cancelled), every refund seen
 (by id, with its day), and the tips setting it was counted with (what the counters hold of it is
 the contribution of those facts: worked out again, not kept). Each delivery merges its facts
@@ -57,6 +59,8 @@ NOT_A_SALE = frozenset({"failed", "trash", "pending", "checkout-draft", "draft"}
 CANCELLED = frozenset({"cancelled", "refunded"})
 #: a marker changed by another worker between read and write is read again this many times
 ATTEMPTS = 6
+#: the reports' part of each order's ledger (storekit.repository.counted)
+LEDGER_PART = "reports"
 
 
 def products_bucket(product_key: str, index: int) -> str:
@@ -319,12 +323,15 @@ class Marker:
 
     facts: dict[str, Any]
     held: Contribution
+    #: None: no part in the ledger yet (its first write is conditional on none being there)
     version: int | None
+    #: whether the order has a marker (in the ledger, or an old one of before the ledger)
+    found: bool = True
 
     @classmethod
     def from_item(cls, item: dict[str, Any] | None) -> Marker:
         if item is None:
-            return cls({}, {}, None)
+            return cls({}, {}, None, found=False)
         facts = _plain(item.get("facts") or {})
         if "held" in item:  # a marker written before the tips setting was kept instead
             held = {
@@ -333,7 +340,7 @@ class Marker:
             }
         else:
             held = contribution(facts, bool(item.get("tips", True)))[0]
-        return cls(facts, held, int(item["version"]))
+        return cls(facts, held, int(item["version"]) if "version" in item else None)
 
 
 def _plain(value: Any) -> Any:
@@ -373,11 +380,12 @@ def keep_report_counts(applied: AppliedEvent) -> None:
                 new_refunds[refund.id] = refund_facts(refund, store, applied.now)
     elif isinstance(resource, Refund) and resource.id:
         new_refunds[resource.id] = refund_facts(resource, store, applied.now)
-    key = keys.report_marker(store.store_id, order_id)
+    legacy = keys.report_marker(store.store_id, order_id)
     for _ in range(ATTEMPTS):
-        marker = Marker.from_item(applied.repo.report_marker(store.store_id, order_id))
+        part = applied.repo.ledger_part(store.store_id, order_id, LEDGER_PART, legacy)
+        marker = Marker.from_item(part)
         facts = merged(marker.facts, order=new_order, refunds=new_refunds)
-        if facts == marker.facts and marker.version is not None:
+        if facts == marker.facts and marker.found:
             return
         held, labels = contribution(facts, rules.tips)
         delta = changes_between(marker.held, held)
@@ -389,8 +397,10 @@ def keep_report_counts(applied: AppliedEvent) -> None:
                     keys.sales_day(store.store_id, day, bucket), delta.get(where, {}), labels.get(where, {})
                 )
             )
-        item = {"type": keys.REPORT_MARKER, "facts": facts, "tips": rules.tips}
-        if applied.repo.apply_counted(store.store_id, key, item, marker.version, changes):
+        item = {"facts": facts, "tips": rules.tips}
+        if applied.repo.apply_order_counted(
+            store.store_id, order_id, LEDGER_PART, item, marker.version, changes
+        ):
             return
     logger.warning(
         "report counters busy: order left for its next delivery", extra={"store_id": store.store_id}

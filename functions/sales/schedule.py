@@ -159,12 +159,7 @@ def create_sale(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -
         raise BadRequest(
             "prices: a platform discount takes percent_off or amount_off (fixed prices need 'price')"
         )
-    starts, ends = _time(body.starts_at, "starts_at", store), _time(body.ends_at, "ends_at", store)
-    now = runtime.clock.now()
-    if ends <= starts:
-        raise BadRequest("ends_at: must be after starts_at")
-    if ends <= now:
-        raise BadRequest("ends_at: is in the past")
+    starts, ends, now = _window(body.starts_at, body.ends_at, store, runtime)
     selector, values = body.selector
     if store.platform == "woocommerce" and selector in ("tags", "collection_ids"):
         bad = [v for v in values if not v.isdigit()]
@@ -191,9 +186,7 @@ def create_sale(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) -
                 f"overlaps the price sale {other.name!r} ({other.job_id}, {other.starts_at} to "
                 f"{other.ends_at}, selected by {other.selector}) on variant(s) {named}"
             )
-    runtime.repo.add_sale(sale.model_dump(mode="json"), sale.view())
-    file_step(runtime, sale, "start", starts)
-    file_step(runtime, sale, "end", ends)
+    _file(runtime, sale, starts, ends)
     return 201, {**sale.view(), **({"overlap_check": note} if note else {})}
 
 
@@ -216,17 +209,31 @@ def create_offer(store: StoreConfig, data: Mapping[str, Any], runtime: Runtime) 
                 "min_subtotal: a WooCommerce gift is a coupon whose only cart condition is its "
                 "subtotal: give min_subtotal (no buy_product_ids, buy_collection_ids or min_quantity)"
             )
-    starts, ends = _time(body.starts_at, "starts_at", store), _time(body.ends_at, "ends_at", store)
+    starts, ends, now = _window(body.starts_at, body.ends_at, store, runtime)
+    sale = new_offer_sale(body, store.store_id, uuid.uuid4().hex, store.currency, store.timezone, now)
+    _file(runtime, sale, starts, ends)
+    return 201, sale.view()
+
+
+def _window(
+    starts_at: str, ends_at: str, store: StoreConfig, runtime: Runtime
+) -> tuple[datetime, datetime, datetime]:
+    """A sale's start and end (the store's time zone when they name none) and now; 400 when the
+    window is empty or already over."""
+    starts, ends = _time(starts_at, "starts_at", store), _time(ends_at, "ends_at", store)
     now = runtime.clock.now()
     if ends <= starts:
         raise BadRequest("ends_at: must be after starts_at")
     if ends <= now:
         raise BadRequest("ends_at: is in the past")
-    sale = new_offer_sale(body, store.store_id, uuid.uuid4().hex, store.currency, store.timezone, now)
+    return starts, ends, now
+
+
+def _file(runtime: Runtime, sale: Sale, starts: datetime, ends: datetime) -> None:
+    """Keep the sale and file its start and end steps."""
     runtime.repo.add_sale(sale.model_dump(mode="json"), sale.view())
     file_step(runtime, sale, "start", starts)
     file_step(runtime, sale, "end", ends)
-    return 201, sale.view()
 
 
 def _page(query: Mapping[str, str], name: str, default: int, most: int) -> int:

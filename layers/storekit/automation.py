@@ -297,8 +297,9 @@ class Domain:
     #: entity kinds whose newest version is kept (compressed) for loaders and lookups
     snapshots: frozenset[str] = frozenset()
     #: run each time an event's state is applied (idempotent: stream records repeat). What a keeper
-    #: counts exactly once goes through the repository's counted writes (a per-order marker with its
-    #: counter changes, conditional on the marker as read: `apply_counted`, `apply_sales`): within a
+    #: counts exactly once goes through the repository's counted writes (a per-order marker, the
+    #: domain's part of the order's ledger read with `ledger_part`, written with its counter changes
+    #: conditional on the part's version as read: `apply_order_counted`, `apply_sales`): within a
     #: stream batch they are held, read back by the batch's later events (read the marker through the
     #: repository, never around it), summed per counter item and written before the batch's events
     #: are finished; when that write fails the keepers run again for each event of the batch, so a

@@ -33,7 +33,10 @@ conditional put is the duplicate check.
 | rate counter   | STORE#{s}#RATE#{scope}#{hash}         | {window start}           | (store member)                      |                 |
 | variant sales  | STORE#{s}#VSALES#{variant_id}         | B{block of 32 days}      | (store member) ADD counters u{day}: |                 |
 |                |                                       |                          | units sold per day, net; TTL        |                 |
-| sales marker   | STORE#{s}#SALESMARK#{order_id}        | SALES                    | -                                   | -               |
+| order ledger   | STORE#{s}#LEDGER#{order_id}           | LEDGER                   | (store member) each counting        |                 |
+|                |                                       |                          | domain's part P#{part} + V#{part}   |                 |
+| sales marker   | STORE#{s}#SALESMARK#{order_id}        | SALES                    | (store member) before the ledger:   |                 |
+|                |                                       |                          | read while the ledger has no part   |                 |
 | purchase order | STORE#{s}#PO#{po_number}              | PO                       | GSI1 STORE#{s}#PURCHASE-ORDERS      | {time}#{po}     |
 | PO/status      | (same item)                           |                          | GSI2 STORE#{s}#PURCHASE-ORDERS#{st} | {time}#{po}     |
 | order proof    | STORE#{s}#ORDER#{order_id}            | PROOF                    | GSI1 STORE#{s}#ORDERPROOF#{n}       | {order_id}      |
@@ -346,8 +349,8 @@ def sales_day_attr(day: str) -> str:
 
 
 def sales_marker(store_id: str, order_id: str) -> Key:
-    """What of one order the sales counters already hold (sold, cancelled, refund ids): the
-    conditional marker that makes each order and refund count exactly once."""
+    """Where a store counted before the order ledger (order_ledger) kept what of one order the
+    variant sales counters hold: read when the order's ledger has no sales part yet, never written."""
     return {"PK": f"{_store(store_id)}#SALESMARK#{order_id}", "SK": "SALES"}
 
 
@@ -428,8 +431,9 @@ def _fraud_digest(store_id: str, dimension: str, value: str) -> str:
 
 def fraud_facts(store_id: str, order_id: str) -> Key:
     """What the fraud domain knows of one order beside its payload (the card checks of its
-    transactions, the platform's risk level, whether the store's stats count it), in the order's
-    partition so customers/redact deletes it with the order."""
+    transactions, the platform's risk level, its outcomes and band), in the order's partition so
+    customers/redact deletes it with the order. Whether the store's stats count the order is the
+    fraud part of its ledger (order_ledger); before the ledger it was marked here (`counted`)."""
     return {"PK": entity_partition(store_id, "order", order_id), "SK": FRAUD_FACTS}
 
 
@@ -506,7 +510,8 @@ def gift_watch_attr(variant_id: str) -> str:
 # | sales day totals | STORE#{s}#COUNTER#sales    | {day}#totals    | (store member) ADD counters, many attributes |
 # | sales day products| STORE#{s}#COUNTER#sales-products | {day}#{bucket} | (store member) units, revenue per variant |
 # | cohort month     | STORE#{s}#COUNTER#cohorts  | {yyyy-mm}       | (store member) customers, repeat customers   |
-# | report marker    | STORE#{s}#RPTMARK#{order}  | REPORT          | (store member) what the counters hold of it  |
+# | report marker    | STORE#{s}#RPTMARK#{order}  | REPORT          | (store member) before the order ledger: read |
+# |                  |                            |                 | when an order's ledger has no reports part  |
 # | report customer  | STORE#{s}#RPTCUST#{hash}   | REPORT          | (store member) first orders of a customer    |
 
 REPORT_MARKER = "RPTMARK"
@@ -533,8 +538,8 @@ def cohort_month(store_id: str, month: str) -> Key:
 
 
 def report_marker(store_id: str, order_id: str) -> Key:
-    """What the sales counters hold of one order (its facts and its contribution), so every
-    delivery of it, in any order and any number of times, leaves the counters the same."""
+    """Where a store counted before the order ledger (order_ledger) kept what the sales counters
+    hold of one order: read when the order's ledger has no reports part yet, never written."""
     return {"PK": f"{_store(store_id)}#{REPORT_MARKER}#{order_id}", "SK": "REPORT"}
 
 
@@ -644,3 +649,25 @@ def data_export(store_id: str, request_id: str) -> Key:
     """One compiled export of a customer's data (customers/data_request), for the store's staff to
     fetch; customers/redact deletes the customer's exports (one Query of this small partition)."""
     return {"PK": data_export_partition(store_id), "SK": request_id}
+
+
+# --- counting: the per-order ledger (storekit.repository.counted) ------------------------------
+ORDER_LEDGER = "LEDGER"
+
+
+def order_ledger(store_id: str, order_id: str) -> Key:
+    """What every counting domain's counters hold of one order, in one item: each domain its own
+    part (ledger_part_attr) and version (ledger_version_attr), so a stream batch writes an order's
+    counting once, not once per domain. Not in the order's partition: it holds no personal data
+    and outlives customers/redact, so a delivery of a redacted order never counts it again."""
+    return {"PK": f"{_store(store_id)}#LEDGER#{order_id}", "SK": ORDER_LEDGER}
+
+
+def ledger_part_attr(part: str) -> str:
+    """The attribute (a map) of one domain's part of an order ledger; the domain names its part."""
+    return f"P#{part}"
+
+
+def ledger_version_attr(part: str) -> str:
+    """The version of one domain's part of an order ledger: its writes are conditional on it."""
+    return f"V#{part}"

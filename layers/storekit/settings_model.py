@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     max_body_bytes: ClassVar[int] = 5 * 1024 * 1024
     store_cache_seconds: int = Field(default=60, ge=0)
     email_sender: str | None = None
+    #: the domains message actions may send email from, comma-separated ("example.com,shop.example.org"):
+    #: the deployed role may send From an address of these domains only (IAM `ses:FromAddress`,
+    #: infra/templates.py), and a sender outside them fails with a configuration error before SES is
+    #: called. Unset: not checked here (the local stack); a deployed stack without it cannot send email.
+    sending_domains: str | None = Field(
+        default=None, pattern=r"^\s*[A-Za-z0-9.-]+\.[A-Za-z]{2,}\s*(,\s*[A-Za-z0-9.-]+\.[A-Za-z]{2,}\s*)*$"
+    )
     #: the API's public base URL (what `chalice deploy` prints as "Rest API URL"): signed links in
     #: messages (unsubscribe, tracking) point there. Local mode defaults to the local stack.
     public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
@@ -47,6 +54,12 @@ class Settings(BaseSettings):
     #: cannot set that, so Lambda would ignore a partial answer and drop the failed records: without
     #: it a batch with a failure raises, Lambda retries it, and the record is parked after its tries.
     partial_batch_responses: bool = False
+
+    def sending_domain_list(self) -> tuple[str, ...] | None:
+        """The sending domains, lower-case (None: not set, any sender passes here)."""
+        if self.sending_domains is None:
+            return None
+        return tuple(d.strip().lower() for d in self.sending_domains.split(","))
 
     def secret_name(self, store_id: str) -> str:
         return f"{self.secrets_prefix}/{self.stage}/stores/{store_id}"

@@ -85,10 +85,11 @@ def test_a_batch_of_new_orders_writes_each_counter_once_and_counts_every_order_o
         meter.uninstall(events)
     assert_counted_once_each(store, runtime)
     # one stream batch: each variant's sales block and the day's sales items written once, and
-    # each order's two markers once (its orders/updated read the marker its orders/create left)
+    # each order's ledger once, with both domains' parts (its orders/updated read what its
+    # orders/create left), no marker item per domain
     assert meter.writes["VSALES"] == 3, meter.writes
-    assert meter.writes["SALESMARK/SALES"] == ORDERS
-    assert meter.writes["RPTMARK/REPORT"] == ORDERS
+    assert meter.writes["LEDGER"] == ORDERS
+    assert not meter.writes["SALESMARK/SALES"] and not meter.writes["RPTMARK/REPORT"]
     assert meter.writes["COUNTER sales/totals"] == 1
     assert meter.writes["COUNTER sales-products/products"] == 1
     # the same orders again under new delivery ids, in another order: nothing counts twice
@@ -119,19 +120,21 @@ def test_a_batch_whose_counted_write_fails_counts_its_events_one_by_one(
 
 def test_an_order_another_worker_counted_first_is_not_written_by_the_batch(runtime: Any) -> None:
     repo = runtime.repo
-    marker = keys.report_marker("demo", "o1")
+    ledger = keys.order_ledger("demo", "o1")
     totals = keys.sales_day("demo", DAY, "totals")
 
     def count(version: int | None, facts: dict[str, Any]) -> bool:
-        item = {"type": keys.REPORT_MARKER, "facts": facts, "held": {}}
-        return bool(
-            repo.apply_counted("demo", marker, item, version, [CounterChange(totals, {"orders": Decimal(1)})])
-        )
+        item = {"facts": facts, "held": {}}
+        change = CounterChange(totals, {"orders": Decimal(1)})
+        return bool(repo.apply_order_counted("demo", "o1", "reports", item, version, [change]))
+
+    def facts() -> Any:
+        return repo.ledger_part("demo", "o1", "reports")["facts"]
 
     with repo.counting_held():
         assert count(None, {"v": 1})
-        assert repo.report_marker("demo", "o1")["facts"] == {"v": 1}  # read back before it is written
-        assert repo._get(marker) is None
+        assert facts() == {"v": 1}  # read back before it is written
+        assert repo._get(ledger) is None
         assert count(1, {"v": 2})  # a second event of the order in the batch, on the first
         assert count(None, {"v": 3}) is False  # read before the batch's: read again
         # meanwhile another worker (no hold: another thread) counts the same order first
@@ -141,7 +144,7 @@ def test_an_order_another_worker_counted_first_is_not_written_by_the_batch(runti
         assert repo.flush_counted() is False
     [day] = repo.sales_days("demo", DAY, DAY)
     assert day["orders"] == 1  # the other worker's count, once; nothing of the batch's
-    assert repo.report_marker("demo", "o1")["facts"] == {"v": "other"}
+    assert facts() == {"v": "other"}
 
 
 def test_a_shop_redact_in_the_same_batch_as_new_orders_leaves_none_of_their_counts(
@@ -156,6 +159,8 @@ def test_a_shop_redact_in_the_same_batch_as_new_orders_leaves_none_of_their_coun
     assert store.http.get("/stores/demo", headers=AUTH).status_code == 404
     left = [item for item in runtime.table.scan()["Items"] if str(item["PK"]).startswith("STORE#demo#")]
     counted = [
-        item["PK"] for item in left if any(k in str(item["PK"]) for k in ("MARK", "VSALES", "COUNTER#sales"))
+        item["PK"]
+        for item in left
+        if any(k in str(item["PK"]) for k in ("LEDGER", "MARK", "VSALES", "COUNTER#sales"))
     ]
     assert counted == []

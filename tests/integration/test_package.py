@@ -356,7 +356,8 @@ UNSCOPED_GRANTS = {
     ("xray:PutTraceSegments", "xray:PutTelemetryRecords"): "*",
     # an SMS to a phone number has no resource ARN; the SmsOnly Deny takes every topic away
     ("sns:Publish",): "*",
-    # senders are each store's own verified SES identities, set at run time (SES refuses the rest)
+    # senders are each store's own verified SES identities, set at run time: the grant's condition
+    # (ses:FromAddress) keeps it to the SendingDomains (tests/unit/test_sending_domains.py)
     (
         "ses:SendEmail",
         "ses:SendRawEmail",

@@ -200,7 +200,9 @@ def test_daily_sales_counters_hold_a_block_of_days_per_item_and_expire(runtime: 
     repo = runtime.repo
 
     def count(order_id: str, day: str, units: int) -> bool:
-        return bool(repo.apply_sales("demo", order_id, {"day": day, "version": 1}, None, {(RED, day): units}))
+        return bool(
+            repo.apply_sales("demo", order_id, "sales", {"day": day, "version": 1}, None, {(RED, day): units})
+        )
 
     assert count("o1", "2026-11-20", 2) and count("o2", "2026-11-20", 3) and count("o3", "2026-11-21", 1)
     assert count("o4", "2026-09-01", 5)  # outside the window below

@@ -34,12 +34,13 @@ from storekit.actions import (
     SyncToHubSpot,
 )
 from storekit.outbound import shown
+from storekit.settings_model import Settings
 from storekit.store import StoreConfig
 
 pytestmark = pytest.mark.unit
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
-RUNTIME: Any = SimpleNamespace(settings=SimpleNamespace(email_sender="orders@demo-shop.example"))
+RUNTIME: Any = SimpleNamespace(settings=Settings(email_sender="orders@demo-shop.example"))
 
 
 def sample_purchase_order() -> Any:

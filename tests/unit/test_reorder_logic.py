@@ -41,7 +41,9 @@ ORDER_1001 = "shopify/orders_create__python-api-order.json"  # GREEN, RED, BLACK
 REFUND_OF_1001 = "shopify/refunds_create__python-api-refund.json"  # BLACK and GREEN lines x1
 LEVEL = "shopify/inventory_levels_update__python-api.json"  # item 808950810 (Pink), 6 available
 GREEN, RED, BLACK, PINK = "39072856", "49148385", "457924702", "808950810"
-RUNTIME: Any = type("R", (), {"settings": type("S", (), {"email_sender": "orders@demo-shop.example"})()})()
+#: the settings render reads: the sender, and no sending domains (any sender passes)
+_SETTINGS = {"email_sender": "orders@demo-shop.example", "sending_domain_list": lambda self: None}
+RUNTIME: Any = type("R", (), {"settings": type("S", (), _SETTINGS)()})()
 
 
 def real(relpath: str, changes: dict[str, Any] | None = None) -> Any:

@@ -31,11 +31,10 @@ class MemoryRepo:
         self.counters: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         self.labels: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
 
-    def report_marker(self, store_id: str, order_id: str) -> dict[str, Any] | None:
-        from storekit import keys
-
-        key = keys.report_marker(store_id, order_id)
-        return copy.deepcopy(self.items.get((key["PK"], key["SK"])))
+    def ledger_part(
+        self, store_id: str, order_id: str, part: str, legacy: dict[str, str] | None = None
+    ) -> dict[str, Any] | None:
+        return copy.deepcopy(self.items.get((order_id, part)))
 
     def report_customer(self, store_id: str, customer: str) -> dict[str, Any] | None:
         from storekit import keys
@@ -45,6 +44,17 @@ class MemoryRepo:
 
     def entity_snapshot(self, store_id: str, kind: str, entity_id: str) -> bytes | None:
         return None
+
+    def apply_order_counted(
+        self,
+        store_id: str,
+        order_id: str,
+        part: str,
+        item: dict[str, Any],
+        version: int | None,
+        changes: list[CounterChange],
+    ) -> bool:
+        return self.apply_counted(store_id, {"PK": order_id, "SK": part}, item, version, changes)
 
     def apply_counted(
         self,

@@ -173,7 +173,7 @@ class EmailChannel:
             answer = self._ses.send_email(**request)
         except (ClientError, BotoCoreError) as exc:
             # not chained: AWS messages can name addresses ("identities failed the check: ...")
-            raise aws_error("SES send_email", exc) from None
+            raise _send_error("SES send_email", exc) from None
         return str(answer["MessageId"])
 
     def _send_raw(self, message: EmailMessage) -> str:
@@ -184,8 +184,19 @@ class EmailChannel:
                 RawMessage={"Data": mime_bytes(message)},
             )
         except (ClientError, BotoCoreError) as exc:
-            raise aws_error("SES send_raw_email", exc) from None
+            raise _send_error("SES send_raw_email", exc) from None
         return str(answer["MessageId"])
+
+
+def _send_error(what: str, exc: ClientError | BotoCoreError) -> ExternalCallError | ConfigurationError:
+    error = aws_error(what, exc)
+    if isinstance(error, PermanentError) and str(error).endswith(("AccessDenied", "AccessDeniedException")):
+        # the deployed role may send From its SendingDomains only (infra/templates.py)
+        return ConfigurationError(
+            f"{error}: this deployment may not send from the sender's domain (the stack's "
+            "SendingDomains parameter, STOREFLOW_SENDING_DOMAINS with `chalice deploy`)"
+        )
+    return error
 
 
 def mime_bytes(message: EmailMessage) -> bytes:

@@ -1,7 +1,9 @@
 """Fraud: what the risk score reads besides the order (functions/fraud/facts.py): each order's
 fraud facts (its transactions' card checks, the platform's risk level), the velocity counters per
 email, IP, card and address (one item per window, an attribute per order: writing the same order
-twice counts it once), the store's running order value, and the chargeback flags. Every item
+twice counts it once), the store's running order value (each order counted once through its part
+of the order's ledger, storekit.repository.counted: summed per stream batch), and the chargeback
+flags. Every item
 carries the store-member index, so shop/redact deletes it with the rest of the store."""
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from storekit import keys
-from storekit.repository.base import TableRepository, is_conditional_failure
+from storekit.repository.base import is_conditional_failure
+from storekit.repository.counted import CountedRepository, CounterWrite
 from storekit.repository.items import attributes_of
 
 #: a velocity window holds at most this many orders (a bot's flood is flagged long before)
@@ -31,7 +34,7 @@ def _member_set(
     )
 
 
-class FraudRepository(TableRepository):
+class FraudRepository(CountedRepository):
     def keep_fraud_facts(self, store_id: str, order_id: str, fields: dict[str, Any]) -> None:
         """Set attributes of an order's fraud facts (card checks, platform risk level)."""
         key = keys.fraud_facts(store_id, order_id)
@@ -52,59 +55,46 @@ class FraudRepository(TableRepository):
         item = self._get(keys.fraud_facts(store_id, order_id), consistent=True)
         return attributes_of(item) if item else {}
 
-    def count_new_order(
-        self,
-        store_id: str,
-        order_id: str,
-        amount: Decimal | None,
-        scored_day: str | None,
-        first_band: str,
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """A new order, marked on its fraud facts with one conditional write: its value (`amount`;
-        None: not counted) into the store's running sum, once (`counted`), and the `scored` outcome
-        on `scored_day` (None: not scored), once. Returns (whether this write counted the value, the
-        facts after when it marked `scored`: their `day` and `band` say which counter it goes to).
-        The running sum is added to here; the caller adds the scored outcome to its counter."""
-        marks = (["counted"] if amount is not None else []) + (["outcome_scored"] if scored_day else [])
-        if not marks:
-            return False, None
+    def count_order_value(
+        self, store_id: str, order_id: str, part: str, version_before: int | None, amount: Decimal
+    ) -> bool:
+        """A new order's value into the store's running sum (its count and amount_sum), once: the
+        domain's `part` of the order's ledger marks it `counted`, in one transaction with the sum,
+        only if the part is still at `version_before` (None: absent). Within a stream batch, held
+        with the batch's other counted writes: the store's sum is written once per batch
+        (storekit.repository.counted). False: another worker changed the part first."""
+        stats = keys.fraud_stats(store_id)
+        change = CounterWrite(
+            store_id, stats, keys.FRAUD_STATS, {"orders": 1, "amount_sum": amount}, {"store_id": store_id}
+        )
+        return self._apply_ledger(store_id, order_id, part, {"counted": True}, version_before, [change])
+
+    def mark_scored(
+        self, store_id: str, order_id: str, scored_day: str, first_band: str
+    ) -> dict[str, Any] | None:
+        """A new order's `scored` outcome on `scored_day`, marked once on its fraud facts (one
+        conditional write). Returns the facts after (their `day` and `band` say which counter it
+        goes to) for the write that marked it, else None. The caller adds it to its counter."""
         key = keys.fraud_facts(store_id, order_id)
         sets, names, values = _member_set(store_id, key, keys.FRAUD_FACTS)
-        values[":yes"] = True
-        for i, mark in enumerate(marks):
-            names[f"#m{i}"] = mark
-            sets.append(f"#m{i} = :yes")
-        if scored_day:
-            names |= {"#day": "day", "#band": "band"}
-            values |= {":day": scored_day, ":band": first_band}
-            sets += ["#day = if_not_exists(#day, :day)", "#band = if_not_exists(#band, :band)"]
+        names |= {"#m": "outcome_scored", "#day": "day", "#band": "band"}
+        values |= {":yes": True, ":day": scored_day, ":band": first_band}
+        sets += ["#m = :yes", "#day = if_not_exists(#day, :day)", "#band = if_not_exists(#band, :band)"]
         try:
             answer = self._table.update_item(
                 Key=key,
                 UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression=" OR ".join(f"attribute_not_exists(#m{i})" for i in range(len(marks))),
+                ConditionExpression="attribute_not_exists(#m)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_OLD",
             )
         except ClientError as exc:
             if is_conditional_failure(exc):
-                return False, None
+                return None
             raise
         old = attributes_of(answer.get("Attributes") or {})
-        counted = amount is not None and not old.get("counted")
-        if counted:
-            stats = keys.fraud_stats(store_id)
-            stat_sets, stat_names, stat_values = _member_set(store_id, stats, keys.FRAUD_STATS)
-            self._table.update_item(
-                Key=stats,
-                UpdateExpression="SET " + ", ".join(stat_sets) + " ADD orders :one, amount_sum :amount",
-                ExpressionAttributeNames=stat_names,
-                ExpressionAttributeValues={**stat_values, ":one": 1, ":amount": amount},
-            )
-        if not scored_day or old.get("outcome_scored"):
-            return counted, None
-        return counted, {**old, "day": old.get("day") or scored_day, "band": old.get("band") or first_band}
+        return {**old, "day": old.get("day") or scored_day, "band": old.get("band") or first_band}
 
     def note_velocity(
         self,
@@ -157,7 +147,8 @@ class FraudRepository(TableRepository):
 
     def fraud_items(self, item_keys: list[keys.Key]) -> dict[tuple[str, str], dict[str, Any]]:
         """The items at these keys (missing ones left out), by (PK, SK): one BatchGetItem (at most
-        100 keys; keys DynamoDB leaves unprocessed under load are asked again)."""
+        100 keys; keys DynamoDB leaves unprocessed under load are asked again), with what the
+        stream batch being handled adds to them and holds (read-your-writes)."""
         found: dict[tuple[str, str], dict[str, Any]] = {}
         unique = list({(k["PK"], k["SK"]): k for k in item_keys}.values())[:100]
         if not unique:
@@ -172,6 +163,17 @@ class FraudRepository(TableRepository):
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
+        held = self._held()
+        for key in unique:  # kept for the stream batch: an order's facts are the fraud part's legacy
+            slot = (key["PK"], key["SK"])
+            if held is not None and slot not in held.reads:
+                held.reads[slot] = dict(found[slot]) if slot in found else None
+        for key in unique:  # what the stream batch adds and has not written yet (the store's sum)
+            adds = self._held_adds(key)
+            if adds:
+                item = found.setdefault((key["PK"], key["SK"]), dict(key))
+                for attr, amount in adds.items():
+                    item[attr] = item.get(attr, 0) + amount
         return found
 
     # --- money movements (refunds, store credit), one item per order and reason ---------------------

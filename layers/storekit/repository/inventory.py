@@ -1,6 +1,6 @@
 """Inventory: which variant each inventory item is, each product's stock item (the inventory
 domain's state, functions/inventory/facts.py), the per-variant daily sales counters (a block of
-days per item) and the marker that counts each order once, and purchase orders. Flat attributes,
+days per item) and the part of each order's ledger that counts it once, and purchase orders. Flat attributes,
 conditional updates."""
 
 from __future__ import annotations
@@ -101,34 +101,22 @@ class InventoryRepository(CountedRepository):
         return attributes_of(answer["Attributes"])
 
     # --- inventory: per-variant daily sales (ADD counters), counted once per order and refund ----
-    def sales_marker(self, store_id: str, order_id: str) -> dict[str, Any] | None:
-        """What of an order the sales counters hold (None: nothing yet), read consistently (or as
-        the stream batch being handled holds it: storekit.repository.counted)."""
-        key = keys.sales_marker(store_id, order_id)
-        item = self._held_marker(key) or self._get(key, consistent=True)
-        return attributes_of(item) if item else None
-
     def apply_sales(
         self,
         store_id: str,
         order_id: str,
+        part: str,
         marker: dict[str, Any],
         version_before: int | None,
         deltas: dict[tuple[str, str], int],
     ) -> bool:
-        """Write an order's new sales marker and ADD `deltas` ((variant, day) -> units) to the
-        variants' daily sales counters (one item per variant and block of days) in one transaction,
-        only if the marker is still at `version_before` (None: no marker yet). False when another
-        worker changed it first (nothing written). Within a stream batch the write is held and
-        summed with the batch's others (storekit.repository.counted)."""
-        key = keys.sales_marker(store_id, order_id)
-        item = {
-            **key,
-            **keys.store_member(store_id, key),
-            "type": keys.SALES_MARKER,
-            "store_id": store_id,
-            **{k: v for k, v in marker.items() if k != "version"},
-        }
+        """Write the domain's `part` of an order's ledger (what the sales counters hold of it) and
+        ADD `deltas` ((variant, day) -> units) to the variants' daily sales counters (one item per
+        variant and block of days) in one transaction, only if the part is still at
+        `version_before` (None: absent). False when another worker changed it first (nothing
+        written). Within a stream batch the write is held and summed with the batch's others
+        (storekit.repository.counted)."""
+        attrs = {k: v for k, v in marker.items() if k != "version"}
         blocks: dict[tuple[str, str], dict[str, int]] = {}
         for (variant_id, day), units in sorted(deltas.items()):
             if units:
@@ -148,7 +136,7 @@ class InventoryRepository(CountedRepository):
                     store_id, {"PK": pk, "SK": sk}, keys.VARIANT_SALES, adds, {"expires_at": expires}
                 )
             )
-        return self._apply_counted(item, version_before, writes)
+        return self._apply_ledger(store_id, order_id, part, attrs, version_before, writes)
 
     def variant_units_sold(self, store_id: str, variant_id: str, first_day: str, last_day: str) -> int:
         """Units of a variant sold from first_day to last_day (store-local, inclusive): one Query of

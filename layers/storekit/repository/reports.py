@@ -1,5 +1,6 @@
 """Report counters: ADD counters with many attributes per item (a store-day's sales per bucket, a
-cohort month's customers), changed in one transaction with the marker that says what they hold."""
+cohort month's customers), changed in one transaction with the marker that says what they hold (an
+order's: the reports domain's part of the order's ledger, storekit.repository.counted)."""
 
 from __future__ import annotations
 
@@ -23,10 +24,6 @@ class CounterChange:
 
 
 class ReportRepository(CountedRepository):
-    def report_marker(self, store_id: str, order_id: str) -> dict[str, Any] | None:
-        key = keys.report_marker(store_id, order_id)
-        return self._held_marker(key) or self._get(key, consistent=True)
-
     def report_customer(self, store_id: str, customer: str) -> dict[str, Any] | None:
         key = keys.report_customer(store_id, customer)
         return self._held_marker(key) or self._get(key, consistent=True)
@@ -49,6 +46,24 @@ class ReportRepository(CountedRepository):
             for change in changes
         ]
         return self._apply_counted(marker, version_before, writes)
+
+    def apply_order_counted(
+        self,
+        store_id: str,
+        order_id: str,
+        part: str,
+        attrs: dict[str, Any],
+        version_before: int | None,
+        changes: list[CounterChange],
+    ) -> bool:
+        """Write the domain's `part` of an order's ledger and apply `changes` to counters in one
+        transaction, only if the part is still at `version_before` (None: absent). False: another
+        worker was first. Held within a stream batch, like `apply_counted`."""
+        writes = [
+            CounterWrite(store_id, change.key, keys.COUNTER, dict(change.adds), dict(change.labels))
+            for change in changes
+        ]
+        return self._apply_ledger(store_id, order_id, part, attrs, version_before, writes)
 
     def sales_days(
         self, store_id: str, first_day: str, last_day: str, bucket: str = "totals"
