@@ -3,12 +3,15 @@ and a stream pump that hands Lambda-shaped records to the real handlers (infra/p
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -16,7 +19,15 @@ from functions.composition import build_registry
 from storekit.clock import FixedClock
 from storekit.runtime import Runtime, reset_runtime, set_runtime
 from storekit.settings import get_settings
+from tests import moto_speed
 from tests.support import ADMIN_TOKEN
+
+# Every test builds a new boto3 session (the fixtures' and each Runtime's) and each session loads
+# botocore's service models and endpoint rules from JSON again: ~0.2 s a test, most of a simple
+# test's time. One loader per data path for the whole run reads each file once; the models are
+# the same files, read-only, so nothing a test sees changes.
+botocore.session.create_loader = functools.lru_cache(maxsize=None)(botocore.loaders.create_loader)
+moto_speed.install()
 
 
 @pytest.fixture
