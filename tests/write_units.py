@@ -159,3 +159,16 @@ class WriteUnits:
             )
         lines.append(f"  {'total':34} {self.total / per:6.2f} WRU")
         return "\n".join(lines)
+
+
+def metered_drain(pump: Any, runtime: Any, resources: Any, session: Any) -> WriteUnits:
+    """Drain the local stream (dispatch and execute) with the table's writes metered: what the
+    drain wrote, by item."""
+    meter = WriteUnits(resources.table_name, session.client("dynamodb"))
+    events = runtime.table.meta.client.meta.events
+    meter.install(events)
+    try:
+        pump.drain()
+    finally:
+        meter.uninstall(events)
+    return meter

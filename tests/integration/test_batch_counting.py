@@ -19,7 +19,7 @@ from storekit.repository.counted import CountedRepository
 from storekit.repository.reports import CounterChange
 from tests.payloads import load_fixture
 from tests.support import AUTH, body_json, listed, put_store, shopify_headers
-from tests.write_units import WriteUnits
+from tests.write_units import metered_drain
 
 pytestmark = pytest.mark.integration
 
@@ -76,13 +76,7 @@ def test_a_batch_of_new_orders_writes_each_counter_once_and_counts_every_order_o
     store: Any, pump: Any, runtime: Any, resources: Any, session: Any
 ) -> None:
     deliver(store, deliveries("d"))
-    meter = WriteUnits(resources.table_name, session.client("dynamodb"))
-    events = runtime.table.meta.client.meta.events
-    meter.install(events)
-    try:
-        pump.drain()
-    finally:
-        meter.uninstall(events)
+    meter = metered_drain(pump, runtime, resources, session)
     assert_counted_once_each(store, runtime)
     # one stream batch: each variant's sales block and the day's sales items written once, and
     # each order's ledger once, with both domains' parts (its orders/updated read what its

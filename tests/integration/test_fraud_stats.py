@@ -12,7 +12,7 @@ import pytest
 from storekit import keys
 from tests.integration.test_batch_counting import ORDERS, deliver, deliveries
 from tests.support import put_store
-from tests.write_units import WriteUnits
+from tests.write_units import metered_drain
 
 pytestmark = pytest.mark.integration
 
@@ -34,13 +34,7 @@ def test_a_batch_of_new_orders_writes_the_store_stats_once_and_counts_each_order
     store: Any, pump: Any, runtime: Any, resources: Any, session: Any
 ) -> None:
     deliver(store, deliveries("d"))
-    meter = WriteUnits(resources.table_name, session.client("dynamodb"))
-    events = runtime.table.meta.client.meta.events
-    meter.install(events)
-    try:
-        pump.drain()
-    finally:
-        meter.uninstall(events)
+    meter = metered_drain(pump, runtime, resources, session)
     assert stats(runtime) == (ORDERS, ORDERS * TOTAL)
     assert meter.writes["FRAUDSTATS/STATS"] == 1, meter.writes  # one stream batch, one write
     # the same orders again under new delivery ids, in another order: none counts twice
