@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from storekit.signatures import sign
@@ -119,6 +121,23 @@ class QueryLog:
     def of(self, prefix: str) -> list[str]:
         """The partitions queried whose key starts with `prefix` (e.g. "JOB#")."""
         return [p for p in self.partitions if p.startswith(prefix)]
+
+
+@contextmanager
+def dynamodb_calls(table: Any) -> Iterator[list[str]]:
+    """The DynamoDB operations the table's client sends within the block, in order (["GetItem",
+    "BatchGetItem", ...]): `with dynamodb_calls(runtime.table) as calls:`."""
+    events = table.meta.client.meta.events
+    calls: list[str] = []
+
+    def log(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    events.register("before-call.dynamodb", log)
+    try:
+        yield calls
+    finally:
+        events.unregister("before-call.dynamodb", log)
 
 
 def table_items(table: Any) -> dict[tuple[str, str], Any]:

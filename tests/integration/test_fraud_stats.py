@@ -11,7 +11,7 @@ import pytest
 
 from storekit import keys
 from tests.integration.test_batch_counting import ORDERS, deliver, deliveries
-from tests.support import put_store
+from tests.support import dynamodb_calls, put_store
 from tests.write_units import metered_drain
 
 pytestmark = pytest.mark.integration
@@ -79,17 +79,7 @@ def test_the_fraud_facts_the_score_read_are_not_read_again_for_the_ledger(runtim
     what the fraud part of its ledger falls back on: only the ledger is read after it."""
     repo = runtime.repo
     facts = keys.fraud_facts("demo", "o1")
-    calls: list[str] = []
-    events = runtime.table.meta.client.meta.events
-
-    def log(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    events.register("before-call.dynamodb", log)
-    try:
-        with repo.counting_held():
-            repo.fraud_items([facts, keys.fraud_stats("demo")])
-            assert repo.ledger_part("demo", "o1", "fraud", facts) is None
-    finally:
-        events.unregister("before-call.dynamodb", log)
+    with dynamodb_calls(runtime.table) as calls, repo.counting_held():
+        repo.fraud_items([facts, keys.fraud_stats("demo")])
+        assert repo.ledger_part("demo", "o1", "fraud", facts) is None
     assert calls == ["BatchGetItem", "GetItem"]

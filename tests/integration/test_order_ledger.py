@@ -17,7 +17,7 @@ from storekit.repository.items import attributes_of
 from storekit.repository.reports import CounterChange
 from tests.integration.test_batch_counting import DAY, SAMPLE, variants
 from tests.payloads import load_fixture
-from tests.support import AUTH, body_json, put_store, shopify_headers
+from tests.support import AUTH, body_json, dynamodb_calls, put_store, shopify_headers
 
 pytestmark = pytest.mark.integration
 
@@ -110,17 +110,8 @@ def test_a_part_is_read_with_the_old_marker_in_one_call_and_written_alone(runtim
     repo = runtime.repo
     legacy = keys.report_marker("demo", "o1")
     runtime.table.put_item(Item={**legacy, "type": keys.REPORT_MARKER, "facts": {"v": 0}, "version": 4})
-    calls: list[str] = []
-    events = runtime.table.meta.client.meta.events
-
-    def log(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    events.register("before-call.dynamodb", log)
-    try:
+    with dynamodb_calls(runtime.table) as calls:
         part = repo.ledger_part("demo", "o1", "reports", legacy)
-    finally:
-        events.unregister("before-call.dynamodb", log)
     assert calls == ["BatchGetItem"]
     assert part == {"facts": {"v": 0}}  # no version: the part is not in the ledger yet
     totals = keys.sales_day("demo", DAY, "totals")
@@ -149,20 +140,10 @@ def test_a_part_is_read_with_the_old_marker_in_one_call_and_written_alone(runtim
 
 def test_within_a_batch_the_second_domain_reads_only_its_old_marker(runtime: Any) -> None:
     repo = runtime.repo
-    calls: list[str] = []
-    events = runtime.table.meta.client.meta.events
-
-    def log(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    events.register("before-call.dynamodb", log)
-    try:
-        with repo.counting_held():
-            repo.ledger_part("demo", "o2", "reports", keys.report_marker("demo", "o2"))
-            repo.ledger_part("demo", "o2", "sales", keys.sales_marker("demo", "o2"))
-            repo.ledger_part("demo", "o2", "reports", keys.report_marker("demo", "o2"))
-    finally:
-        events.unregister("before-call.dynamodb", log)
+    with dynamodb_calls(runtime.table) as calls, repo.counting_held():
+        repo.ledger_part("demo", "o2", "reports", keys.report_marker("demo", "o2"))
+        repo.ledger_part("demo", "o2", "sales", keys.sales_marker("demo", "o2"))
+        repo.ledger_part("demo", "o2", "reports", keys.report_marker("demo", "o2"))
     assert calls == ["BatchGetItem", "GetItem"]
 
 
