@@ -58,6 +58,12 @@ def window_start(at: int, width: int) -> int:
     return at // width * width
 
 
+def velocity_keep(settings: RiskSettings) -> int:
+    """How many of a velocity window's earliest and of its latest orders decide the velocity
+    signal exactly: one more than velocity_max_orders (the repository bounds it by VELOCITY_CAP)."""
+    return settings.velocity_max_orders + 1
+
+
 @dataclass(frozen=True)
 class RiskInput:
     """The order to score and what was read about it; `missing` says why there is no order."""
@@ -124,14 +130,23 @@ def read_facts(
     )
     stats = item(stats_key)
     velocity: dict[str, int] = {}
+    at_least: set[str] = set()
     flagged: dict[str, str] = {}
     own = f"o#{order.id}"
     for dimension, value in found_ids.items():
         count = 0
         for w in windows:
-            for name, when in item(keys.fraud_velocity(store_id, dimension, value, w)).items():
-                if name.startswith("o#") and name != own and at - width <= int(when) <= at:
-                    count += 1
+            window = item(keys.fraud_velocity(store_id, dimension, value, w))
+            inside = [
+                name
+                for name, when in window.items()
+                if name.startswith("o#") and at - width <= int(when) <= at
+            ]
+            count += sum(1 for name in inside if name != own)
+            # a window that dropped middle orders (note_velocity) counts exactly below the `keep`
+            # it kept on each side; from there the true count may be higher
+            if "keep" in window and len(inside) >= int(window["keep"]):
+                at_least.add(dimension)
         velocity[dimension] = count
         flag = item(keys.fraud_flag(store_id, dimension, value))
         if flag:
@@ -140,6 +155,7 @@ def read_facts(
         payment=card_checks or payment_of(kept) or payment,
         platform_risk=platform_risk or kept.get("platform_risk"),
         velocity=velocity,
+        velocity_at_least=frozenset(at_least),
         flagged=flagged,
         store_orders=int(stats.get("orders", 0)),
         store_amount=Decimal(str(stats.get("amount_sum", 0))),
@@ -203,6 +219,7 @@ def keep_order_counters(applied: AppliedEvent) -> None:
             order.id,
             at,
             at + 2 * width + _EXPIRY_SECONDS,
+            keep=velocity_keep(settings),
         )
 
 
@@ -244,6 +261,7 @@ def keep_card_checks(applied: AppliedEvent) -> None:
             txn.order_id,
             at,
             at + 2 * width + _EXPIRY_SECONDS,
+            keep=velocity_keep(settings),
         )
 
 
