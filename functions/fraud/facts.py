@@ -2,7 +2,9 @@
 
 Kept after (hooks, idempotent: stream records repeat):
 - order created: the order in the velocity counters of its email, IP, card and shipping address
-  (an attribute per order in the window's item: the same order again counts once) and its value in
+  (an attribute per order in the window's item: the same order again counts once; a window keeps
+  its velocity_max_orders + 1 earliest and latest orders, which decide the signal exactly, so a
+  flood from one IP keeps the item under a KB: FraudRepository.note_velocity) and its value in
   the store's running sum (once per order: the domain's part of the order's ledger, written with the
   sum in one transaction, summed over a stream batch: functions.fraud.outcomes.count_new_order);
 - transaction created (Shopify order_transactions/create): its AVS/CVV results and card (BIN, last

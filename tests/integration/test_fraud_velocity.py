@@ -232,3 +232,20 @@ def test_two_dispatchers_writing_one_window_at_once_lose_nothing_that_counts(run
     assert {f"o#{o.id}" for o in [*placed[:3], *placed[-3:]]} <= kept
     for each in placed:
         assert score(runtime.repo, the_store, each)[0] == truly_fires(each, placed, 2), each.id
+
+
+def test_a_window_the_old_counter_filled_shrinks_within_a_few_orders(runtime: Any) -> None:
+    """Upgrading: a window item of the earlier counter (its first 500 orders, `n` = 500, 11 KB) is
+    trimmed to the orders that decide by the next few orders' writes, at most 120 dropped a write."""
+    the_store, ip = store(3), a_new_ip()
+    key = keys.fraud_velocity("demo", "ip", ip, BASE)
+    old = {f"o#{5000000000000 + n}": BASE + n for n in range(500)}
+    runtime.table.put_item(Item={**key, "type": keys.FRAUD_VELOCITY, "store_id": "demo", "n": 500, **old})
+    assert typed_size(window_items(runtime, ip)[0]) > 10 * 1024
+    later = [order(1000 + n, BASE + 1000 + n, ip) for n in range(5)]
+    for each in later:
+        keep(runtime.repo, the_store, each)
+    [item] = window_items(runtime, ip)
+    assert typed_size(item) <= 1024
+    fired, said = score(runtime.repo, the_store, order(2000, BASE + 2000, ip))
+    assert fired and said == "more than 3 orders from this IP address within 1 h"

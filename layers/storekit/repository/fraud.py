@@ -1,9 +1,9 @@
 """Fraud: what the risk score reads besides the order (functions/fraud/facts.py): each order's
 fraud facts (its transactions' card checks, the platform's risk level), the velocity counters per
 email, IP, card and address (one item per window, an attribute per order: writing the same order
-twice counts it once), the store's running order value (each order counted once through its part
-of the order's ledger, storekit.repository.counted: summed per stream batch), and the chargeback
-flags. Every item
+twice counts it once; the risk score's windows keep only the orders that decide it), the store's
+running order value (each order counted once through its part of the order's ledger,
+storekit.repository.counted: summed per stream batch), and the chargeback flags. Every item
 carries the store-member index, so shop/redact deletes it with the rest of the store."""
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ VELOCITY_CAP = 500
 _MID_LO, _MID_HI, _KEEP = "mid_lo", "mid_hi", "keep"
 #: a velocity window is trimmed at most once per this many new orders (room kept for them)
 _TRIM_EVERY = 8
+#: at most this many orders are dropped by one write (the expression stays well under DynamoDB's
+#: 4 KB, and moto's parser, which nests each name of a REMOVE one level deeper, copes)
+_TRIM_MOST = 120
 #: DynamoDB charges a write per started KB of the item: a trimmed window keeps to its KBs
 _BLOCK = 1024
 #: what a trim's marks add to the item (their names and values)
@@ -208,10 +211,12 @@ class FraudRepository(CountedRepository):
             return
         middle = orders[keep:-keep]
         size = _flat_size(item)
+        later = middle[_TRIM_MOST:]  # an item the old counter filled (500 orders): in a few writes
+        middle = middle[:_TRIM_MOST]
         after = size - sum(_flat_size({name: when}) for when, name in middle)
         after += 0 if _KEEP in item else _TRIM_MARKS
         room = math.ceil((after + _TRIM_EVERY * one_order) / _BLOCK) * _BLOCK
-        if size + one_order <= room:
+        if not later and size + one_order <= room:
             return
         names = {f"#d{i}": name for i, (_, name) in enumerate(middle)}
         names |= {"#lo": _MID_LO, "#hi": _MID_HI, "#k": _KEEP}
