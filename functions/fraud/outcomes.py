@@ -114,6 +114,16 @@ def _change_part(
     return None
 
 
+def _move(
+    part: dict[str, Any], counts: Counter[tuple[str, str, str]], was: tuple[str, str], to: tuple[str, str]
+) -> None:
+    """Move the outcomes counted for an order from (day, band) `was` to `to`."""
+    for metric in METRICS:
+        if part.get(f"outcome_{metric}"):
+            counts[(*was, metric)] -= 1
+            counts[(*to, metric)] += 1
+
+
 def count_outcome(
     repo: Repository, store: StoreConfig, order_id: str, outcome: str, at: datetime, needs_scored: bool = True
 ) -> dict[str, Any] | None:
@@ -148,11 +158,8 @@ def raise_band(
             part["band"] = band
             changed = True
             if "day" in part:
-                day, old = str(part["day"]), str(was or BANDS[0])
-                for metric in METRICS:
-                    if part.get(f"outcome_{metric}"):
-                        counts[(day, old, metric)] -= 1
-                        counts[(day, band, metric)] += 1
+                day = str(part["day"])
+                _move(part, counts, (day, str(was or BANDS[0])), (day, band))
         if outcome is not None and not part.get(f"outcome_{outcome}"):
             part[f"outcome_{outcome}"] = True
             part.setdefault("day", store_day(store, at))
@@ -186,10 +193,11 @@ def count_new_order(applied: AppliedEvent) -> None:
         if amount is not None and not part.get("counted"):
             part["counted"], value = True, amount
         if scores and not part.get("outcome_scored"):
-            part["outcome_scored"] = True
-            part.setdefault("day", day)
-            part.setdefault("band", BANDS[0])
-            counts[(str(part["day"]), str(part["band"]), "scored")] += 1
+            band = str(part.setdefault("band", BANDS[0]))
+            if part.get("day", day) != day:  # counted on the day they settled, before the order was:
+                _move(part, counts, (str(part["day"]), band), (day, band))  # to the order's cohort
+            part["outcome_scored"], part["day"] = True, day
+            counts[(day, band, "scored")] += 1
         return (part, counts, value) if value is not None or counts else None
 
     _change_part(applied.repo, store.store_id, order.id, count)
