@@ -8,6 +8,7 @@ delivered again; an order scored by the code of before keeps its band and is nev
 
 from __future__ import annotations
 
+import collections
 import threading
 from typing import Any
 
@@ -133,6 +134,56 @@ def test_a_risk_action_settled_before_its_batch_is_written_counts_the_order_in_t
         {"dispatch": app.handler_map["dispatch"], "execute": app.handler_map["execute"]},
     ).drain()
     assert counts(store) == {"pass": (1, 0, 0, 0, 0, 0, 0), "hold": (1, 1, 0, 0, 0, 0, 0)}
+
+
+def test_only_the_order_whose_band_moved_mid_batch_is_counted_again(
+    store: Any,
+    pump: Any,
+    runtime: Any,
+    app: Any,
+    session: Any,
+    resources: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The batch's other orders are written as the batch holds them (the transaction again without
+    the order the executor changed), not counted again one write per order and domain."""
+    executor = StreamPoller(session, resources.stream_arn, {"execute": app.handler_map["execute"]})
+    real_finish = DispatchBatch.finish
+    transactions: list[str] = []
+    dispatcher = threading.current_thread()
+
+    def settle_first(self: DispatchBatch, failures: list[dict[str, str]]) -> list[dict[str, str]]:
+        if not transactions:
+            worker = threading.Thread(target=executor.drain)
+            worker.start()
+            worker.join()
+        return real_finish(self, failures)
+
+    def log(model: Any, **_: Any) -> None:
+        if model.name == "TransactWriteItems" and threading.current_thread() is dispatcher:
+            transactions.append(model.name)
+
+    monkeypatch.setattr(DispatchBatch, "finish", settle_first)
+    others = [order(3_000_000_000 + n, f"#30{n}") for n in range(4)]
+    for n, data in enumerate(others):
+        deliver(store, data, "orders/create", f"o{n}")
+    deliver(store, held_order(), "orders/create", "h")
+    events = runtime.table.meta.client.meta.events
+    events.register("before-call.dynamodb", log)
+    try:
+        pump.drain()
+    finally:
+        events.unregister("before-call.dynamodb", log)
+    # each order scored once, in the band its ledger says (more orders from one buyer score higher)
+    bands = [fraud_part(runtime, int(data["id"]))["band"] for data in [*others, held_order()]]
+    assert bands[-1] == "hold"
+    assert {band: row[0] for band, row in counts(store).items()} == dict(collections.Counter(bands))
+    stats = runtime.table.get_item(Key=keys.fraud_stats("demo"), ConsistentRead=True)["Item"]
+    assert stats["orders"] == 5
+    # the batch's (refused), the batch's without the orders whose band moved, then their own parts
+    # (fraud, reports, sales) counted again; not a transaction per order and domain (1 + 5 x 3)
+    moved = sum(band != "pass" for band in bands)
+    assert 2 <= len(transactions) <= 2 + 3 * moved < 1 + 5 * 3, (moved, transactions)
 
 
 def test_a_batch_that_dies_before_writing_counts_its_orders_once_when_delivered_again(
