@@ -14,8 +14,8 @@ marked, the band moved) is written in one transaction with the counter changes i
 conditional on the part's version as read, so each outcome counts exactly once, in its order's band,
 however the stream repeats or a write fails. A new order's `scored` is written with its value,
 within a stream batch held and summed with the batch's (no write of its own); a risk-score action
-that settles before its batch is written changes the part first, the batch's write then fails its
-condition and the batch's events are counted again one by one, in the raised band. Outcomes of
+that settles before its batch is written changes the part first, the batch's write of that order
+then fails its condition and the order is counted again, in the raised band. Outcomes of
 orders storeflow never scored are not counted. An order scored before the ledger held its outcomes
 keeps them on its fraud facts: read while its part has no band, carried over on its next change."""
 
