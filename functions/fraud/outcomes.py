@@ -174,7 +174,7 @@ def _scoring_on(store: StoreConfig) -> bool:
     return store.automation(RISK_SCORE).enabled
 
 
-# --- counted once per event (Domain.counts) ---------------------------------------------------------
+# --- kept after each event (Domain.keeps): each mark once in the order's ledger -----------------------------
 def count_new_order(applied: AppliedEvent) -> None:
     """orders/create (kept after, each time: idempotent): the order's value into the store's running
     sum and its `scored` outcome (on its day, in its band), once each: marked in the fraud part of
