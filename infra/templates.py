@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from storekit.settings_model import SENDING_DOMAINS_PATTERN, parse_sending_domains
+
 INFRA = Path(__file__).resolve().parent
 ROOT = INFRA.parent
 RUNTIMES = ("python3.11", "python3.12", "python3.13")
@@ -30,8 +32,6 @@ FUNCTION_ROLES = {
 }
 #: the stream functions and the item type (attribute `type`, storekit.keys) each one is given
 STREAM_FUNCTIONS = {"Dispatch": "EVENT", "Execute": "ACTION"}
-#: SendingDomains: comma-separated domains, no spaces, or empty
-SENDING_DOMAINS_PATTERN = r"^$|^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(,[A-Za-z0-9.-]+\.[A-Za-z]{2,})*$"
 STREAM_RETRIES = 3
 STREAM_MAX_RECORD_AGE = 24 * 3600
 
@@ -294,7 +294,10 @@ def sending_domains(stage: str) -> list[str]:
         stage_env.get("STOREFLOW_SENDING_DOMAINS")
         or config.get("environment_variables", {}).get("STOREFLOW_SENDING_DOMAINS", "")
     )
-    return [d.strip().lower() for d in text.split(",") if d.strip()]
+    try:
+        return list(parse_sending_domains(text))
+    except ValueError as exc:
+        raise SystemExit(f".chalice/config.json, stage {stage}: STOREFLOW_SENDING_DOMAINS: {exc}") from None
 
 
 def chalice_policy(stage: str) -> dict[str, Any]:

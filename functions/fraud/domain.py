@@ -23,9 +23,12 @@ DOMAIN = Domain(
     automations=(RISK, RESTRICTED_DESTINATIONS, STOCK_HOARDING, REFUND_RULE),
     #: orders: a transaction, risk assessment or chargeback names its order, read from its snapshot
     snapshots=frozenset({"order"}),
+    #: count_new_order, count_event_outcome: the store's running order value and the fraud report's
+    #: counters (scored, charged back, refunded, fulfilled), once per order (marked in its ledger)
     keeps=(
         keep_order_counters,
         count_new_order,
+        count_event_outcome,
         keep_card_checks,
         keep_platform_risk,
         keep_chargeback_flags,
@@ -34,8 +37,6 @@ DOMAIN = Domain(
     ),
     #: each refund and store credit recorded on its order with its reason (never twice)
     settles=(keep_money_movement, count_decision),
-    #: the fraud report's counters: scored, charged back, refunded, fulfilled (once per order)
-    counts=(count_event_outcome,),
     reports={"fraud": fraud_report},
     #: customers/redact: velocity counters and chargeback flags of the customer's identities
     forgets=(forget_fraud_identities,),

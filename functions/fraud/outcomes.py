@@ -8,12 +8,24 @@ review_at: no action), `review` (tagged), `hold` (fulfillment held), `cancel` (c
 starts in `pass` and moves up when a risk-score action settles; its counted outcomes move with it.
 With hold_fulfillment off, orders at hold_at count as `review` (nothing held them).
 
-Each outcome is marked once on the order's fraud facts (a conditional write), so repeated webhooks
-and stream records count once. Outcomes of orders storeflow never scored are not counted."""
+An order's day, band and counted outcomes live in the fraud part of its ledger
+(storekit.repository.counted), with its value `counted`: each change of the part (an outcome
+marked, the band moved) is written in one transaction with the counter changes it explains,
+conditional on the part's version as read, so each outcome counts exactly once, in its order's band,
+however the stream repeats or a write fails. A new order's `scored` is written with its value,
+within a stream batch held and summed with the batch's (no write of its own); a risk-score action
+that settles before its batch is written changes the part first, the batch's write of that order
+then fails its condition and the order is counted again, in the raised band. Outcomes of
+orders storeflow never scored are not counted. An order scored before the ledger held its outcomes
+keeps them on its fraud facts: read while its part has no band, carried over on its next change."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions.fraud.facts import RISK_SCORE
@@ -26,7 +38,8 @@ from storekit.repository import Repository
 from storekit.store import StoreConfig
 
 BANDS = ("pass", "review", "hold", "cancel")
-#: the fraud domain's part of each order's ledger (storekit.repository.counted): its value counted
+#: the fraud domain's part of each order's ledger (storekit.repository.counted): its value counted,
+#: its day, band and outcomes
 LEDGER_PART = "fraud"
 #: a ledger part changed by another worker between read and write is read again this many times
 _ATTEMPTS = 5
@@ -53,70 +66,147 @@ def store_day(store: StoreConfig, at: datetime) -> str:
     return at.astimezone(ZoneInfo(store.timezone)).date().isoformat()
 
 
+#: a part change: (the part's attributes after, the report counters it adds to by (day, band, metric),
+#: a new order's value into the store's running sum), or None: nothing to change
+_Change = tuple[dict[str, Any], Counter[tuple[str, str, str]], Decimal | None] | None
+
+
+def _fraud_part(repo: Repository, store_id: str, order_id: str) -> tuple[dict[str, Any], int | None]:
+    """The fraud part of an order's ledger (its value `counted`, day, band, outcome_* marks) and its
+    version (None: absent). An order counted or scored before has them on its fraud facts: read
+    while the part is absent (ledger_part's legacy) or has no band yet (written before its
+    outcomes moved into it)."""
+    part = repo.ledger_part(store_id, order_id, LEDGER_PART, keys.fraud_facts(store_id, order_id))
+    if part is None:
+        return {}, None
+    version = int(part["version"]) if "version" in part else None
+    state = _kept(part)
+    if version is not None and "band" not in state:
+        state = {**_kept(repo.fraud_facts_as_read(store_id, order_id)), **state}
+    return state, version
+
+
+def _kept(attrs: dict[str, Any]) -> dict[str, Any]:
+    """What the part keeps of an order (never its card checks or risk level: no personal data)."""
+    return {
+        name: value
+        for name, value in attrs.items()
+        if name in ("counted", "day", "band") or name.startswith("outcome_")
+    }
+
+
+def _change_part(
+    repo: Repository, store_id: str, order_id: str, change: Callable[[dict[str, Any]], _Change]
+) -> dict[str, Any] | None:
+    """Apply `change` to the fraud part of an order's ledger and write it with its counts (one
+    transaction, conditional on the version read: read again when another worker changed the part
+    first). Returns the part after the write, None when there was nothing to change."""
+    for _ in range(_ATTEMPTS):
+        state, version = _fraud_part(repo, store_id, order_id)
+        planned = change(dict(state))
+        if planned is None:
+            return None
+        attrs, counts, amount = planned
+        attrs.setdefault("band", BANDS[0])  # always there: the part holds the order's outcomes
+        if repo.count_fraud_part(store_id, order_id, LEDGER_PART, attrs, version, dict(counts), amount):
+            return attrs
+    logger.warning("fraud counts busy: left for the order's next event", extra={"store_id": store_id})
+    return None
+
+
+def _move(
+    part: dict[str, Any], counts: Counter[tuple[str, str, str]], was: tuple[str, str], to: tuple[str, str]
+) -> None:
+    """Move the outcomes counted for an order from (day, band) `was` to `to`."""
+    for metric in METRICS:
+        if part.get(f"outcome_{metric}"):
+            counts[(*was, metric)] -= 1
+            counts[(*to, metric)] += 1
+
+
 def count_outcome(
     repo: Repository, store: StoreConfig, order_id: str, outcome: str, at: datetime, needs_scored: bool = True
-) -> dict[str, object] | None:
-    """Mark one outcome of an order once and add it to its band's counter on the order's day."""
-    facts = repo.note_fraud_outcome(
-        store.store_id, order_id, outcome, store_day(store, at), BANDS[0], needs_scored
-    )
-    if facts is None:
-        return None
-    repo.add_fraud_count(store.store_id, str(facts["day"]), str(facts["band"]), outcome)
-    return facts
+) -> dict[str, Any] | None:
+    """Mark one outcome of an order once, counted in its band on the order's day (the day of `at`
+    when the order has none yet). Returns the part after, only for the write that marked it."""
+
+    def mark(part: dict[str, Any]) -> _Change:
+        if part.get(f"outcome_{outcome}") or (needs_scored and not part.get("outcome_scored")):
+            return None
+        part[f"outcome_{outcome}"] = True
+        part.setdefault("day", store_day(store, at))
+        part.setdefault("band", BANDS[0])
+        return part, Counter({(str(part["day"]), str(part["band"]), outcome): 1}), None
+
+    return _change_part(repo, store.store_id, order_id, mark)
 
 
-def raise_band(repo: Repository, store: StoreConfig, order_id: str, band: str) -> None:
-    """Move an order up to `band`; the outcomes already counted for it move too."""
+def raise_band(
+    repo: Repository, store: StoreConfig, order_id: str, band: str, at: datetime, outcome: str | None = None
+) -> dict[str, Any] | None:
+    """Move an order up to `band` (not down); the outcomes already counted for it move too, in the
+    same write. With `outcome` (held, cancelled), that outcome is marked once in the same write
+    (counted in the band after). The part is created when the order has none yet (its batch is not
+    written: that write then fails its condition and counts the order again, in this band)."""
     lower = BANDS[: BANDS.index(band)]
-    old = repo.raise_fraud_band(store.store_id, order_id, band, lower)
-    if not old or "day" not in old:
-        return  # not lower, or not counted yet: the counts to come go to the new band
-    day, was = str(old["day"]), str(old.get("band") or BANDS[0])
-    for metric in METRICS:
-        if old.get(f"outcome_{metric}"):
-            repo.add_fraud_count(store.store_id, day, was, metric, -1)
-            repo.add_fraud_count(store.store_id, day, band, metric, 1)
+
+    def move(part: dict[str, Any]) -> _Change:
+        counts: Counter[tuple[str, str, str]] = Counter()
+        was = part.get("band")
+        changed = False
+        if was is None or was in lower:
+            part["band"] = band
+            changed = True
+            if "day" in part:
+                day = str(part["day"])
+                _move(part, counts, (day, str(was or BANDS[0])), (day, band))
+        if outcome is not None and not part.get(f"outcome_{outcome}"):
+            part[f"outcome_{outcome}"] = True
+            part.setdefault("day", store_day(store, at))
+            counts[(str(part["day"]), str(part["band"]), outcome)] += 1
+            changed = True
+        return (part, counts, None) if changed else None
+
+    return _change_part(repo, store.store_id, order_id, move)
 
 
 def _scoring_on(store: StoreConfig) -> bool:
     return store.automation(RISK_SCORE).enabled
 
 
-# --- counted once per event (Domain.counts) ---------------------------------------------------------
+# --- kept after each event (Domain.keeps): each mark once in the order's ledger -----------------------------
 def count_new_order(applied: AppliedEvent) -> None:
     """orders/create (kept after, each time: idempotent): the order's value into the store's running
-    sum, once (the domain's part of the order's ledger marks it, in the transaction with the sum:
-    summed over a stream batch, written once per batch), and its `scored` outcome, marked once on
-    its fraud facts. An order counted before the ledger has `counted` on its fraud facts (read while
-    its ledger has no part of the domain's)."""
+    sum and its `scored` outcome (on its day, in its band), once each: marked in the fraud part of
+    the order's ledger in the transaction with the sum and the counter (within a stream batch: held,
+    summed with the batch's and written once per batch)."""
     store, order = applied.store, applied.parsed.resource
     if applied.topic != "order.created" or not isinstance(order, Order) or not _scoring_on(store):
         return
-    store_id = store.store_id
     amount = order.total if order.total is not None and order.total >= 0 and not order.test else None
-    if amount is not None:
-        legacy = keys.fraud_facts(store_id, order.id)
-        for _ in range(_ATTEMPTS):
-            part = applied.repo.ledger_part(store_id, order.id, LEDGER_PART, legacy)
-            if part is not None and part.get("counted"):
-                break
-            version = int(part["version"]) if part is not None and "version" in part else None
-            if applied.repo.count_order_value(store_id, order.id, LEDGER_PART, version, amount):
-                break
-        else:
-            logger.warning("fraud stats busy: order left for its next delivery", extra={"store_id": store_id})
-    if order.cancelled_at is None and (order.status or "") != "cancelled":
-        day = store_day(store, order.created_at or applied.now)
-        facts = applied.repo.mark_scored(store_id, order.id, day, BANDS[0])
-        if facts is not None:
-            applied.repo.add_fraud_count(store_id, str(facts["day"]), str(facts["band"]), "scored")
+    scores = order.cancelled_at is None and (order.status or "") != "cancelled"
+    day = store_day(store, order.created_at or applied.now)
+
+    def count(part: dict[str, Any]) -> _Change:
+        counts: Counter[tuple[str, str, str]] = Counter()
+        value = None
+        if amount is not None and not part.get("counted"):
+            part["counted"], value = True, amount
+        if scores and not part.get("outcome_scored"):
+            band = str(part.setdefault("band", BANDS[0]))
+            if part.get("day", day) != day:  # counted on the day they settled, before the order was:
+                _move(part, counts, (str(part["day"]), band), (day, band))  # to the order's cohort
+            part["outcome_scored"], part["day"] = True, day
+            counts[(day, band, "scored")] += 1
+        return (part, counts, value) if value is not None or counts else None
+
+    _change_part(applied.repo, store.store_id, order.id, count)
 
 
 def count_event_outcome(applied: AppliedEvent) -> None:
     """disputes/create: chargeback; refunds/create: refunded; a shipment (fulfillments/create,
-    orders/fulfilled, a WooCommerce order completed): fulfilled. (orders/create's `scored`:
-    count_new_order.)"""
+    orders/fulfilled, a WooCommerce order completed): fulfilled (kept after, each time: marked once
+    in the order's ledger, so a repeat counts nothing). (orders/create's `scored`: count_new_order.)"""
     store, resource = applied.store, applied.parsed.resource
     if not _scoring_on(store):
         return
@@ -130,16 +220,16 @@ def count_event_outcome(applied: AppliedEvent) -> None:
     if isinstance(resource, Fulfillment) and resource.order_id and applied.topic == "fulfillment.created":
         _fulfilled(repo, store, str(resource.order_id), now)
     elif isinstance(resource, Dispute) and resource.order_id:
-        facts = count_outcome(repo, store, str(resource.order_id), "chargeback", now)
-        if facts and facts.get("outcome_held_fulfilled"):
+        part = count_outcome(repo, store, str(resource.order_id), "chargeback", now)
+        if part and part.get("outcome_held_fulfilled"):
             count_outcome(repo, store, str(resource.order_id), "held_fulfilled_chargeback", now)
     elif isinstance(resource, Refund) and resource.order_id and resource.total > 0:
         count_outcome(repo, store, str(resource.order_id), "refunded", now)
 
 
 def _fulfilled(repo: Repository, store: StoreConfig, order_id: str, now: datetime) -> None:
-    facts = count_outcome(repo, store, order_id, "fulfilled", now)
-    if facts and facts.get("outcome_held"):
+    part = count_outcome(repo, store, order_id, "fulfilled", now)
+    if part and part.get("outcome_held"):
         count_outcome(repo, store, order_id, "held_fulfilled", now)
 
 
@@ -153,9 +243,5 @@ def count_decision(settled: SettledAction) -> None:
     if band is None or not isinstance(action, a.AddTags | a.AddOrderNote | a.HoldFulfillment | a.CancelOrder):
         return
     order_id = action.resource_id if isinstance(action, a.AddTags) else action.order_id
-    repo, store = settled.repo, settled.store
-    raise_band(repo, store, order_id, band)
-    if band == "hold":
-        count_outcome(repo, store, order_id, "held", settled.now, needs_scored=False)
-    elif band == "cancel":
-        count_outcome(repo, store, order_id, "cancelled", settled.now, needs_scored=False)
+    outcome = {"hold": "held", "cancel": "cancelled"}.get(band)
+    raise_band(settled.repo, settled.store, order_id, band, settled.now, outcome)

@@ -3,10 +3,30 @@ Read it through storekit.settings.get_settings() (once, lazily), never by buildi
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: one sending domain (example.com, mail.shop.example.org)
+_DOMAIN = r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+#: the packaged stack's SendingDomains parameter (AllowedPattern): empty, or domains joined by
+#: commas without spaces (CloudFormation splits it on "," as it is)
+SENDING_DOMAINS_PATTERN = rf"^$|^{_DOMAIN}(,{_DOMAIN})*$"
+
+
+def parse_sending_domains(text: str) -> tuple[str, ...]:
+    """The domains of a STOREFLOW_SENDING_DOMAINS value, lower-case, in order (spaces around the
+    commas allowed; empty: none). The one reading of the setting: the settings model, the executor's
+    check and the `chalice deploy` policy (infra.templates) all use it. ValueError names a bad one."""
+    domains = tuple(d.strip().lower() for d in text.split(",") if d.strip())
+    for domain in domains:
+        if not re.fullmatch(_DOMAIN, domain):
+            raise ValueError(
+                f"{domain!r} is not a domain (comma-separated domains, e.g. example.com,shop.example.org)"
+            )
+    return domains
 
 
 class Settings(BaseSettings):
@@ -43,9 +63,7 @@ class Settings(BaseSettings):
     #: the deployed role may send From an address of these domains only (IAM `ses:FromAddress`,
     #: infra/templates.py), and a sender outside them fails with a configuration error before SES is
     #: called. Unset: not checked here (the local stack); a deployed stack without it cannot send email.
-    sending_domains: str | None = Field(
-        default=None, pattern=r"^\s*[A-Za-z0-9.-]+\.[A-Za-z]{2,}\s*(,\s*[A-Za-z0-9.-]+\.[A-Za-z]{2,}\s*)*$"
-    )
+    sending_domains: str | None = None
     #: the API's public base URL (what `chalice deploy` prints as "Rest API URL"): signed links in
     #: messages (unsubscribe, tracking) point there. Local mode defaults to the local stack.
     public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
@@ -55,11 +73,18 @@ class Settings(BaseSettings):
     #: it a batch with a failure raises, Lambda retries it, and the record is parked after its tries.
     partial_batch_responses: bool = False
 
+    @field_validator("sending_domains")
+    @classmethod
+    def _domains(cls, value: str | None) -> str | None:
+        if value is not None and not parse_sending_domains(value):
+            raise ValueError("no domain given (comma-separated domains, e.g. example.com,shop.example.org)")
+        return value
+
     def sending_domain_list(self) -> tuple[str, ...] | None:
         """The sending domains, lower-case (None: not set, any sender passes here)."""
         if self.sending_domains is None:
             return None
-        return tuple(d.strip().lower() for d in self.sending_domains.split(","))
+        return parse_sending_domains(self.sending_domains)
 
     def secret_name(self, store_id: str) -> str:
         return f"{self.secrets_prefix}/{self.stage}/stores/{store_id}"

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from infra import templates
-from storekit.settings_model import Settings
+from storekit.settings_model import Settings, parse_sending_domains
 
 
 def resolve(node: Any, parameters: dict[str, str]) -> Any:
@@ -115,6 +117,37 @@ def test_the_setting_is_read_as_a_list_and_refused_when_malformed() -> None:
     assert Settings().sending_domain_list() is None
     with pytest.raises(ValueError, match="sending_domains"):
         Settings(sending_domains="orders@example.com")
+
+
+@given(
+    st.lists(
+        st.text(alphabet="abcxyz0-.@*, ", min_size=0, max_size=12).map(lambda t: t + ".com"),
+        min_size=0,
+        max_size=3,
+    ).map(",".join)
+)
+def test_the_setting_and_the_parameter_read_domains_alike(value: str) -> None:
+    """One reading (storekit.settings_model.parse_sending_domains): a value the setting takes is, written
+    without spaces, one the template parameter takes, with the same domains; one it refuses, the
+    parameter refuses too."""
+    pattern = re.compile(templates.SENDING_DOMAINS_PATTERN)
+    compact = ",".join(d.strip() for d in value.split(",") if d.strip())
+    try:
+        domains = parse_sending_domains(value)
+    except ValueError:
+        assert not pattern.fullmatch(compact)
+        return
+    assert pattern.fullmatch(compact)
+    assert domains == tuple(d.lower() for d in compact.split(",") if d)
+
+
+def test_a_malformed_stage_setting_stops_the_policy_with_where_to_fix_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(templates, "ROOT", stage_config(tmp_path, "example.com, orders@shop.example.org"))
+    expected = r"stage prod: STOREFLOW_SENDING_DOMAINS: 'orders@shop.example.org' is not a domain"
+    with pytest.raises(SystemExit, match=expected):
+        templates.chalice_policy("prod")
 
 
 def test_an_ses_access_denied_names_the_setting_to_fix() -> None:

@@ -281,9 +281,10 @@ class CountedRepository(TableRepository):
     def flush_counted(self, *, hold_on: bool = False) -> bool:
         """Write what the batch holds, in as few transactions as fit (markers with their summed
         changes), and stop holding (`hold_on`: hold what comes next, empty). False when a marker's
-        condition failed (another worker counted that order meanwhile): what that transaction held
-        was not written, the caller counts its events again. Raises on other errors (what was
-        written stays written: each order whole)."""
+        condition failed (another worker counted that order meanwhile): that order's marker and
+        changes are not written (the transaction's other orders are, in a second transaction, when
+        the cancellation reasons name the failed markers), the caller counts its events again.
+        Raises on other errors (what was written stays written: each order whole)."""
         held = self._held()
         if held is None:
             return True
@@ -329,10 +330,26 @@ class CountedRepository(TableRepository):
                     TransactItems=items[start : start + MAX_TRANSACTION_ITEMS]
                 )
         except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
+            if not is_conditional_failure(exc):
+                raise
+            if len(items) <= MAX_TRANSACTION_ITEMS:
+                passed = _passed(markers, exc)
+                if passed:  # the others are written without the orders another worker changed
+                    self._write_counted(passed)
+            return False
         return True
+
+
+def _passed(markers: list[_HeldMarker], exc: ClientError) -> list[_HeldMarker]:
+    """The markers of a cancelled transaction whose own condition held, when only markers failed
+    theirs (another worker changed those orders first: e.g. the executor moved an order's fraud band
+    while its batch was open): written again without the others, a batch does not recount every
+    order for one. Empty when the reasons do not say, or a counter item failed."""
+    reasons = [str(r.get("Code") or "None") for r in exc.response.get("CancellationReasons") or []]
+    if len(reasons) < len(markers) or any(code != "None" for code in reasons[len(markers) :]):
+        return []
+    passed = [m for m, code in zip(markers, reasons, strict=False) if code == "None"]
+    return passed if len(passed) < len(markers) else []
 
 
 def _condition(version_before: int | None) -> dict[str, Any]:

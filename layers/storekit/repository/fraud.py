@@ -2,9 +2,10 @@
 fraud facts (its transactions' card checks, the platform's risk level), the velocity counters per
 email, IP, card and address (one item per window, an attribute per order: writing the same order
 twice counts it once; the risk score's windows keep only the orders that decide it), the store's
-running order value (each order counted once through its part of the order's ledger,
-storekit.repository.counted: summed per stream batch), and the chargeback flags. Every item
-carries the store-member index, so shop/redact deletes it with the rest of the store."""
+running order value and the fraud report's counters (each order counted once through the domain's
+part of the order's ledger, storekit.repository.counted, which holds its value `counted`, its day,
+risk band and outcomes: summed per stream batch), and the chargeback flags. Every item carries the
+store-member index, so shop/redact deletes it with the rest of the store."""
 
 from __future__ import annotations
 
@@ -77,43 +78,9 @@ class FraudRepository(CountedRepository):
     def count_order_value(
         self, store_id: str, order_id: str, part: str, version_before: int | None, amount: Decimal
     ) -> bool:
-        """A new order's value into the store's running sum (its count and amount_sum), once: the
-        domain's `part` of the order's ledger marks it `counted`, in one transaction with the sum,
-        only if the part is still at `version_before` (None: absent). Within a stream batch, held
-        with the batch's other counted writes: the store's sum is written once per batch
-        (storekit.repository.counted). False: another worker changed the part first."""
-        stats = keys.fraud_stats(store_id)
-        change = CounterWrite(
-            store_id, stats, keys.FRAUD_STATS, {"orders": 1, "amount_sum": amount}, {"store_id": store_id}
-        )
-        return self._apply_ledger(store_id, order_id, part, {"counted": True}, version_before, [change])
-
-    def mark_scored(
-        self, store_id: str, order_id: str, scored_day: str, first_band: str
-    ) -> dict[str, Any] | None:
-        """A new order's `scored` outcome on `scored_day`, marked once on its fraud facts (one
-        conditional write). Returns the facts after (their `day` and `band` say which counter it
-        goes to) for the write that marked it, else None. The caller adds it to its counter."""
-        key = keys.fraud_facts(store_id, order_id)
-        sets, names, values = _member_set(store_id, key, keys.FRAUD_FACTS)
-        names |= {"#m": "outcome_scored", "#day": "day", "#band": "band"}
-        values |= {":yes": True, ":day": scored_day, ":band": first_band}
-        sets += ["#m = :yes", "#day = if_not_exists(#day, :day)", "#band = if_not_exists(#band, :band)"]
-        try:
-            answer = self._table.update_item(
-                Key=key,
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="attribute_not_exists(#m)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
-        old = attributes_of(answer.get("Attributes") or {})
-        return {**old, "day": old.get("day") or scored_day, "band": old.get("band") or first_band}
+        """A new order's value into the store's running sum, once, on a part that holds nothing else
+        yet (`count_fraud_part`, which functions/fraud/outcomes.py writes with the order's outcomes)."""
+        return self.count_fraud_part(store_id, order_id, part, {"counted": True}, version_before, {}, amount)
 
     def note_velocity(
         self,
@@ -325,71 +292,48 @@ class FraudRepository(CountedRepository):
         one Query of one partition, O(days x bands x metrics) items."""
         return self._day_counts(store_id, keys.FRAUD_COUNTER, first_day, last_day)
 
-    def note_fraud_outcome(
-        self, store_id: str, order_id: str, outcome: str, day: str, first_band: str, needs_scored: bool
-    ) -> dict[str, Any] | None:
-        """Mark an outcome (scored, held, cancelled, chargeback, refunded, fulfilled, ...) on the
-        order's fraud facts once. Returns the facts after (their `day` and `band` say which counter
-        the outcome goes to) only for the write that marked it; None when it was marked before (or,
-        with `needs_scored`, when storeflow never scored the order)."""
-        key = keys.fraud_facts(store_id, order_id)
-        sets, names, values = _member_set(store_id, key, keys.FRAUD_FACTS)
-        names |= {"#o": f"outcome_{outcome}", "#day": "day", "#band": "band"}
-        values |= {":yes": True, ":day": day, ":band": first_band}
-        condition = "attribute_not_exists(#o)"
-        if needs_scored:
-            names["#s"] = "outcome_scored"
-            condition += " AND attribute_exists(#s)"
-        try:
-            answer = self._table.update_item(
-                Key=key,
-                UpdateExpression="SET "
-                + ", ".join(
-                    [
-                        *sets,
-                        "#o = :yes",
-                        "#day = if_not_exists(#day, :day)",
-                        "#band = if_not_exists(#band, :band)",
-                    ]
-                ),
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
+    def count_fraud_part(
+        self,
+        store_id: str,
+        order_id: str,
+        part: str,
+        attrs: dict[str, Any],
+        version_before: int | None,
+        counts: dict[tuple[str, str, str], int],
+        amount: Decimal | None = None,
+    ) -> bool:
+        """Write the domain's `part` of an order's ledger (`attrs`: what its counters hold of the
+        order: its value `counted`, its day, band and outcomes) with what the write counts, in one
+        transaction, only if the part is still at `version_before` (None: absent): `counts`, the
+        report counters to add to by (day, band, metric) (-1 takes one off: a band that moves);
+        `amount`, a new order's value into the store's running sum. Within a stream batch, held
+        with the batch's other counted writes (each counter written once per batch). False:
+        another worker changed the part first (the caller reads it again)."""
+        changes = []
+        if amount is not None:
+            stats = keys.fraud_stats(store_id)
+            changes.append(
+                CounterWrite(
+                    store_id,
+                    stats,
+                    keys.FRAUD_STATS,
+                    {"orders": 1, "amount_sum": amount},
+                    {"store_id": store_id},
+                )
             )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
-        return attributes_of(answer.get("Attributes", {}))
+        for (day, band, metric), amount_of in counts.items():
+            if amount_of:
+                key = keys.counter(store_id, keys.FRAUD_COUNTER, day, f"{band}#{metric}")
+                changes.append(CounterWrite(store_id, key, keys.COUNTER, {"value": amount_of}))
+        return self._apply_ledger(store_id, order_id, part, attrs, version_before, changes)
 
-    def raise_fraud_band(
-        self, store_id: str, order_id: str, band: str, lower: tuple[str, ...]
-    ) -> dict[str, Any] | None:
-        """Move the order up to `band` when it is in one of the `lower` bands (or none yet): returns
-        the facts as they were (their counted outcomes move with it), None when it was not lower."""
+    def fraud_facts_as_read(self, store_id: str, order_id: str) -> dict[str, Any]:
+        """An order's fraud facts ({} when none), read consistently, or as the stream batch read them
+        (the risk score's loader): where an order scored before its outcomes moved to its ledger
+        keeps its day, band and outcomes."""
         key = keys.fraud_facts(store_id, order_id)
-        sets, names, values = _member_set(store_id, key, keys.FRAUD_FACTS)
-        names["#band"] = "band"
-        values[":band"] = band
-        wanted = [f":l{i}" for i in range(len(lower))]
-        for i, name in enumerate(lower):
-            values[f":l{i}"] = name
-        condition = "attribute_not_exists(#band)" + (f" OR #band IN ({', '.join(wanted)})" if wanted else "")
-        try:
-            answer = self._table.update_item(
-                Key=key,
-                UpdateExpression="SET " + ", ".join([*sets, "#band = :band"]),
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
-        return attributes_of(answer.get("Attributes", {}))
+        item = self._read_items([key])[(str(key["PK"]), str(key["SK"]))]
+        return attributes_of(item) if item else {}
 
     # --- limited products (the hoarding guard's tag) -------------------------------------------------
     def set_limited_product(self, store_id: str, product_id: str, limited: bool) -> None:
