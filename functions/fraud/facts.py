@@ -2,7 +2,9 @@
 
 Kept after (hooks, idempotent: stream records repeat):
 - order created: the order in the velocity counters of its email, IP, card and shipping address
-  (an attribute per order in the window's item: the same order again counts once) and its value in
+  (an attribute per order in the window's item: the same order again counts once; a window keeps
+  its velocity_max_orders + 1 earliest and latest orders, which decide the signal exactly, so a
+  flood from one IP keeps the item under a KB: FraudRepository.note_velocity) and its value in
   the store's running sum (once per order: the domain's part of the order's ledger, written with the
   sum in one transaction, summed over a stream batch: functions.fraud.outcomes.count_new_order);
 - transaction created (Shopify order_transactions/create): its AVS/CVV results and card (BIN, last
@@ -56,6 +58,12 @@ def window_width(settings: RiskSettings) -> int:
 
 def window_start(at: int, width: int) -> int:
     return at // width * width
+
+
+def velocity_keep(settings: RiskSettings) -> int:
+    """How many of a velocity window's earliest and of its latest orders decide the velocity
+    signal exactly: one more than velocity_max_orders (the repository bounds it by VELOCITY_CAP)."""
+    return settings.velocity_max_orders + 1
 
 
 @dataclass(frozen=True)
@@ -124,14 +132,23 @@ def read_facts(
     )
     stats = item(stats_key)
     velocity: dict[str, int] = {}
+    at_least: set[str] = set()
     flagged: dict[str, str] = {}
     own = f"o#{order.id}"
     for dimension, value in found_ids.items():
         count = 0
         for w in windows:
-            for name, when in item(keys.fraud_velocity(store_id, dimension, value, w)).items():
-                if name.startswith("o#") and name != own and at - width <= int(when) <= at:
-                    count += 1
+            window = item(keys.fraud_velocity(store_id, dimension, value, w))
+            inside = [
+                name
+                for name, when in window.items()
+                if name.startswith("o#") and at - width <= int(when) <= at
+            ]
+            count += sum(1 for name in inside if name != own)
+            # a window that dropped middle orders (note_velocity) counts exactly below the `keep`
+            # it kept on each side; from there the true count may be higher
+            if "keep" in window and len(inside) >= int(window["keep"]):
+                at_least.add(dimension)
         velocity[dimension] = count
         flag = item(keys.fraud_flag(store_id, dimension, value))
         if flag:
@@ -140,6 +157,7 @@ def read_facts(
         payment=card_checks or payment_of(kept) or payment,
         platform_risk=platform_risk or kept.get("platform_risk"),
         velocity=velocity,
+        velocity_at_least=frozenset(at_least),
         flagged=flagged,
         store_orders=int(stats.get("orders", 0)),
         store_amount=Decimal(str(stats.get("amount_sum", 0))),
@@ -203,6 +221,7 @@ def keep_order_counters(applied: AppliedEvent) -> None:
             order.id,
             at,
             at + 2 * width + _EXPIRY_SECONDS,
+            keep=velocity_keep(settings),
         )
 
 
@@ -244,6 +263,7 @@ def keep_card_checks(applied: AppliedEvent) -> None:
             txn.order_id,
             at,
             at + 2 * width + _EXPIRY_SECONDS,
+            keep=velocity_keep(settings),
         )
 
 

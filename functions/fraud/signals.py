@@ -49,6 +49,9 @@ class Facts:
     platform_risk: str | None = None
     #: the orders before this one in the velocity window, per dimension
     velocity: dict[str, int] = field(default_factory=dict)
+    #: dimensions whose velocity count is a lower bound (a flood's window keeps only its earliest
+    #: and latest orders: enough to decide, not to number this order)
+    velocity_at_least: frozenset[str] = frozenset()
     #: dimensions a chargeback flagged, with what it said
     flagged: dict[str, str] = field(default_factory=dict)
     #: the store's orders so far and their summed value (the running average)
@@ -243,14 +246,13 @@ def _velocity(order: Order, facts: Facts, settings: RiskSettings) -> tuple[list[
             continue
         count = facts.velocity.get(dimension, 0) + 1
         if count > settings.velocity_max_orders:
-            signals.append(
-                Signal(
-                    f"{dimension}_velocity",
-                    weights[dimension],
-                    f"{_ordinal(count)} order from this {word} within {settings.velocity_window_hours} h "
-                    f"(more than {settings.velocity_max_orders})",
-                )
+            within = f"from this {word} within {settings.velocity_window_hours} h"
+            evidence = (
+                f"more than {settings.velocity_max_orders} orders {within}"
+                if dimension in facts.velocity_at_least
+                else f"{_ordinal(count)} order {within} (more than {settings.velocity_max_orders})"
             )
+            signals.append(Signal(f"{dimension}_velocity", weights[dimension], evidence))
     return signals, missing
 
 

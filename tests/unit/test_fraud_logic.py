@@ -161,6 +161,14 @@ def test_velocity_counts_the_orders_before_this_one() -> None:
     ]
 
 
+def test_a_velocity_count_from_a_trimmed_window_is_said_as_a_bound_not_an_ordinal() -> None:
+    order = order_of(payload())
+    settings = RiskSettings(velocity_max_orders=3)
+    # a flood's window keeps only its earliest and latest orders: the count is a lower bound
+    busy = risk_score(order, Facts(velocity={"ip": 3}, velocity_at_least=frozenset({"ip"})), settings, no_geo)
+    assert [s.evidence for s in busy.signals] == ["more than 3 orders from this IP address within 24 h"]
+
+
 def test_a_first_order_far_above_the_running_average() -> None:
     data = payload()
     data["total_price"] = "900.00"

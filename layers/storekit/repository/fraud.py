@@ -1,25 +1,46 @@
 """Fraud: what the risk score reads besides the order (functions/fraud/facts.py): each order's
 fraud facts (its transactions' card checks, the platform's risk level), the velocity counters per
 email, IP, card and address (one item per window, an attribute per order: writing the same order
-twice counts it once), the store's running order value and the fraud report's counters (each
-order counted once through the domain's part of the order's ledger, storekit.repository.counted,
-which holds its value `counted`, its day, risk band and outcomes: summed per stream batch), and the
-chargeback flags. Every item carries the store-member index, so shop/redact deletes it with the
-rest of the store."""
+twice counts it once; the risk score's windows keep only the orders that decide it), the store's
+running order value and the fraud report's counters (each order counted once through the domain's
+part of the order's ledger, storekit.repository.counted, which holds its value `counted`, its day,
+risk band and outcomes: summed per stream batch), and the chargeback flags. Every item carries the
+store-member index, so shop/redact deletes it with the rest of the store."""
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from storekit import keys
+from storekit.repository.base import is_conditional_failure
 from storekit.repository.counted import CountedRepository, CounterWrite
 from storekit.repository.items import attributes_of
 
-#: a velocity window holds at most this many orders (a bot's flood is flagged long before)
+#: a velocity window holds at most this many orders (a bot's flood is flagged long before); the risk
+#: score's windows keep at most this many earliest and as many latest (FraudRepository.note_velocity)
 VELOCITY_CAP = 500
+#: a trimmed velocity window: the middle proved droppable (created-at strictly between), and the
+#: `keep` it was trimmed to
+_MID_LO, _MID_HI, _KEEP = "mid_lo", "mid_hi", "keep"
+#: a velocity window is trimmed at most once per this many new orders (room kept for them)
+_TRIM_EVERY = 8
+#: at most this many orders are dropped by one write (the expression stays well under DynamoDB's
+#: 4 KB, and moto's parser, which nests each name of a REMOVE one level deeper, copes)
+_TRIM_MOST = 120
+#: DynamoDB charges a write per started KB of the item: a trimmed window keeps to its KBs
+_BLOCK = 1024
+#: what a trim's marks add to the item (their names and values)
+_TRIM_MARKS = 40
+
+
+def _flat_size(item: dict[str, Any]) -> int:
+    """About what DynamoDB counts of an item of plain strings and numbers (names + values)."""
+    return sum(len(name.encode()) + len(str(value).encode()) for name, value in item.items())
 
 
 def _member_set(
@@ -71,12 +92,22 @@ class FraudRepository(CountedRepository):
         at: int,
         expires_at: int,
         units: int | None = None,
+        keep: int | None = None,
     ) -> None:
-        """Put one order into its window's counter (the same order again changes nothing; a full
-        window takes no more); with `units`, how many units of a product it bought."""
+        """Put one order into its window's counter (the same order again changes nothing).
+
+        With `keep` (the risk score's velocity: keep = velocity_max_orders + 1, at most
+        VELOCITY_CAP): the item keeps only the window's `keep` earliest and `keep` latest orders (by
+        created-at), which answer every velocity question exactly (see `_trim_velocity`), so one
+        identity's flood keeps it under a KB. Without `keep` (with `units`: the hoarding guard's unit
+        sums, which dropping an order would undercount): the window's first VELOCITY_CAP orders,
+        later ones refused."""
         key = keys.fraud_velocity(store_id, dimension, value, window_start)
         sets, names, values = _member_set(store_id, key, keys.FRAUD_VELOCITY)
         names["#o"] = f"o#{order_id}"
+        if keep is not None and units is None:
+            self._note_kept(key, sets, names, values, at, expires_at, min(max(keep, 1), VELOCITY_CAP))
+            return
         if units is not None:
             names["#u"] = f"u#{order_id}"
             values[":units"] = units
@@ -93,6 +124,77 @@ class FraudRepository(CountedRepository):
                 ":one": 1,
                 ":cap": VELOCITY_CAP,
             },
+        )
+
+    def _note_kept(
+        self,
+        key: keys.Key,
+        sets: list[str],
+        names: dict[str, str],
+        values: dict[str, Any],
+        at: int,
+        expires_at: int,
+        keep: int,
+    ) -> None:
+        """One conditional UpdateItem: the order in, unless it is there already or it falls inside
+        the middle a trim proved droppable (strictly between `mid_lo` and `mid_hi`: at least `keep`
+        orders of the window before it and after it); the item comes back with the write, and when
+        it has outgrown its KB the middle orders go (`_trim_velocity`)."""
+        names |= {"#lo": _MID_LO, "#hi": _MID_HI}
+        try:
+            answer = self._table.update_item(
+                Key=key,
+                UpdateExpression="SET " + ", ".join([*sets, "#o = :at", "expires_at = :exp"]),
+                ConditionExpression="attribute_not_exists(#o) AND "
+                "(attribute_not_exists(#lo) OR :at <= #lo OR :at >= #hi)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={**values, ":at": at, ":exp": expires_at},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):  # kept already, or in the middle: nothing to change
+                return
+            raise
+        self._trim_velocity(key, answer.get("Attributes") or {}, keep, _flat_size({names["#o"]: at}))
+
+    def _trim_velocity(self, key: keys.Key, item: dict[str, Any], keep: int, one_order: int) -> None:
+        """Drop the orders of a velocity window other than its `keep` earliest and `keep` latest,
+        once the next order would take the item past the KB it needs (with room for _TRIM_EVERY
+        more orders): about one write in _TRIM_EVERY or more, however many orders one IP sends.
+
+        Why no count changes: the orders of a window inside a velocity range [at - width, at] are
+        the window's earliest ones (the window `at` is in: those up to `at`) or its latest ones (the
+        window before: those from `at - width`). Such a range that takes in a dropped order takes
+        in all `keep` orders on that side of it, which are kept: the count is exact while it is
+        below `keep`, and at least `keep` (one of them may be the order scored: velocity_max_orders
+        others, enough to fire) both kept and in truth. Only orders with `keep` orders before and
+        after them, in the item as this write returned it (a subset of every order the window ever
+        had: so also in truth, whatever other writers did since), are dropped: no condition needed
+        but that the item still exists. `mid_lo`/`mid_hi` mark that middle, so a later write of an
+        order inside it (a repeat, a late delivery) writes nothing; `keep` says the item dropped
+        orders, for the reason text (functions.fraud.facts.read_facts)."""
+        orders = sorted((int(when), name) for name, when in item.items() if name.startswith("o#"))
+        if len(orders) <= 2 * keep:
+            return
+        middle = orders[keep:-keep]
+        size = _flat_size(item)
+        later = middle[_TRIM_MOST:]  # an item the old counter filled (500 orders): in a few writes
+        middle = middle[:_TRIM_MOST]
+        after = size - sum(_flat_size({name: when}) for when, name in middle)
+        after += 0 if _KEEP in item else _TRIM_MARKS
+        room = math.ceil((after + _TRIM_EVERY * one_order) / _BLOCK) * _BLOCK
+        if not later and size + one_order <= room:
+            return
+        names = {f"#d{i}": name for i, (_, name) in enumerate(middle)}
+        names |= {"#lo": _MID_LO, "#hi": _MID_HI, "#k": _KEEP}
+        self._update_if(
+            Key=key,
+            UpdateExpression="REMOVE "
+            + ", ".join(f"#d{i}" for i in range(len(middle)))
+            + " SET #lo = :lo, #hi = :hi, #k = :k",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":lo": orders[keep - 1][0], ":hi": orders[-keep][0], ":k": keep},
         )
 
     def flag_for_fraud(self, store_id: str, dimension: str, value: str, fields: dict[str, Any]) -> None:
