@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import threading
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -368,3 +369,38 @@ def test_a_held_orders_outcome_and_its_held_mark_count_together_when_the_first_w
     else:
         assert before == (1, 1, 0, 0, 1, 1, 1)
         assert after == (1, 1, 0, 1, 1, 1, 0)  # held and fulfilled, then charged back: not good
+
+
+@pytest.mark.parametrize("moved", [[10], [120], [0, 97, 149]], ids=["first", "second", "both"])
+def test_a_batch_of_several_transactions_writes_every_order_but_those_another_worker_changed(
+    runtime: Any, moved: list[int]
+) -> None:
+    """150 new orders held in one batch are written in two transactions (at most 100 items each);
+    the executor moves some orders' bands before the flush. Each transaction's other orders are
+    written with exactly their own counts (the counter items they shared with the moved orders
+    included), the moved ones not at all: counted again by their events, one by one."""
+    repo = runtime.repo
+    ids = [str(7_000_000_000 + n) for n in range(150)]
+    scored = keys.counter("demo", keys.FRAUD_COUNTER, DAY, "pass#scored")
+    with repo.counting_held():
+        for order_id in ids:
+            assert repo.count_fraud_part(
+                "demo",
+                order_id,
+                "fraud",
+                {"counted": True, "outcome_scored": True, "day": DAY, "band": "pass"},
+                None,
+                {(DAY, "pass", "scored"): 1},
+                Decimal("10"),
+            )
+        with repo.counting_paused():  # the executor (another worker) writes first
+            for n in moved:
+                assert repo.count_fraud_part("demo", ids[n], "fraud", {"band": "hold"}, None, {})
+        assert repo.flush_counted() is False
+    left = len(ids) - len(moved)
+    stats = runtime.table.get_item(Key=keys.fraud_stats("demo"), ConsistentRead=True)["Item"]
+    assert (stats["orders"], stats["amount_sum"]) == (left, 10 * left)
+    assert runtime.table.get_item(Key=scored, ConsistentRead=True)["Item"]["value"] == left
+    for n, order_id in enumerate(ids):
+        part = fraud_part(runtime, int(order_id))
+        assert part == ({"band": "hold"} if n in moved else {**part, "counted": True, "band": "pass"})
