@@ -125,10 +125,19 @@ def _move(
 
 
 def count_outcome(
-    repo: Repository, store: StoreConfig, order_id: str, outcome: str, at: datetime, needs_scored: bool = True
+    repo: Repository,
+    store: StoreConfig,
+    order_id: str,
+    outcome: str,
+    at: datetime,
+    needs_scored: bool = True,
+    held: tuple[str, str] | None = None,
 ) -> dict[str, Any] | None:
     """Mark one outcome of an order once, counted in its band on the order's day (the day of `at`
-    when the order has none yet). Returns the part after, only for the write that marked it."""
+    when the order has none yet). With `held` (an outcome, and the mark it follows): that outcome
+    too, in the same write, when the order has that mark (a held order's shipment is also
+    `held_fulfilled`: one write, so neither is left uncounted when the process dies between).
+    Returns the part after, only for the write that marked it."""
 
     def mark(part: dict[str, Any]) -> _Change:
         if part.get(f"outcome_{outcome}") or (needs_scored and not part.get("outcome_scored")):
@@ -136,7 +145,11 @@ def count_outcome(
         part[f"outcome_{outcome}"] = True
         part.setdefault("day", store_day(store, at))
         part.setdefault("band", BANDS[0])
-        return part, Counter({(str(part["day"]), str(part["band"]), outcome): 1}), None
+        counts = Counter({(str(part["day"]), str(part["band"]), outcome): 1})
+        if held is not None and part.get(f"outcome_{held[1]}") and not part.get(f"outcome_{held[0]}"):
+            part[f"outcome_{held[0]}"] = True
+            counts[(str(part["day"]), str(part["band"]), held[0])] += 1
+        return part, counts, None
 
     return _change_part(repo, store.store_id, order_id, mark)
 
@@ -220,17 +233,14 @@ def count_event_outcome(applied: AppliedEvent) -> None:
     if isinstance(resource, Fulfillment) and resource.order_id and applied.topic == "fulfillment.created":
         _fulfilled(repo, store, str(resource.order_id), now)
     elif isinstance(resource, Dispute) and resource.order_id:
-        part = count_outcome(repo, store, str(resource.order_id), "chargeback", now)
-        if part and part.get("outcome_held_fulfilled"):
-            count_outcome(repo, store, str(resource.order_id), "held_fulfilled_chargeback", now)
+        held = ("held_fulfilled_chargeback", "held_fulfilled")
+        count_outcome(repo, store, str(resource.order_id), "chargeback", now, held=held)
     elif isinstance(resource, Refund) and resource.order_id and resource.total > 0:
         count_outcome(repo, store, str(resource.order_id), "refunded", now)
 
 
 def _fulfilled(repo: Repository, store: StoreConfig, order_id: str, now: datetime) -> None:
-    part = count_outcome(repo, store, order_id, "fulfilled", now)
-    if part and part.get("outcome_held"):
-        count_outcome(repo, store, order_id, "held_fulfilled", now)
+    count_outcome(repo, store, order_id, "fulfilled", now, held=("held_fulfilled", "held"))
 
 
 # --- counted once per settled action (Domain.settles) -----------------------------------------------

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import collections
 import threading
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from functions.engine.dispatch import DispatchBatch
+from functions.fraud import outcomes
 from functions.fraud.outcomes import raise_band
 from infra.pollers import StreamPoller
 from storekit import keys
+from storekit.adapters.base import Parsed, Topic
+from storekit.automation import AppliedEvent
+from storekit.models import Dispute
 from storekit.repository.counted import CountedRepository
 from storekit.repository.items import attributes_of
 from tests.integration.test_fraud_report import DISPUTE, HELD, PASSED, SHIPMENT, deliver
@@ -301,3 +306,101 @@ def test_the_fraud_part_is_kept_by_a_customer_redact_and_holds_no_personal_data(
     part = fraud_part(runtime, HELD)
     assert set(part) == {"counted", "day", "band", "outcome_scored", "outcome_held"}
     assert set(attributes_of(part)) == set(part)
+
+
+@pytest.mark.parametrize("event", ["fulfilled", "chargeback"])
+def test_a_held_orders_outcome_and_its_held_mark_count_together_when_the_first_write_dies(
+    store: Any, pump: Any, runtime: Any, monkeypatch: pytest.MonkeyPatch, event: str
+) -> None:
+    """A shipment of a held order is `fulfilled` and `held_fulfilled` (a chargeback after it,
+    `chargeback` and `held_fulfilled_chargeback`): written together, so a process that dies after
+    writing one (here: counting an event again outside a batch, after its batch's write lost to
+    the executor) cannot leave the other uncounted for good when the event is handled again."""
+    deliver(store, held_order(), "orders/create", "h")
+    pump.drain()
+    if event == "chargeback":
+        deliver(store, SHIPMENT | {"order_id": HELD}, "fulfillments/create", "f")
+        pump.drain()
+    before = counts(store)["hold"]
+    real = runtime.repo.count_fraud_part
+    writes: list[dict[str, Any]] = []
+
+    def dies_after_one(*args: Any, **kwargs: Any) -> bool:
+        if writes:
+            raise RuntimeError("the function died")
+        writes.append(args[3])
+        return bool(real(*args, **kwargs))
+
+    monkeypatch.setattr(runtime.repo, "count_fraud_part", dies_after_one)
+    store_config, now = runtime.store("demo"), runtime.clock.now()
+    try:
+        if event == "fulfilled":
+            outcomes._fulfilled(runtime.repo, store_config, str(HELD), now)
+        else:
+            outcomes.count_event_outcome(
+                AppliedEvent(
+                    store=store_config,
+                    parsed=Parsed(
+                        topic=Topic.DISPUTE_CREATED,
+                        entity_kind="dispute",
+                        entity_id="d1",
+                        updated_at=None,
+                        resource=Dispute(id="d1", order_id=str(HELD)),
+                    ),
+                    topic="dispute.created",
+                    repo=runtime.repo,
+                    now=now,
+                )
+            )
+    except RuntimeError:
+        pass
+    monkeypatch.setattr(runtime.repo, "count_fraud_part", real)
+    # the event handled again (Lambda retries what failed)
+    if event == "fulfilled":
+        deliver(store, SHIPMENT | {"order_id": HELD}, "fulfillments/create", "f-again")
+    else:
+        deliver(store, DISPUTE | {"order_id": HELD}, "disputes/create", "d-again")
+    pump.drain()
+    # (scored, held, cancelled, chargebacks, fulfilled, held_fulfilled, held_good)
+    after = counts(store)["hold"]
+    if event == "fulfilled":
+        assert before == (1, 1, 0, 0, 0, 0, 0)
+        assert after == (1, 1, 0, 0, 1, 1, 1)
+    else:
+        assert before == (1, 1, 0, 0, 1, 1, 1)
+        assert after == (1, 1, 0, 1, 1, 1, 0)  # held and fulfilled, then charged back: not good
+
+
+@pytest.mark.parametrize("moved", [[10], [120], [0, 97, 149]], ids=["first", "second", "both"])
+def test_a_batch_of_several_transactions_writes_every_order_but_those_another_worker_changed(
+    runtime: Any, moved: list[int]
+) -> None:
+    """150 new orders held in one batch are written in two transactions (at most 100 items each);
+    the executor moves some orders' bands before the flush. Each transaction's other orders are
+    written with exactly their own counts (the counter items they shared with the moved orders
+    included), the moved ones not at all: counted again by their events, one by one."""
+    repo = runtime.repo
+    ids = [str(7_000_000_000 + n) for n in range(150)]
+    scored = keys.counter("demo", keys.FRAUD_COUNTER, DAY, "pass#scored")
+    with repo.counting_held():
+        for order_id in ids:
+            assert repo.count_fraud_part(
+                "demo",
+                order_id,
+                "fraud",
+                {"counted": True, "outcome_scored": True, "day": DAY, "band": "pass"},
+                None,
+                {(DAY, "pass", "scored"): 1},
+                Decimal("10"),
+            )
+        with repo.counting_paused():  # the executor (another worker) writes first
+            for n in moved:
+                assert repo.count_fraud_part("demo", ids[n], "fraud", {"band": "hold"}, None, {})
+        assert repo.flush_counted() is False
+    left = len(ids) - len(moved)
+    stats = runtime.table.get_item(Key=keys.fraud_stats("demo"), ConsistentRead=True)["Item"]
+    assert (stats["orders"], stats["amount_sum"]) == (left, 10 * left)
+    assert runtime.table.get_item(Key=scored, ConsistentRead=True)["Item"]["value"] == left
+    for n, order_id in enumerate(ids):
+        part = fraud_part(runtime, int(order_id))
+        assert part == ({"band": "hold"} if n in moved else {**part, "counted": True, "band": "pass"})
