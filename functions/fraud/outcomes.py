@@ -32,8 +32,8 @@ from functions.fraud.facts import RISK_SCORE
 from storekit import actions as a
 from storekit import keys
 from storekit.automation import AppliedEvent, SettledAction
+from storekit.errors import CountingBusy
 from storekit.models import Dispute, Fulfillment, Order, Refund
-from storekit.observability import logger
 from storekit.repository import Repository
 from storekit.store import StoreConfig
 
@@ -110,8 +110,7 @@ def _change_part(
         attrs.setdefault("band", BANDS[0])  # always there: the part holds the order's outcomes
         if repo.count_fraud_part(store_id, order_id, LEDGER_PART, attrs, version, dict(counts), amount):
             return attrs
-    logger.warning("fraud counts busy: left for the order's next event", extra={"store_id": store_id})
-    return None
+    raise CountingBusy(f"order {order_id}'s fraud counts changed under each of {_ATTEMPTS} tries")
 
 
 def _move(

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from storekit import keys
 from storekit.automation import AppliedEvent
+from storekit.errors import CountingBusy
 from storekit.models import Order, Refund
-from storekit.observability import logger
 
 #: order statuses that mean nothing was (or stays) sold (WooCommerce; Shopify says cancelled_at)
 NOT_SOLD = frozenset({"cancelled", "refunded", "failed", "trash"})
@@ -178,7 +178,7 @@ def keep_sales(applied: AppliedEvent) -> None:
         version = mark.version if found is not None and "version" in found else None
         if applied.repo.apply_sales(store_id, order_id, LEDGER_PART, new_mark.to_item(), version, deltas):
             return
-    logger.warning("sales counters busy: order left for its next delivery", extra={"store_id": store_id})
+    raise CountingBusy(f"order {order_id}'s sales counts changed under each of {_ATTEMPTS} tries")
 
 
 def window(today: date, days: int) -> tuple[str, str]:

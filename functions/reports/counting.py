@@ -40,8 +40,8 @@ from functions.reports.settings import DonationRules, ReportSettings
 from storekit import keys
 from storekit.adapters import resource_from_json
 from storekit.automation import AppliedEvent
+from storekit.errors import CountingBusy
 from storekit.models import Order, Product, Refund
-from storekit.observability import logger
 from storekit.payload_store import decompress
 from storekit.repository.reports import CounterChange
 from storekit.snapshots import POINTER
@@ -402,9 +402,7 @@ def keep_report_counts(applied: AppliedEvent) -> None:
             store.store_id, order_id, LEDGER_PART, item, marker.version, changes
         ):
             return
-    logger.warning(
-        "report counters busy: order left for its next delivery", extra={"store_id": store.store_id}
-    )
+    raise CountingBusy(f"order {order_id}'s report counts changed under each of {ATTEMPTS} tries")
 
 
 def donation_lines(order: Order, rules: DonationRules, applied: AppliedEvent) -> set[str]:

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from functions.reports.counting import ATTEMPTS, NOT_A_SALE
 from storekit import keys
 from storekit.automation import AppliedEvent
+from storekit.errors import CountingBusy
 from storekit.models import Order
-from storekit.observability import logger
 from storekit.repository.reports import CounterChange
 
 ZERO = Decimal(0)
@@ -75,6 +75,4 @@ def keep_cohorts(applied: AppliedEvent) -> None:
         record: dict[str, Any] = {"type": keys.REPORT_CUSTOMER, "first_two": first_two}
         if applied.repo.apply_counted(store.store_id, key, record, version, changes):
             return
-    logger.warning(
-        "cohort counters busy: order left for its next delivery", extra={"store_id": store.store_id}
-    )
+    raise CountingBusy(f"order {order.id}'s customer cohort changed under each of {ATTEMPTS} tries")

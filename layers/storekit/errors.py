@@ -98,3 +98,9 @@ class OutcomeUnknown(ExternalCallError):
 
 class ConfigurationError(StoreflowError):
     """Settings or store credentials are missing or invalid."""
+
+
+class CountingBusy(StoreflowError):
+    """An order's counted part kept changing under this event (other workers counted it between
+    each read and write): the stream record fails and is tried again (parked with this reason after
+    its last try), so the order is never left uncounted."""
