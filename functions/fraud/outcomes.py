@@ -1,7 +1,9 @@
 """What became of the orders the risk score judged, counted as events arrive (never a scan): per
 store-local day (the order's own day, so an outcome weeks later lands in its order's cohort) and per
 score band, the orders scored, held, cancelled, charged back (disputes/create), refunded, and the
-held orders that were fulfilled (and of those, the ones that charged back later).
+held orders that were fulfilled (and of those, the ones that charged back): an order's counts are
+those of the set of its events, whatever order their webhooks come in (platforms keep no order;
+retries reorder), so a shipment counted before the order's hold settled is `held_fulfilled` too.
 
 Bands are the store's risk-score bands, read off what the risk score decided: `pass` (below
 review_at: no action), `review` (tagged), `hold` (fulfillment held), `cancel` (cancelled). An order
@@ -15,9 +17,13 @@ conditional on the part's version as read, so each outcome counts exactly once, 
 however the stream repeats or a write fails. A new order's `scored` is written with its value,
 within a stream batch held and summed with the batch's (no write of its own); a risk-score action
 that settles before its batch is written changes the part first, the batch's write of that order
-then fails its condition and the order is counted again, in the raised band. Outcomes of
-orders storeflow never scored are not counted. An order scored before the ledger held its outcomes
-keeps them on its fraud facts: read while its part has no band, carried over on its next change."""
+then fails its condition and the order is counted again, in the raised band. An outcome that
+arrives before its order is scored is marked `pending_<outcome>` in the part (a flag: nothing
+personal), not counted; scoring the order counts its pending outcomes, on its day in its band, in
+the same write as its `scored`. Outcomes of orders storeflow never scored (risk-score off when the
+order came, cancelled at creation, created before storeflow) stay pending: never counted. An order
+scored before the ledger held its outcomes keeps them on its fraud facts: read while its part has
+no band, carried over on its next change."""
 
 from __future__ import annotations
 
@@ -91,7 +97,7 @@ def _kept(attrs: dict[str, Any]) -> dict[str, Any]:
     return {
         name: value
         for name, value in attrs.items()
-        if name in ("counted", "day", "band") or name.startswith("outcome_")
+        if name in ("counted", "day", "band") or name.startswith(("outcome_", "pending_"))
     }
 
 
@@ -123,31 +129,45 @@ def _move(
             counts[(*to, metric)] += 1
 
 
+#: outcomes that follow from others (a mark, and the marks it needs): a held order that was
+#: fulfilled, and of those the ones that charged back; marked whatever order their webhooks came in
+_FOLLOW_ONS = (
+    ("held_fulfilled", ("held", "fulfilled")),
+    ("held_fulfilled_chargeback", ("held_fulfilled", "chargeback")),
+)
+
+
+def _follow_on(part: dict[str, Any], counts: Counter[tuple[str, str, str]]) -> None:
+    """Mark (and count, in the part's day and band) each follow-on outcome the part's counted
+    outcomes now make true, once: in the write that counts the last outcome it needs."""
+    for mark, needs in _FOLLOW_ONS:
+        if not part.get(f"outcome_{mark}") and all(part.get(f"outcome_{need}") for need in needs):
+            part[f"outcome_{mark}"] = True
+            counts[(str(part["day"]), str(part["band"]), mark)] += 1
+
+
 def count_outcome(
-    repo: Repository,
-    store: StoreConfig,
-    order_id: str,
-    outcome: str,
-    at: datetime,
-    needs_scored: bool = True,
-    held: tuple[str, str] | None = None,
+    repo: Repository, store: StoreConfig, order_id: str, outcome: str, at: datetime
 ) -> dict[str, Any] | None:
-    """Mark one outcome of an order once, counted in its band on the order's day (the day of `at`
-    when the order has none yet). With `held` (an outcome, and the mark it follows): that outcome
-    too, in the same write, when the order has that mark (a held order's shipment is also
-    `held_fulfilled`: one write, so neither is left uncounted when the process dies between).
-    Returns the part after, only for the write that marked it."""
+    """Mark one outcome of a scored order once, counted in its band on the order's day, with the
+    follow-on outcomes it completes in the same write (a held order's shipment is also
+    `held_fulfilled`: one write, so neither is left uncounted when the process dies between). An
+    outcome of an order not scored (yet) is marked pending, not counted: count_new_order counts it
+    when it scores the order. Returns the part after, only for the write that marked it."""
 
     def mark(part: dict[str, Any]) -> _Change:
-        if part.get(f"outcome_{outcome}") or (needs_scored and not part.get("outcome_scored")):
+        if part.get(f"outcome_{outcome}"):
             return None
+        if not part.get("outcome_scored"):  # came before its order was scored (or never will be)
+            if part.get(f"pending_{outcome}"):
+                return None
+            part[f"pending_{outcome}"] = True
+            return part, Counter(), None
         part[f"outcome_{outcome}"] = True
         part.setdefault("day", store_day(store, at))
         part.setdefault("band", BANDS[0])
         counts = Counter({(str(part["day"]), str(part["band"]), outcome): 1})
-        if held is not None and part.get(f"outcome_{held[1]}") and not part.get(f"outcome_{held[0]}"):
-            part[f"outcome_{held[0]}"] = True
-            counts[(str(part["day"]), str(part["band"]), held[0])] += 1
+        _follow_on(part, counts)
         return part, counts, None
 
     return _change_part(repo, store.store_id, order_id, mark)
@@ -176,6 +196,7 @@ def raise_band(
             part[f"outcome_{outcome}"] = True
             part.setdefault("day", store_day(store, at))
             counts[(str(part["day"]), str(part["band"]), outcome)] += 1
+            _follow_on(part, counts)  # held after its shipment was counted: held_fulfilled too
             changed = True
         return (part, counts, None) if changed else None
 
@@ -210,6 +231,13 @@ def count_new_order(applied: AppliedEvent) -> None:
                 _move(part, counts, (str(part["day"]), band), (day, band))  # to the order's cohort
             part["outcome_scored"], part["day"] = True, day
             counts[(day, band, "scored")] += 1
+            for pending in [name for name in part if name.startswith("pending_")]:
+                del part[pending]  # an outcome that came first: counted now, in this write
+                outcome = pending.removeprefix("pending_")
+                if not part.get(f"outcome_{outcome}"):
+                    part[f"outcome_{outcome}"] = True
+                    counts[(day, band, outcome)] += 1
+            _follow_on(part, counts)
         return (part, counts, value) if value is not None or counts else None
 
     _change_part(applied.repo, store.store_id, order.id, count)
@@ -232,14 +260,13 @@ def count_event_outcome(applied: AppliedEvent) -> None:
     if isinstance(resource, Fulfillment) and resource.order_id and applied.topic == "fulfillment.created":
         _fulfilled(repo, store, str(resource.order_id), now)
     elif isinstance(resource, Dispute) and resource.order_id:
-        held = ("held_fulfilled_chargeback", "held_fulfilled")
-        count_outcome(repo, store, str(resource.order_id), "chargeback", now, held=held)
+        count_outcome(repo, store, str(resource.order_id), "chargeback", now)
     elif isinstance(resource, Refund) and resource.order_id and resource.total > 0:
         count_outcome(repo, store, str(resource.order_id), "refunded", now)
 
 
 def _fulfilled(repo: Repository, store: StoreConfig, order_id: str, now: datetime) -> None:
-    count_outcome(repo, store, order_id, "fulfilled", now, held=("held_fulfilled", "held"))
+    count_outcome(repo, store, order_id, "fulfilled", now)
 
 
 # --- counted once per settled action (Domain.settles) -----------------------------------------------
