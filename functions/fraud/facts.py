@@ -34,6 +34,7 @@ from storekit import keys
 from storekit.automation import AppliedEvent, ForgottenCustomer, Reader
 from storekit.models import Dispute, Order, PaymentDetails, RiskAssessment, Transaction
 from storekit.observability import logger
+from storekit.repository.fraud import VELOCITY_KEPT
 from storekit.store import StoreConfig
 
 RISK_SCORE = "risk-score"
@@ -147,7 +148,7 @@ def read_facts(
             count += sum(1 for name in inside if name != own)
             # a window that dropped middle orders (note_velocity) counts exactly below the `keep`
             # it kept on each side; from there the true count may be higher
-            if "keep" in window and len(inside) >= int(window["keep"]):
+            if VELOCITY_KEPT in window and len(inside) >= int(window[VELOCITY_KEPT]):
                 at_least.add(dimension)
         velocity[dimension] = count
         flag = item(keys.fraud_flag(store_id, dimension, value))

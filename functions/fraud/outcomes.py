@@ -137,13 +137,22 @@ _FOLLOW_ONS = (
 )
 
 
+def _count(part: dict[str, Any], counts: Counter[tuple[str, str, str]], outcome: str) -> bool:
+    """Mark `outcome` on the part and count it on the part's day in its band, once (False: it was
+    marked before)."""
+    if part.get(f"outcome_{outcome}"):
+        return False
+    part[f"outcome_{outcome}"] = True
+    counts[(str(part["day"]), str(part["band"]), outcome)] += 1
+    return True
+
+
 def _follow_on(part: dict[str, Any], counts: Counter[tuple[str, str, str]]) -> None:
     """Mark (and count, in the part's day and band) each follow-on outcome the part's counted
     outcomes now make true, once: in the write that counts the last outcome it needs."""
     for mark, needs in _FOLLOW_ONS:
-        if not part.get(f"outcome_{mark}") and all(part.get(f"outcome_{need}") for need in needs):
-            part[f"outcome_{mark}"] = True
-            counts[(str(part["day"]), str(part["band"]), mark)] += 1
+        if all(part.get(f"outcome_{need}") for need in needs):
+            _count(part, counts, mark)
 
 
 def count_outcome(
@@ -163,10 +172,10 @@ def count_outcome(
                 return None
             part[f"pending_{outcome}"] = True
             return part, Counter(), None
-        part[f"outcome_{outcome}"] = True
         part.setdefault("day", store_day(store, at))
         part.setdefault("band", BANDS[0])
-        counts = Counter({(str(part["day"]), str(part["band"]), outcome): 1})
+        counts: Counter[tuple[str, str, str]] = Counter()
+        _count(part, counts, outcome)
         _follow_on(part, counts)
         return part, counts, None
 
@@ -193,9 +202,8 @@ def raise_band(
                 day = str(part["day"])
                 _move(part, counts, (day, str(was or BANDS[0])), (day, band))
         if outcome is not None and not part.get(f"outcome_{outcome}"):
-            part[f"outcome_{outcome}"] = True
             part.setdefault("day", store_day(store, at))
-            counts[(str(part["day"]), str(part["band"]), outcome)] += 1
+            _count(part, counts, outcome)
             _follow_on(part, counts)  # held after its shipment was counted: held_fulfilled too
             changed = True
         return (part, counts, None) if changed else None
@@ -229,14 +237,11 @@ def count_new_order(applied: AppliedEvent) -> None:
             band = str(part.setdefault("band", BANDS[0]))
             if part.get("day", day) != day:  # counted on the day they settled, before the order was:
                 _move(part, counts, (str(part["day"]), band), (day, band))  # to the order's cohort
-            part["outcome_scored"], part["day"] = True, day
-            counts[(day, band, "scored")] += 1
+            part["day"] = day
+            _count(part, counts, "scored")
             for pending in [name for name in part if name.startswith("pending_")]:
                 del part[pending]  # an outcome that came first: counted now, in this write
-                outcome = pending.removeprefix("pending_")
-                if not part.get(f"outcome_{outcome}"):
-                    part[f"outcome_{outcome}"] = True
-                    counts[(day, band, outcome)] += 1
+                _count(part, counts, pending.removeprefix("pending_"))
             _follow_on(part, counts)
         return (part, counts, value) if value is not None or counts else None
 
@@ -255,18 +260,14 @@ def count_event_outcome(applied: AppliedEvent) -> None:
         if applied.topic == "order.fulfilled" or (
             applied.topic == "order.updated" and (resource.fulfillment_status or "") == "fulfilled"
         ):
-            _fulfilled(repo, store, resource.id, now)
+            count_outcome(repo, store, resource.id, "fulfilled", now)
         return
     if isinstance(resource, Fulfillment) and resource.order_id and applied.topic == "fulfillment.created":
-        _fulfilled(repo, store, str(resource.order_id), now)
+        count_outcome(repo, store, str(resource.order_id), "fulfilled", now)
     elif isinstance(resource, Dispute) and resource.order_id:
         count_outcome(repo, store, str(resource.order_id), "chargeback", now)
     elif isinstance(resource, Refund) and resource.order_id and resource.total > 0:
         count_outcome(repo, store, str(resource.order_id), "refunded", now)
-
-
-def _fulfilled(repo: Repository, store: StoreConfig, order_id: str, now: datetime) -> None:
-    count_outcome(repo, store, order_id, "fulfilled", now)
 
 
 # --- counted once per settled action (Domain.settles) -----------------------------------------------

@@ -263,8 +263,14 @@ def scored_before(runtime: Any, order_id: int, ledger: bool, **outcomes: bool) -
                 keys.ledger_version_attr("fraud"): 1,
             }
         )
-    for mark in marks:
-        runtime.repo.add_fraud_count("demo", DAY, "hold", mark.removeprefix("outcome_"))
+    for mark in marks:  # the report counters as the code of before added them
+        counter = keys.counter("demo", keys.FRAUD_COUNTER, DAY, f"hold#{mark.removeprefix('outcome_')}")
+        table.update_item(
+            Key=counter,
+            UpdateExpression="ADD #v :one SET #t = :t",
+            ExpressionAttributeNames={"#v": "value", "#t": "type"},
+            ExpressionAttributeValues={":one": 1, ":t": keys.COUNTER},
+        )
     table.put_item(Item={**keys.fraud_stats("demo"), "type": keys.FRAUD_STATS, "orders": 1, "amount_sum": 1})
 
 
@@ -335,7 +341,7 @@ def test_a_held_orders_outcome_and_its_held_mark_count_together_when_the_first_w
     store_config, now = runtime.store("demo"), runtime.clock.now()
     try:
         if event == "fulfilled":
-            outcomes._fulfilled(runtime.repo, store_config, str(HELD), now)
+            outcomes.count_outcome(runtime.repo, store_config, str(HELD), "fulfilled", now)
         else:
             outcomes.count_event_outcome(
                 AppliedEvent(

@@ -65,8 +65,8 @@ def test_a_batch_reads_the_stats_it_holds_before_writing_them(runtime: Any) -> N
     repo = runtime.repo
     key = keys.fraud_stats("demo")
     with repo.counting_held():
-        assert repo.count_order_value("demo", "o1", "fraud", None, TOTAL)
-        assert repo.count_order_value("demo", "o2", "fraud", None, Decimal("10"))
+        assert repo.count_fraud_part("demo", "o1", "fraud", {"counted": True}, None, {}, TOTAL)
+        assert repo.count_fraud_part("demo", "o2", "fraud", {"counted": True}, None, {}, Decimal("10"))
         seen = repo.fraud_items([key])[(key["PK"], key["SK"])]
         assert (seen["orders"], seen["amount_sum"]) == (2, TOTAL + 10)
         assert runtime.table.get_item(Key=key).get("Item") is None  # not written yet

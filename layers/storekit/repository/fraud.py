@@ -25,8 +25,8 @@ from storekit.repository.items import attributes_of
 #: score's windows keep at most this many earliest and as many latest (FraudRepository.note_velocity)
 VELOCITY_CAP = 500
 #: a trimmed velocity window: the middle proved droppable (created-at strictly between), and the
-#: `keep` it was trimmed to
-_MID_LO, _MID_HI, _KEEP = "mid_lo", "mid_hi", "keep"
+#: `keep` it was trimmed to (the risk score's reader tells a trimmed window by it)
+_MID_LO, _MID_HI, VELOCITY_KEPT = "mid_lo", "mid_hi", "keep"
 #: a velocity window is trimmed at most once per this many new orders (room kept for them)
 _TRIM_EVERY = 8
 #: at most this many orders are dropped by one write (the expression stays well under DynamoDB's
@@ -74,13 +74,6 @@ class FraudRepository(CountedRepository):
         """An order's fraud facts ({} when none): one GetItem."""
         item = self._get(keys.fraud_facts(store_id, order_id), consistent=True)
         return attributes_of(item) if item else {}
-
-    def count_order_value(
-        self, store_id: str, order_id: str, part: str, version_before: int | None, amount: Decimal
-    ) -> bool:
-        """A new order's value into the store's running sum, once, on a part that holds nothing else
-        yet (`count_fraud_part`, which functions/fraud/outcomes.py writes with the order's outcomes)."""
-        return self.count_fraud_part(store_id, order_id, part, {"counted": True}, version_before, {}, amount)
 
     def note_velocity(
         self,
@@ -181,12 +174,12 @@ class FraudRepository(CountedRepository):
         later = middle[_TRIM_MOST:]  # an item the old counter filled (500 orders): in a few writes
         middle = middle[:_TRIM_MOST]
         after = size - sum(_flat_size({name: when}) for when, name in middle)
-        after += 0 if _KEEP in item else _TRIM_MARKS
+        after += 0 if VELOCITY_KEPT in item else _TRIM_MARKS
         room = math.ceil((after + _TRIM_EVERY * one_order) / _BLOCK) * _BLOCK
         if not later and size + one_order <= room:
             return
         names = {f"#d{i}": name for i, (_, name) in enumerate(middle)}
-        names |= {"#lo": _MID_LO, "#hi": _MID_HI, "#k": _KEEP}
+        names |= {"#lo": _MID_LO, "#hi": _MID_HI, "#k": VELOCITY_KEPT}
         self._update_if(
             Key=key,
             UpdateExpression="REMOVE "
@@ -279,12 +272,6 @@ class FraudRepository(CountedRepository):
         return [attributes_of(item) for item in self._query(query)]
 
     # --- the fraud report's per-day counters ---------------------------------------------------------
-    def add_fraud_count(
-        self, store_id: str, day: str, band: str, metric: str, amount: int | Decimal = 1
-    ) -> None:
-        """Add to a fraud report counter (summed over a stream batch: written once when it ends)."""
-        self._add_day_count_held(store_id, keys.FRAUD_COUNTER, day, f"{band}#{metric}", amount)
-
     def fraud_counts(
         self, store_id: str, first_day: str, last_day: str
     ) -> list[tuple[str, str, str, Decimal]]:
